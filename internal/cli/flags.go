@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/spf13/cobra"
+)
+
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &FlagError{fmt.Errorf("unexpected argument %q", args[0])}
+	}
+	return nil
+}
+
+func oneIncident(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return &FlagError{fmt.Errorf("want one INCIDENT (its number or name), got %d arguments", len(args))}
+	}
+	return nil
+}
+
+// durationValue is a flag that takes Go durations plus days ("7d").
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+func (v durationValue) Type() string { return "duration" }
+func (v durationValue) Set(s string) error {
+	d, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.d = d
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q (want e.g. 48h or 7d)", s)
+	}
+	return d, nil
+}
+
+// window resolves --since/--start/--end into a time range ending now by default.
+func window(now time.Time, since time.Duration, start, end string) (time.Time, time.Time, error) {
+	e := now
+	if end != "" {
+		t, err := parseTime(end)
+		if err != nil {
+			return time.Time{}, time.Time{}, &FlagError{fmt.Errorf("--end: %w", err)}
+		}
+		e = t
+	}
+	s := e.Add(-since)
+	if start != "" {
+		t, err := parseTime(start)
+		if err != nil {
+			return time.Time{}, time.Time{}, &FlagError{fmt.Errorf("--start: %w", err)}
+		}
+		s = t
+	}
+	if !s.Before(e) {
+		return time.Time{}, time.Time{}, &FlagError{fmt.Errorf("window start %s is not before its end %s", s.Format(time.RFC3339), e.Format(time.RFC3339))}
+	}
+	return s.UTC(), e.UTC(), nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid time %q (want RFC 3339 or 2006-01-02)", s)
+}
+
+// ago formats t relative to now for people.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// clean makes an attacker-controlled value safe for one terminal cell: control
+// characters and bidirectional overrides become spaces or are dropped, and the
+// value is cut at max runes (0: no limit).
+func clean(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			r = ' '
+		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == unicode.ReplacementChar:
+			continue
+		}
+		if max > 0 && n == max-1 {
+			b.WriteRune('…')
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// parseTimeFlag parses the value of a time flag; "" is the zero time.
+func parseTimeFlag(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return t, &FlagError{fmt.Errorf("%s: %w", name, err)}
+	}
+	return t, nil
+}

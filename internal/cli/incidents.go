@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+type incidentsOptions struct {
+	since      time.Duration
+	start, end string
+	severities []string
+	statuses   []string
+	owner      string
+	title      string
+	json       bool
+}
+
+func newIncidentsCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &incidentsOptions{}
+	cmd := &cobra.Command{
+		Use:   "incidents",
+		Short: "List the incidents in a time window",
+		Long: `List the incidents created in a time window, newest first: by default the
+last 48 hours. On a terminal the list is a table; otherwise it is
+tab-separated with RFC 3339 times. --json prints a JSON array.`,
+		Example: `  triage incidents
+  triage incidents --since 14d --severity high,medium --status new
+  triage incidents --owner unassigned --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := o.filter(s.Now())
+			if err != nil {
+				return err
+			}
+			e, err := open(cmd.Context(), s, g)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			var incs []triage.Incident
+			err = e.ws.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
+				incs = append(incs, inc)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return printIncidents(s, incs, o.json)
+		},
+	}
+	fl := cmd.Flags()
+	fl.Var(durationValue{&o.since}, "since", "window ending now, e.g. 48h, 7d")
+	fl.StringVar(&o.start, "start", "", "window start (RFC 3339 or 2006-01-02)")
+	fl.StringVar(&o.end, "end", "", "window end (RFC 3339 or 2006-01-02)")
+	fl.StringSliceVar(&o.severities, "severity", nil, "only these severities: {high|medium|low|informational}")
+	fl.StringSliceVar(&o.statuses, "status", nil, "only these statuses: {new|active|closed}")
+	fl.StringVar(&o.owner, "owner", "", `only incidents of this owner, or "unassigned"`)
+	fl.StringVar(&o.title, "title", "", "only incidents whose title contains this text")
+	fl.BoolVar(&o.json, "json", false, "print JSON")
+	o.since = 48 * time.Hour
+	return cmd
+}
+
+func (o *incidentsOptions) filter(now time.Time) (workspace.IncidentFilter, error) {
+	f := workspace.IncidentFilter{Owner: o.owner, Title: o.title}
+	var err error
+	if f.Start, f.End, err = window(now, o.since, o.start, o.end); err != nil {
+		return f, err
+	}
+	for _, v := range o.severities {
+		sev, err := parseSeverity(v)
+		if err != nil {
+			return f, err
+		}
+		f.Severities = append(f.Severities, sev)
+	}
+	for _, v := range o.statuses {
+		st, err := parseStatus(v)
+		if err != nil {
+			return f, err
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	return f, nil
+}
+
+func printIncidents(s *IO, incs []triage.Incident, asJSON bool) error {
+	if asJSON {
+		if incs == nil {
+			incs = []triage.Incident{}
+		}
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(incs)
+	}
+	if s.OutTTY {
+		if len(incs) == 0 {
+			fmt.Fprintln(s.Err, "No incidents in the window.")
+			return nil
+		}
+		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NUMBER\tCREATED\tSEVERITY\tSTATUS\tOWNER\tALERTS\tTITLE")
+		for _, inc := range incs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", inc.Number, ago(s.Now(), inc.Created),
+				inc.Severity, inc.Status, orDash(inc.Owner.String()), inc.AlertCount, clean(inc.Title, 80))
+		}
+		return tw.Flush()
+	}
+	for _, inc := range incs {
+		fmt.Fprintf(s.Out, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", inc.Number, inc.Created.UTC().Format(time.RFC3339),
+			inc.Severity, inc.Status, inc.Owner.String(), inc.AlertCount, clean(inc.Title, 0))
+	}
+	return nil
+}
+
+func parseSeverity(v string) (triage.Severity, error) {
+	for _, s := range []triage.Severity{triage.SeverityHigh, triage.SeverityMedium, triage.SeverityLow, triage.SeverityInformational} {
+		if strings.EqualFold(v, string(s)) || (s == triage.SeverityInformational && strings.EqualFold(v, "info")) {
+			return s, nil
+		}
+	}
+	return "", &FlagError{fmt.Errorf("unknown severity %q (want high, medium, low or informational)", v)}
+}
+
+func parseStatus(v string) (triage.Status, error) {
+	for _, s := range []triage.Status{triage.StatusNew, triage.StatusActive, triage.StatusClosed} {
+		if strings.EqualFold(v, string(s)) {
+			return s, nil
+		}
+	}
+	return "", &FlagError{fmt.Errorf("unknown status %q (want new, active or closed)", v)}
+}

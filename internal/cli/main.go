@@ -1,0 +1,148 @@
+// Package cli is the triage command line: the cobra commands, the mapping of
+// errors to exit codes, and the wiring of workspaces, providers and the
+// pipeline. Only Main decides an exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitError     = 1
+	ExitUsage     = 2
+	ExitPartial   = 3
+	ExitConfig    = 4
+	ExitInterrupt = 130
+)
+
+// IO is what a command reads and writes. Packages below the CLI never touch
+// os.Stdout or os.Stderr; commands write the answer to Out and everything
+// else to Err.
+type IO struct {
+	In      io.Reader
+	Out     io.Writer
+	Err     io.Writer
+	OutTTY  bool // Out is a terminal: print tables for people
+	ErrTTY  bool // Err is a terminal: print progress
+	NoColor bool
+	Now     func() time.Time
+	Getenv  func(string) string
+}
+
+// Main runs the command line with the process's arguments and streams and
+// returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s := &IO{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
+		NoColor: os.Getenv("NO_COLOR") != "",
+		Now:     time.Now, Getenv: os.Getenv,
+	}
+	return Run(ctx, s, os.Args[1:])
+}
+
+// Run runs the command line with args and returns the exit code.
+func Run(ctx context.Context, s *IO, args []string) int {
+	root := NewRootCmd(s)
+	root.SetArgs(args)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(ctx, err)
+	if err != nil && !errors.Is(err, errSilent) {
+		fmt.Fprintln(s.Err, "triage:", err)
+		var fe *FlagError
+		if errors.As(err, &fe) {
+			fmt.Fprintln(s.Err, "Run 'triage --help' for usage.")
+		}
+	}
+	return code
+}
+
+// FlagError is a usage error: a bad flag or argument.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// ConfigError is a configuration or authentication error.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// errSilent marks an exit code whose reason was already reported.
+var errSilent = errors.New("silent")
+
+// errPartial reports that the answer was printed but is incomplete.
+var errPartial = fmt.Errorf("%w: partial result", errSilent)
+
+func exitCode(ctx context.Context, err error) int {
+	var fe *FlagError
+	var ce *ConfigError
+	switch {
+	case err == nil:
+		return ExitOK
+	case ctx.Err() != nil:
+		return ExitInterrupt
+	case errors.Is(err, errPartial):
+		return ExitPartial
+	case errors.As(err, &fe):
+		return ExitUsage
+	case errors.As(err, &ce):
+		return ExitConfig
+	}
+	return ExitError
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// NewRootCmd returns the root command with every subcommand.
+func NewRootCmd(s *IO) *cobra.Command {
+	opts := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "triage",
+		Short: "Guided triage of security incidents",
+		Long: `Guided triage of Microsoft Sentinel incidents: the incident's alerts and
+entities, its entity graph, a threat-intel verdict that shows its working,
+and the other alerts that share its entities.
+
+With no configuration, every command runs on the built-in demo workspace.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
+	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "demo", "workspace to use")
+	root.PersistentFlags().IntVar(&opts.demoScale, "demo-scale", 1, "size multiplier of the demo workspace's logs")
+	root.AddCommand(
+		newIncidentsCmd(s, opts),
+		newShowCmd(s, opts),
+		newRunCmd(s, opts),
+	)
+	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
+	return root
+}
+
+const exitStatusHelp = `
+EXIT STATUS
+  0  success (also when nothing matched)
+  1  error
+  2  usage error
+  3  partial result: some lookup or query failed; the output says which
+  4  configuration or authentication error
+`

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/report"
+)
+
+type runOptions struct {
+	format     string
+	output     string
+	start, end string
+}
+
+func newRunCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run <incident>",
+		Short: "Run the whole guided triage of an incident",
+		Long: `Run the guided triage of one incident: its alerts and entities, the entity
+graph, threat-intel lookups of every indicator with one verdict that shows its
+working, the other alerts that share its entities, and entity summaries.
+INCIDENT is the incident number or its name (GUID).
+
+The report goes to stdout, or to the file given with -o. Progress goes to
+stderr when it is a terminal. Exit status 3 means some lookup or query
+failed: the report says which.`,
+		Example: `  triage run 42
+  triage run 42 --format json -o incident-42.json`,
+		Args: oneIncident,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := report.ParseFormat(o.format)
+			if err != nil {
+				return &FlagError{err}
+			}
+			start, err := parseTimeFlag("--start", o.start)
+			if err != nil {
+				return err
+			}
+			end, err := parseTimeFlag("--end", o.end)
+			if err != nil {
+				return err
+			}
+			e, err := open(cmd.Context(), s, g)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			opts := pipeline.Options{
+				Workspace: e.ws, Catalog: e.catalog, Intel: e.intel,
+				Start: start, End: end, Now: s.Now,
+			}
+			if s.ErrTTY {
+				opts.Progress = func(sec report.Section) {
+					fmt.Fprintf(s.Err, "  %-20s %-7s %s\n", sec.Name, sec.Status, clean(sec.Reason, 100))
+				}
+			}
+			r, err := pipeline.Run(cmd.Context(), opts, args[0])
+			if err != nil {
+				return err
+			}
+			if err := writeReport(s.Out, o.output, r, format); err != nil {
+				return err
+			}
+			if r.Partial() {
+				fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
+				return errPartial
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.format, "format", "md", "report format: {json|md}")
+	fl.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
+	fl.StringVar(&o.start, "start", "", "start of the window of related activity (default: the incident's first activity)")
+	fl.StringVar(&o.end, "end", "", "end of the window of related activity (default: now)")
+	return cmd
+}
+
+// writeReport renders r to path, or to out when path is empty. A file is
+// written whole or not at all.
+func writeReport(out io.Writer, path string, r *report.Report, f report.Format) error {
+	if path == "" {
+		return report.Render(out, r, f)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".triage-report-*")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := report.Render(tmp, r, f); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}

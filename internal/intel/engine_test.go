@@ -1,0 +1,149 @@
+package intel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/ioc"
+)
+
+// fakeProvider answers from a table and counts its calls.
+type fakeProvider struct {
+	name     string
+	external bool
+	kinds    []ioc.Kind
+	answers  map[string]func() (Result, error)
+	calls    atomic.Int32
+}
+
+func (p *fakeProvider) Name() string   { return p.name }
+func (p *fakeProvider) External() bool { return p.external }
+func (p *fakeProvider) Supports(k ioc.Kind) bool {
+	for _, x := range p.kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+func (p *fakeProvider) Lookup(_ context.Context, ind ioc.Indicator) (Result, error) {
+	p.calls.Add(1)
+	if f, ok := p.answers[ind.Value]; ok {
+		return f()
+	}
+	return Result{}, fmt.Errorf("%s: %w", ind.Value, ErrNotFound)
+}
+
+func ok(sev Severity) func() (Result, error) {
+	return func() (Result, error) { return Result{Severity: sev, Summary: string(sev)}, nil }
+}
+
+func fail(err error) func() (Result, error) {
+	return func() (Result, error) { return Result{Severity: SeverityHigh}, err }
+}
+
+func mustParse(t *testing.T, s string) ioc.Indicator {
+	t.Helper()
+	ind, err := ioc.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ind
+}
+
+type row struct {
+	Indicator, Provider string
+	Status              Status
+	Severity            Severity
+}
+
+func rows(rs []Result) []row {
+	out := make([]row, len(rs))
+	for i, r := range rs {
+		out[i] = row{r.Indicator, r.Provider, r.Status, r.Severity}
+	}
+	return out
+}
+
+func TestEngineLookup(t *testing.T) {
+	ext := &fakeProvider{name: "ext", external: true, kinds: []ioc.Kind{ioc.IPv4, ioc.Domain}, answers: map[string]func() (Result, error){
+		"203.0.113.7":  ok(SeverityHigh),
+		"198.51.100.9": fail(&RateLimitError{}),
+		"192.0.2.1":    fail(errors.New("http 500")),
+		"192.0.2.2":    fail(fmt.Errorf("get: %w", context.DeadlineExceeded)),
+	}}
+	own := &fakeProvider{name: "own", kinds: []ioc.Kind{ioc.IPv4}, answers: map[string]func() (Result, error){
+		"10.1.2.3": ok(SeverityWarning),
+	}}
+	e := &Engine{Providers: []Provider{ext, own}}
+	inds := []ioc.Indicator{
+		mustParse(t, "203.0.113.7"), mustParse(t, "203.0.113.7"), // duplicate: looked up once
+		mustParse(t, "10.1.2.3"), mustParse(t, "198.51.100.9"), mustParse(t, "192.0.2.1"),
+		mustParse(t, "192.0.2.2"), mustParse(t, "d41d8cd98f00b204e9800998ecf8427e"),
+	}
+	got := rows(e.Lookup(context.Background(), inds))
+	want := []row{
+		{"10.1.2.3", "ext", StatusSkipped, SeverityUnknown},
+		{"10.1.2.3", "own", StatusOK, SeverityWarning},
+		{"192.0.2.1", "ext", StatusError, SeverityUnknown},
+		{"192.0.2.1", "own", StatusNotFound, SeverityUnknown},
+		{"192.0.2.2", "ext", StatusTimeout, SeverityUnknown},
+		{"192.0.2.2", "own", StatusNotFound, SeverityUnknown},
+		{"198.51.100.9", "ext", StatusRateLimited, SeverityUnknown},
+		{"198.51.100.9", "own", StatusNotFound, SeverityUnknown},
+		{"203.0.113.7", "ext", StatusOK, SeverityHigh},
+		{"203.0.113.7", "own", StatusNotFound, SeverityUnknown},
+		{"d41d8cd98f00b204e9800998ecf8427e", "ext", StatusUnsupported, SeverityUnknown},
+		{"d41d8cd98f00b204e9800998ecf8427e", "own", StatusUnsupported, SeverityUnknown},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if n := ext.calls.Load(); n != 4 {
+		t.Errorf("external provider called %d times, want 4 (no private address, no duplicate)", n)
+	}
+}
+
+func TestEngineNoExternal(t *testing.T) {
+	ext := &fakeProvider{name: "ext", external: true, kinds: []ioc.Kind{ioc.IPv4}}
+	e := &Engine{Providers: []Provider{ext}, NoExternal: true}
+	got := e.Lookup(context.Background(), []ioc.Indicator{mustParse(t, "203.0.113.7")})
+	if len(got) != 1 || got[0].Status != StatusSkipped || got[0].Reason == "" {
+		t.Fatalf("got %+v, want one skipped result with a reason", got)
+	}
+	if ext.calls.Load() != 0 {
+		t.Error("external provider was called with external lookups off")
+	}
+}
+
+func TestRoll(t *testing.T) {
+	r := func(st Status, sev Severity) Result {
+		return Result{Indicator: "x", Provider: "p", Status: st, Severity: sev}
+	}
+	tests := []struct {
+		name string
+		in   []Result
+		want Severity
+		nrsn int
+	}{
+		{"nothing", nil, SeverityUnknown, 0},
+		{"all failed", []Result{r(StatusError, SeverityUnknown), r(StatusRateLimited, SeverityUnknown)}, SeverityUnknown, 0},
+		{"only skipped", []Result{r(StatusSkipped, SeverityUnknown)}, SeverityUnknown, 0},
+		{"not found", []Result{r(StatusNotFound, SeverityUnknown), r(StatusError, SeverityUnknown)}, SeverityNone, 0},
+		{"max of ok", []Result{r(StatusOK, SeverityInformation), r(StatusOK, SeverityWarning), r(StatusOK, SeverityWarning)}, SeverityWarning, 2},
+		{"failure is not high", []Result{r(StatusError, SeverityHigh), r(StatusOK, SeverityInformation)}, SeverityInformation, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Roll(tt.in)
+			if v.Severity != tt.want || len(v.Reasons) != tt.nrsn || v.Explanation == "" {
+				t.Errorf("Roll = %s with %d reasons (%q), want %s with %d", v.Severity, len(v.Reasons), v.Explanation, tt.want, tt.nrsn)
+			}
+		})
+	}
+}

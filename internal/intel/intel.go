@@ -1,0 +1,123 @@
+// Package intel asks threat-intelligence providers about indicators. It defines
+// the Provider interface, the one result envelope every provider × indicator
+// yields, and the Engine that runs lookups concurrently, keeps indicators that
+// must stay private away from external providers, and rolls the results up
+// into one verdict.
+package intel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/triage-dev/triage/internal/ioc"
+)
+
+// Status says what became of one lookup. Only StatusOK carries a verdict.
+type Status string
+
+// The lookup statuses.
+const (
+	StatusOK            Status = "ok"
+	StatusNotFound      Status = "not_found"
+	StatusError         Status = "error"
+	StatusRateLimited   Status = "rate_limited"
+	StatusTimeout       Status = "timeout"
+	StatusSkipped       Status = "skipped"
+	StatusNotConfigured Status = "not_configured"
+	StatusUnsupported   Status = "unsupported"
+)
+
+// Severity is msticpy's threat-intel severity scale. SeverityNone is only used
+// for an incident's roll-up: every answer came back clean or not found.
+type Severity string
+
+// The severities, lowest first.
+const (
+	SeverityUnknown     Severity = "unknown"
+	SeverityNone        Severity = "none"
+	SeverityInformation Severity = "information"
+	SeverityWarning     Severity = "warning"
+	SeverityHigh        Severity = "high"
+)
+
+// Rank orders severities: unknown 0, none 1, information 2, warning 3, high 4.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityNone:
+		return 1
+	case SeverityInformation:
+		return 2
+	case SeverityWarning:
+		return 3
+	case SeverityHigh:
+		return 4
+	}
+	return 0
+}
+
+// Result is the envelope of one provider × indicator lookup.
+type Result struct {
+	Indicator string   `json:"indicator"`
+	Type      ioc.Kind `json:"type"`
+	Provider  string   `json:"provider"`
+	Status    Status   `json:"status"`
+	// Reason says why a lookup was skipped, failed or is not configured.
+	Reason    string          `json:"reason,omitempty"`
+	Severity  Severity        `json:"severity"`
+	Summary   string          `json:"summary,omitempty"`
+	Details   map[string]any  `json:"details,omitempty"`
+	Link      string          `json:"link,omitempty"`
+	Raw       json.RawMessage `json:"raw,omitempty"`
+	FromCache bool            `json:"from_cache"`
+	FetchedAt time.Time       `json:"fetched_at,omitzero"`
+}
+
+// Provider looks up indicators in one threat-intelligence source.
+//
+// A Provider is safe for concurrent use and does not cache, retry or
+// rate-limit: the Engine does that around it. Lookup returns a Result with
+// Status ok for an answer (clean or not), or an error: one wrapping
+// ErrNotFound when the source has never heard of the indicator,
+// ErrUnsupported for a kind it cannot look up, ErrUnauthorized for a rejected
+// key, a *RateLimitError when throttled, or any other error for a failure. A
+// failure is never returned as a Result.
+type Provider interface {
+	// Name is the stable lower-case id used in config, cache keys and output.
+	Name() string
+	// Supports reports whether the provider can look up indicators of kind k.
+	Supports(k ioc.Kind) bool
+	// External reports whether lookups leave the organisation. Indicators
+	// that are Internal are never given to an external provider.
+	External() bool
+	Lookup(ctx context.Context, ind ioc.Indicator) (Result, error)
+}
+
+// BatchProvider is a Provider that can answer many indicators in one call.
+// LookupBatch returns one result per indicator it found; indicators missing
+// from the answer are taken as not found. An error fails the whole batch.
+type BatchProvider interface {
+	Provider
+	LookupBatch(ctx context.Context, inds []ioc.Indicator) ([]Result, error)
+}
+
+// Errors providers return (wrapped) to say what went wrong.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnsupported  = errors.New("indicator type not supported")
+	ErrUnauthorized = errors.New("unauthorized")
+)
+
+// RateLimitError is returned when a provider throttles requests.
+type RateLimitError struct {
+	RetryAfter time.Duration // zero when the provider did not say
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("rate limited, retry after %s", e.RetryAfter)
+	}
+	return "rate limited"
+}

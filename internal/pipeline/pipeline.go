@@ -1,0 +1,199 @@
+// Package pipeline runs the guided triage of one incident: it reads the
+// incident's alerts and entities from a workspace, builds the entity graph,
+// turns entities and alert text into indicators, asks the threat-intel engine
+// about them, finds the other alerts that share the incident's entities, and
+// assembles the report model. Each step records its own status; one failing
+// step never stops the others.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+// The section names, in the order of the guided triage.
+const (
+	SectionDetails   = "alerts and entities"
+	SectionGraph     = "entity graph"
+	SectionIndicator = "indicators"
+	SectionTI        = "threat intel"
+	SectionRelated   = "related alerts"
+	SectionSummaries = "entity summaries"
+)
+
+// RelatedLookback is how far before the window related alerts are searched.
+const RelatedLookback = 7 * 24 * time.Hour
+
+// Options configures a triage run.
+type Options struct {
+	Workspace workspace.Workspace
+	Catalog   *workspace.Catalog
+	Intel     *intel.Engine
+	// Start and End bound the window of related activity. A zero Start is
+	// the incident's first activity (or creation); a zero End is now.
+	Start, End time.Time
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Progress, when set, is called as each section completes. It may be
+	// called from several goroutines, but never concurrently.
+	Progress func(report.Section)
+}
+
+// Run triages the incident ref (its number or name). It fails only when the
+// incident cannot be found or read at all; every later failure is recorded in
+// the report's sections and problems.
+func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	inc, err := o.Workspace.Incident(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("incident %s: %w", ref, err)
+	}
+	r := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		GeneratedAt:   now().UTC(),
+		Workspace:     o.Workspace.Name(),
+		Incident:      inc,
+		Alerts:        []triage.Alert{},
+		Entities:      []triage.Entity{},
+		Indicators:    []report.Indicator{},
+		RelatedAlerts: []report.Related{},
+		Summaries:     []report.Summary{},
+		Problems:      []triage.Problem{},
+		TI:            report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}},
+	}
+	r.Window = window(inc, o.Start, o.End, now())
+
+	var mu sync.Mutex
+	section := func(name string, st report.Status, reason string) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := report.Section{Name: name, Status: st, Reason: reason}
+		r.Sections = append(r.Sections, s)
+		if o.Progress != nil {
+			o.Progress(s)
+		}
+	}
+	problem := func(p triage.Problem) {
+		mu.Lock()
+		r.Problems = append(r.Problems, p)
+		mu.Unlock()
+	}
+
+	d, err := o.Workspace.Details(ctx, inc)
+	switch {
+	case err != nil:
+		section(SectionDetails, report.StatusError, err.Error())
+	case len(d.Alerts) == 0:
+		section(SectionDetails, report.StatusEmpty, "the incident has no alerts")
+	default:
+		section(SectionDetails, report.StatusOK, fmt.Sprintf("%d alerts, %d entities", len(d.Alerts), len(d.Entities)))
+	}
+	if d.Alerts != nil {
+		r.Alerts = d.Alerts
+	}
+	if d.Entities != nil {
+		r.Entities = d.Entities
+	}
+	r.Problems = append(r.Problems, d.Problems...)
+
+	r.Graph = BuildGraph(inc, r.Alerts, r.Entities)
+	section(SectionGraph, report.StatusOK, fmt.Sprintf("%d nodes, %d edges", len(r.Graph.Nodes), len(r.Graph.Edges)))
+
+	r.Indicators = Indicators(r.Alerts, r.Entities)
+	if len(r.Indicators) == 0 {
+		section(SectionIndicator, report.StatusEmpty, "no entity or alert text yields an indicator")
+	} else {
+		section(SectionIndicator, report.StatusOK, fmt.Sprintf("%d indicators", len(r.Indicators)))
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		r.TI = lookup(ctx, o.Intel, r.Indicators)
+		st, reason := tiStatus(r.TI)
+		section(SectionTI, st, reason)
+	})
+	wg.Go(func() {
+		related, err := Related(ctx, o.Workspace, o.Catalog, r.Window, r.Alerts, r.Entities, problem)
+		switch {
+		case err != nil:
+			section(SectionRelated, report.StatusError, err.Error())
+		case len(related) == 0:
+			section(SectionRelated, report.StatusEmpty, "no other alert in the window shares an entity")
+		default:
+			r.RelatedAlerts = related
+			section(SectionRelated, report.StatusOK, fmt.Sprintf("%d entities appear in other alerts", len(related)))
+		}
+	})
+	wg.Wait()
+
+	r.Summaries = Summaries(r.Entities, r.TI.Results)
+	if len(r.Summaries) == 0 {
+		section(SectionSummaries, report.StatusEmpty, "no entity to summarise")
+	} else {
+		section(SectionSummaries, report.StatusOK, fmt.Sprintf("%d entities summarised", len(r.Summaries)))
+	}
+	return r, nil
+}
+
+// window returns the time range of related activity for an incident.
+func window(inc triage.Incident, start, end, now time.Time) report.Window {
+	if end.IsZero() {
+		end = now
+	}
+	if start.IsZero() {
+		start = inc.Created
+		if !inc.FirstActivity.IsZero() && inc.FirstActivity.Before(start) {
+			start = inc.FirstActivity
+		}
+	}
+	return report.Window{Start: start.UTC(), End: end.UTC()}
+}
+
+func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) report.TI {
+	ti := report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}}
+	if e == nil {
+		v := intel.Roll(nil)
+		ti.Severity, ti.Explanation = v.Severity, "no threat-intel provider is configured"
+		return ti
+	}
+	for _, p := range e.Providers {
+		ti.Providers = append(ti.Providers, p.Name())
+	}
+	res := e.Lookup(ctx, toIOC(inds))
+	if res != nil {
+		ti.Results = res
+	}
+	v := intel.Roll(res)
+	ti.Severity, ti.Explanation, ti.Reasons = v.Severity, v.Explanation, v.Reasons
+	return ti
+}
+
+func tiStatus(ti report.TI) (report.Status, string) {
+	if len(ti.Providers) == 0 {
+		return report.StatusSkipped, "no threat-intel provider is configured"
+	}
+	if len(ti.Results) == 0 {
+		return report.StatusEmpty, "no indicators to look up"
+	}
+	failed := 0
+	for _, r := range ti.Results {
+		switch r.Status {
+		case intel.StatusError, intel.StatusRateLimited, intel.StatusTimeout:
+			failed++
+		}
+	}
+	if failed > 0 {
+		return report.StatusError, fmt.Sprintf("%d of %d lookups failed; verdict %s", failed, len(ti.Results), ti.Severity)
+	}
+	return report.StatusOK, fmt.Sprintf("verdict %s from %d lookups", ti.Severity, len(ti.Results))
+}

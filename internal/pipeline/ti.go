@@ -1,0 +1,43 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/triage-dev/triage/internal/intel/sentinelti"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+// TIQuery binds the workspace's threat-intelligence table to the sentinel-ti
+// provider through the catalog query "ti_indicators".
+func TIQuery(ws workspace.Workspace, cat *workspace.Catalog) sentinelti.QueryFunc {
+	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
+		q, err := cat.Get("ti_indicators")
+		if err != nil {
+			return nil, err
+		}
+		t, err := ws.Query(ctx, q, workspace.Params{"values": values})
+		if err != nil {
+			return nil, err
+		}
+		if len(t.Warnings) > 0 {
+			return nil, fmt.Errorf("partial result: %v", t.Warnings)
+		}
+		var out []sentinelti.Match
+		for _, r := range t.Records() {
+			m := sentinelti.Match{
+				ObservableKey:   r.String("ObservableKey"),
+				ObservableValue: r.String("ObservableValue"),
+				Confidence:      int(r.Int("Confidence")),
+				Source:          r.String("SourceSystem"),
+				Tags:            stringValues(r["Tags"]),
+			}
+			if data, ok := r["Data"].(map[string]any); ok {
+				m.Name, _ = data["name"].(string)
+				m.Description, _ = data["description"].(string)
+			}
+			out = append(out, m)
+		}
+		return out, nil
+	}
+}

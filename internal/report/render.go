@@ -1,0 +1,83 @@
+package report
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Format is an output format of a report.
+type Format string
+
+// The report formats.
+const (
+	FormatJSON     Format = "json"
+	FormatMarkdown Format = "md"
+)
+
+// ParseFormat returns the format named s ("json", "md" or "markdown").
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "json":
+		return FormatJSON, nil
+	case "md", "markdown":
+		return FormatMarkdown, nil
+	}
+	return "", fmt.Errorf("unknown report format %q (want json or md)", s)
+}
+
+// Render writes r to w in format f.
+func Render(w io.Writer, r *Report, f Format) error {
+	switch f {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case FormatMarkdown:
+		return markdown.Execute(w, r)
+	}
+	return fmt.Errorf("unknown report format %q", f)
+}
+
+//go:embed templates/*.md.tmpl
+var templates embed.FS
+
+var markdown = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/*.md.tmpl"))
+
+var funcs = template.FuncMap{
+	"md":    MarkdownEscape,
+	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"join":  func(ss []string) string { return strings.Join(ss, ", ") },
+	"upper": strings.ToUpper,
+}
+
+// MarkdownEscape makes an attacker-controlled value safe in Markdown text and
+// table cells: it escapes every character Markdown or the HTML a renderer may
+// pass through gives meaning to, and folds line breaks into spaces.
+func MarkdownEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '.', '!', '|', '~', '>', '"', '\'':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '<':
+			b.WriteString("&lt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\n', '\r', '\t', '\u2028', '\u2029':
+			b.WriteByte(' ')
+		default:
+			if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+				fmt.Fprintf(&b, "\\u%04x", r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

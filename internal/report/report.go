@@ -1,0 +1,159 @@
+// Package report is the model of one incident's triage — a single struct that
+// is the stable JSON schema — and its renderers (JSON, Markdown). The model
+// knows no I/O beyond the writer it renders to.
+package report
+
+import (
+	"time"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+// SchemaVersion is the version of the JSON schema. Fields may be added within
+// a version; none is renamed or changes meaning.
+const SchemaVersion = 1
+
+// Report is the whole guided triage of one incident.
+type Report struct {
+	SchemaVersion int             `json:"schema_version"`
+	GeneratedAt   time.Time       `json:"generated_at"`
+	Workspace     string          `json:"workspace"`
+	Window        Window          `json:"window"`
+	Incident      triage.Incident `json:"incident"`
+	Alerts        []triage.Alert  `json:"alerts"`
+	Entities      []triage.Entity `json:"entities"`
+	Graph         Graph           `json:"graph"`
+	Indicators    []Indicator     `json:"indicators"`
+	TI            TI              `json:"ti"`
+	RelatedAlerts []Related       `json:"related_alerts"`
+	Summaries     []Summary       `json:"summaries"`
+	// Sections records how each step of the triage went, in order.
+	Sections []Section        `json:"sections"`
+	Problems []triage.Problem `json:"problems"`
+}
+
+// Window is the time range the triage looked at for related activity.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Graph links the incident to its alerts and the alerts to their entities.
+type Graph struct {
+	Nodes []Node `json:"nodes"`
+	Edges []Edge `json:"edges"`
+}
+
+// Node types.
+const (
+	NodeIncident = "incident"
+	NodeAlert    = "alert"
+	NodeEntity   = "entity"
+)
+
+// Node is an incident, an alert or an entity. Entity nodes' IDs are their keys.
+type Node struct {
+	ID       string      `json:"id"`
+	Type     string      `json:"type"`
+	Kind     triage.Kind `json:"kind,omitempty"`
+	Label    string      `json:"label"`
+	Severity string      `json:"severity,omitempty"`
+}
+
+// Edge is an undirected link with the relation that made it.
+type Edge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Rel  string `json:"rel"`
+}
+
+// Indicator is one observable the triage looked up, with where it came from.
+type Indicator struct {
+	Value string    `json:"value"`
+	Type  ioc.Kind  `json:"type"`
+	Scope ioc.Scope `json:"scope,omitempty"`
+	// Internal indicators are never sent to external providers.
+	Internal bool `json:"internal"`
+	// Sources are the entity keys, or "alert <id> text", it was found in.
+	Sources []string `json:"sources"`
+}
+
+// TI is the threat-intelligence section: every result and the verdict.
+type TI struct {
+	Severity    intel.Severity `json:"severity"`
+	Explanation string         `json:"explanation"`
+	Reasons     []intel.Result `json:"reasons"`
+	Providers   []string       `json:"providers"`
+	Results     []intel.Result `json:"results"`
+}
+
+// Related lists the other alerts that name one of the incident's entities.
+type Related struct {
+	Entity string         `json:"entity"` // the entity key
+	Kind   triage.Kind    `json:"kind"`
+	Name   string         `json:"name"`
+	Alerts []RelatedAlert `json:"alerts"`
+}
+
+// RelatedAlert is an alert outside the incident that shares an entity with it.
+type RelatedAlert struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Severity triage.Severity `json:"severity"`
+	Time     time.Time       `json:"time"`
+	Product  string          `json:"product,omitempty"`
+}
+
+// Summary is what the triage found out about one entity.
+type Summary struct {
+	Entity string      `json:"entity"`
+	Kind   triage.Kind `json:"kind"`
+	Name   string      `json:"name"`
+	Status Status      `json:"status"`
+	Reason string      `json:"reason,omitempty"`
+	Facts  []Fact      `json:"facts"`
+}
+
+// Fact is one labelled finding in a summary.
+type Fact struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Status says how a section or summary went.
+type Status string
+
+// The section statuses.
+const (
+	StatusOK      Status = "ok"
+	StatusEmpty   Status = "empty"
+	StatusSkipped Status = "skipped"
+	StatusError   Status = "error"
+)
+
+// Section records how one step went; Reason says why for skipped and error.
+type Section struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Partial reports whether any section failed or any threat-intel lookup
+// failed, so the report may be incomplete. Problems with the incident's own
+// data (a malformed entity) are listed but do not make a report partial.
+func (r *Report) Partial() bool {
+	for _, s := range r.Sections {
+		if s.Status == StatusError {
+			return true
+		}
+	}
+	for _, res := range r.TI.Results {
+		switch res.Status {
+		case intel.StatusError, intel.StatusRateLimited, intel.StatusTimeout:
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,53 @@
+// Package workspace defines where incidents and their logs live: the Workspace
+// interface that the local SQLite workspace and Microsoft Sentinel implement,
+// the named query catalog every query comes from, and the tables queries return.
+package workspace
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+// ErrNotFound is returned (wrapped) when an incident or other object does not exist.
+var ErrNotFound = errors.New("not found")
+
+// IncidentFilter selects incidents. Zero fields select everything.
+type IncidentFilter struct {
+	// Start and End bound the incident's creation time: Start <= created < End.
+	Start, End time.Time
+	Severities []triage.Severity // any of these
+	Statuses   []triage.Status   // any of these
+	// Owner matches the owner's name, UPN or email, case-insensitively;
+	// "unassigned" selects incidents with no owner.
+	Owner string
+	Title string // a case-insensitive substring of the title
+}
+
+// Workspace is where incidents and their logs live.
+//
+// Implementations are safe for concurrent use. Every method honours ctx
+// cancellation. Errors wrap ErrNotFound where something asked for does not exist.
+type Workspace interface {
+	// Name is the workspace's configured name ("demo", "contoso-prod").
+	Name() string
+	// Dialect is the query dialect the workspace runs.
+	Dialect() Dialect
+	// ListIncidents pages internally and calls fn once per incident in the
+	// filter, newest first, in the caller's goroutine. It never truncates
+	// silently. An error from fn stops the listing and is returned as is.
+	ListIncidents(ctx context.Context, f IncidentFilter, fn func(triage.Incident) error) error
+	// Incident finds one incident by its number ("42") or name (its GUID).
+	Incident(ctx context.Context, ref string) (triage.Incident, error)
+	// Details reads an incident's alerts and entities, merged and linked.
+	// Malformed alerts or entities are reported in Details.Problems, not as an
+	// error; the error is for a failure to read anything at all.
+	Details(ctx context.Context, inc triage.Incident) (triage.Details, error)
+	// Query runs a named query from the catalog with typed parameters. A
+	// result that the service marks partial comes back with Table.Warnings set.
+	Query(ctx context.Context, q *Query, p Params) (Table, error)
+	// Close releases the workspace's resources.
+	Close() error
+}
