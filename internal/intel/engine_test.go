@@ -56,6 +56,12 @@ func mustParse(t *testing.T, s string) ioc.Indicator {
 	return ind
 }
 
+// public stands a documentation address in for a public one, so no real
+// address appears in the tests.
+func public(addr string) ioc.Indicator {
+	return ioc.Indicator{Kind: ioc.IPv4, Value: addr, Scope: ioc.Public}
+}
+
 type row struct {
 	Indicator, Provider string
 	Status              Status
@@ -82,9 +88,9 @@ func TestEngineLookup(t *testing.T) {
 	}}
 	e := &Engine{Providers: []Provider{ext, own}}
 	inds := []ioc.Indicator{
-		mustParse(t, "203.0.113.7"), mustParse(t, "203.0.113.7"), // duplicate: looked up once
-		mustParse(t, "10.1.2.3"), mustParse(t, "198.51.100.9"), mustParse(t, "192.0.2.1"),
-		mustParse(t, "192.0.2.2"), mustParse(t, "d41d8cd98f00b204e9800998ecf8427e"),
+		public("203.0.113.7"), public("203.0.113.7"), // duplicate: looked up once
+		mustParse(t, "10.1.2.3"), public("198.51.100.9"), public("192.0.2.1"),
+		public("192.0.2.2"), mustParse(t, "d41d8cd98f00b204e9800998ecf8427e"),
 	}
 	got := rows(e.Lookup(context.Background(), inds))
 	want := []row{
@@ -112,7 +118,7 @@ func TestEngineLookup(t *testing.T) {
 func TestEngineNoExternal(t *testing.T) {
 	ext := &fakeProvider{name: "ext", external: true, kinds: []ioc.Kind{ioc.IPv4}}
 	e := &Engine{Providers: []Provider{ext}, NoExternal: true}
-	got := e.Lookup(context.Background(), []ioc.Indicator{mustParse(t, "203.0.113.7")})
+	got := e.Lookup(context.Background(), []ioc.Indicator{public("203.0.113.7")})
 	if len(got) != 1 || got[0].Status != StatusSkipped || got[0].Reason == "" {
 		t.Fatalf("got %+v, want one skipped result with a reason", got)
 	}
