@@ -1,0 +1,110 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+var hostile = []string{
+	`<script>alert(1)</script>`,
+	`<img src=x onerror=alert(1)>`,
+	"a | b\n| c | d |",
+	"[click](javascript:alert(1))",
+	"\u202Egnp.exe",
+	"`code` *bold* _em_ # head",
+	"\x00\x1b[31mred",
+	strings.Repeat("A", 100_000),
+}
+
+func hostileReport(s string) *Report {
+	return &Report{
+		SchemaVersion: SchemaVersion,
+		Workspace:     "demo",
+		Incident:      triage.Incident{Number: 7, Title: s, Description: s, Severity: triage.SeverityHigh, Created: time.Unix(0, 0)},
+		Alerts:        []triage.Alert{{ID: "a1", Name: s, Product: s, EntityKeys: []string{"Url:" + s}}},
+		Entities:      []triage.Entity{{Kind: triage.KindURL, Key: "Url:" + s, Name: s, Properties: map[string]any{"url": s}}},
+		TI: TI{Severity: intel.SeverityHigh, Explanation: s,
+			Reasons: []intel.Result{{Indicator: s, Provider: "p", Status: intel.StatusOK, Severity: intel.SeverityHigh, Summary: s}},
+			Results: []intel.Result{{Indicator: s, Provider: "p", Status: intel.StatusOK, Severity: intel.SeverityHigh, Summary: s}}},
+		RelatedAlerts: []Related{{Entity: "Url:" + s, Name: s, Alerts: []RelatedAlert{{ID: "b", Name: s}}}},
+		Summaries:     []Summary{{Entity: "Url:" + s, Name: s, Facts: []Fact{{Label: s, Value: s}}}},
+		Sections:      []Section{{Name: "x", Status: StatusError, Reason: s}},
+		Problems:      []triage.Problem{{Where: s, What: s}},
+	}
+}
+
+func TestMarkdownHostile(t *testing.T) {
+	for _, s := range hostile {
+		var b bytes.Buffer
+		if err := Render(&b, hostileReport(s), FormatMarkdown); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, bad := range []string{"<script", "<img", "](javascript", "\u202E", "\x00", "\x1b"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("value %.30q: output contains %q", s, bad)
+			}
+		}
+		// Every table row keeps its column count: the value never adds a cell.
+		for _, line := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(line, "| ") {
+				continue
+			}
+			cells := strings.Count(line, "|") - strings.Count(line, `\|`)
+			if cells < 3 || cells > 7 {
+				t.Errorf("value %.30q: table row with %d separators: %.120q", s, cells, line)
+			}
+		}
+	}
+}
+
+func TestMarkdownEscape(t *testing.T) {
+	tests := map[string]string{
+		"plain":       "plain",
+		"a|b":         `a\|b`,
+		"x\ny":         "x y",
+		"<b>":         `&lt;b\>`,
+		"[a](b)":      `\[a\]\(b\)`,
+		"203.0.113.7": `203\.0\.113\.7`,
+	}
+	for in, want := range tests {
+		if got := MarkdownEscape(in); got != want {
+			t.Errorf("MarkdownEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestJSONFields(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, hostileReport("x"), FormatJSON); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema_version", "incident", "alerts", "entities", "graph", "ti", "related_alerts", "summaries", "problems", "sections"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON report has no %q field", k)
+		}
+	}
+	var ti struct {
+		Severity string           `json:"severity"`
+		Reasons  []map[string]any `json:"reasons"`
+		Results  []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal(m["ti"], &ti); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"indicator", "type", "provider", "status", "severity"} {
+		if _, ok := ti.Results[0][k]; !ok {
+			t.Errorf("ti.results item has no %q field", k)
+		}
+	}
+}
