@@ -46,7 +46,7 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	}
 	e := &env{ws: ws, catalog: cat}
 	e.intel = &intel.Engine{
-		Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat))},
+		Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, s.Now))},
 		Now:       s.Now,
 	}
 	return e, nil

@@ -62,7 +62,7 @@ func Roll(results []Result) Verdict {
 			return cmp.Or(cmp.Compare(a.Indicator, b.Indicator), cmp.Compare(a.Provider, b.Provider))
 		})
 		v.Reasons = reasons
-		v.Explanation = fmt.Sprintf("%s: %d of %d answers rate %s", top, len(reasons), ok, top)
+		v.Explanation = fmt.Sprintf("%d of %d provider answers rate an indicator %s", len(reasons), ok, top)
 	}
 	if failed > 0 {
 		v.Explanation += fmt.Sprintf("; %d lookups failed, so the verdict may be incomplete", failed)

@@ -2,21 +2,24 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // TIQuery binds the workspace's threat-intelligence table to the sentinel-ti
-// provider through the catalog query "ti_indicators".
-func TIQuery(ws workspace.Workspace, cat *workspace.Catalog) sentinelti.QueryFunc {
+// provider through the catalog query "ti_indicators". Indicators count as
+// valid at the time now returns.
+func TIQuery(ws workspace.Workspace, cat *workspace.Catalog, now func() time.Time) sentinelti.QueryFunc {
 	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
 		q, err := cat.Get("ti_indicators")
 		if err != nil {
 			return nil, err
 		}
-		t, err := ws.Query(ctx, q, workspace.Params{"values": values})
+		t, err := ws.Query(ctx, q, workspace.Params{"values": values, "as_of": now().UTC()})
 		if err != nil {
 			return nil, err
 		}
@@ -30,7 +33,7 @@ func TIQuery(ws workspace.Workspace, cat *workspace.Catalog) sentinelti.QueryFun
 				ObservableValue: r.String("ObservableValue"),
 				Confidence:      int(r.Int("Confidence")),
 				Source:          r.String("SourceSystem"),
-				Tags:            stringValues(r["Tags"]),
+				Tags:            tags(r["Tags"]),
 			}
 			if data, ok := r["Data"].(map[string]any); ok {
 				m.Name, _ = data["name"].(string)
@@ -40,4 +43,16 @@ func TIQuery(ws workspace.Workspace, cat *workspace.Catalog) sentinelti.QueryFun
 		}
 		return out, nil
 	}
+}
+
+// tags reads the Tags column: a JSON array, as text or decoded.
+func tags(v any) []string {
+	if s, ok := v.(string); ok {
+		var list []any
+		if json.Unmarshal([]byte(s), &list) != nil {
+			return stringValues(s)
+		}
+		v = list
+	}
+	return stringValues(v)
 }

@@ -56,13 +56,15 @@ var funcs = template.FuncMap{
 }
 
 // MarkdownEscape makes an attacker-controlled value safe in Markdown text and
-// table cells: it escapes every character Markdown or the HTML a renderer may
-// pass through gives meaning to, and folds line breaks into spaces.
+// table cells: it escapes the characters that open emphasis, code, links,
+// images, tables or HTML, folds line breaks into spaces (a value never starts
+// a line), and shows control and bidirectional-override characters as
+// escapes. Dots and dashes stay as they are so values read and copy well.
 func MarkdownEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '.', '!', '|', '~', '>', '"', '\'':
+		case '\\', '`', '*', '_', '[', ']', '!', '|', '~', '>', '#':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '<':

@@ -1,0 +1,74 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// deferIndexes records tables whose secondary indexes a load dropped.
+func (w *Workspace) deferIndexes(tables []*tableInfo) {
+	if len(tables) == 0 {
+		return
+	}
+	w.idxMu.Lock()
+	defer w.idxMu.Unlock()
+	for _, ti := range tables {
+		if !slices.Contains(w.pending, ti) {
+			w.pending = append(w.pending, ti)
+		}
+	}
+}
+
+// ensureIndexes builds the pending indexes of the tables a statement names
+// (a whole-word match on the table name, so a mention in a string literal
+// counts too, which is harmless).
+func (w *Workspace) ensureIndexes(ctx context.Context, text string) error {
+	return w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) })
+}
+
+// BuildIndexes builds every secondary index that a load deferred. Queries
+// build the ones they need by themselves; call this to pay the cost up
+// front, for example before timing queries.
+func (w *Workspace) BuildIndexes(ctx context.Context) error {
+	return w.buildPending(ctx, func(*tableInfo) bool { return true })
+}
+
+func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool) error {
+	w.idxMu.Lock()
+	defer w.idxMu.Unlock()
+	for i := 0; i < len(w.pending); {
+		ti := w.pending[i]
+		if !want(ti) {
+			i++
+			continue
+		}
+		for _, ix := range ti.indexes {
+			if _, err := w.db.ExecContext(ctx, ti.indexSQL(ix)); err != nil {
+				return fmt.Errorf("table %s: create index %s: %w", ti.def.Name, ix.name, err)
+			}
+		}
+		w.pending = slices.Delete(w.pending, i, i+1)
+	}
+	return nil
+}
+
+// mentions reports whether text contains name as a whole word.
+func mentions(text, name string) bool {
+	for off := 0; ; {
+		i := strings.Index(text[off:], name)
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len(name)
+		if (start == 0 || !isWordByte(text[start-1])) && (end == len(text) || !isWordByte(text[end])) {
+			return true
+		}
+		off = start + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

@@ -1,0 +1,249 @@
+// Package local is the local workspace: Sentinel-shaped tables in one SQLite
+// file (or in memory), queried through the SQL bodies of the named query
+// catalog.
+//
+// # Tables and records
+//
+// Each table has the name of its Sentinel counterpart (SecurityIncident,
+// SecurityAlert, SigninLogs, SecurityEvent, ThreatIntelIndicators, …; see
+// Tables and Columns). A record is a map keyed by Sentinel column names. The
+// fields queries filter, join or sort on are hot columns: real SQLite columns
+// with the Sentinel name, indexed on (TimeGenerated) and on (entity column,
+// TimeGenerated). Every other field is kept in the column Record, a JSON
+// object; read one with json_extract(Record, '$.Name'). Hot columns and
+// Record together are the whole record, and SELECT * gives it back whole (see
+// Query results).
+//
+// Load accepts these Go values for a hot column of each Log Analytics type,
+// and anything else is an error:
+//
+//	string, guid  string
+//	datetime      time.Time, or RFC 3339 text
+//	long, int     any integer type, or a float64 holding a whole number
+//	real          float64, float32 or any integer type (finite)
+//	bool          bool
+//	dynamic       map[string]any, []any, []string, map[string]string, or JSON
+//	              text of an object or array (any other string is stored as a
+//	              JSON string)
+//
+// nil (or an absent field) stores NULL, except that every record needs a
+// TimeGenerated. SecurityAlert's Entities and ExtendedProperties are strings
+// holding JSON, as in Log Analytics. Other fields may hold any value
+// encoding/json can marshal; time.Time is written as below and JSON text
+// given for a known dynamic column is embedded as JSON. Record also gets a
+// Type field naming its table when the record has none, as Log Analytics
+// rows do.
+//
+// Datetimes are stored as fixed-width UTC text in workspace.TimeFormat
+// ("2006-01-02T15:04:05.000000Z"), which sorts in time order; dynamic values
+// as JSON text; bools as 0/1.
+//
+// # Query results
+//
+// Query decodes each result column by its Log Analytics type, found in this
+// order: the query's declared Columns; the declared type of a plain column
+// reference (hot columns are declared "DATETIME TEXT", "DYNAMIC TEXT", "LONG
+// INTEGER", "BOOL INTEGER", … so SQLite reports it); the type of a column of
+// that name in the schema, when all tables agree on it; and otherwise the
+// values themselves (integers → long, floats → real, text → string). Values
+// become time.Time (UTC) for datetime, int64 for long and int, float64 for
+// real, bool for bool, the decoded JSON value for dynamic, and string for
+// string and guid.
+//
+// A result column named Record (SELECT * or t.* over a table) is expanded: the
+// record's fields become columns after the hot ones, sorted by name and typed
+// from the schema of the record's table (a value that does not fit its
+// column's type makes the column dynamic), so a SQL body returns the columns
+// its KQL twin does.
+//
+// # Indexes
+//
+// A load into an empty table drops the table's secondary indexes; they are
+// rebuilt when a statement first names the table, or by BuildIndexes. Loads
+// stay fast and a run pays only for the indexes of the tables it queries.
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+// Workspace is a local workspace. It is safe for concurrent use; operations
+// run one at a time on a single SQLite connection.
+type Workspace struct {
+	name   string
+	db     *sql.DB
+	cat    *workspace.Catalog
+	schema *schema
+	memory bool
+
+	idxMu   sync.Mutex
+	pending []*tableInfo // tables whose secondary indexes a load deferred
+}
+
+var _ workspace.Workspace = (*Workspace)(nil)
+
+// Tables returns the names of the tables a local workspace has, sorted.
+func Tables() []string {
+	names := make([]string, 0, len(tables))
+	for _, t := range tables {
+		names = append(names, t.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Columns returns the columns of a table, as name and Log Analytics type;
+// hot reports whether each is a real column (the others live in Record). An
+// unknown table returns nil.
+func Columns(table string) (cols []workspace.Column, hot []bool) {
+	for _, t := range tables {
+		if t.Name != table {
+			continue
+		}
+		for _, c := range t.Hot {
+			cols = append(cols, workspace.Column{Name: c.Name, Type: c.Type})
+			hot = append(hot, true)
+		}
+		for _, c := range t.Cold {
+			cols = append(cols, workspace.Column{Name: c.Name, Type: c.Type})
+			hot = append(hot, false)
+		}
+	}
+	return cols, hot
+}
+
+// Open opens a local workspace file, creating it and its tables if needed;
+// path ":memory:" gives a private in-memory workspace. name is the
+// workspace's configured name. cat is the query catalog every query comes
+// from; nil means the built-in catalog.
+func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Workspace, error) {
+	if path == "" {
+		return nil, errors.New("open local workspace: empty path")
+	}
+	memory := path == ":memory:"
+	if !memory && strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open local workspace %s: the path must not contain ? or #", path)
+	}
+	if cat == nil {
+		var err error
+		if cat, err = workspace.LoadCatalog(""); err != nil {
+			return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+		}
+	}
+	s, err := newSchema(tables)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+	}
+	// One connection: an in-memory database lives and dies with its
+	// connection, and the connection-level pragmas below must hold for
+	// every statement.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory}
+	if err := w.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+	}
+	return w, nil
+}
+
+func (w *Workspace) init(ctx context.Context) error {
+	pragmas := []string{
+		// Rows are wide (hot columns and the record's JSON): larger pages
+		// make loading and index building faster. This only takes effect
+		// for a new database.
+		"PRAGMA page_size = 16384",
+		"PRAGMA busy_timeout = 5000",
+		"PRAGMA temp_store = MEMORY",
+		"PRAGMA cache_size = -32768", // KiB
+	}
+	if !w.memory {
+		pragmas = append(pragmas, "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")
+	}
+	for _, p := range pragmas {
+		if _, err := w.db.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range tables {
+		ti := w.schema.byName[t.Name]
+		if _, err := tx.ExecContext(ctx, ti.createSQL()); err != nil {
+			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+		if err := addMissingColumns(ctx, tx, ti); err != nil {
+			return err
+		}
+		for _, ix := range ti.indexes {
+			if _, err := tx.ExecContext(ctx, ti.indexSQL(ix)); err != nil {
+				return fmt.Errorf("create index %s: %w", ix.name, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// addMissingColumns adds hot columns that a workspace file created by an
+// older version lacks. Their values for existing rows stay NULL (the records
+// still hold them in Record).
+func addMissingColumns(ctx context.Context, tx *sql.Tx, ti *tableInfo) error {
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", ti.def.Name)
+	if err != nil {
+		return fmt.Errorf("table %s: read columns: %w", ti.def.Name, err)
+	}
+	have := make(map[string]bool)
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("table %s: read columns: %w", ti.def.Name, err)
+		}
+		have[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("table %s: read columns: %w", ti.def.Name, err)
+	}
+	for _, c := range ti.def.Hot {
+		if have[c.Name] {
+			continue
+		}
+		stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", quoteIdent(ti.def.Name), quoteIdent(c.Name), declTypes[c.Type])
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("table %s: add column %s: %w", ti.def.Name, c.Name, err)
+		}
+	}
+	return nil
+}
+
+// Name returns the workspace's configured name.
+func (w *Workspace) Name() string { return w.name }
+
+// Dialect returns workspace.SQL: the local workspace runs SQL bodies.
+func (w *Workspace) Dialect() workspace.Dialect { return workspace.SQL }
+
+// Catalog returns the catalog the workspace's own queries come from.
+func (w *Workspace) Catalog() *workspace.Catalog { return w.cat }
+
+// Close closes the database. An in-memory workspace's data is gone after it.
+func (w *Workspace) Close() error { return w.db.Close() }

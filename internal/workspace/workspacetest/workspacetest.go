@@ -1,0 +1,440 @@
+package workspacetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+// Run checks that the workspace returned by open fulfils the
+// workspace.Workspace contract. open must return a workspace holding exactly
+// recs (Records()), keyed by table name; Run closes it at the end of the test.
+// The built-in query catalog is used for Query.
+func Run(t *testing.T, open func(t *testing.T, recs map[string][]map[string]any) workspace.Workspace) {
+	t.Helper()
+	ws := open(t, Records())
+	t.Cleanup(func() {
+		if err := ws.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	cat, err := workspace.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	t.Run("Identity", func(t *testing.T) {
+		if ws.Name() == "" {
+			t.Error("Name() is empty")
+		}
+		if d := ws.Dialect(); d != workspace.KQL && d != workspace.SQL {
+			t.Errorf("Dialect() = %q", d)
+		}
+	})
+	t.Run("ListIncidents", func(t *testing.T) { testList(t, ctx, ws) })
+	t.Run("ListIncidentsStops", func(t *testing.T) { testListStops(t, ctx, ws) })
+	t.Run("Incident", func(t *testing.T) { testIncident(t, ctx, ws) })
+	t.Run("Details", func(t *testing.T) { testDetails(t, ctx, ws) })
+	t.Run("Query", func(t *testing.T) { testQuery(t, ctx, ws, cat) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, ctx, ws, cat) })
+}
+
+func list(t *testing.T, ctx context.Context, ws workspace.Workspace, f workspace.IncidentFilter) []int {
+	t.Helper()
+	var got []int
+	err := ws.ListIncidents(ctx, f, func(inc triage.Incident) error {
+		got = append(got, inc.Number)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ListIncidents(%+v): %v", f, err)
+	}
+	return got
+}
+
+func testList(t *testing.T, ctx context.Context, ws workspace.Workspace) {
+	sev := func(s ...triage.Severity) []triage.Severity { return s }
+	st := func(s ...triage.Status) []triage.Status { return s }
+	tests := []struct {
+		name string
+		f    workspace.IncidentFilter
+		want []int
+	}{
+		{"all, newest first, ties by number", workspace.IncidentFilter{}, []int{4, 3, 2, 1}},
+		{"severity", workspace.IncidentFilter{Severities: sev(triage.SeverityHigh)}, []int{1}},
+		{"severities", workspace.IncidentFilter{Severities: sev(triage.SeverityMedium, triage.SeverityLow)}, []int{3, 2}},
+		{"status of the latest revision", workspace.IncidentFilter{Statuses: st(triage.StatusActive)}, []int{1}},
+		{"status New", workspace.IncidentFilter{Statuses: st(triage.StatusNew)}, []int{4, 2}},
+		{"unassigned", workspace.IncidentFilter{Owner: "unassigned"}, []int{4, 2}},
+		{"owner by UPN, any case", workspace.IncidentFilter{Owner: "ALICE@contoso.com"}, []int{1}},
+		{"owner by name", workspace.IncidentFilter{Owner: "alice smith"}, []int{1}},
+		{"owner with non-ASCII name", workspace.IncidentFilter{Owner: "BJÖRN ÜNAL"}, []int{3}},
+		{"owner unknown", workspace.IncidentFilter{Owner: "mallory"}, nil},
+		{"title", workspace.IncidentFilter{Title: "SIGN-IN"}, []int{1}},
+		{"title non-ASCII", workspace.IncidentFilter{Title: "host-ä"}, []int{3}},
+		{"start inclusive", workspace.IncidentFilter{Start: at(1)}, []int{4, 3, 2, 1}},
+		{"start after", workspace.IncidentFilter{Start: at(1).Add(time.Microsecond)}, []int{4, 3, 2}},
+		{"end exclusive", workspace.IncidentFilter{Start: at(3), End: at(5)}, []int{2}},
+		{"end just after", workspace.IncidentFilter{End: at(5).Add(time.Microsecond)}, []int{4, 3, 2, 1}},
+		{"combined", workspace.IncidentFilter{Start: at(0), End: at(10), Statuses: st(triage.StatusNew), Title: "mass"}, []int{2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := list(t, ctx, ws, tt.f)
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("incident numbers (-want +got):\n%s", d)
+			}
+		})
+	}
+	t.Run("latest revision", func(t *testing.T) {
+		var inc1 triage.Incident
+		err := ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
+			if inc.Number == 1 {
+				inc1 = inc
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkIncident1(t, inc1)
+	})
+}
+
+func checkIncident1(t *testing.T, inc triage.Incident) {
+	t.Helper()
+	want := triage.Incident{
+		Name:          Incident1,
+		Number:        1,
+		Title:         "Suspicious sign-in from 10.0.0.1",
+		Description:   "Description of Suspicious sign-in from 10.0.0.1",
+		Severity:      triage.SeverityHigh,
+		Status:        triage.StatusActive,
+		Owner:         triage.Owner{ObjectID: "0c0c0c0c-1111-2222-3333-444444444444", Email: "alice@contoso.com", AssignedTo: "Alice Smith", UPN: "alice@contoso.com"},
+		Labels:        []string{"vip"},
+		Created:       at(1),
+		FirstActivity: at(0.5),
+		LastActivity:  at(0.9),
+		LastModified:  at(2),
+		AlertCount:    2,
+		AlertIDs:      []string{Alert1, AlertMissing},
+		ProductNames:  []string{"Azure Active Directory Identity Protection"},
+		Tactics:       []string{"InitialAccess"},
+		URL:           "https://portal.azure.com/#asset/Microsoft_Azure_Security_Insights/Incident/" + Incident1,
+	}
+	// Times may carry a store's precision; compare them to the microsecond.
+	opt := cmp.Comparer(func(a, b time.Time) bool { return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond)) })
+	if d := cmp.Diff(want, inc, opt); d != "" {
+		t.Errorf("incident 1 (-want +got):\n%s", d)
+	}
+}
+
+func testListStops(t *testing.T, ctx context.Context, ws workspace.Workspace) {
+	stop := errors.New("stop here")
+	calls := 0
+	err := ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(triage.Incident) error {
+		calls++
+		return stop
+	})
+	if err != stop { //nolint:errorlint // the contract is "returned as is"
+		t.Errorf("ListIncidents returned %v, want fn's error as is", err)
+	}
+	if calls != 1 {
+		t.Errorf("fn called %d times after returning an error, want 1", calls)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err = ws.ListIncidents(cctx, workspace.IncidentFilter{}, func(triage.Incident) error { return nil })
+	if err == nil {
+		t.Error("ListIncidents with a cancelled context: want an error")
+	}
+}
+
+func testIncident(t *testing.T, ctx context.Context, ws workspace.Workspace) {
+	inc, err := ws.Incident(ctx, "1")
+	if err != nil {
+		t.Fatalf(`Incident("1"): %v`, err)
+	}
+	checkIncident1(t, inc)
+	for _, ref := range []string{Incident1, strings.ToUpper(Incident1), " " + Incident1 + " "} {
+		inc, err := ws.Incident(ctx, ref)
+		if err != nil {
+			t.Errorf("Incident(%q): %v", ref, err)
+			continue
+		}
+		if inc.Number != 1 {
+			t.Errorf("Incident(%q).Number = %d, want 1", ref, inc.Number)
+		}
+	}
+	inc, err = ws.Incident(ctx, "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Classification != triage.ClassTruePositive || inc.Owner.AssignedTo != "Björn Ünal" || inc.Title != "Malware on HOST-Ä" {
+		t.Errorf("incident 3: %+v", inc)
+	}
+	for _, ref := range []string{"999", "00000000-0000-0000-0000-000000000000", "no such incident"} {
+		_, err := ws.Incident(ctx, ref)
+		if !errors.Is(err, workspace.ErrNotFound) {
+			t.Errorf("Incident(%q) = %v, want ErrNotFound", ref, err)
+		} else if !strings.Contains(err.Error(), ref) {
+			t.Errorf("Incident(%q) error %q does not name the reference", ref, err)
+		}
+	}
+}
+
+func findEntity(ents []triage.Entity, kind triage.Kind, prop, value string) *triage.Entity {
+	for i := range ents {
+		if ents[i].Kind == kind && strings.EqualFold(ents[i].Prop(prop), value) {
+			return &ents[i]
+		}
+	}
+	return nil
+}
+
+func testDetails(t *testing.T, ctx context.Context, ws workspace.Workspace) {
+	get := func(ref string) triage.Incident {
+		t.Helper()
+		inc, err := ws.Incident(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inc
+	}
+	t.Run("missing alert", func(t *testing.T) {
+		d, err := ws.Details(ctx, get("1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Alerts) != 1 || d.Alerts[0].ID != Alert1 {
+			t.Fatalf("alerts = %+v, want just %s", d.Alerts, Alert1)
+		}
+		if d.Alerts[0].Status != "Resolved" {
+			t.Errorf("alert status %q, want the latest row's Resolved", d.Alerts[0].Status)
+		}
+		ip := findEntity(d.Entities, triage.KindIP, "address", "10.0.0.1")
+		if ip == nil {
+			t.Fatalf("no Ip 10.0.0.1 among %+v", d.Entities)
+		}
+		if !slices.Contains(ip.Alerts, Alert1) || !slices.Contains(d.Alerts[0].EntityKeys, ip.Key) {
+			t.Errorf("Ip entity %+v and alert %+v are not linked", ip, d.Alerts[0])
+		}
+		if findEntity(d.Entities, triage.KindAccount, "accountName", "alice") == nil {
+			t.Errorf("no Account alice among %+v", d.Entities)
+		}
+		if !hasProblem(d.Problems, "incident 1", AlertMissing) {
+			t.Errorf("problems %v do not report alert %s of incident 1", d.Problems, AlertMissing)
+		}
+	})
+	t.Run("malformed entities", func(t *testing.T) {
+		d, err := ws.Details(ctx, get("3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Alerts) != 1 || d.Alerts[0].ID != Alert4 || d.Alerts[0].Name != "Malware detected" {
+			t.Fatalf("alerts = %+v, want %s", d.Alerts, Alert4)
+		}
+		if len(d.Problems) == 0 {
+			t.Error("malformed Entities gave no problem")
+		}
+	})
+	t.Run("no alerts", func(t *testing.T) {
+		d, err := ws.Details(ctx, get("4"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Alerts) != 0 || len(d.Entities) != 0 {
+			t.Errorf("details = %+v, want nothing", d)
+		}
+		if !hasProblem(d.Problems, "incident 4") {
+			t.Errorf("problems %v do not report incident 4's missing alerts", d.Problems)
+		}
+	})
+}
+
+func hasProblem(ps []triage.Problem, words ...string) bool {
+	for _, p := range ps {
+		s := p.String()
+		ok := true
+		for _, w := range words {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func query(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, name string, p workspace.Params) workspace.Table {
+	t.Helper()
+	q, err := cat.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ws.Query(ctx, q, p)
+	if err != nil {
+		t.Fatalf("Query(%s): %v", name, err)
+	}
+	return tab
+}
+
+func column(t *testing.T, tab workspace.Table, name string) []any {
+	t.Helper()
+	i := tab.Col(name)
+	if i < 0 {
+		t.Fatalf("no column %s in %v", name, tab.Columns)
+	}
+	out := make([]any, len(tab.Rows))
+	for r, row := range tab.Rows {
+		out[r] = row[i]
+	}
+	return out
+}
+
+func strs(vs []any) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = fmt.Sprint(v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog) {
+	t.Run("alerts_by_id", func(t *testing.T) {
+		tab := query(t, ctx, ws, cat, "alerts_by_id", workspace.Params{"ids": []string{Alert1, Alert3, "nope"}})
+		if d := cmp.Diff([]string{Alert1, Alert3}, strs(column(t, tab, "SystemAlertId"))); d != "" {
+			t.Errorf("ids (-want +got):\n%s", d)
+		}
+		types := map[string]string{}
+		for _, c := range tab.Columns {
+			types[c.Name] = c.Type
+		}
+		for name, want := range map[string]string{"TimeGenerated": "datetime", "StartTime": "datetime",
+			"Entities": "string", "ExtendedProperties": "string", "AlertSeverity": "string",
+			"ConfidenceScore": "real", "IsIncident": "bool"} {
+			if types[name] != want {
+				t.Errorf("column %s has type %q, want %q", name, types[name], want)
+			}
+		}
+		for _, r := range tab.Records() {
+			if _, ok := r["TimeGenerated"].(time.Time); !ok {
+				t.Errorf("TimeGenerated is %T", r["TimeGenerated"])
+			}
+			if _, ok := r["Entities"].(string); !ok {
+				t.Errorf("Entities is %T, want JSON text", r["Entities"])
+			}
+			if _, ok := r["IsIncident"].(bool); !ok {
+				t.Errorf("IsIncident is %T", r["IsIncident"])
+			}
+			if r.String("SystemAlertId") == Alert1 && r.String("Status") != "Resolved" {
+				t.Errorf("alert 1 status %q, want the latest row's", r.String("Status"))
+			}
+		}
+	})
+	t.Run("related_alerts", func(t *testing.T) {
+		tab := query(t, ctx, ws, cat, "related_alerts", workspace.Params{
+			"start": at(0), "end": at(24), "values": []string{"10.0.0.1"}, "keys": []string{"Ip:10.0.0.1"},
+		})
+		ids := strs(column(t, tab, "SystemAlertId"))
+		for _, want := range []string{Alert1, AlertOther} {
+			if !slices.Contains(ids, want) {
+				t.Errorf("related_alerts for 10.0.0.1 = %v, missing %s", ids, want)
+			}
+		}
+		if len(ids) != len(slices.Compact(slices.Clone(ids))) {
+			t.Errorf("related_alerts returned an alert twice: %v", ids)
+		}
+		tab = query(t, ctx, ws, cat, "related_alerts", workspace.Params{
+			"start": at(4.5), "end": at(24), "values": []string{"10.0.0.1"},
+		})
+		if ids := strs(column(t, tab, "SystemAlertId")); len(ids) != 0 {
+			t.Errorf("related_alerts after the alerts = %v, want none", ids)
+		}
+	})
+	t.Run("ti_indicators", func(t *testing.T) {
+		tab := query(t, ctx, ws, cat, "ti_indicators", workspace.Params{
+			"values": []string{"203.0.113.7", "evil.example.com", "198.51.100.9", "192.0.2.55", "192.0.2.66", "unknown.example"},
+			"as_of":  at(24),
+		})
+		if d := cmp.Diff([]string{"203.0.113.7", "EVIL.example.com"}, strs(column(t, tab, "ObservableValue"))); d != "" {
+			t.Errorf("active unexpired indicators (-want +got):\n%s", d)
+		}
+		for _, r := range tab.Records() {
+			if r.Int("Confidence") != 80 {
+				t.Errorf("Confidence = %#v", r["Confidence"])
+			}
+			if r["IsActive"] != true {
+				t.Errorf("IsActive = %#v", r["IsActive"])
+			}
+			if _, ok := r["ValidUntil"].(time.Time); !ok {
+				t.Errorf("ValidUntil is %T", r["ValidUntil"])
+			}
+			data, ok := r["Data"].(map[string]any)
+			if !ok || data["name"] != "Indicator "+r.String("ObservableValue") {
+				t.Errorf("Data = %#v, want the decoded object", r["Data"])
+			}
+		}
+	})
+	t.Run("ti_indicators as of now", func(t *testing.T) {
+		// Without as_of the workspace's clock decides; every indicator of the
+		// data set expired in 2024.
+		tab := query(t, ctx, ws, cat, "ti_indicators", workspace.Params{"values": []string{"203.0.113.7"}})
+		if len(tab.Rows) != 0 {
+			t.Errorf("ti_indicators as of now = %v, want none", tab.Rows)
+		}
+	})
+	t.Run("bad params", func(t *testing.T) {
+		q, err := cat.Get("alerts_by_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []workspace.Params{nil, {"ids": "not a list"}, {"ids": []string{}, "extra": 1}} {
+			if _, err := ws.Query(ctx, q, p); err == nil {
+				t.Errorf("Query(alerts_by_id, %v): want an error", p)
+			}
+		}
+	})
+}
+
+func testConcurrent(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog) {
+	q, err := cat.Get("alerts_by_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 8 {
+		wg.Go(func() {
+			err := ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
+				// Using the workspace from fn must not deadlock.
+				_, err := ws.Details(ctx, inc)
+				return err
+			})
+			if err != nil {
+				errs <- err
+			}
+			if _, err := ws.Query(ctx, q, workspace.Params{"ids": []string{Alert1}}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
