@@ -112,12 +112,11 @@ func orDash(s string) string {
 	return s
 }
 
-// clean makes an attacker-controlled value safe for one terminal cell: control
-// characters and bidirectional overrides become spaces or are dropped, and the
-// value is cut at max runes (0: no limit).
+// clean makes an attacker-controlled value safe for one terminal cell: tabs
+// and line breaks become spaces, other control characters and bidirectional
+// overrides are dropped, and the value is cut to max runes (0: no limit).
 func clean(s string, max int) string {
-	var b strings.Builder
-	n := 0
+	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
@@ -125,14 +124,12 @@ func clean(s string, max int) string {
 		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == unicode.ReplacementChar:
 			continue
 		}
-		if max > 0 && n == max-1 {
-			b.WriteRune('…')
-			break
-		}
-		b.WriteRune(r)
-		n++
+		out = append(out, r)
 	}
-	return b.String()
+	if max > 0 && len(out) > max {
+		out = append(out[:max-1], '…')
+	}
+	return string(out)
 }
 
 // parseTimeFlag parses the value of a time flag; "" is the zero time.
