@@ -114,7 +114,7 @@ func coerce(t ParamType, v any) (any, error) {
 			return tm.UTC(), nil
 		}
 	case TypeInt:
-		if n, ok := toInt64(v); ok {
+		if n, ok := Int64(v); ok {
 			return n, nil
 		}
 		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
@@ -127,7 +127,7 @@ func coerce(t ParamType, v any) (any, error) {
 		case float32:
 			return float64(x), nil
 		}
-		if n, ok := toInt64(v); ok {
+		if n, ok := Int64(v); ok {
 			return float64(n), nil
 		}
 	case TypeBool:
@@ -159,7 +159,9 @@ func coerce(t ParamType, v any) (any, error) {
 	return nil, fmt.Errorf("want %s, got %T", t, v)
 }
 
-func toInt64(v any) (int64, bool) {
+// Int64 converts any Go integer, or a json.Number holding one, to int64. It
+// reports false for other values and for integers that do not fit.
+func Int64(v any) (int64, bool) {
 	switch x := v.(type) {
 	case int:
 		return int64(x), true
@@ -185,6 +187,9 @@ func toInt64(v any) (int64, bool) {
 		if x <= math.MaxInt64 {
 			return int64(x), true
 		}
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil
 	}
 	return 0, false
 }

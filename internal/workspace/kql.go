@@ -57,7 +57,7 @@ func KQLLiteral(v any) (string, error) {
 	case nil:
 		return "", errors.New("no value")
 	}
-	if n, ok := toInt64(v); ok {
+	if n, ok := Int64(v); ok {
 		return "long(" + strconv.FormatInt(n, 10) + ")", nil
 	}
 	if x, ok := v.(uint64); ok { // beyond int64

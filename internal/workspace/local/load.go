@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // batchRows is how many records one INSERT statement writes.
@@ -539,7 +541,7 @@ func (l *loader) hotValue(typ string, v any) (any, error) {
 		l.scratch = appendTime(l.scratch[:0], t)
 		return string(l.scratch), nil
 	case "long", "int":
-		n, ok := toInt64(v)
+		n, ok := workspace.Int64(v)
 		if !ok {
 			f, isFloat := v.(float64)
 			if !isFloat || f != math.Trunc(f) || math.Abs(f) >= 1<<63 {
@@ -564,7 +566,7 @@ func (l *loader) hotValue(typ string, v any) (any, error) {
 				return nil, fmt.Errorf("want real, got %q", string(x))
 			}
 		default:
-			n, ok := toInt64(v)
+			n, ok := workspace.Int64(v)
 			if !ok {
 				return nil, fmt.Errorf("want real, got %T", v)
 			}
@@ -602,39 +604,6 @@ func (l *loader) hotValue(typ string, v any) (any, error) {
 		return string(l.scratch), nil
 	}
 	return nil, fmt.Errorf("unknown column type %q", typ)
-}
-
-func toInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint:
-		if uint64(x) <= math.MaxInt64 {
-			return int64(x), true
-		}
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), true
-		}
-	case json.Number:
-		n, err := x.Int64()
-		return n, err == nil
-	}
-	return 0, false
 }
 
 func clip(s string) string {
