@@ -31,7 +31,7 @@ var textProps = map[triage.Kind][]string{
 // Indicators turns the incident's entities, and the text of alerts that came
 // with no entities, into indicators, each with the places it was found.
 func Indicators(alerts []triage.Alert, ents []triage.Entity) []report.Indicator {
-	var out []report.Indicator
+	out := []report.Indicator{}
 	index := make(map[ioc.Indicator]int)
 	add := func(ind ioc.Indicator, source string) {
 		i, ok := index[ind]

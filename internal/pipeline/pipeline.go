@@ -169,6 +169,10 @@ func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) repor
 	for _, p := range e.Providers {
 		ti.Providers = append(ti.Providers, p.Name())
 	}
+	if len(inds) == 0 {
+		ti.Severity, ti.Explanation = intel.SeverityNone, "the incident names no indicator to look up"
+		return ti
+	}
 	res := e.Lookup(ctx, toIOC(inds))
 	if res != nil {
 		ti.Results = res
