@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/triage-dev/triage/internal/config"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -20,6 +22,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	s := &IO{
 		In: strings.NewReader(""), Out: &out, Err: &errb,
 		Now: func() time.Time { return testNow }, Getenv: func(string) string { return "" },
+		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
 	}
 	code := Run(context.Background(), s, args)
 	return out.String(), errb.String(), code
@@ -115,7 +118,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"incidents", "--severity", "urgent"}, ExitUsage, "unknown severity"},
 		{[]string{"incidents", "--since", "soon"}, ExitUsage, "invalid duration"},
 		{[]string{"run", "99999"}, ExitError, "99999"},
-		{[]string{"incidents", "--workspace", "prod"}, ExitConfig, `workspace "prod"`},
+		{[]string{"incidents", "--workspace", "prod"}, ExitConfig, `prod`},
+		{[]string{"incidents", "--config", "/nonexistent/triage.yaml"}, ExitConfig, `/nonexistent/triage.yaml`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -143,5 +147,24 @@ func TestClean(t *testing.T) {
 		if got := clean(in, 10); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestConfiguredLocalWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "triage.yaml")
+	db := filepath.Join(dir, "lab.db")
+	if err := os.WriteFile(cfg, []byte("workspaces:\n  lab:\n    kind: local\n    path: "+db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "--config", cfg, "incidents", "--workspace", "lab", "--json")
+	if code != ExitOK || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want an empty list from the empty local workspace", code, out, errOut)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("local workspace file not created: %v", err)
+	}
+	if _, errOut, code := run(t, "--config", cfg, "run", "1", "--workspace", "lab"); code != ExitError || !strings.Contains(errOut, "not found") {
+		t.Errorf("run on an empty workspace: exit %d, stderr %q; want exit 1 and not found", code, errOut)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/config"
 )
 
 // Exit codes.
@@ -37,6 +39,8 @@ type IO struct {
 	NoColor bool
 	Now     func() time.Time
 	Getenv  func(string) string
+	// ConfigOptions says where configuration is looked for, given --config.
+	ConfigOptions func(path string) config.LoadOptions
 }
 
 // Main runs the command line with the process's arguments and streams and
@@ -49,6 +53,7 @@ func Main() int {
 		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
 		NoColor: os.Getenv("NO_COLOR") != "",
 		Now:     time.Now, Getenv: os.Getenv,
+		ConfigOptions: config.SystemLoadOptions,
 	}
 	return Run(ctx, s, os.Args[1:])
 }
@@ -127,7 +132,9 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
-	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "demo", "workspace to use")
+	root.PersistentFlags().StringVar(&opts.config, "config", "", "configuration file (default: $TRIAGE_CONFIG, ./triage.yaml, then the user config dir)")
+	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "", "workspace to use (default: the configured default, else demo)")
+	root.PersistentFlags().StringVar(&opts.queries, "queries", "", "directory of your own named queries (YAML), added to the built-in ones")
 	root.PersistentFlags().IntVar(&opts.demoScale, "demo-scale", 1, "size multiplier of the demo workspace's logs")
 	root.AddCommand(
 		newIncidentsCmd(s, opts),

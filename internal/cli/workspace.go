@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
@@ -15,7 +16,9 @@ import (
 
 // globalOptions are the flags every command takes.
 type globalOptions struct {
+	config    string
 	workspace string
+	queries   string
 	demoScale int
 }
 
@@ -30,17 +33,33 @@ func (e *env) Close() error { return e.ws.Close() }
 
 // open opens the selected workspace and the providers that go with it.
 func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		return nil, &ConfigError{fmt.Errorf("query catalog: %w", err)}
-	}
-	if g.workspace != "demo" {
-		return nil, &ConfigError{fmt.Errorf("workspace %q is not configured (only the built-in demo workspace is available)", g.workspace)}
-	}
 	if g.demoScale < 1 {
 		return nil, &FlagError{fmt.Errorf("--demo-scale must be at least 1, got %d", g.demoScale)}
 	}
-	ws, err := openDemo(ctx, cat, s.Now(), g.demoScale)
+	cfg, err := config.Load(s.ConfigOptions(g.config))
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(s.Err, "triage: warning:", w)
+	}
+	wc, err := cfg.Workspace(g.workspace)
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	cat, err := workspace.LoadCatalog(g.queries)
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("query catalog: %w", err)}
+	}
+	var ws workspace.Workspace
+	switch wc.Kind {
+	case config.KindDemo:
+		ws, err = openDemo(ctx, cat, s.Now(), g.demoScale)
+	case config.KindLocal:
+		ws, err = local.Open(ctx, wc.Name, wc.Path, cat)
+	default:
+		err = &ConfigError{fmt.Errorf("workspace %s: %s workspaces are not supported yet", wc.Name, wc.Kind)}
+	}
 	if err != nil {
 		return nil, err
 	}
