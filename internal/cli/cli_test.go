@@ -20,8 +20,8 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	s := &IO{
-		In: strings.NewReader(""), Out: &out, Err: &errb,
-		Now: func() time.Time { return testNow }, Getenv: func(string) string { return "" },
+		Out: &out, Err: &errb,
+		Now:           func() time.Time { return testNow },
 		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
 	}
 	code := Run(context.Background(), s, args)
@@ -166,5 +166,28 @@ func TestConfiguredLocalWorkspace(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "--config", cfg, "run", "1", "--workspace", "lab"); code != ExitError || !strings.Contains(errOut, "not found") {
 		t.Errorf("run on an empty workspace: exit %d, stderr %q; want exit 1 and not found", code, errOut)
+	}
+}
+
+func TestConfiguredProviderOff(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "triage.yaml")
+	if err := os.WriteFile(cfg, []byte("providers:\n  sentinel-ti:\n    enabled: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "--config", cfg, "run", "121", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		TI struct {
+			Severity  string   `json:"severity"`
+			Providers []string `json:"providers"`
+		} `json:"ti"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.TI.Providers) != 0 || r.TI.Severity != "unknown" {
+		t.Errorf("with the only provider off: providers %v, verdict %s; want none and unknown", r.TI.Providers, r.TI.Severity)
 	}
 }

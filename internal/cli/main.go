@@ -31,14 +31,11 @@ const (
 // os.Stdout or os.Stderr; commands write the answer to Out and everything
 // else to Err.
 type IO struct {
-	In      io.Reader
-	Out     io.Writer
-	Err     io.Writer
-	OutTTY  bool // Out is a terminal: print tables for people
-	ErrTTY  bool // Err is a terminal: print progress
-	NoColor bool
-	Now     func() time.Time
-	Getenv  func(string) string
+	Out    io.Writer
+	Err    io.Writer
+	OutTTY bool // Out is a terminal: print tables for people
+	ErrTTY bool // Err is a terminal: print progress
+	Now    func() time.Time
 	// ConfigOptions says where configuration is looked for, given --config.
 	ConfigOptions func(path string) config.LoadOptions
 }
@@ -49,11 +46,9 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	s := &IO{
-		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Out: os.Stdout, Err: os.Stderr,
 		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
-		NoColor: os.Getenv("NO_COLOR") != "",
-		Now:     time.Now, Getenv: os.Getenv,
-		ConfigOptions: config.SystemLoadOptions,
+		Now: time.Now, ConfigOptions: config.SystemLoadOptions,
 	}
 	return Run(ctx, s, os.Args[1:])
 }

@@ -64,9 +64,9 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		return nil, err
 	}
 	e := &env{ws: ws, catalog: cat}
-	e.intel = &intel.Engine{
-		Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, s.Now))},
-		Now:       s.Now,
+	e.intel = &intel.Engine{NoExternal: cfg.Intel.NoExternal, Now: s.Now}
+	if cfg.Providers["sentinel-ti"].Enabled {
+		e.intel.Providers = append(e.intel.Providers, sentinelti.New(pipeline.TIQuery(ws, cat, s.Now)))
 	}
 	return e, nil
 }

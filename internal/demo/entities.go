@@ -1,10 +1,10 @@
 package demo
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // This file builds the entities of one alert and writes them in the
@@ -532,47 +532,8 @@ func (w *jsonWriter) value(v any) {
 // entityTimeLayout is how .NET writes UTC times (seven fractional digits).
 const entityTimeLayout = "2006-01-02T15:04:05.0000000Z"
 
-// appendJSONString appends s as a JSON string, escaping like Json.NET:
-// quotes, backslashes and control characters; everything else verbatim.
+// appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			if c < utf8.RuneSelf {
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i += size
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }

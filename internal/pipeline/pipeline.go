@@ -162,8 +162,7 @@ func window(inc triage.Incident, start, end, now time.Time) report.Window {
 func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) report.TI {
 	ti := report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}}
 	if e == nil {
-		v := intel.Roll(nil)
-		ti.Severity, ti.Explanation = v.Severity, "no threat-intel provider is configured"
+		ti.Severity, ti.Explanation = intel.SeverityUnknown, "no threat-intel provider is configured"
 		return ti
 	}
 	for _, p := range e.Providers {

@@ -54,8 +54,7 @@ func Summaries(ents []triage.Entity, results []intel.Result) []report.Summary {
 				if err != nil {
 					continue
 				}
-				v := intel.Roll(ti[ind.Value])
-				fact("Threat intel on "+ind.Value, tiFact(v, ti[ind.Value]))
+				fact("Threat intel on "+ind.Value, tiFact(ti[ind.Value]))
 			}
 		}
 		out = append(out, s)
@@ -64,7 +63,7 @@ func Summaries(ents []triage.Entity, results []intel.Result) []report.Summary {
 }
 
 func ipFacts(e triage.Entity, fact func(label, value string)) {
-	addr, err := netip.ParseAddr(firstString(e.Properties["address"]))
+	addr, err := netip.ParseAddr(e.Prop("address"))
 	if err != nil {
 		fact("Address", "not a valid IP address")
 		return
@@ -104,10 +103,11 @@ func ipFacts(e triage.Entity, fact func(label, value string)) {
 	}
 }
 
-func tiFact(v intel.Verdict, rs []intel.Result) string {
+func tiFact(rs []intel.Result) string {
 	if len(rs) == 0 {
 		return "not looked up"
 	}
+	v := intel.Roll(rs)
 	var by []string
 	for _, r := range v.Reasons {
 		by = append(by, r.Provider+": "+r.Summary)
@@ -116,13 +116,6 @@ func tiFact(v intel.Verdict, rs []intel.Result) string {
 		return string(v.Severity)
 	}
 	return string(v.Severity) + " (" + strings.Join(by, "; ") + ")"
-}
-
-func firstString(v any) string {
-	if vs := stringValues(v); len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
 }
 
 // lookupFold returns the value of key in m, matching names case-insensitively,

@@ -140,18 +140,13 @@ type Section struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Partial reports whether any section failed or any threat-intel lookup
-// failed, so the report may be incomplete. Problems with the incident's own
-// data (a malformed entity) are listed but do not make a report partial.
+// Partial reports whether any section failed (a failed threat-intel lookup
+// fails its section), so the report may be incomplete. Problems with the
+// incident's own data (a malformed entity) are listed but do not make a
+// report partial.
 func (r *Report) Partial() bool {
 	for _, s := range r.Sections {
 		if s.Status == StatusError {
-			return true
-		}
-	}
-	for _, res := range r.TI.Results {
-		switch res.Status {
-		case intel.StatusError, intel.StatusRateLimited, intel.StatusTimeout:
 			return true
 		}
 	}
