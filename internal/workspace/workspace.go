@@ -6,6 +6,8 @@ package workspace
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/triage"
@@ -13,6 +15,10 @@ import (
 
 // ErrNotFound is returned (wrapped) when an incident or other object does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrUnauthorized is returned (wrapped) when signing in failed, or the
+// service refused the credential or the permission.
+var ErrUnauthorized = errors.New("not authorized")
 
 // IncidentFilter selects incidents. Zero fields select everything.
 type IncidentFilter struct {
@@ -50,4 +56,32 @@ type Workspace interface {
 	Query(ctx context.Context, q *Query, p Params) (Table, error)
 	// Close releases the workspace's resources.
 	Close() error
+}
+
+// Match reports whether inc passes every condition of f. Implementations that
+// filter at the source use it as the last word, so that every workspace
+// selects the same incidents.
+func (f IncidentFilter) Match(inc triage.Incident) bool {
+	if !f.Start.IsZero() && inc.Created.Before(f.Start) || !f.End.IsZero() && !inc.Created.Before(f.End) {
+		return false
+	}
+	if len(f.Severities) > 0 && !slices.Contains(f.Severities, inc.Severity) {
+		return false
+	}
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, inc.Status) {
+		return false
+	}
+	switch {
+	case f.Owner == "":
+	case strings.EqualFold(f.Owner, "unassigned"):
+		if inc.Owner != (triage.Owner{}) {
+			return false
+		}
+	default:
+		o := inc.Owner
+		if !strings.EqualFold(o.AssignedTo, f.Owner) && !strings.EqualFold(o.UPN, f.Owner) && !strings.EqualFold(o.Email, f.Owner) {
+			return false
+		}
+	}
+	return f.Title == "" || strings.Contains(strings.ToLower(inc.Title), strings.ToLower(f.Title))
 }
