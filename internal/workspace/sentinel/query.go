@@ -267,4 +267,3 @@ func plain(v any) any {
 	}
 	return v
 }
-

@@ -305,7 +305,9 @@ func (s *Server) armIncident(x *incident) map[string]any {
 	}
 }
 
-func (x *incident) etagText() string { return fmt.Sprintf(`"%08d-0000-0000-0000-%012d"`, x.inc.Number, x.etag) }
+func (x *incident) etagText() string {
+	return fmt.Sprintf(`"%08d-0000-0000-0000-%012d"`, x.inc.Number, x.etag)
+}
 
 func orEmpty(s []string) []string {
 	if s == nil {
