@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/triage-dev/triage/internal/azauth"
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo"
 	"github.com/triage-dev/triage/internal/intel"
@@ -12,6 +13,7 @@ import (
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
+	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
 // globalOptions are the flags every command takes.
@@ -57,8 +59,10 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		ws, err = openDemo(ctx, cat, s.Now(), g.demoScale)
 	case config.KindLocal:
 		ws, err = local.Open(ctx, wc.Name, wc.Path, cat)
+	case config.KindSentinel:
+		ws, err = openSentinel(ctx, s, cfg, wc, cat)
 	default:
-		err = &ConfigError{fmt.Errorf("workspace %s: %s workspaces are not supported yet", wc.Name, wc.Kind)}
+		err = &ConfigError{fmt.Errorf("workspace %s: unknown kind %q", wc.Name, wc.Kind)}
 	}
 	if err != nil {
 		return nil, err
@@ -69,6 +73,48 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		e.intel.Providers = append(e.intel.Providers, sentinelti.New(pipeline.TIQuery(ws, cat, s.Now)))
 	}
 	return e, nil
+}
+
+// openSentinel reads the Key Vault secrets the configuration refers to and
+// opens a Sentinel workspace. Nothing reaches the network before the first
+// call on the workspace, except Key Vault when a secret is kept there.
+func openSentinel(ctx context.Context, s *IO, cfg *config.Config, wc config.Workspace, cat *workspace.Catalog) (workspace.Workspace, error) {
+	if err := resolveSecrets(ctx, s, cfg); err != nil {
+		return nil, err
+	}
+	if w, err := cfg.Workspace(wc.Name); err == nil {
+		wc = w // with secrets read
+	}
+	cred, err := azauth.Credential(azauth.Options{Auth: wc.Auth, TenantID: wc.TenantID, Endpoints: wc.Endpoints, Prompt: s.Err})
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
+	}
+	ws, err := sentinel.Open(sentinel.Options{
+		Workspace: wc, Credential: cred, Catalog: cat,
+		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
+	})
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return ws, nil
+}
+
+// resolveSecrets reads the configuration's Key Vault references, signing in
+// as key_vault says. A secret that cannot be read is a warning: the setting
+// that needs it reports it when used.
+func resolveSecrets(ctx context.Context, s *IO, cfg *config.Config) error {
+	kv := cfg.KeyVault
+	cred, err := azauth.Credential(azauth.Options{Auth: kv.Auth, TenantID: kv.TenantID, Endpoints: kv.Endpoints, Prompt: s.Err})
+	if err != nil {
+		return &ConfigError{fmt.Errorf("key_vault: %w", err)}
+	}
+	if err := cfg.ResolveSecrets(ctx, azauth.NewSecretStore(cred, nil)); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		fmt.Fprintln(s.Err, "triage: warning:", err)
+	}
+	return nil
 }
 
 // openDemo builds the demo workspace in memory, anchored at now.

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
+)
+
+// TestBinaryAgainstSentinel builds the binary and points it, through
+// configuration only, at a fake Sentinel + Log Analytics service over TLS
+// that it trusts through SSL_CERT_FILE, signing in with the Azure CLI (a fake
+// az on PATH), as an analyst's machine would.
+func TestBinaryAgainstSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "triage")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	now := time.Now().UTC()
+	recs := map[string][]map[string]any{}
+	err := demo.Generate(demo.Options{Now: now, Scale: 1}, func(table string, rec map[string]any) error {
+		recs[table] = append(recs[table], rec)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sentineltest.New(t, recs)
+	srv.PageSize = 10
+
+	certFile := filepath.Join(dir, "fake-ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	must(t, os.WriteFile(certFile, pemBytes, 0o600))
+	azLog := filepath.Join(dir, "az.log")
+	az := fmt.Sprintf("#!/bin/sh\necho \"$@\" >> %q\necho '{\"accessToken\":\"cli-token\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"tenant\":\"t\",\"tokenType\":\"Bearer\"}'\n", azLog)
+	must(t, os.WriteFile(filepath.Join(dir, "az"), []byte(az), 0o755))
+
+	wc := srv.Workspace("lab")
+	cfg := fmt.Sprintf(`default_workspace: lab
+workspaces:
+  lab:
+    kind: sentinel
+    cloud: custom
+    endpoints:
+      resource_manager: %s
+      log_analytics: %s
+    tenant_id: %s
+    subscription_id: %s
+    resource_group: %s
+    workspace_name: %s
+    workspace_id: %s
+    auth: {method: cli}
+`, srv.URL, srv.URL, wc.TenantID, wc.SubscriptionID, wc.ResourceGroup, wc.WorkspaceName, wc.WorkspaceID)
+	cfgFile := filepath.Join(dir, "triage.yaml")
+	must(t, os.WriteFile(cfgFile, []byte(cfg), 0o600))
+
+	env := []string{
+		"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
+		"SSL_CERT_FILE=" + certFile, "MSTICPYCONFIG=" + filepath.Join(dir, "none.yaml"),
+	}
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--config", cfgFile}, args...)...)
+		cmd.Env = env
+		cmd.Dir = dir
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+
+	out, errOut, code := run("incidents", "--json", "--since", "14d")
+	if code != 0 {
+		t.Fatalf("incidents: exit %d: %s", code, errOut)
+	}
+	var incs []map[string]any
+	must(t, json.Unmarshal([]byte(out), &incs))
+	if len(incs) != 31 {
+		t.Errorf("listed %d incidents over 14 days, want the demo's 31 (all pages)", len(incs))
+	}
+	if log, _ := os.ReadFile(azLog); !strings.Contains(string(log), "get-access-token") || !strings.Contains(string(log), "--tenant "+wc.TenantID) {
+		t.Errorf("the fake az was not asked for a token in the workspace's tenant: %q", log)
+	}
+
+	out, errOut, code = run("show", "121")
+	if code != 0 || !strings.Contains(out, "121") {
+		t.Errorf("show 121: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	out, errOut, code = run("run", "121", "--format", "json")
+	if code != 0 && code != 3 {
+		t.Fatalf("run 121: exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Incident struct{ Number int } `json:"incident"`
+		Sections []struct {
+			Name, Status string
+		} `json:"sections"`
+	}
+	must(t, json.Unmarshal([]byte(out), &rep))
+	if rep.Incident.Number != 121 || len(rep.Sections) == 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	for _, s := range rep.Sections {
+		if s.Status == "error" {
+			t.Errorf("section %s failed against the fake service: %s", s.Name, errOut)
+		}
+	}
+
+	_, errOut, code = run("show", "9999")
+	if code != 1 || !strings.Contains(errOut, "9999") {
+		t.Errorf("show 9999: exit %d, stderr %q; want 1 naming the incident", code, errOut)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
