@@ -8,6 +8,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -124,7 +125,11 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	})
 	wg.Go(func() {
 		related, err := Related(ctx, o.Workspace, o.Catalog, r.Window, r.Alerts, r.Entities, problem)
+		var partial *PartialError
 		switch {
+		case errors.As(err, &partial):
+			r.RelatedAlerts = related
+			section(SectionRelated, report.StatusPartial, fmt.Sprintf("%d entities appear in other alerts; %v", len(related), err))
 		case err != nil:
 			section(SectionRelated, report.StatusError, err.Error())
 		case len(related) == 0:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/report"
@@ -36,10 +37,21 @@ var searchProps = map[triage.Kind][]string{
 	triage.KindNic:              {"macAddress"},
 }
 
+// PartialError is returned with a usable result that the workspace marked
+// incomplete.
+type PartialError struct{ Warnings []string }
+
+func (e *PartialError) Error() string {
+	return "the workspace marked the result partial: " + strings.Join(e.Warnings, "; ")
+}
+
 // Related finds the alerts outside the incident, from RelatedLookback before
 // the window to its end, that name one of the incident's entities. An alert
 // relates to an entity only when it names an entity with the same identity
 // key (10.0.0.1 does not match 10.0.0.10).
+//
+// When the workspace marks the query's result partial, the related alerts
+// found are returned with a *PartialError.
 func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, win report.Window,
 	alerts []triage.Alert, ents []triage.Entity, problem func(triage.Problem)) ([]report.Related, error) {
 	var values, keys []string
@@ -70,6 +82,10 @@ func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog
 	}
 	for _, w := range t.Warnings {
 		problem(triage.Problem{Where: "related alerts query", What: w})
+	}
+	var partial error
+	if len(t.Warnings) > 0 {
+		partial = &PartialError{Warnings: t.Warnings}
 	}
 	own := make(map[string]bool, len(alerts))
 	for _, a := range alerts {
@@ -107,7 +123,7 @@ func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog
 		})
 		out = append(out, report.Related{Entity: e.Key, Kind: e.Kind, Name: e.Name, Alerts: ras})
 	}
-	return out, nil
+	return out, partial
 }
 
 func alertTime(a triage.Alert) time.Time {

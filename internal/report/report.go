@@ -128,6 +128,9 @@ type Status string
 // The section statuses.
 const (
 	StatusOK      Status = "ok"
+	// StatusPartial is a section whose source answered but marked the
+	// answer incomplete (a Log Analytics partial error): usable, not whole.
+	StatusPartial Status = "partial"
 	StatusEmpty   Status = "empty"
 	StatusSkipped Status = "skipped"
 	StatusError   Status = "error"
@@ -140,13 +143,13 @@ type Section struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Partial reports whether any section failed (a failed threat-intel lookup
-// fails its section), so the report may be incomplete. Problems with the
+// Partial reports whether any section failed or is partial (a failed
+// threat-intel lookup fails its section), so the report may be incomplete. Problems with the
 // incident's own data (a malformed entity) are listed but do not make a
 // report partial.
 func (r *Report) Partial() bool {
 	for _, s := range r.Sections {
-		if s.Status == StatusError {
+		if s.Status == StatusError || s.Status == StatusPartial {
 			return true
 		}
 	}
