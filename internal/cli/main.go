@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // Exit codes.
@@ -101,7 +102,7 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitPartial
 	case errors.As(err, &fe):
 		return ExitUsage
-	case errors.As(err, &ce):
+	case errors.As(err, &ce), errors.Is(err, workspace.ErrUnauthorized):
 		return ExitConfig
 	}
 	return ExitError
@@ -135,6 +136,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newIncidentsCmd(s, opts),
 		newShowCmd(s, opts),
 		newRunCmd(s, opts),
+		newConfigCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	return root
