@@ -3,6 +3,7 @@ package sentinel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -178,11 +179,13 @@ func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, 
 }
 
 // withAlertIDs fills inc.AlertIDs from ListAlerts (the incident itself does
-// not list them).
+// not list them). It is best effort: when the alerts cannot be read the
+// incident comes back without them, and Details, which reads them again,
+// reports why.
 func (w *Workspace) withAlertIDs(ctx context.Context, inc triage.Incident) (triage.Incident, error) {
 	resp, err := w.incidents.ListAlerts(ctx, w.cfg.ResourceGroup, w.cfg.WorkspaceName, inc.Name, nil)
 	if err != nil {
-		return inc, w.classify(err, "alerts of incident "+label(inc))
+		return inc, ctx.Err()
 	}
 	for _, a := range resp.Value {
 		if id := alertID(a); id != "" && !slices.Contains(inc.AlertIDs, id) {
@@ -303,7 +306,7 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	if w.incidents != nil {
 		apiAlerts, apiEntities, apiErr = w.apiDetails(ctx, inc.Name)
 		if apiErr != nil {
-			d.Problems = append(d.Problems, triage.Problem{Where: where, What: apiErr.Error()})
+			d.Problems = append(d.Problems, triage.Problem{Where: where, What: strings.ReplaceAll(apiErr.Error(), "\n", "; ")})
 		}
 		for _, a := range apiAlerts {
 			if id := alertID(a); id != "" && !slices.Contains(ids, id) {
@@ -316,8 +319,8 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 		d.Problems = append(d.Problems, triage.Problem{Where: where, What: "SecurityAlert rows: " + rowErr.Error() +
 			"; the entities are the incidents API's, which can be partial"})
 	}
-	if apiErr != nil && (rowErr != nil || w.logs == nil) {
-		return triage.Details{}, apiErr
+	if apiErr != nil && len(apiAlerts) == 0 && len(apiEntities) == 0 && len(rows) == 0 {
+		return triage.Details{}, apiErr // nothing could be read
 	}
 	if w.incidents == nil && rowErr != nil {
 		return triage.Details{}, rowErr
@@ -369,23 +372,26 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	return d, nil
 }
 
-// apiDetails calls ListAlerts and ListEntities; the entities are returned
-// as the raw body so that nothing the SDK's models do not know is lost.
+// apiDetails calls ListAlerts and ListEntities, each on its own: one that
+// fails does not hide what the other gave. The entities are returned as the
+// raw body so that nothing the SDK's models do not know is lost.
 func (w *Workspace) apiDetails(ctx context.Context, name string) ([]*si.SecurityAlert, []byte, error) {
-	ar, err := w.incidents.ListAlerts(ctx, w.cfg.ResourceGroup, w.cfg.WorkspaceName, name, nil)
-	if err != nil {
-		return nil, nil, w.classify(err, "alerts of incident "+name)
+	var alerts []*si.SecurityAlert
+	ar, aerr := w.incidents.ListAlerts(ctx, w.cfg.ResourceGroup, w.cfg.WorkspaceName, name, nil)
+	if aerr != nil {
+		aerr = w.classify(aerr, "alerts of incident "+name)
+	} else {
+		alerts = ar.Value
 	}
 	var raw *http.Response
-	_, err = w.incidents.ListEntities(policy.WithCaptureResponse(ctx, &raw), w.cfg.ResourceGroup, w.cfg.WorkspaceName, name, nil)
-	if err != nil {
-		return ar.Value, nil, w.classify(err, "entities of incident "+name)
+	var body []byte
+	_, eerr := w.incidents.ListEntities(policy.WithCaptureResponse(ctx, &raw), w.cfg.ResourceGroup, w.cfg.WorkspaceName, name, nil)
+	if eerr != nil {
+		eerr = w.classify(eerr, "entities of incident "+name)
+	} else if body, eerr = readPayload(raw); eerr != nil {
+		eerr = fmt.Errorf("sentinel workspace %s: entities of incident %s: %w", w.cfg.Name, name, eerr)
 	}
-	body, err := readPayload(raw)
-	if err != nil {
-		return ar.Value, nil, fmt.Errorf("sentinel workspace %s: entities of incident %s: %w", w.cfg.Name, name, err)
-	}
-	return ar.Value, body, nil
+	return alerts, body, errors.Join(aerr, eerr)
 }
 
 // alertRows reads the latest SecurityAlert row of each id, by id.

@@ -470,3 +470,33 @@ func mustQuery(t *testing.T, name string) *workspace.Query {
 	}
 	return q
 }
+
+// TestDetailsSurviveAFailingSource: the entities API fails, the alerts API
+// and the SecurityAlert rows still give the incident's alerts and entities.
+func TestDetailsSurviveAFailingSource(t *testing.T) {
+	ws, srv := open(t, workspacetest.Records(), nil)
+	inc, err := ws.Incident(ctx, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		if strings.HasSuffix(r.URL.Path, "/entities") {
+			return &sentineltest.Fault{Status: 400, Body: `{"error":{"code":"BadRequest","message":"entities are unavailable"}}`}
+		}
+		return nil
+	}
+	d, err := ws.Details(ctx, inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Alerts) == 0 || len(d.Entities) == 0 {
+		t.Errorf("details = %+v, want the alerts and entities the other sources gave", d)
+	}
+	found := false
+	for _, p := range d.Problems {
+		found = found || strings.Contains(p.What, "entities are unavailable")
+	}
+	if !found {
+		t.Errorf("problems %v do not report the failing entities API", d.Problems)
+	}
+}
