@@ -136,6 +136,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newIncidentsCmd(s, opts),
 		newShowCmd(s, opts),
 		newRunCmd(s, opts),
+		newImportCmd(s, opts),
 		newConfigCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)

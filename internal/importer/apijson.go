@@ -5,93 +5,295 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// readAPIJSON reads a Sentinel incidents API body: incidents (value[] or a
-// single incident) or an incident's alerts (value[] of kind SecurityAlert).
-// An entities body has no table of its own and is an error.
-func readAPIJSON(data []byte) ([]row, error) {
+// apiReader collects the rows of a Sentinel API body.
+type apiReader struct {
+	rows    []row
+	groups  []*entityGroup // entities, by the incident they were listed for
+	skipped map[string]int // objects of types not imported, by type
+}
+
+// entityGroup is the entity objects listed for one incident ("" when the
+// body does not say which).
+type entityGroup struct {
+	incident string
+	where    string // where the first of them was
+	items    []any
+}
+
+// readAPIJSON reads a Sentinel API body (see the package documentation for
+// the shapes). incident names the incident the body's alerts and entities
+// belong to, when known ("" otherwise); an x-ms-examples wrapper's
+// parameters.incidentId is used when incident is "". Objects of a type
+// that has no table (incident comments, bookmarks, …) are skipped, and notes
+// say so.
+func readAPIJSON(data []byte, incident string) (_ []row, notes []string, _ error) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	var body any
 	if err := d.Decode(&body); err != nil {
-		return nil, fmt.Errorf("not JSON: %w", err)
+		return nil, nil, fmt.Errorf("not JSON: %w", err)
 	}
-	body, _ = unwrapExample(body)
-	var items []any
-	switch b := body.(type) {
-	case map[string]any:
-		if v, ok := b["value"].([]any); ok {
-			items = v
-		} else if _, ok := b["entities"]; ok {
-			return nil, errors.New("an incident entities body has no table to import into; import the incident's alerts (their Entities hold the entities) or a SecurityAlert export")
-		} else if _, ok := b["properties"]; ok {
-			items = []any{b}
-		} else {
-			return nil, errors.New("not a Sentinel API body: no value[] or properties")
-		}
-	case []any:
-		items = b
-	default:
-		return nil, errors.New("not a Sentinel API body")
+	body, params, _ := unwrapExample(body)
+	if incident == "" {
+		incident, _ = params["incidentId"].(string)
 	}
-	var rows []row
-	for i, it := range items {
-		where := fmt.Sprintf("value[%d]", i)
-		obj, ok := it.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: not an object", where)
-		}
-		props, _ := obj["properties"].(map[string]any)
-		if props == nil {
-			return nil, fmt.Errorf("%s: column properties: missing", where)
-		}
-		var (
-			table string
-			rec   map[string]any
-			err   error
-		)
-		kind, _ := obj["kind"].(string)
-		typ, _ := obj["type"].(string)
-		switch {
-		case kind == "SecurityAlert" || props["systemAlertId"] != nil:
-			table = "SecurityAlert"
-			rec, err = alertRecord(obj, props)
-		case strings.HasSuffix(strings.ToLower(typ), "/incidents") || props["incidentNumber"] != nil:
-			table = "SecurityIncident"
-			rec, err = incidentRecord(obj, props)
-		default:
-			return nil, fmt.Errorf("%s: neither an incident nor an alert (kind %q, type %q)", where, kind, typ)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
-		}
-		fillTimeGenerated(rec)
-		rows = append(rows, row{table: table, rec: rec, where: where})
+	r := &apiReader{skipped: map[string]int{}}
+	if err := r.body(body, "", incident); err != nil {
+		return nil, nil, err
 	}
-	return rows, nil
+	for _, g := range r.groups {
+		if err := r.carrier(g); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, typ := range sortedKeys(r.skipped) {
+		notes = append(notes, fmt.Sprintf("%d objects of type %s skipped: they have no table in a local workspace", r.skipped[typ], typ))
+	}
+	if m, ok := body.(map[string]any); ok {
+		if next, _ := m["nextLink"].(string); next != "" {
+			notes = append(notes, "the body has a nextLink: it is one page of a longer list, and only this page is imported")
+		}
+	}
+	if len(r.rows) == 0 && len(notes) == 0 {
+		notes = append(notes, "the body lists no incidents, alerts or entities")
+	}
+	return r.rows, notes, nil
 }
 
-// unwrapExample returns responses["200"].body of an x-ms-examples file;
-// ok is false (and v is returned) for anything else.
-func unwrapExample(v any) (_ any, ok bool) {
+// skippedTypes are the API resource types (their last segment, lower case)
+// that are skipped rather than an error.
+var skippedTypes = []string{"comments", "bookmarks", "relations", "tasks", "watchlists", "alertrules", "automationrules"}
+
+// body reads one body: a list ({"value": [...]} or [...]), an incident
+// entities body ({"entities": [...]}), a bundle ({"incident": {...},
+// "alerts": ..., "entities": ...}) or a single incident, alert or entity.
+func (r *apiReader) body(v any, where, incident string) error {
+	switch b := v.(type) {
+	case []any:
+		return r.items(b, where, incident)
+	case map[string]any:
+		if _, ok := b["value"]; ok {
+			list, ok := b["value"].([]any)
+			if !ok {
+				return fmt.Errorf("%svalue: a %s, not a list", where, jsonKind(b["value"]))
+			}
+			return r.items(list, where+"value", incident)
+		}
+		if inc, ok := b["incident"].(map[string]any); ok {
+			return r.item(inc, where+"incident", incident, b)
+		}
+		_, hasProps := b["properties"]
+		_, hasKind := b["kind"]
+		if hasProps || hasKind || b["systemAlertId"] != nil {
+			w := strings.TrimSuffix(where, ".")
+			if w == "" {
+				w = "body"
+			}
+			return r.item(b, w, incident, nil)
+		}
+		if e, ok := b["entities"]; ok {
+			return r.entities(e, where+"entities", incident)
+		}
+		if a, ok := b["alerts"]; ok {
+			return r.body(a, where+"alerts.", incident)
+		}
+		return fmt.Errorf("%snot a Sentinel API body: an object with keys %s (want value[], entities[], or an incident, alert or entity with properties)", at(where), strings.Join(sortedKeys(b), ", "))
+	case nil:
+		return nil
+	}
+	return fmt.Errorf("%snot a Sentinel API body: a %s", at(where), jsonKind(v))
+}
+
+// at prefixes an error with where it happened, if anywhere.
+func at(where string) string {
+	if where = strings.TrimSuffix(where, "."); where == "" {
+		return ""
+	}
+	return where + ": "
+}
+
+func (r *apiReader) items(list []any, where, incident string) error {
+	for i, it := range list {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s[%d]: a %s, not an object", where, i, jsonKind(it))
+		}
+		if err := r.item(obj, fmt.Sprintf("%s[%d]", where, i), incident, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entities reads the entities listed for an incident: a list or a body
+// with entities[] or value[].
+func (r *apiReader) entities(v any, where, incident string) error {
+	var list []any
+	switch e := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		list = e
+	case map[string]any:
+		switch {
+		case e["entities"] != nil:
+			list, _ = e["entities"].([]any)
+			where += ".entities"
+		case e["value"] != nil:
+			list, _ = e["value"].([]any)
+			where += ".value"
+		}
+		if list == nil {
+			return fmt.Errorf("%s: an object without an entities[] or value[] list", where)
+		}
+	default:
+		return fmt.Errorf("%s: a %s, not a list of entities", where, jsonKind(v))
+	}
+	for i, it := range list {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s[%d]: a %s, not an entity object", where, i, jsonKind(it))
+		}
+		w := fmt.Sprintf("%s[%d]", where, i)
+		if isAlert(obj) {
+			if err := r.item(obj, w, incident, nil); err != nil {
+				return err
+			}
+		}
+		r.addEntity(obj, w, incident) // alerts too, so links to them resolve
+	}
+	return nil
+}
+
+func (r *apiReader) addEntity(obj map[string]any, where, incident string) {
+	for _, g := range r.groups {
+		if strings.EqualFold(g.incident, incident) {
+			g.items = append(g.items, obj)
+			return
+		}
+	}
+	r.groups = append(r.groups, &entityGroup{incident: incident, where: where, items: []any{obj}})
+}
+
+// isAlert reports whether an API object is an alert: an entity of kind
+// SecurityAlert, or anything with a systemAlertId.
+func isAlert(obj map[string]any) bool {
+	kind, _ := obj["kind"].(string)
+	props, _ := obj["properties"].(map[string]any)
+	return strings.EqualFold(kind, "SecurityAlert") || props["systemAlertId"] != nil || obj["systemAlertId"] != nil
+}
+
+// isIncident reports whether an API object is an incident.
+func isIncident(obj map[string]any) bool {
+	typ, _ := obj["type"].(string)
+	props, _ := obj["properties"].(map[string]any)
+	return strings.HasSuffix(strings.ToLower(typ), "/incidents") || props["incidentNumber"] != nil || obj["incidentNumber"] != nil
+}
+
+// item reads one incident, alert or entity. bundle, when not nil, is the
+// object holding the incident beside its alerts and entities.
+func (r *apiReader) item(obj map[string]any, where, incident string, bundle map[string]any) error {
+	props, _ := obj["properties"].(map[string]any)
+	kind, _ := obj["kind"].(string)
+	typ, _ := obj["type"].(string)
+	switch {
+	case isAlert(obj):
+		if props == nil {
+			props = flatProps(obj)
+		}
+		rec, err := alertRecord(obj, props)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if incident != "" {
+			rec[IncidentLinkField] = incident
+		}
+		fillTimeGenerated(rec)
+		r.rows = append(r.rows, row{table: "SecurityAlert", rec: rec, where: where})
+	case isIncident(obj):
+		nested := props // where alerts and entities may be, besides obj
+		if props == nil {
+			props = flatProps(obj)
+		}
+		rec, err := incidentRecord(obj, props)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		fillTimeGenerated(rec)
+		r.rows = append(r.rows, row{table: "SecurityIncident", rec: rec, where: where})
+		name := rec["IncidentName"].(string)
+		// Alerts and entities exported with the incident: beside its
+		// properties, inside them, or beside it in a bundle.
+		for _, src := range []struct {
+			m map[string]any
+			w string
+		}{{obj, where + "."}, {nested, where + ".properties."}, {bundle, ""}} {
+			if src.m == nil {
+				continue
+			}
+			if a, ok := src.m["alerts"]; ok && a != nil {
+				if err := r.body(a, src.w+"alerts.", name); err != nil {
+					return err
+				}
+			}
+			if e, ok := src.m["entities"]; ok && e != nil {
+				if err := r.entities(e, src.w+"entities", name); err != nil {
+					return err
+				}
+			}
+		}
+	case slices.Contains(skippedTypes, strings.ToLower(typ[strings.LastIndexByte(typ, '/')+1:])):
+		r.skipped[typ]++
+	case kind != "" || strings.HasSuffix(strings.ToLower(typ), "/entities"):
+		r.addEntity(obj, where, incident)
+	case props == nil:
+		return fmt.Errorf("%s: column properties: missing", where)
+	default:
+		return fmt.Errorf("%s: neither an incident, an alert nor an entity (kind %q, type %q)", where, kind, typ)
+	}
+	return nil
+}
+
+// flatProps returns the properties of an object that has them beside its
+// kind rather than in properties.
+func flatProps(obj map[string]any) map[string]any {
+	p := make(map[string]any, len(obj))
+	for k, v := range obj {
+		switch k {
+		case "id", "name", "type", "kind", "etag", "systemData":
+		default:
+			p[k] = v
+		}
+	}
+	return p
+}
+
+// unwrapExample returns responses["200"].body (or "201") of an x-ms-examples
+// file and its parameters; ok is false (and v is returned) for anything else.
+func unwrapExample(v any) (_ any, params map[string]any, ok bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return v, false
+		return v, nil, false
 	}
 	resp, ok := m["responses"].(map[string]any)
 	if !ok {
-		return v, false
+		return v, nil, false
 	}
-	r200, ok := resp["200"].(map[string]any)
-	if !ok {
-		return v, false
+	params, _ = m["parameters"].(map[string]any)
+	for _, code := range []string{"200", "201"} {
+		r, ok := resp[code].(map[string]any)
+		if !ok {
+			continue
+		}
+		if body, ok := r["body"]; ok {
+			return body, params, true
+		}
 	}
-	if body, ok := r200["body"]; ok {
-		return body, true
-	}
-	return v, false
+	return v, nil, false
 }
 
 // field is one mapping from an API property to a column.
@@ -118,11 +320,15 @@ func setFields(rec map[string]any, table string, props map[string]any, fields []
 
 func incidentRecord(obj, props map[string]any) (map[string]any, error) {
 	rec := map[string]any{}
-	if name, _ := obj["name"].(string); name != "" {
-		rec["IncidentName"] = name
-	} else {
+	name, _ := obj["name"].(string)
+	if name == "" {
+		id, _ := obj["id"].(string)
+		name = id[strings.LastIndexByte(id, '/')+1:]
+	}
+	if name == "" {
 		return nil, errors.New("column IncidentName (name): missing")
 	}
+	rec["IncidentName"] = name
 	err := setFields(rec, "SecurityIncident", props, []field{
 		{"lastModifiedTimeUtc", "TimeGenerated"},
 		{"incidentNumber", "IncidentNumber"},
@@ -188,6 +394,11 @@ func alertRecord(obj, props map[string]any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := rec["DisplayName"]; !ok {
+		if fn, ok := props["friendlyName"].(string); ok && fn != "" {
+			rec["DisplayName"], rec["AlertName"] = fn, fn
+		}
+	}
 	if _, ok := rec["SystemAlertId"]; !ok {
 		name, _ := obj["name"].(string)
 		if name == "" {
@@ -218,4 +429,30 @@ func alertRecord(obj, props map[string]any) (map[string]any, error) {
 		rec["ExtendedProperties"] = string(b)
 	}
 	return rec, nil
+}
+
+// jsonKind names the JSON type of a decoded value for errors.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "list"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	}
+	return "number"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

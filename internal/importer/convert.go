@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,27 +13,35 @@ import (
 )
 
 // timeLayouts are the datetime forms accepted besides RFC 3339; all without
-// a zone are UTC.
+// a zone are in the column's zone (UTC unless the header says otherwise).
 var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006/01/02 15:04:05.999999999",
 	"2006-01-02",
 	"1/2/2006, 3:04:05.999999999 PM", // the portal's CSV export
 	"1/2/2006 3:04:05.999999999 PM",
+	"1/2/2006, 3:04 PM",
+	"1/2/2006 3:04 PM",
 	"1/2/2006, 15:04:05.999999999",
 	"1/2/2006 15:04:05.999999999", // month first, as US-locale exports write it
 	"1/2/2006 15:04",
 }
 
-func parseTime(s string) (time.Time, error) {
+func parseTime(s string) (time.Time, error) { return parseTimeIn(s, time.UTC) }
+
+// parseTimeIn parses a datetime; one without a zone is taken to be in loc.
+func parseTimeIn(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
 	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
@@ -81,7 +90,7 @@ func convert(typ string, v any) (out any, ok bool, err error) {
 		var n int64
 		switch x := v.(type) {
 		case string:
-			x = strings.TrimSpace(x)
+			x = ungroup(strings.TrimSpace(x))
 			var err error
 			if n, err = strconv.ParseInt(x, 10, 64); err != nil {
 				f, ferr := strconv.ParseFloat(x, 64)
@@ -111,7 +120,7 @@ func convert(typ string, v any) (out any, ok bool, err error) {
 	case "real":
 		switch x := v.(type) {
 		case string:
-			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			f, err := strconv.ParseFloat(ungroup(strings.TrimSpace(x)), 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil, false, fmt.Errorf("want real, got %q", clip(x))
 			}
@@ -161,6 +170,18 @@ func convert(typ string, v any) (out any, ok bool, err error) {
 	return nil, false, fmt.Errorf("want %s, got %T", typ, v)
 }
 
+// grouped matches a number written with thousands separators, as
+// spreadsheet exports do ("23,034").
+var grouped = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$`)
+
+// ungroup drops the thousands separators of a grouped number.
+func ungroup(s string) string {
+	if grouped.MatchString(s) {
+		return strings.ReplaceAll(s, ",", "")
+	}
+	return s
+}
+
 func clip(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "…"
@@ -189,3 +210,6 @@ func knownTable(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// tableNames lists the tables a local workspace has.
+func tableNames() []string { return local.Tables() }

@@ -7,27 +7,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
-// aliases maps, per table, old column names (lower case) to the current
-// ones. A header that already has the current name keeps the old one as is.
-var aliases = map[string]map[string]string{
-	"SecurityAlert": {
-		"alertdisplayname": "DisplayName",
-		"severity":         "AlertSeverity",
-		"starttimeutc":     "StartTime",
-		"endtimeutc":       "EndTime",
-		"provideralertid":  "VendorOriginalId",
-	},
-	"SecurityIncident": {
-		"createdtimeutc":       "CreatedTime",
-		"firstactivitytimeutc": "FirstActivityTime",
-		"lastactivitytimeutc":  "LastActivityTime",
-		"lastmodifiedtimeutc":  "LastModifiedTime",
-	},
-}
-
-// inferTable guesses a CSV's table from its header (lower-cased names).
+// inferTable guesses a CSV's table from its header (folded names).
 func inferTable(has func(string) bool) string {
 	switch {
 	case has("systemalertid") && (has("alertdisplayname") || has("displayname") || has("alertname")):
@@ -46,9 +29,28 @@ func inferTable(has func(string) bool) string {
 	return ""
 }
 
+// sniffDelimiter picks the field separator from the header line: a comma,
+// unless the line has none and has tabs or semicolons.
+func sniffDelimiter(data []byte) rune {
+	line := data
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	switch {
+	case bytes.IndexByte(line, ',') >= 0:
+		return ','
+	case bytes.IndexByte(line, '\t') >= 0:
+		return '\t'
+	case bytes.IndexByte(line, ';') >= 0:
+		return ';'
+	}
+	return ','
+}
+
 func readCSV(data []byte, table string) ([]row, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sniffDelimiter(data)
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
@@ -57,48 +59,51 @@ func readCSV(data []byte, table string) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	lower := make(map[string]bool)
+	folded := make(map[string]bool)
 	for _, h := range header {
-		lower[strings.ToLower(strings.TrimSpace(h))] = true
+		name, _, _ := splitZone(h)
+		folded[foldName(name)] = true
 	}
-	if table == "" && lower["type"] {
-		// Decided from the first row's Type below.
-	} else if table == "" {
-		if table = inferTable(func(s string) bool { return lower[s] }); table == "" {
+	if table == "" && !folded["type"] {
+		if table = inferTable(func(s string) bool { return folded[s] }); table == "" {
 			return nil, errors.New("cannot tell the table from the CSV columns: give the table (--table)")
 		}
 	}
+	// When table is still "", each row's Type column names it (a CSV export
+	// holds one table, so the first row decides).
 	var rows []row
-	var names []string // by header position; "" drops the column
+	var names []string         // by header position; "" drops the column
+	var zones []*time.Location // by header position; the zone of a datetime column
 	var types map[string]string
 	setup := func(t string) error {
 		canon, ok := knownTable(t)
 		if !ok {
-			return fmt.Errorf("unknown table %q", t)
+			return fmt.Errorf("unknown table %q (known: %s)", t, strings.Join(tableNames(), ", "))
 		}
 		table = canon
-		var folded map[string]string
-		types, folded = schemaTypes(table)
-		al := aliases[table]
+		cm := newColumnMap(table, header)
+		types = cm.types
 		names = make([]string, len(header))
-		used := make(map[string]bool)
+		zones = make([]*time.Location, len(header))
+		used := make(map[string]string)
 		for i, h := range header {
-			h = strings.TrimSpace(h)
-			l := strings.ToLower(h)
-			switch {
-			case h == "":
+			if strings.TrimSpace(h) == "" {
 				continue // an unnamed (index) column
-			case folded[l] != "":
-				names[i] = folded[l]
-			case al[l] != "" && !lower[strings.ToLower(al[l])]:
-				names[i] = al[l]
-			default:
-				names[i] = h
 			}
-			if used[names[i]] {
-				return fmt.Errorf("header: column %s appears twice", names[i])
+			base, loc, zone := splitZone(h)
+			name := cm.column(base)
+			switch {
+			case zone == "":
+			case types[name] == "datetime" && loc == nil:
+				return zoneError(h, zone)
+			case types[name] != "datetime":
+				name, loc = cm.column(h), nil // brackets that are part of the name
 			}
-			used[names[i]] = true
+			if prev, dup := used[name]; dup {
+				return fmt.Errorf("header: columns %q and %q are both %s", prev, h, name)
+			}
+			used[name] = h
+			names[i], zones[i] = name, loc
 		}
 		return nil
 	}
@@ -119,9 +124,9 @@ func readCSV(data []byte, table string) ([]row, error) {
 		where := fmt.Sprintf("row %d (line %d)", n, line)
 		if names == nil { // table from the Type column
 			for i, h := range header {
-				if strings.EqualFold(strings.TrimSpace(h), "type") && i < len(rec) {
+				if foldName(h) == "type" && i < len(rec) {
 					if err := setup(rec[i]); err != nil {
-						return nil, fmt.Errorf("%s: column Type: %w", where, err)
+						return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(h), err)
 					}
 				}
 			}
@@ -135,12 +140,20 @@ func readCSV(data []byte, table string) ([]row, error) {
 			if name == "" {
 				continue
 			}
-			v, ok, err := convert(types[name], cell)
+			var v any = cell
+			if zones[i] != nil && types[name] == "datetime" && strings.TrimSpace(cell) != "" {
+				t, err := parseTimeIn(cell, zones[i])
+				if err != nil {
+					return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(header[i]), err)
+				}
+				v = t
+			}
+			cv, ok, err := convert(types[name], v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: column %s: %w", where, header[i], err)
+				return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(header[i]), err)
 			}
 			if ok {
-				m[name] = v
+				m[name] = cv
 			}
 		}
 		if t, ok := m["Type"].(string); ok && t != "" && !strings.EqualFold(t, table) {

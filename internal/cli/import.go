@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/importer"
+	"github.com/triage-dev/triage/internal/workspace/local"
+)
+
+type importOptions struct {
+	db       string
+	table    string
+	format   string
+	incident string
+	json     bool
+}
+
+func newImportCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import <file>...",
+		Short: "Load exported data into a local workspace",
+		Long: `Load exported Sentinel and Log Analytics data into a local workspace, so
+that triage can work on it offline. Each FILE is one of:
+
+  la-json         a Log Analytics query API response (tables, columns, rows), or
+                  query results as a JSON list or JSON lines of records
+  csv             the portal's CSV export of one table (old column names such as
+                  AlertDisplayName, Severity and StartTimeUtc are understood)
+  incidents-json  a Sentinel incidents API body: incidents, an incident's alerts
+                  or entities, or an incident with its alerts and entities
+
+The format is detected unless --format is given. The target is the local
+workspace named by --workspace (kind local in the configuration), or the SQLite
+file given by --db, created if need be, which needs no configuration.
+
+Each file is imported in one transaction: a bad value stops that file with an
+error naming the file, row and column, and leaves the workspace as it was; the
+other files are still imported. Importing a file again adds nothing.
+
+Every alert that no incident lists gets an incident of its own (label
+alert-only), so it can be triaged like any other. Alerts and entities of an
+incidents API export are added to their incident: the one the body names, or
+the one given with --incident.
+
+For each file the output gives the format, and per table the rows added and the
+rows skipped because they were already imported; problems that did not stop a
+file are warnings on stderr. The exit status is 1 when any file failed.`,
+		Example: `  triage import --db ./lab.db alertlist.csv
+  triage import -w lab incidents.json alerts.json
+  triage import -w lab --incident 3177 entities.json
+  triage import --db ./lab.db --table SigninLogs signins.csv`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &FlagError{errors.New("want at least one FILE to import")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return importRun(cmd.Context(), s, g, o, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.db, "db", "", "import into this SQLite file instead of a configured workspace")
+	fl.StringVar(&o.table, "table", "", "target table of CSV files and of Log Analytics rows without a Type column")
+	fl.StringVar(&o.format, "format", "", "file format: {la-json|csv|incidents-json} (default: detected)")
+	fl.StringVar(&o.incident, "incident", "", "the incident (number or name) the files' alerts and entities belong to")
+	fl.BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+// importFileResult is one file's line of the --json output.
+type importFileResult struct {
+	File       string             `json:"file"`
+	Format     string             `json:"format,omitempty"`
+	Tables     []importTableCount `json:"tables"`
+	Linked     int                `json:"linked_alerts"`
+	Synthetic  int                `json:"synthetic_incidents"`
+	Superseded int                `json:"closed_synthetic_incidents"`
+	Warnings   []string           `json:"warnings,omitempty"`
+	Error      string             `json:"error,omitempty"`
+}
+
+type importTableCount struct {
+	Table      string `json:"table"`
+	Read       int    `json:"read"`
+	Added      int    `json:"added"`
+	Duplicates int    `json:"already_imported"`
+}
+
+func importRun(ctx context.Context, s *IO, g *globalOptions, o *importOptions, files []string) error {
+	opts := importer.Options{Incident: o.incident}
+	if o.format != "" {
+		f, err := importer.ParseFormat(o.format)
+		if err != nil {
+			return &FlagError{fmt.Errorf("--format: %w", err)}
+		}
+		opts.Format = f
+	}
+	if o.table != "" {
+		t, ok := findTable(o.table)
+		if !ok {
+			return &FlagError{fmt.Errorf("--table: unknown table %q (known: %s)", o.table, strings.Join(local.Tables(), ", "))}
+		}
+		opts.Table = t
+	}
+	ws, err := openImportTarget(ctx, s, g, o)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+
+	var out []importFileResult
+	failed := 0
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := importer.Import(ctx, ws, f, opts)
+		r := importFileResult{
+			File: f, Format: string(res.Format), Tables: []importTableCount{},
+			Linked: res.Linked, Synthetic: res.Synthetic, Superseded: res.Superseded, Warnings: res.Warnings,
+		}
+		if err != nil {
+			failed++
+			r.Error = err.Error()
+			fmt.Fprintf(s.Err, "triage: %s\n", clean(err.Error(), 0))
+		} else {
+			for _, t := range res.Tables {
+				r.Tables = append(r.Tables, importTableCount{Table: t.Table, Read: t.Read, Added: t.Added, Duplicates: t.Duplicates})
+			}
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(s.Err, "triage: warning: %s: %s\n", clean(f, 0), clean(w, 0))
+		}
+		out = append(out, r)
+		if !o.json && err == nil {
+			printImport(s, r)
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.Err, "triage: %d of %d files failed to import and were left out; the others were imported\n", failed, len(files))
+		return fmt.Errorf("%w: import failed", errSilent)
+	}
+	return nil
+}
+
+func printImport(s *IO, r importFileResult) {
+	fmt.Fprintf(s.Out, "%s: %s\n", clean(r.File, 0), r.Format)
+	for _, t := range r.Tables {
+		fmt.Fprintf(s.Out, "  %-20s %d added, %d already imported\n", t.Table, t.Added, t.Duplicates)
+	}
+	if r.Linked > 0 {
+		fmt.Fprintf(s.Out, "  %-20s %d alerts added to their incident\n", "SecurityIncident", r.Linked)
+	}
+	if r.Synthetic > 0 {
+		fmt.Fprintf(s.Out, "  %-20s %d incidents made for alerts without one (label %s)\n", "SecurityIncident", r.Synthetic, importer.SyntheticLabel)
+	}
+	if r.Superseded > 0 {
+		fmt.Fprintf(s.Out, "  %-20s %d of those incidents closed: their alert is now in a real incident\n", "SecurityIncident", r.Superseded)
+	}
+}
+
+// openImportTarget opens the workspace to import into: the file given with
+// --db, else the configured workspace, which must be of kind local.
+func openImportTarget(ctx context.Context, s *IO, g *globalOptions, o *importOptions) (*local.Workspace, error) {
+	if o.db != "" {
+		if g.workspace != "" {
+			return nil, &FlagError{errors.New("give --workspace or --db, not both")}
+		}
+		ws, err := local.Open(ctx, filepath.Base(o.db), o.db, nil)
+		if err != nil {
+			return nil, err
+		}
+		return ws, nil
+	}
+	cfg, err := config.Load(s.ConfigOptions(g.config))
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(s.Err, "triage: warning:", w)
+	}
+	wc, err := cfg.Workspace(g.workspace)
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("import needs a local workspace: %w", err)}
+	}
+	if wc.Kind != config.KindLocal {
+		which := "workspace " + wc.Name
+		if g.workspace == "" {
+			which = "the default workspace, " + wc.Name + ","
+		}
+		return nil, &ConfigError{fmt.Errorf("import needs a local workspace: %s is of kind %s (name a workspace of kind local with --workspace, or give a SQLite file with --db)", which, wc.Kind)}
+	}
+	ws, err := local.Open(ctx, wc.Name, wc.Path, nil)
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
+	}
+	return ws, nil
+}
+
+// findTable returns the local workspace's spelling of a table name.
+func findTable(name string) (string, bool) {
+	for _, t := range local.Tables() {
+		if strings.EqualFold(t, name) {
+			return t, true
+		}
+	}
+	return "", false
+}
