@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,8 @@ type runOptions struct {
 	format     string
 	output     string
 	start, end string
+	post       bool
+	dryRun     bool
 }
 
 func newRunCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -30,14 +33,26 @@ INCIDENT is the incident number or its name (GUID).
 
 The report goes to stdout, or to the file given with -o. Progress goes to
 stderr when it is a terminal. Exit status 3 means some lookup or query
-failed: the report says which.`,
+failed: the report says which.
+
+With --post the report is also posted on the incident as a Markdown comment
+that starts with a fixed marker line: a later run replaces that comment
+rather than adding another. A report longer than the 30000 characters
+Sentinel takes loses its least important sections first and says what was
+cut. With --dry-run the comment is printed to stdout instead of sent (in
+place of the report, unless -o is given).`,
 		Example: `  triage run 42
-  triage run 42 --format json -o incident-42.json`,
+  triage run 42 --format json -o incident-42.json
+  triage run 42 --post -o incident-42.md
+  triage run 42 --post --dry-run`,
 		Args: oneIncident,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := report.ParseFormat(o.format)
 			if err != nil {
 				return &FlagError{err}
+			}
+			if o.dryRun && !o.post {
+				return &FlagError{errors.New("--dry-run goes with --post")}
 			}
 			start, err := parseTimeFlag("--start", o.start)
 			if err != nil {
@@ -65,8 +80,15 @@ failed: the report says which.`,
 			if err != nil {
 				return err
 			}
-			if err := writeReport(s.Out, o.output, r, format); err != nil {
-				return err
+			if !o.dryRun || o.output != "" {
+				if err := writeReport(s.Out, o.output, r, format); err != nil {
+					return err
+				}
+			}
+			if o.post {
+				if err := postSummary(cmd.Context(), s, e, r, o.dryRun); err != nil {
+					return err
+				}
 			}
 			if r.Partial() {
 				fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
@@ -80,6 +102,8 @@ failed: the report says which.`,
 	fl.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&o.start, "start", "", "start of the window of related activity (default: the incident's first activity)")
 	fl.StringVar(&o.end, "end", "", "end of the window of related activity (default: now)")
+	fl.BoolVar(&o.post, "post", false, "also post the report on the incident as its triage summary comment")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "with --post: print the comment instead of sending it")
 	return cmd
 }
 

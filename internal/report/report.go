@@ -127,7 +127,7 @@ type Status string
 
 // The section statuses.
 const (
-	StatusOK      Status = "ok"
+	StatusOK Status = "ok"
 	// StatusPartial is a section whose source answered but marked the
 	// answer incomplete (a Log Analytics partial error): usable, not whole.
 	StatusPartial Status = "partial"

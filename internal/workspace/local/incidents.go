@@ -21,7 +21,8 @@ var farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 // title are filtered in SQL; SQLite folds case for ASCII only, so an owner or
 // title filter with other letters is applied here instead, with Unicode case
 // folding. All matching incidents are read before fn is first called, so fn
-// may use the workspace. An error from fn is returned as is.
+// may use the workspace. An error from fn is returned as is. Incidents carry
+// an ETag that changes with every revision (see Update).
 func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilter, fn func(triage.Incident) error) error {
 	q, err := w.cat.Get("incidents_in_window")
 	if err != nil {
@@ -45,7 +46,7 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 	}
 	incs := make([]triage.Incident, 0, len(t.Rows))
 	for i, r := range t.Records() {
-		inc, err := workspace.IncidentFromRecord(r)
+		inc, err := incidentFromRecord(r)
 		if err != nil {
 			return fmt.Errorf("list incidents: row %d: %w", i, err)
 		}
@@ -63,7 +64,8 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 
 // Incident finds an incident by number ("42") or by name (its GUID, compared
 // case-insensitively; a full resource id is reduced to its last segment).
-// An unknown incident is an error wrapping workspace.ErrNotFound.
+// An unknown incident is an error wrapping workspace.ErrNotFound. The
+// incident carries an ETag that changes with every revision (see Update).
 func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -94,7 +96,7 @@ func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, 
 	if len(recs) == 0 {
 		return triage.Incident{}, fmt.Errorf("incident %q: %w", ref, workspace.ErrNotFound)
 	}
-	inc, err := workspace.IncidentFromRecord(recs[0])
+	inc, err := incidentFromRecord(recs[0])
 	if err != nil {
 		return triage.Incident{}, fmt.Errorf("incident %q: %w", ref, err)
 	}

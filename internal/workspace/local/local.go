@@ -56,6 +56,16 @@
 // column's type makes the column dynamic), so a SQL body returns the columns
 // its KQL twin does.
 //
+// # Writing back
+//
+// A local workspace is a workspace.Writer, recording what Sentinel would in
+// its own tables. Update appends a SecurityIncident revision (the latest
+// TimeGenerated wins, as in Sentinel's table) after checking the incident's
+// ETag inside the write transaction; incidents read from the workspace carry
+// an ETag derived from their latest row's TimeGenerated and content.
+// Comments live in the table TriageIncidentComment, one row per comment.
+// Both are timestamped by the clock SetClock sets (time.Now by default).
+//
 // # Indexes
 //
 // A load into an empty table drops the table's secondary indexes; they are
@@ -71,6 +81,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -88,6 +100,8 @@ type Workspace struct {
 
 	idxMu   sync.Mutex
 	pending []*tableInfo // tables whose secondary indexes a load deferred
+
+	clock atomic.Pointer[func() time.Time] // see SetClock; nil means time.Now
 }
 
 var _ workspace.Workspace = (*Workspace)(nil)

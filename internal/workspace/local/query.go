@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +44,12 @@ func (w *Workspace) run(ctx context.Context, text string, args []any) (names, de
 	if err := w.ensureIndexes(ctx, text); err != nil {
 		return nil, nil, nil, err
 	}
-	rows, err := w.db.QueryContext(ctx, text, args...)
+	return scanAll(w.db.QueryContext(ctx, text, args...))
+}
+
+// scanAll reads every row of a result with the names and declared types of
+// its columns, and closes rows.
+func scanAll(rows *sql.Rows, err error) (names, decls []string, raw [][]any, _ error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}

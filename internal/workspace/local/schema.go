@@ -253,6 +253,17 @@ var tables = []tableDef{
 		Entity: []string{"BookmarkId"},
 	},
 	{
+		// TriageIncidentComment has no Sentinel table: it holds the
+		// comments triage writes on the local workspace's incidents (in
+		// Sentinel they live in the incident's comments API). One row per
+		// comment; replacing a comment rewrites its row.
+		Name: "TriageIncidentComment",
+		Hot: cols(`TimeGenerated:datetime IncidentName CommentId Message Author CreatedTime:datetime
+			LastModifiedTime:datetime`),
+		Cold:   cols(`Type`),
+		Entity: []string{"IncidentName", "CommentId"},
+	},
+	{
 		Name: "VMComputer",
 		Hot:  cols(`TimeGenerated:datetime Computer HostName Ipv4Addresses:dynamic`),
 		Cold: cols(`AgentId Machine DisplayName FullDisplayName BootTime:datetime TimeZone
