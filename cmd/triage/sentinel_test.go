@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,47 @@ workspaces:
 		if s.Status == "error" {
 			t.Errorf("section %s failed against the fake service: %s", s.Name, errOut)
 		}
+	}
+
+	name, _ := incs[0]["name"].(string)
+	number := fmt.Sprint(incs[0]["number"])
+
+	out, errOut, code = run("comment", number, "-m", "Called the user: **travelling**.")
+	if code != 0 || strings.TrimSpace(out) == "" {
+		t.Errorf("comment: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if cs := srv.Comments(name); len(cs) != 1 || cs[0] != "Called the user: **travelling**." {
+		t.Errorf("comments on the service = %q", cs)
+	}
+
+	_, errOut, code = run("update", number, "--status", "closed")
+	if code != 2 || !strings.Contains(errOut, "classification") {
+		t.Errorf("closing without a classification: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = run("update", number, "--status", "closed", "--classification", "false-positive",
+		"--reason", "IncorrectAlertLogic", "--comment", "rule too broad", "--label", "reviewed", "--dry-run")
+	if code != 0 {
+		t.Errorf("update --dry-run: exit %d: %s", code, errOut)
+	}
+	if inc, _ := srv.Incident(name); inc.Status == "Closed" {
+		t.Error("a dry run changed the incident")
+	}
+	_, errOut, code = run("update", number, "--status", "closed", "--classification", "false-positive",
+		"--reason", "IncorrectAlertLogic", "--comment", "rule too broad", "--label", "reviewed")
+	inc, _ := srv.Incident(name)
+	if code != 0 || inc.Status != "Closed" || inc.Classification != "FalsePositive" || inc.ClassificationComment != "rule too broad" || !slices.Contains(inc.Labels, "reviewed") {
+		t.Errorf("update: exit %d (%s), incident now %+v", code, errOut, inc)
+	}
+
+	for i := 0; i < 2; i++ {
+		_, errOut, code = run("run", number, "--post", "-o", filepath.Join(dir, "report.md"))
+		if code != 0 && code != 3 {
+			t.Fatalf("run --post: exit %d: %s", code, errOut)
+		}
+	}
+	cs := srv.Comments(name)
+	if len(cs) != 2 || !strings.HasPrefix(cs[1], "triage-summary") {
+		t.Errorf("after two posts the incident has comments %d (want the analyst's and one summary)", len(cs))
 	}
 
 	_, errOut, code = run("show", "9999")
