@@ -68,13 +68,8 @@ var cutOrder = []string{
 // is cut in the middle. Should even the title not fit (a limit of a few
 // hundred characters), whole lines are dropped from the end; below the
 // length of the marker, the marker alone is cut to limit.
-//
-// Values the Markdown template prints without escaping (severities,
-// statuses, entity kinds) are escaped first, which changes nothing for the
-// values Sentinel uses.
 func Comment(r *Report, limit int, fullReport string) string {
-	safe := escapedCopy(r)
-	doc := CommentMarker + "\n\n" + renderMarkdown(safe)
+	doc := CommentMarker + "\n\n" + renderMarkdown(r)
 	if limit < 1 || utf8.RuneCountInString(doc) <= limit {
 		return doc
 	}
@@ -83,7 +78,7 @@ func Comment(r *Report, limit int, fullReport string) string {
 	}
 
 	clipped, n := clippedCopy(r)
-	secs := splitSections(renderMarkdown(escapedCopy(clipped)))
+	secs := splitSections(renderMarkdown(clipped))
 	var notes []string // what was cut, for the footer
 	if n > 0 {
 		notes = append(notes, fmt.Sprintf("%d long values clipped", n))
@@ -293,37 +288,6 @@ func (ss sections) cutOrder() []int {
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return rank(a) - rank(b) })
 	return idx
-}
-
-// escapedCopy returns a copy of r whose fields the template prints as they
-// are, but that come from the incident's data, are Markdown-escaped.
-func escapedCopy(r *Report) *Report {
-	c := *r
-	c.Incident.Severity = triage.Severity(MarkdownEscape(string(c.Incident.Severity)))
-	c.Incident.Status = triage.Status(MarkdownEscape(string(c.Incident.Status)))
-	c.Incident.Classification = triage.Classification(MarkdownEscape(string(c.Incident.Classification)))
-	c.Alerts = slices.Clone(r.Alerts)
-	for i := range c.Alerts {
-		c.Alerts[i].Severity = triage.Severity(MarkdownEscape(string(c.Alerts[i].Severity)))
-	}
-	c.Entities = slices.Clone(r.Entities)
-	for i := range c.Entities {
-		c.Entities[i].Kind = triage.Kind(MarkdownEscape(string(c.Entities[i].Kind)))
-	}
-	c.RelatedAlerts = slices.Clone(r.RelatedAlerts)
-	for i := range c.RelatedAlerts {
-		ra := &c.RelatedAlerts[i]
-		ra.Kind = triage.Kind(MarkdownEscape(string(ra.Kind)))
-		ra.Alerts = slices.Clone(ra.Alerts)
-		for j := range ra.Alerts {
-			ra.Alerts[j].Severity = triage.Severity(MarkdownEscape(string(ra.Alerts[j].Severity)))
-		}
-	}
-	c.Summaries = slices.Clone(r.Summaries)
-	for i := range c.Summaries {
-		c.Summaries[i].Kind = triage.Kind(MarkdownEscape(string(c.Summaries[i].Kind)))
-	}
-	return &c
 }
 
 // clippedCopy returns a copy of r with the values the template prints cut

@@ -28,13 +28,12 @@ func TestCommentFits(t *testing.T) {
 		t.Error("limit 0 should mean no limit")
 	}
 
-	// Kinds and severities come from the data too, but the template prints
-	// them as they are: the comment escapes them.
+	// Kinds and severities come from the data too: they are escaped.
 	r = bigReport("x", 1)
 	r.Incident.Status = "New | <b>x</b>"
 	got := Comment(r, 30000, pointer)
 	checkMarkdownLines(t, "hostile kinds", got)
-	for _, want := range []string{"| Url\\`x | x 0 | 0 |", "| Status | New \\| &lt;b\\>x&lt;/b\\> |"} {
+	for _, want := range []string{"| Url\\`x | x 0 | 0 |", "| Status | New \\| &lt;b\\>x&lt;/b\\> (x) |"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("comment lacks %q:\n%s", want, got)
 		}

@@ -49,7 +49,7 @@ var templates embed.FS
 var markdown = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/*.md.tmpl"))
 
 var funcs = template.FuncMap{
-	"md":    MarkdownEscape,
+	"md":    func(v any) string { return MarkdownEscape(fmt.Sprint(v)) },
 	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"join":  func(ss []string) string { return strings.Join(ss, ", ") },
 	"upper": strings.ToUpper,

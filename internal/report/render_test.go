@@ -26,14 +26,16 @@ func hostileReport(s string) *Report {
 	return &Report{
 		SchemaVersion: SchemaVersion,
 		Workspace:     "demo",
-		Incident:      triage.Incident{Number: 7, Title: s, Description: s, Severity: triage.SeverityHigh, Created: time.Unix(0, 0)},
-		Alerts:        []triage.Alert{{ID: "a1", Name: s, Product: s, EntityKeys: []string{"Url:" + s}}},
-		Entities:      []triage.Entity{{Kind: triage.KindURL, Key: "Url:" + s, Name: s, Properties: map[string]any{"url": s}}},
+		// Severities, statuses and unknown kinds come from the data too.
+		Incident: triage.Incident{Number: 7, Title: s, Description: s, Severity: triage.Severity(s),
+			Status: triage.Status(s), Classification: triage.Classification(s), Created: time.Unix(0, 0)},
+		Alerts:   []triage.Alert{{ID: "a1", Name: s, Product: s, Severity: triage.Severity(s), EntityKeys: []string{"Url:" + s}}},
+		Entities: []triage.Entity{{Kind: triage.Kind(s), Key: "Url:" + s, Name: s, Properties: map[string]any{"url": s}}},
 		TI: TI{Severity: intel.SeverityHigh, Explanation: s,
 			Reasons: []intel.Result{{Indicator: s, Provider: "p", Status: intel.StatusOK, Severity: intel.SeverityHigh, Summary: s}},
 			Results: []intel.Result{{Indicator: s, Provider: "p", Status: intel.StatusOK, Severity: intel.SeverityHigh, Summary: s}}},
-		RelatedAlerts: []Related{{Entity: "Url:" + s, Name: s, Alerts: []RelatedAlert{{ID: "b", Name: s}}}},
-		Summaries:     []Summary{{Entity: "Url:" + s, Name: s, Facts: []Fact{{Label: s, Value: s}}}},
+		RelatedAlerts: []Related{{Entity: "Url:" + s, Kind: triage.Kind(s), Name: s, Alerts: []RelatedAlert{{ID: "b", Name: s, Severity: triage.Severity(s)}}}},
+		Summaries:     []Summary{{Entity: "Url:" + s, Kind: triage.Kind(s), Name: s, Facts: []Fact{{Label: s, Value: s}}}},
 		Sections:      []Section{{Name: "x", Status: StatusError, Reason: s}},
 		Problems:      []triage.Problem{{Where: s, What: s}},
 	}
