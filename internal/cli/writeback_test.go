@@ -32,16 +32,7 @@ func lab(t *testing.T) (db string, args []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-		for table, recs := range workspacetest.Records() {
-			for _, r := range recs {
-				if err := emit(table, r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err = ws.Load(ctx, workspacetest.Emitter(workspacetest.Records()))
 	if err != nil {
 		t.Fatal(err)
 	}

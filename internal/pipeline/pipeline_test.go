@@ -30,16 +30,7 @@ func smallWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-		for table, recs := range workspacetest.Records() {
-			for _, r := range recs {
-				if err := emit(table, r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err = ws.Load(ctx, workspacetest.Emitter(workspacetest.Records()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,16 +50,7 @@ func TestConformanceFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-			for table, rs := range recs {
-				for _, r := range rs {
-					if err := emit(table, r); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+		err = ws.Load(ctx, workspacetest.Emitter(recs))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -172,3 +172,18 @@ func Records() map[string][]map[string]any {
 		},
 	}
 }
+
+// Emitter returns a loader that emits every record of recs, for a local
+// workspace's Load: ws.Load(ctx, workspacetest.Emitter(recs)).
+func Emitter(recs map[string][]map[string]any) func(emit func(table string, rec map[string]any) error) error {
+	return func(emit func(string, map[string]any) error) error {
+		for table, rs := range recs {
+			for _, r := range rs {
+				if err := emit(table, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
+	"github.com/triage-dev/triage/internal/workspace/workspacetest"
 )
 
 // The identifiers of the fake workspace.
@@ -94,16 +95,7 @@ func New(t testing.TB, recs map[string][]map[string]any) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-		for table, rs := range recs {
-			for _, r := range rs {
-				if err := emit(table, r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err = ws.Load(ctx, workspacetest.Emitter(recs))
 	if err != nil {
 		t.Fatal(err)
 	}
