@@ -170,6 +170,18 @@ workspaces:
 		t.Errorf("after two posts the incident has comments %d (want the analyst's and one summary)", len(cs))
 	}
 
+	// Signed out of the Azure CLI: a sign-in error, exit 4, saying what to do.
+	noLogin := filepath.Join(dir, "signed-out")
+	must(t, os.MkdirAll(noLogin, 0o755))
+	must(t, os.WriteFile(filepath.Join(noLogin, "az"), []byte("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"), 0o755))
+	saved := env[0]
+	env[0] = "PATH=" + noLogin + string(os.PathListSeparator) + os.Getenv("PATH")
+	_, errOut, code = run("incidents")
+	env[0] = saved
+	if code != 4 || !strings.Contains(errOut, "az login") || !strings.Contains(errOut, "lab") {
+		t.Errorf("signed out: exit %d, stderr %q; want 4 naming the workspace and az login", code, errOut)
+	}
+
 	_, errOut, code = run("show", "9999")
 	if code != 1 || !strings.Contains(errOut, "9999") {
 		t.Errorf("show 9999: exit %d, stderr %q; want 1 naming the incident", code, errOut)

@@ -23,7 +23,7 @@ const (
 func fixture(t *testing.T, p string) string {
 	t.Helper()
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("fixture %s: %v", p, err)
+		t.Fatalf("fixture %s (the project's shared fixtures, beside the checkout): %v", p, err)
 	}
 	return p
 }
