@@ -22,7 +22,11 @@ import (
 
 // router sends Log Analytics requests to one fake transport and the rest
 // (the incidents API) to another.
-type router struct{ arm, logs interface{ Do(*http.Request) (*http.Response, error) } }
+type router struct {
+	arm, logs interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+}
 
 func (r router) Do(req *http.Request) (*http.Response, error) {
 	if req.URL.Host == "logs.example" {
