@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
@@ -448,6 +449,14 @@ func incidentRef(inc triage.Incident) string {
 // incident's triage summary comment (the first comment report.IsComment
 // recognises) or adds one. With dryRun it writes the comment to out
 // instead.
+// summaryNamespace names the ids of triage summary comments.
+var summaryNamespace = uuid.MustParse("6f0c3e0a-2f3b-4a53-9a4e-7d1b2c3e4f50")
+
+// summaryCommentID is the id a summary comment on inc gets.
+func summaryCommentID(inc triage.Incident) string {
+	return uuid.NewSHA1(summaryNamespace, []byte(strings.ToLower(inc.Name))).String()
+}
+
 func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bool) error {
 	w, err := writerOf(s, e)
 	if err != nil {
@@ -461,7 +470,10 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 	msg := report.Comment(r, workspace.MaxCommentLength, pointer)
 	comments, err := w.Comments(ctx, inc)
 	if err != nil {
-		return fmt.Errorf("post the summary: %w", err)
+		if ctx.Err() != nil {
+			return err
+		}
+		fmt.Fprintf(s.Err, "triage: warning: cannot read the comments of incident %s (%v); writing the summary under its usual id\n", incidentRef(inc), err)
 	}
 	var ids []string
 	for _, c := range comments {
@@ -469,15 +481,18 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 			ids = append(ids, c.ID)
 		}
 	}
-	id := ""
+	// Without a summary found, the comment gets an id derived from the
+	// incident: a later run replaces it even if it cannot list comments.
+	id := summaryCommentID(inc)
 	if len(ids) > 0 {
 		id = ids[0]
 	}
 	if len(ids) > 1 {
 		fmt.Fprintf(s.Err, "triage: warning: incident %s has %d triage summaries; updating the oldest, %s\n", incidentRef(inc), len(ids), id)
 	}
+	found := len(ids) > 0
 	if dryRun {
-		if id == "" {
+		if !found {
 			fmt.Fprintf(s.Err, "triage: dry run: this summary would be added to incident %s as a new comment; nothing was sent\n", incidentRef(inc))
 		} else {
 			fmt.Fprintf(s.Err, "triage: dry run: this summary would replace comment %s on incident %s; nothing was sent\n", id, incidentRef(inc))
@@ -489,7 +504,7 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 	if err != nil {
 		return fmt.Errorf("post the summary: %w", err)
 	}
-	if id == "" {
+	if !found {
 		fmt.Fprintf(s.Err, "triage: added summary comment %s to incident %s\n", c.ID, incidentRef(inc))
 	} else {
 		fmt.Fprintf(s.Err, "triage: updated summary comment %s on incident %s\n", c.ID, incidentRef(inc))

@@ -24,9 +24,11 @@ const MaxCommentLength = 30000
 type Writer interface {
 	// Comments lists the incident's comments, oldest first, all pages.
 	Comments(ctx context.Context, inc triage.Incident) ([]Comment, error)
-	// PostComment adds a comment with the given Markdown message when id is
-	// "", or replaces the message of comment id. The message must not be
-	// longer than MaxCommentLength characters.
+	// PostComment adds a comment with the given Markdown message, or
+	// replaces the message of comment id when the incident has one: an id
+	// that is "" or new adds a comment (with that id when given), as
+	// Sentinel's create-or-update does. The message must not be longer than
+	// MaxCommentLength characters.
 	PostComment(ctx context.Context, inc triage.Incident, id, message string) (Comment, error)
 	// Update applies ch to inc, which must be the incident as last read
 	// (with its ETag), and returns the incident as stored afterwards. It

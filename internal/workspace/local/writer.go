@@ -337,19 +337,21 @@ func (w *Workspace) PostComment(ctx context.Context, inc triage.Incident, id, me
 		if err := incidentExists(ctx, tx, inc.Name); err != nil {
 			return err
 		}
-		if id == "" {
-			c.ID = uuid.NewString()
+		var auth, created sql.NullString
+		err := sql.ErrNoRows
+		if id != "" {
+			err = tx.QueryRowContext(ctx, `SELECT Author, CreatedTime FROM `+commentTable+`
+				WHERE IncidentName = ? AND CommentId = ? ORDER BY rowid LIMIT 1`, inc.Name, id).Scan(&auth, &created)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			if c.ID == "" {
+				c.ID = uuid.NewString()
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO `+commentTable+`
 				(TimeGenerated, IncidentName, CommentId, Message, Author, CreatedTime, LastModifiedTime, Record)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				ts, inc.Name, c.ID, message, author, ts, ts, `{"Type":"`+commentTable+`"}`)
 			return err
-		}
-		var auth, created sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT Author, CreatedTime FROM `+commentTable+`
-			WHERE IncidentName = ? AND CommentId = ? ORDER BY rowid LIMIT 1`, inc.Name, id).Scan(&auth, &created)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("comment %s: %w", id, workspace.ErrNotFound)
 		}
 		if err != nil {
 			return err

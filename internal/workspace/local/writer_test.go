@@ -322,7 +322,6 @@ func TestPostCommentErrors(t *testing.T) {
 		{"empty", inc, "", " \n", "empty", false},
 		{"too long", inc, "", strings.Repeat("é", workspace.MaxCommentLength+1), "30001 characters, more than the limit of 30000", false},
 		{"invalid UTF-8", inc, "", "a\xffb", "UTF-8", false},
-		{"unknown comment", inc, "no-such-id", "x", "no-such-id", true},
 		{"unknown incident", missing, "", "x", "incident 99", true},
 	}
 	for _, tt := range tests {
@@ -335,6 +334,14 @@ func TestPostCommentErrors(t *testing.T) {
 	}
 	if n := count(t, ws, "TriageIncidentComment"); n != 0 {
 		t.Errorf("%d comment rows after failed posts, want 0", n)
+	}
+	// A new id adds a comment under that id, as Sentinel's create-or-update.
+	c, err := ws.PostComment(ctx, inc, "chosen-id", "x")
+	if err != nil || c.ID != "chosen-id" {
+		t.Errorf("PostComment with a new id: %+v, %v", c, err)
+	}
+	if cs, _ := ws.Comments(ctx, inc); len(cs) != 1 || cs[0].ID != "chosen-id" {
+		t.Errorf("comments = %+v, want the one with the chosen id", cs)
 	}
 	if _, err := ws.PostComment(ctx, inc, "", strings.Repeat("é", workspace.MaxCommentLength)); err != nil {
 		t.Errorf("a comment of exactly the limit: %v", err)

@@ -88,7 +88,8 @@ func fromARMComment(c *si.IncidentComment) workspace.Comment {
 	return out
 }
 
-// Update reads the incident, checks that its etag is still inc.ETag, applies
+// Update reads the incident, checks that its etag is still inc.ETag (or,
+// when the service gives no etags, that its fields are as read), applies
 // ch to the whole incident and writes it back carrying that etag (in the
 // body and as If-Match), so that a change made by someone else in between
 // makes the service refuse the write. Either way a changed incident is a
@@ -104,17 +105,18 @@ func (w *Workspace) Update(ctx context.Context, inc triage.Incident, ch workspac
 	if err != nil {
 		return triage.Incident{}, err
 	}
-	if inc.ETag == "" {
-		return triage.Incident{}, fmt.Errorf("update incident %s: the incident as read has no etag; read it again", label(inc))
-	}
-	if cur.ETag != inc.ETag {
+	// Without etags (a service that sends none), the fields are compared.
+	if cur.ETag != inc.ETag || inc.ETag == "" && len(workspace.Diff(inc, cur)) > 0 {
 		return triage.Incident{}, &workspace.ConflictError{Incident: label(inc), Current: cur, Changed: workspace.Diff(inc, cur)}
 	}
 	if err := ch.Validate(cur); err != nil {
 		return triage.Incident{}, fmt.Errorf("update incident %s: %w", label(inc), err)
 	}
 	body := si.Incident{Etag: model.Etag, Properties: applyARM(*model.Properties, ch)}
-	wctx := policy.WithHTTPHeader(ctx, http.Header{"If-Match": []string{inc.ETag}})
+	wctx := ctx
+	if inc.ETag != "" {
+		wctx = policy.WithHTTPHeader(ctx, http.Header{"If-Match": []string{inc.ETag}})
+	}
 	resp, err := w.incidents.CreateOrUpdate(wctx, w.cfg.ResourceGroup, w.cfg.WorkspaceName, inc.Name, body, nil)
 	if err != nil {
 		var re *azcore.ResponseError
