@@ -108,6 +108,12 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrUnsupported  = errors.New("indicator type not supported")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrTransient is a failure worth retrying: a 5xx answer, a dropped
+	// connection, a refused one.
+	ErrTransient = errors.New("temporary failure")
+	// ErrMalformed is an answer that cannot be read: not JSON, not the
+	// expected shape, larger than allowed.
+	ErrMalformed = errors.New("malformed answer")
 )
 
 // RateLimitError is returned when a provider throttles requests.

@@ -1,0 +1,250 @@
+// Package httpapi is the small HTTP client every threat-intelligence
+// provider is built on: a base URL, headers that carry the key, a timeout,
+// a limit on the body read, and one mapping of HTTP outcomes onto the intel
+// errors (404 not found, 401/403 unauthorized, 429 rate limited with its
+// Retry-After, 5xx and network failures transient, a deadline a timeout, a
+// body that is not JSON malformed). Error messages never contain the
+// request's headers or query, so a key never leaks through them.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/triage-dev/triage/internal/intel"
+)
+
+// DefaultMaxBody is the default limit on a response body: 4 MiB.
+const DefaultMaxBody = 4 << 20
+
+// DefaultTimeout bounds one request when the caller sets no timeout.
+const DefaultTimeout = 30 * time.Second
+
+// Client calls one provider's API.
+type Client struct {
+	// Provider names the provider in errors ("virustotal").
+	Provider string
+	// BaseURL is the API's address, without a trailing slash.
+	BaseURL string
+	// HTTP sends the requests; nil means a client with Timeout.
+	HTTP *http.Client
+	// Header is added to every request (the API key goes here).
+	Header http.Header
+	// Query is added to every request's query (for APIs that take the key
+	// as a parameter); it never appears in errors.
+	Query url.Values
+	// Timeout bounds one request, body included; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxBody limits the body read; 0 means DefaultMaxBody. A longer body
+	// is an error, never silently truncated.
+	MaxBody int64
+}
+
+// Response is a successful (2xx) answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// URL is the request's URL without its query, for reference links.
+	URL string
+}
+
+// Get sends GET BaseURL+path?query and returns a 2xx answer; any other
+// outcome is an error (see the package doc).
+func (c *Client) Get(ctx context.Context, path string, query url.Values) (*Response, error) {
+	return c.Do(ctx, http.MethodGet, path, query, nil)
+}
+
+// GetJSON is Get that also decodes the body into v. It returns the raw body
+// too, for the result envelope.
+func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, v any) ([]byte, error) {
+	resp, err := c.Get(ctx, path, query)
+	if err != nil {
+		return nil, err
+	}
+	if err := DecodeJSON(resp.Body, v); err != nil {
+		return resp.Body, fmt.Errorf("%s: %w", c.Provider, err)
+	}
+	return resp.Body, nil
+}
+
+// DecodeJSON decodes body into v; a body that is not JSON (an HTML error
+// page, a cut-off answer) is an error wrapping intel.ErrMalformed.
+func DecodeJSON(body []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", intel.ErrMalformed, err)
+	}
+	return nil
+}
+
+// Do sends a request with an optional JSON body.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	u, err := url.Parse(strings.TrimRight(c.BaseURL, "/") + path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: bad base URL %q: %v", c.Provider, c.BaseURL, err)
+	}
+	q := u.Query()
+	for k, vs := range query {
+		q[k] = vs
+	}
+	for k, vs := range c.Query {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	ref := *u
+	ref.RawQuery = ""
+	if query != nil {
+		ref.RawQuery = query.Encode()
+	}
+
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", c.Provider, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", c.Provider, err)
+	}
+	for k, vs := range c.Header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "triage")
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	limit := c.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: the answer is larger than %d bytes", c.Provider, intel.ErrMalformed, limit)
+	}
+	if resp.StatusCode/100 == 2 {
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, URL: ref.String()}, nil
+	}
+	return nil, c.statusError(resp, data)
+}
+
+// transportError maps a failure to get an answer.
+func (c *Client) transportError(ctx context.Context, err error) error {
+	// The *url.Error names the URL, query included: keep only its cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: no answer in time: %w", c.Provider, context.DeadlineExceeded)
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %v", c.Provider, intel.ErrTransient, err)
+}
+
+// statusError maps a non-2xx answer.
+func (c *Client) statusError(resp *http.Response, body []byte) error {
+	msg := serviceMessage(body)
+	what := fmt.Sprintf("%s: HTTP %d", c.Provider, resp.StatusCode)
+	if msg != "" {
+		what += ": " + msg
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("%s: %w", what, intel.ErrNotFound)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%s: %w (check the API key)", what, intel.ErrUnauthorized)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return &intel.RateLimitError{RetryAfter: RetryAfter(resp.Header, time.Now())}
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
+		return fmt.Errorf("%s: %w", what, intel.ErrTransient)
+	}
+	return errors.New(what)
+}
+
+// serviceMessage is a short error message from a JSON error body, if any.
+func serviceMessage(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"message", "error", "detail", "errors"} {
+		switch v := m[k].(type) {
+		case string:
+			return clip(v)
+		case map[string]any:
+			if s, ok := v["message"].(string); ok {
+				return clip(s)
+			}
+		case []any:
+			if len(v) > 0 {
+				if e, ok := v[0].(map[string]any); ok {
+					if s, ok := e["detail"].(string); ok {
+						return clip(s)
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+// RetryAfter reads a Retry-After header (seconds or an HTTP date); 0 when
+// absent or unreadable.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
