@@ -9,18 +9,92 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
-// Engine runs lookups of many indicators against many providers.
+// Defaults for the Engine's zero values.
+const (
+	DefaultConcurrency = 4
+	DefaultCacheTTL    = 24 * time.Hour
+	DefaultNegativeTTL = time.Hour
+	DefaultRetries     = 2
+	DefaultBackoff     = 500 * time.Millisecond
+	DefaultBreakAfter  = 3
+	DefaultMaxWait     = 2 * time.Minute
+)
+
+// Settings are how the Engine treats one provider. Zero values take the
+// defaults above.
+type Settings struct {
+	// Concurrency bounds the provider's requests in flight.
+	Concurrency int
+	// Quota is the provider's request budget; requests wait for room in it.
+	Quota Quota
+	// CacheTTL is how long an answer is reused; NegativeTTL how long a
+	// "not found" is. Failures are never cached.
+	CacheTTL, NegativeTTL time.Duration
+	// Fingerprint stands for the provider's configuration in cache keys.
+	Fingerprint string
+}
+
+// Engine runs lookups of many indicators against many providers. One Engine
+// may serve several lookups at once (the web UI's concurrent triages): it
+// looks an indicator up once for all of them, and its quotas are shared.
+//
+// Set the fields before the first Lookup; they are read-only afterwards.
 type Engine struct {
 	Providers []Provider
-	// PerProvider bounds the lookups in flight for one provider; 0 means 4.
+	// Settings by provider name.
+	Settings map[string]Settings
+	// NotConfigured names providers that are wanted but cannot run, with
+	// the reason ("no API key"); each indicator gets a not_configured
+	// result from them.
+	NotConfigured map[string]string
+	// PerProvider is the default Concurrency; 0 means DefaultConcurrency.
 	PerProvider int
 	// NoExternal turns every external provider off: its lookups are skipped.
 	NoExternal bool
+	// Private, when set, says why an indicator must not leave the
+	// organisation ("" when it may), on top of ioc.Indicator.Internal:
+	// configured internal domains, networks and accounts.
+	Private func(ioc.Indicator) string
+	// Cache and Requests keep answers and quota use across runs; nil means
+	// none. Refresh skips reading the cache (answers are still stored).
+	Cache    Cache
+	Requests RequestLog
+	Refresh  bool
+	// Retries is how often a transient failure is retried (0 means
+	// DefaultRetries, negative none), after Backoff, doubling.
+	Retries int
+	Backoff time.Duration
+	// BreakAfter consecutive failures of a provider in one lookup stop
+	// further calls to it in that lookup (0 means DefaultBreakAfter); a
+	// rejected key stops them at once.
+	BreakAfter int
+	// MaxWait is the longest a request waits for its quota or a
+	// Retry-After; a longer wait makes the result rate_limited with the
+	// time the quota frees. 0 means DefaultMaxWait.
+	MaxWait time.Duration
+	// Notify, when set, is told about waits ("virustotal: quota of 4 per
+	// minute reached; waiting 38s").
+	Notify func(string)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	once     sync.Once
+	mu       sync.Mutex
+	limiters map[string]*limiter
+	flight   singleflight.Group
+}
+
+// Stats counts what one Lookup did.
+type Stats struct {
+	Calls     int // requests made to providers
+	CacheHits int
+	Retries   int
+	Waited    time.Duration // total time requests waited for quotas
 }
 
 // Lookup asks every provider about every indicator, concurrently across
@@ -29,22 +103,21 @@ type Engine struct {
 // are results with a failure status, never missing rows. Duplicate indicators
 // are looked up once.
 func (e *Engine) Lookup(ctx context.Context, inds []ioc.Indicator) []Result {
+	rs, _ := e.LookupStats(ctx, inds)
+	return rs
+}
+
+// LookupStats is Lookup that also says what it did.
+func (e *Engine) LookupStats(ctx context.Context, inds []ioc.Indicator) ([]Result, Stats) {
+	e.once.Do(func() { e.limiters = map[string]*limiter{} })
 	inds = dedupe(inds)
-	var (
-		mu  sync.Mutex
-		out []Result
-		wg  sync.WaitGroup
-	)
-	add := func(rs ...Result) {
-		mu.Lock()
-		out = append(out, rs...)
-		mu.Unlock()
-	}
+	run := &run{e: e}
+	var wg sync.WaitGroup
 	for _, p := range e.Providers {
 		var todo []ioc.Indicator
 		for _, ind := range inds {
 			if r, skip := e.precheck(p, ind); skip {
-				add(r)
+				run.add(r)
 				continue
 			}
 			todo = append(todo, ind)
@@ -52,13 +125,19 @@ func (e *Engine) Lookup(ctx context.Context, inds []ioc.Indicator) []Result {
 		if len(todo) == 0 {
 			continue
 		}
-		wg.Go(func() { add(e.run(ctx, p, todo)...) })
+		wg.Go(func() { run.provider(ctx, p, todo) })
+	}
+	for _, name := range sortedKeys(e.NotConfigured) {
+		for _, ind := range inds {
+			run.add(Result{Indicator: ind.Value, Type: ind.Kind, Provider: name, Status: StatusNotConfigured,
+				Severity: SeverityUnknown, Reason: e.NotConfigured[name]})
+		}
 	}
 	wg.Wait()
-	slices.SortFunc(out, func(a, b Result) int {
+	slices.SortFunc(run.out, func(a, b Result) int {
 		return cmp.Or(cmp.Compare(a.Indicator, b.Indicator), cmp.Compare(a.Provider, b.Provider))
 	})
-	return out
+	return run.out, run.stats
 }
 
 // precheck returns the result of a lookup that must not be made.
@@ -71,6 +150,8 @@ func (e *Engine) precheck(p Provider, ind ioc.Indicator) (Result, bool) {
 		r.Status, r.Reason = StatusSkipped, "external lookups are turned off"
 	case p.External() && ind.Internal():
 		r.Status, r.Reason = StatusSkipped, internalReason(ind)
+	case p.External() && e.Private != nil && e.Private(ind) != "":
+		r.Status, r.Reason = StatusSkipped, e.Private(ind)
 	default:
 		return r, false
 	}
@@ -84,47 +165,251 @@ func internalReason(ind ioc.Indicator) string {
 	return "internal name is never sent to external providers"
 }
 
-func (e *Engine) run(ctx context.Context, p Provider, inds []ioc.Indicator) []Result {
+func (e *Engine) settings(name string) Settings {
+	s := e.Settings[name]
+	if s.Concurrency <= 0 {
+		s.Concurrency = cmp.Or(e.PerProvider, DefaultConcurrency)
+	}
+	if s.CacheTTL <= 0 {
+		s.CacheTTL = DefaultCacheTTL
+	}
+	if s.NegativeTTL <= 0 {
+		s.NegativeTTL = DefaultNegativeTTL
+	}
+	return s
+}
+
+func (e *Engine) limiter(ctx context.Context, name string, q Quota) *limiter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.limiters[name]
+	if !ok {
+		l = &limiter{name: name, quota: q, log: e.Requests}
+		if e.Requests != nil && !q.IsZero() {
+			l.times, _ = e.Requests.Since(ctx, name, e.now().Add(-q.longest()))
+		}
+		e.limiters[name] = l
+	}
+	return l
+}
+
+// run is the state of one Lookup: its results, and each provider's breaker.
+type run struct {
+	e     *Engine
+	mu    sync.Mutex
+	out   []Result
+	stats Stats
+}
+
+func (r *run) add(rs ...Result) {
+	r.mu.Lock()
+	r.out = append(r.out, rs...)
+	r.mu.Unlock()
+}
+
+func (r *run) count(f func(*Stats)) {
+	r.mu.Lock()
+	f(&r.stats)
+	r.mu.Unlock()
+}
+
+// breaker stops calls to a provider that keeps failing within one run.
+type breaker struct {
+	mu       sync.Mutex
+	limit    int
+	failures int
+	open     error // the failure that opened it
+}
+
+func (b *breaker) allow() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.open
+}
+
+func (b *breaker) record(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported):
+		b.failures = 0
+	case errors.Is(err, ErrUnauthorized):
+		b.open = err
+	case errors.Is(err, context.Canceled):
+	default:
+		b.failures++
+		if b.failures >= b.limit && b.open == nil {
+			b.open = fmt.Errorf("%d failures in a row, the last: %w", b.failures, err)
+		}
+	}
+}
+
+func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
+	e := r.e
+	s := e.settings(p.Name())
+	br := &breaker{limit: cmp.Or(e.BreakAfter, DefaultBreakAfter)}
 	if bp, ok := p.(BatchProvider); ok {
-		return e.batch(ctx, bp, inds)
+		r.add(r.batch(ctx, bp, s, br, inds)...)
+		return
 	}
-	n := e.PerProvider
-	if n <= 0 {
-		n = 4
-	}
-	out := make([]Result, len(inds))
-	sem := make(chan struct{}, n)
+	sem := make(chan struct{}, s.Concurrency)
 	var wg sync.WaitGroup
-	for i, ind := range inds {
+	for _, ind := range inds {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			r, err := p.Lookup(ctx, ind)
-			out[i] = e.finish(p, ind, r, err)
+			if res, ok := r.cached(ctx, p.Name(), s, ind); ok {
+				r.add(res)
+				return
+			}
+			// Concurrent lookups of the same indicator (other runs of this
+			// Engine) share one request.
+			key := p.Name() + "\x00" + string(ind.Kind) + "\x00" + ind.Value
+			v, _, _ := e.flight.Do(key, func() (any, error) {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				res, err := r.call(ctx, p, s, br, ind)
+				res = e.finish(p, ind, res, err)
+				r.store(ctx, p.Name(), s, ind, res)
+				return res, nil
+			})
+			r.add(v.(Result))
 		})
 	}
 	wg.Wait()
-	return out
 }
 
-func (e *Engine) batch(ctx context.Context, p BatchProvider, inds []ioc.Indicator) []Result {
-	rs, err := p.LookupBatch(ctx, inds)
-	found := make(map[string]Result, len(rs))
-	for _, r := range rs {
-		found[string(r.Type)+" "+r.Indicator] = r
+// cached returns the cached answer for ind, unless Refresh.
+func (r *run) cached(ctx context.Context, provider string, s Settings, ind ioc.Indicator) (Result, bool) {
+	e := r.e
+	if e.Cache == nil || e.Refresh {
+		return Result{}, false
 	}
-	out := make([]Result, len(inds))
-	for i, ind := range inds {
+	res, ok, err := e.Cache.Get(ctx, e.cacheKey(provider, s, ind), e.now())
+	if err != nil || !ok {
+		return Result{}, false
+	}
+	res.FromCache = true
+	r.count(func(st *Stats) { st.CacheHits++ })
+	return res, true
+}
+
+func (r *run) store(ctx context.Context, provider string, s Settings, ind ioc.Indicator, res Result) {
+	e := r.e
+	if e.Cache == nil {
+		return
+	}
+	var ttl time.Duration
+	switch res.Status {
+	case StatusOK:
+		ttl = s.CacheTTL
+	case StatusNotFound:
+		ttl = s.NegativeTTL
+	default:
+		return
+	}
+	e.Cache.Put(context.WithoutCancel(ctx), e.cacheKey(provider, s, ind), res, res.FetchedAt.Add(ttl))
+}
+
+func (e *Engine) cacheKey(provider string, s Settings, ind ioc.Indicator) CacheKey {
+	return CacheKey{Provider: provider, Fingerprint: s.Fingerprint, Type: string(ind.Kind), Value: ind.Value}
+}
+
+// call makes one lookup within the quota, retrying transient failures and
+// waiting out a Retry-After within MaxWait.
+func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind ioc.Indicator) (Result, error) {
+	e := r.e
+	lim := e.limiter(ctx, p.Name(), s.Quota)
+	retries := e.Retries
+	if retries == 0 {
+		retries = DefaultRetries
+	}
+	backoff := cmp.Or(e.Backoff, DefaultBackoff)
+	for attempt := 0; ; attempt++ {
+		if err := br.allow(); err != nil {
+			return Result{}, &notCalledError{err}
+		}
+		waited, err := lim.wait(ctx, e.now, e.maxWait(), e.Notify)
+		r.count(func(st *Stats) { st.Waited += waited })
 		if err != nil {
-			out[i] = e.finish(p, ind, Result{}, err)
+			return Result{}, err
+		}
+		r.count(func(st *Stats) { st.Calls++ })
+		res, err := p.Lookup(ctx, ind)
+		var rl *RateLimitError
+		var pause time.Duration
+		switch {
+		case err == nil || attempt >= retries || ctx.Err() != nil:
+			br.record(err)
+			return res, err
+		case errors.As(err, &rl):
+			pause = rl.RetryAfter
+			if pause <= 0 {
+				pause = backoff << attempt
+			}
+			if pause > e.maxWait() {
+				br.record(err)
+				return res, err
+			}
+			lim.pause(e.now().Add(pause))
+		case errors.Is(err, ErrTransient):
+			br.record(err)
+			pause = backoff << attempt
+			if err := sleep(ctx, pause); err != nil {
+				return res, err
+			}
+		default:
+			br.record(err)
+			return res, err
+		}
+		r.count(func(st *Stats) { st.Retries++ })
+	}
+}
+
+func (e *Engine) maxWait() time.Duration { return cmp.Or(e.MaxWait, DefaultMaxWait) }
+
+// notCalledError is a lookup the breaker stopped.
+type notCalledError struct{ cause error }
+
+func (e *notCalledError) Error() string { return "not asked: the provider " + e.cause.Error() }
+func (e *notCalledError) Unwrap() error { return e.cause }
+
+func (r *run) batch(ctx context.Context, p BatchProvider, s Settings, br *breaker, inds []ioc.Indicator) []Result {
+	e := r.e
+	out := make([]Result, 0, len(inds))
+	var todo []ioc.Indicator
+	for _, ind := range inds {
+		if res, ok := r.cached(ctx, p.Name(), s, ind); ok {
+			out = append(out, res)
 			continue
 		}
-		r, ok := found[string(ind.Kind)+" "+ind.Value]
-		if !ok {
-			out[i] = e.finish(p, ind, Result{}, ErrNotFound)
-			continue
+		todo = append(todo, ind)
+	}
+	if len(todo) == 0 {
+		return out
+	}
+	lim := e.limiter(ctx, p.Name(), s.Quota)
+	var rs []Result
+	waited, err := lim.wait(ctx, e.now, e.maxWait(), e.Notify)
+	r.count(func(st *Stats) { st.Waited += waited })
+	if err == nil {
+		r.count(func(st *Stats) { st.Calls++ })
+		rs, err = p.LookupBatch(ctx, todo)
+	}
+	found := make(map[string]Result, len(rs))
+	for _, res := range rs {
+		found[string(res.Type)+" "+res.Indicator] = res
+	}
+	for _, ind := range todo {
+		var res Result
+		switch got, ok := found[string(ind.Kind)+" "+ind.Value]; {
+		case err != nil:
+			res = e.finish(p, ind, Result{}, err)
+		case !ok:
+			res = e.finish(p, ind, Result{}, ErrNotFound)
+		default:
+			res = e.finish(p, ind, got, nil)
 		}
-		out[i] = e.finish(p, ind, r, nil)
+		r.store(ctx, p.Name(), s, ind, res)
+		out = append(out, res)
 	}
 	return out
 }
@@ -142,14 +427,15 @@ func (e *Engine) finish(p Provider, ind ioc.Indicator, r Result, err error) Resu
 		}
 		return r
 	}
-	r.Severity, r.Details, r.Raw = SeverityUnknown, nil, nil
+	r.Severity, r.Details, r.Raw, r.Summary = SeverityUnknown, nil, nil, ""
 	var rl *RateLimitError
+	var qe *QuotaError
 	switch {
 	case errors.Is(err, ErrNotFound):
 		r.Status, r.Reason = StatusNotFound, ""
 	case errors.Is(err, ErrUnsupported):
 		r.Status, r.Reason = StatusUnsupported, err.Error()
-	case errors.As(err, &rl):
+	case errors.As(err, &qe), errors.As(err, &rl):
 		r.Status, r.Reason = StatusRateLimited, err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		r.Status, r.Reason = StatusTimeout, err.Error()
@@ -176,4 +462,27 @@ func dedupe(inds []ioc.Indicator) []ioc.Indicator {
 		}
 	}
 	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -86,7 +86,7 @@ func TestEngineLookup(t *testing.T) {
 	own := &fakeProvider{name: "own", kinds: []ioc.Kind{ioc.IPv4}, answers: map[string]func() (Result, error){
 		"10.1.2.3": ok(SeverityWarning),
 	}}
-	e := &Engine{Providers: []Provider{ext, own}}
+	e := &Engine{Providers: []Provider{ext, own}, Retries: -1}
 	inds := []ioc.Indicator{
 		public("203.0.113.7"), public("203.0.113.7"), // duplicate: looked up once
 		mustParse(t, "10.1.2.3"), public("198.51.100.9"), public("192.0.2.1"),
