@@ -21,7 +21,7 @@ const (
 	DefaultNegativeTTL = time.Hour
 	DefaultRetries     = 2
 	DefaultBackoff     = 500 * time.Millisecond
-	DefaultBreakAfter  = 3
+	DefaultBreakAfter  = 5
 	DefaultMaxWait     = 2 * time.Minute
 )
 
@@ -230,9 +230,13 @@ func (b *breaker) allow() error {
 func (b *breaker) record(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var rl *RateLimitError
+	var qe *QuotaError
 	switch {
 	case err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported):
 		b.failures = 0
+	case errors.As(err, &rl), errors.As(err, &qe):
+		// Throttling is the quota's business, not a sign of a broken provider.
 	case errors.Is(err, ErrUnauthorized):
 		b.open = err
 	case errors.Is(err, context.Canceled):
