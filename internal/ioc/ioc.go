@@ -31,6 +31,9 @@ const (
 	Email    Kind = "email"
 )
 
+// Kinds lists every kind.
+var Kinds = []Kind{IPv4, IPv6, Domain, Hostname, URL, MD5, SHA1, SHA256, Email}
+
 // IsHash reports whether k is md5, sha1 or sha256.
 func (k Kind) IsHash() bool { return k == MD5 || k == SHA1 || k == SHA256 }
 
