@@ -37,6 +37,8 @@ type Settings struct {
 	CacheTTL, NegativeTTL time.Duration
 	// Fingerprint stands for the provider's configuration in cache keys.
 	Fingerprint string
+
+	cache bool // answers are cached: the provider is external
 }
 
 // Engine runs lookups of many indicators against many providers. One Engine
@@ -61,7 +63,9 @@ type Engine struct {
 	// configured internal domains, networks and accounts.
 	Private func(ioc.Indicator) string
 	// Cache and Requests keep answers and quota use across runs; nil means
-	// none. Refresh skips reading the cache (answers are still stored).
+	// none. Only external providers' answers are cached: the others are
+	// local and cheap, and their data changes with the workspace. Refresh
+	// skips reading the cache (answers are still stored).
 	Cache    Cache
 	Requests RequestLog
 	Refresh  bool
@@ -77,6 +81,9 @@ type Engine struct {
 	// Retry-After; a longer wait makes the result rate_limited with the
 	// time the quota frees. 0 means DefaultMaxWait.
 	MaxWait time.Duration
+	// Progress, when set, is called with each result as it is made, from
+	// any goroutine.
+	Progress func(Result)
 	// Notify, when set, is told about waits ("virustotal: quota of 4 per
 	// minute reached; waiting 38s").
 	Notify func(string)
@@ -205,6 +212,11 @@ func (r *run) add(rs ...Result) {
 	r.mu.Lock()
 	r.out = append(r.out, rs...)
 	r.mu.Unlock()
+	if r.e.Progress != nil {
+		for _, res := range rs {
+			r.e.Progress(res)
+		}
+	}
 }
 
 func (r *run) count(f func(*Stats)) {
@@ -251,6 +263,7 @@ func (b *breaker) record(err error) {
 func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 	e := r.e
 	s := e.settings(p.Name())
+	s.cache = p.External()
 	br := &breaker{limit: cmp.Or(e.BreakAfter, DefaultBreakAfter)}
 	if bp, ok := p.(BatchProvider); ok {
 		r.add(r.batch(ctx, bp, s, br, inds)...)
@@ -284,7 +297,7 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 // cached returns the cached answer for ind, unless Refresh.
 func (r *run) cached(ctx context.Context, provider string, s Settings, ind ioc.Indicator) (Result, bool) {
 	e := r.e
-	if e.Cache == nil || e.Refresh {
+	if e.Cache == nil || e.Refresh || !s.cache {
 		return Result{}, false
 	}
 	res, ok, err := e.Cache.Get(ctx, e.cacheKey(provider, s, ind), e.now())
@@ -298,7 +311,7 @@ func (r *run) cached(ctx context.Context, provider string, s Settings, ind ioc.I
 
 func (r *run) store(ctx context.Context, provider string, s Settings, ind ioc.Indicator, res Result) {
 	e := r.e
-	if e.Cache == nil {
+	if e.Cache == nil || !s.cache {
 		return
 	}
 	var ttl time.Duration
