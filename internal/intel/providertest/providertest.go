@@ -126,7 +126,13 @@ func Faults(t *testing.T, newProvider New, ind ioc.Indicator, opts Options) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			p := newProvider(srv.URL, srv.Client(), 300*time.Millisecond)
+			// Short, for the slow cases; the oversized body needs the time
+			// to send the allowed bytes, on a loaded machine too.
+			timeout := 300 * time.Millisecond
+			if tc.name == "oversized body" {
+				timeout = 10 * time.Second
+			}
+			p := newProvider(srv.URL, srv.Client(), timeout)
 			r, err := p.Lookup(context.Background(), ind)
 			if err == nil && !(tc.name == "404" && opts.NotFoundIsOK) {
 				t.Fatalf("Lookup succeeded (%+v), want an error", r)
