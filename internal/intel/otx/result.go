@@ -1,0 +1,211 @@
+package otx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/triage-dev/triage/internal/intel"
+)
+
+// Limits on what a result carries.
+const (
+	maxPulses     = 5  // pulses whose names, tags and references are kept
+	maxTags       = 10 // distinct tags over those pulses
+	maxReferences = 5  // distinct references over those pulses
+	maxPassiveDNS = 10 // passive DNS records kept
+	maxNameLen    = 80 // runes of a pulse name in the summary
+)
+
+// general is the part of a general section that is read. Everything else
+// (whois, geo, base_indicator, ...) stays in Raw.
+type general struct {
+	Sections  []string `json:"sections"`
+	PulseInfo *struct {
+		Count  *int    `json:"count"`
+		Pulses []pulse `json:"pulses"`
+	} `json:"pulse_info"`
+	Validation []struct {
+		Source  string `json:"source"`
+		Message string `json:"message"`
+		Name    string `json:"name"`
+	} `json:"validation"`
+}
+
+type pulse struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Tags       []string `json:"tags"`
+	References []string `json:"references"`
+}
+
+// pulseCount is the number of pulses naming the indicator: the count OTX
+// gives, or the pulses it lists when there are more of those.
+func (g general) pulseCount() int {
+	if g.PulseInfo == nil {
+		return 0
+	}
+	n := len(g.PulseInfo.Pulses)
+	if c := g.PulseInfo.Count; c != nil && *c > n {
+		n = *c
+	}
+	return n
+}
+
+// severity maps a pulse count as msticpy does.
+func severity(pulses int) intel.Severity {
+	switch {
+	case pulses <= 0:
+		return intel.SeverityInformation
+	case pulses == 1:
+		return intel.SeverityWarning
+	}
+	return intel.SeverityHigh
+}
+
+func result(g general) intel.Result {
+	n := g.pulseCount()
+	d := map[string]any{"pulse_count": n}
+	var pulses []pulse
+	if g.PulseInfo != nil {
+		pulses = g.PulseInfo.Pulses
+	}
+	if len(pulses) > maxPulses {
+		pulses = pulses[:maxPulses]
+	}
+	if n == 0 {
+		if len(g.Sections) > 0 {
+			d["sections"] = g.Sections
+		}
+	} else if len(pulses) > 0 {
+		var names, tags, refs []string
+		seenTag, seenRef := map[string]bool{}, map[string]bool{}
+		for _, p := range pulses {
+			names = append(names, oneLine(p.Name, maxNameLen))
+			for _, t := range p.Tags {
+				t = oneLine(t, 40)
+				if t != "" && !seenTag[strings.ToLower(t)] && len(tags) < maxTags {
+					seenTag[strings.ToLower(t)] = true
+					tags = append(tags, t)
+				}
+			}
+			for _, ref := range p.References {
+				ref = strings.TrimSpace(ref)
+				if ref != "" && !seenRef[ref] && len(refs) < maxReferences {
+					seenRef[ref] = true
+					refs = append(refs, ref)
+				}
+			}
+		}
+		d["names"] = names
+		if len(tags) > 0 {
+			d["tags"] = tags
+		}
+		if len(refs) > 0 {
+			d["references"] = refs
+		}
+	}
+	var valid []string
+	for _, v := range g.Validation {
+		if m := oneLine(firstNonEmpty(v.Message, v.Name, v.Source), maxNameLen); m != "" {
+			valid = append(valid, m)
+		}
+	}
+	if len(valid) > 0 {
+		d["validation"] = valid
+	}
+	return intel.Result{Severity: severity(n), Summary: summary(n, pulses), Details: d}
+}
+
+func summary(n int, pulses []pulse) string {
+	var name string
+	if len(pulses) > 0 {
+		name = oneLine(pulses[0].Name, maxNameLen)
+	}
+	switch {
+	case n == 0:
+		return "in no OTX pulse"
+	case name == "" && n == 1:
+		return "in 1 OTX pulse"
+	case name == "":
+		return fmt.Sprintf("in %d OTX pulses", n)
+	case n == 1:
+		return fmt.Sprintf("in 1 OTX pulse: %q", name)
+	}
+	return fmt.Sprintf("in %d OTX pulses, e.g. %q", n, name)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// oneLine turns text written by others into one line of at most max runes:
+// runs of white space, control and format characters become one space, and
+// a longer text is cut with "…".
+func oneLine(s string, max int) string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	})
+	s = strings.Join(f, " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max-1]
+	return strings.TrimRight(string(r), " ") + "…"
+}
+
+// passiveDNS is the passive DNS section.
+type passiveDNS struct {
+	Count   *int `json:"count"`
+	Records []struct {
+		Address    string `json:"address"`
+		Hostname   string `json:"hostname"`
+		RecordType string `json:"record_type"`
+		First      string `json:"first"`
+		Last       string `json:"last"`
+		ASN        string `json:"asn"`
+	} `json:"passive_dns"`
+}
+
+type pdnsAnswer struct {
+	records []map[string]string
+	count   int
+	err     error
+}
+
+func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) pdnsAnswer {
+	c := p.c
+	c.MaxBody = maxPassiveDNSBody
+	var v passiveDNS
+	if _, err := c.GetJSON(ctx, path, nil, &v); err != nil {
+		return pdnsAnswer{err: errors.New("passive DNS: " + redact(err.Error(), p.key()))}
+	}
+	a := pdnsAnswer{records: []map[string]string{}, count: len(v.Records)}
+	if v.Count != nil && *v.Count > a.count {
+		a.count = *v.Count
+	}
+	for _, rec := range v.Records {
+		if len(a.records) == maxPassiveDNS {
+			break
+		}
+		m := map[string]string{}
+		for k, s := range map[string]string{
+			"address": rec.Address, "hostname": rec.Hostname, "record_type": rec.RecordType,
+			"first": rec.First, "last": rec.Last, "asn": rec.ASN,
+		} {
+			if s = oneLine(s, 255); s != "" {
+				m[k] = s
+			}
+		}
+		a.records = append(a.records, m)
+	}
+	return a
+}
