@@ -138,6 +138,8 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newRunCmd(s, opts),
 		newImportCmd(s, opts),
 		newConfigCmd(s, opts),
+		newLookupCmd(s, opts),
+		newProvidersCmd(s, opts),
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)

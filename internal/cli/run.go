@@ -104,6 +104,7 @@ place of the report, unless -o is given).`,
 	fl.StringVar(&o.end, "end", "", "end of the window of related activity (default: now)")
 	fl.BoolVar(&o.post, "post", false, "also post the report on the incident as its triage summary comment")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --post: print the comment instead of sending it")
+	intelFlags(cmd, g)
 	return cmd
 }
 

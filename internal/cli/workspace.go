@@ -9,29 +9,42 @@ import (
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo"
 	"github.com/triage-dev/triage/internal/intel"
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
-	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/intel/cache"
+	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
-// globalOptions are the flags every command takes.
+// globalOptions are the flags every command takes, and the threat-intel
+// flags of the commands that look indicators up.
 type globalOptions struct {
 	config    string
 	workspace string
 	queries   string
 	demoScale int
+
+	refresh      bool     // --refresh: bypass the intel cache
+	allProviders bool     // --all: non-primary providers too
+	providers    []string // --provider: only these
 }
 
 // env is what a command works with once its workspace is open.
 type env struct {
-	ws      workspace.Workspace
-	catalog *workspace.Catalog
-	intel   *intel.Engine
+	ws        workspace.Workspace
+	catalog   *workspace.Catalog
+	cfg       *config.Config
+	intel     *intel.Engine
+	providers []registry.Status
+	store     *cache.Store // nil when no external provider runs
 }
 
-func (e *env) Close() error { return e.ws.Close() }
+func (e *env) Close() error {
+	if e.store != nil {
+		e.store.Close()
+	}
+	return e.ws.Close()
+}
 
 // open opens the selected workspace and the providers that go with it.
 func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
@@ -67,10 +80,10 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{ws: ws, catalog: cat}
-	e.intel = &intel.Engine{NoExternal: cfg.Intel.NoExternal, Now: s.Now}
-	if cfg.Providers["sentinel-ti"].Enabled {
-		e.intel.Providers = append(e.intel.Providers, sentinelti.New(pipeline.TIQuery(ws, cat, s.Now)))
+	e := &env{ws: ws, catalog: cat, cfg: cfg}
+	if err := e.openIntel(ctx, s, g); err != nil {
+		ws.Close()
+		return nil, err
 	}
 	return e, nil
 }

@@ -1,0 +1,346 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/cache"
+	"github.com/triage-dev/triage/internal/intel/registry"
+	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/pipeline"
+)
+
+// storeFile is the name of triage's store in the data directory.
+const storeFile = "intel.db"
+
+// openIntel builds the threat-intel engine from the configuration. The
+// store (cache and request log) is opened only when an external provider
+// runs: lookups that stay inside need neither.
+func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions) error {
+	for _, name := range g.providers {
+		if !slices.Contains(knownProviders(), name) {
+			return &FlagError{fmt.Errorf("--provider %q: not one of %s", name, strings.Join(knownProviders(), ", "))}
+		}
+	}
+	opts := registry.Options{
+		SentinelTI: pipeline.TIQuery(e.ws, e.catalog, s.Now),
+		All:        g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
+		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
+	}
+	eng, sts, err := registry.Build(ctx, e.cfg, opts)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	if needsStore(sts) {
+		st, err := cache.Open(ctx, filepath.Join(e.cfg.DataDir, storeFile))
+		if err != nil {
+			fmt.Fprintf(s.Err, "triage: warning: the intel cache is unavailable, every lookup asks its provider: %v\n", err)
+		} else {
+			e.store = st
+			eng.Cache, eng.Requests = st, st
+		}
+	}
+	e.intel, e.providers = eng, sts
+	return nil
+}
+
+func needsStore(sts []registry.Status) bool {
+	for _, st := range sts {
+		if st.Running && st.External {
+			return true
+		}
+	}
+	return false
+}
+
+func knownProviders() []string {
+	return []string{"virustotal", "otx", "greynoise", "xforce", "abuseipdb", "tor", "localfeed", "sentinel-ti"}
+}
+
+// intelFlags adds the flags that choose providers and the cache.
+func intelFlags(cmd *cobra.Command, g *globalOptions) {
+	fl := cmd.Flags()
+	fl.BoolVar(&g.refresh, "refresh", false, "ask the providers again instead of using cached answers")
+	fl.BoolVar(&g.allProviders, "all", false, "also ask enabled providers that are not primary")
+	fl.StringSliceVar(&g.providers, "provider", nil, "ask only these providers (repeatable): "+strings.Join(knownProviders(), ", "))
+}
+
+type lookupOptions struct {
+	file string
+	json bool
+}
+
+func newLookupCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &lookupOptions{}
+	cmd := &cobra.Command{
+		Use:   "lookup [IOC...] [-f FILE|-]",
+		Short: "Look indicators up in threat intelligence",
+		Long: `Look indicators up in every configured threat-intelligence provider. Each
+argument is typed (IP address, domain, host name, URL, MD5/SHA-1/SHA-256
+hash, e-mail address); an argument that is not one indicator, and the text of
+-f FILE (or - for stdin), have their indicators extracted, defanged or not
+(hxxp://, [.], (dot)).
+
+Private and reserved addresses, names under internal or reserved domains and
+configured internal networks and accounts are never sent to an external
+provider: their rows say so. Answers are cached (--refresh asks again);
+providers' quotas are respected, waiting where the wait is short.
+
+The table goes to stdout (--json for one object with the verdict and every
+result). Exit status 3 means some lookup failed; its row says why.`,
+		Example: `  triage lookup 203.0.113.66 svc-telemetry.example.net
+  triage lookup -f phishing-mail.txt --json
+  echo "callback to hxxps://evil[.]example/a" | triage lookup -f -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inds, err := o.indicators(cmd.InOrStdin(), args)
+			if err != nil {
+				return err
+			}
+			e, err := open(cmd.Context(), s, g)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if s.ErrTTY && len(inds) > 5 {
+				e.intel.Progress = progress(s.Err, len(inds)*len(e.intel.Providers))
+			}
+			rs := e.intel.Lookup(cmd.Context(), inds)
+			if s.ErrTTY && len(inds) > 5 {
+				fmt.Fprintln(s.Err)
+			}
+			v := intel.Roll(rs)
+			if o.json {
+				enc := json.NewEncoder(s.Out)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(struct {
+					Indicators []ioc.Indicator `json:"indicators"`
+					Verdict    intel.Verdict   `json:"verdict"`
+					Results    []intel.Result  `json:"results"`
+				}{inds, v, withoutRaw(rs)})
+			} else {
+				err = printResults(s.Out, rs, v)
+			}
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				if r.Status == intel.StatusError || r.Status == intel.StatusTimeout || r.Status == intel.StatusRateLimited {
+					return errPartial
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "read text from this file (- for stdin) and look up every indicator in it")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	intelFlags(cmd, g)
+	return cmd
+}
+
+// indicators types the arguments and extracts the file's indicators.
+func (o *lookupOptions) indicators(stdin io.Reader, args []string) ([]ioc.Indicator, error) {
+	var inds []ioc.Indicator
+	for _, a := range args {
+		if ind, err := ioc.Parse(a); err == nil {
+			inds = append(inds, ind)
+			continue
+		}
+		found := ioc.Extract(a)
+		if len(found) == 0 {
+			return nil, &FlagError{fmt.Errorf("%q is not an indicator and contains none", clean(a, 80))}
+		}
+		inds = append(inds, found...)
+	}
+	if o.file != "" {
+		var data []byte
+		var err error
+		if o.file == "-" {
+			data, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
+		} else {
+			data, err = os.ReadFile(o.file)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read indicators: %w", err)
+		}
+		inds = append(inds, ioc.Extract(string(data))...)
+	}
+	if len(inds) == 0 {
+		return nil, &FlagError{fmt.Errorf("no indicators: give some as arguments or with -f FILE")}
+	}
+	return inds, nil
+}
+
+// progress returns a callback that shows lookups done out of total on w.
+func progress(w io.Writer, total int) func(intel.Result) {
+	var done atomic.Int64
+	var last atomic.Int64
+	return func(intel.Result) {
+		n := done.Add(1)
+		now := time.Now().UnixMilli()
+		if p := last.Load(); n < int64(total) && now-p < 100 || !last.CompareAndSwap(last.Load(), now) {
+			return
+		}
+		width := 30
+		fill := int(n) * width / max(total, 1)
+		fmt.Fprintf(w, "\r  [%s%s] %d/%d lookups", strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total)
+	}
+}
+
+func withoutRaw(rs []intel.Result) []intel.Result {
+	out := slices.Clone(rs)
+	for i := range out {
+		out[i].Raw = nil
+	}
+	return out
+}
+
+func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
+	fmt.Fprintf(w, "Verdict: %s — %s\n\n", strings.ToUpper(string(v.Severity)), v.Explanation)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INDICATOR\tTYPE\tPROVIDER\tSTATUS\tSEVERITY\tSUMMARY")
+	for _, r := range rs {
+		what := r.Summary
+		if what == "" {
+			what = r.Reason
+		}
+		if r.FromCache {
+			what += " (cached)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.Indicator, 60), r.Type, r.Provider, r.Status, r.Severity, clean(what, 100))
+	}
+	return tw.Flush()
+}
+
+func newProvidersCmd(s *IO, g *globalOptions) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "providers",
+		Short: "Show every threat-intel provider: configured, key, types, quota, cache",
+		Long: `Show every threat-intelligence provider triage knows: whether it is enabled
+and runs by default, whether its key is set (never the key), the indicator
+types it looks up, its quota and what was used of it, how many answers are
+cached, and why a provider would be skipped. Nothing is looked up.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := open(cmd.Context(), s, g)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			rows, err := providerRows(cmd.Context(), e, s.Now())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(s.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROVIDER\tSTATE\tKEY\tTYPES\tQUOTA (USED)\tCACHED\tNOTE")
+			for _, r := range rows {
+				key := "-"
+				if r.NeedsKey {
+					key = map[bool]string{true: "set", false: "missing"}[r.KeySet]
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Name, r.State, key, kindsText(r.Kinds), r.QuotaText, r.Cached, r.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	intelFlags(cmd, g)
+	return cmd
+}
+
+// providerRow is one line of `triage providers`.
+type providerRow struct {
+	registry.Status
+	State     string         `json:"state"` // runs, off, not configured, not primary
+	NeedsKey  bool           `json:"needs_key"`
+	QuotaText string         `json:"quota_text"`
+	Used      map[string]int `json:"used,omitempty"` // requests in the last hour, day, 30 days
+	Cached    int            `json:"cached"`
+}
+
+func providerRows(ctx context.Context, e *env, now time.Time) ([]providerRow, error) {
+	var stats map[string]cache.ProviderStats
+	store := e.store
+	if store == nil {
+		if _, err := os.Stat(filepath.Join(e.cfg.DataDir, storeFile)); err == nil {
+			if st, err := cache.Open(ctx, filepath.Join(e.cfg.DataDir, storeFile)); err == nil {
+				defer st.Close()
+				store = st
+			}
+		}
+	}
+	if store != nil {
+		var err error
+		if stats, err = store.Stats(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var rows []providerRow
+	for _, st := range e.providers {
+		r := providerRow{Status: st, NeedsKey: needsKey(st.Name), QuotaText: st.Quota.String()}
+		switch {
+		case st.Running && st.Reason == "":
+			r.State = "runs"
+		case st.Running:
+			r.State = "skipped"
+		case !st.Enabled:
+			r.State = "off"
+		case strings.HasPrefix(st.Reason, "not primary"):
+			r.State = "on request"
+		default:
+			r.State = "not configured"
+		}
+		if store != nil && !st.Quota.IsZero() {
+			r.Used = map[string]int{}
+			for _, w := range []struct {
+				name string
+				d    time.Duration
+			}{{"hour", time.Hour}, {"day", 24 * time.Hour}, {"30 days", 30 * 24 * time.Hour}} {
+				ts, err := store.Since(ctx, st.Name, now.Add(-w.d))
+				if err == nil {
+					r.Used[w.name] = len(ts)
+				}
+			}
+			r.QuotaText += fmt.Sprintf(" (%d today)", r.Used["day"])
+		}
+		r.Cached = stats[st.Name].Entries
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func needsKey(name string) bool {
+	switch name {
+	case "virustotal", "otx", "xforce", "abuseipdb":
+		return true
+	}
+	return false
+}
+
+func kindsText(ks []ioc.Kind) string {
+	if len(ks) == len(ioc.Kinds) {
+		return "all"
+	}
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ",")
+}
