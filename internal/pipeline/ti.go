@@ -3,46 +3,89 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
-// TIQuery binds the workspace's threat-intelligence table to the sentinel-ti
-// provider through the catalog query "ti_indicators". Indicators count as
-// valid at the time now returns.
+// TIQuery binds the workspace's threat-intelligence tables to the sentinel-ti
+// provider through the catalog queries "ti_indicators" (ThreatIntelIndicators)
+// and "ti_indicators_legacy" (ThreatIntelligenceIndicator): a workspace may
+// hold either table or both, and the answers of both are used. A table the
+// workspace does not have is passed over; any other failure, or a partial
+// answer, is an error. Indicators count as valid at the time now returns.
 func TIQuery(ws workspace.Workspace, cat *workspace.Catalog, now func() time.Time) sentinelti.QueryFunc {
 	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
-		q, err := cat.Get("ti_indicators")
-		if err != nil {
-			return nil, err
-		}
-		t, err := ws.Query(ctx, q, workspace.Params{"values": values, "as_of": now().UTC()})
-		if err != nil {
-			return nil, err
-		}
-		if len(t.Warnings) > 0 {
-			return nil, fmt.Errorf("partial result: %v", t.Warnings)
-		}
 		var out []sentinelti.Match
-		for _, r := range t.Records() {
-			m := sentinelti.Match{
-				ObservableKey:   r.String("ObservableKey"),
-				ObservableValue: r.String("ObservableValue"),
-				Confidence:      int(r.Int("Confidence")),
-				Source:          r.String("SourceSystem"),
-				Tags:            tags(r["Tags"]),
+		var missing []error
+		for _, q := range []struct{ name, table string }{
+			{"ti_indicators", "ThreatIntelIndicators"},
+			{"ti_indicators_legacy", "ThreatIntelligenceIndicator"},
+		} {
+			ms, err := tiMatches(ctx, ws, cat, q.name, values, now)
+			switch {
+			case err == nil:
+				out = append(out, ms...)
+			case noTable(err, q.table):
+				missing = append(missing, err)
+			default:
+				return nil, err
 			}
-			if data, ok := r["Data"].(map[string]any); ok {
-				m.Name, _ = data["name"].(string)
-				m.Description, _ = data["description"].(string)
-			}
-			out = append(out, m)
+		}
+		if len(missing) == 2 {
+			return nil, fmt.Errorf("the workspace has no threat-intelligence table: %w", errors.Join(missing...))
 		}
 		return out, nil
 	}
+}
+
+// noTable reports whether err says that table does not exist (Log
+// Analytics: "Failed to resolve table ... named 'X'"; SQLite: "no such
+// table: X").
+func noTable(err error, table string) bool {
+	msg := err.Error()
+	return strings.Contains(msg, table) && (strings.Contains(msg, "resolve") || strings.Contains(msg, "no such table"))
+}
+
+func tiMatches(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, name string, values []string, now func() time.Time) ([]sentinelti.Match, error) {
+	q, err := cat.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ws.Query(ctx, q, workspace.Params{"values": values, "as_of": now().UTC()})
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Warnings) > 0 {
+		return nil, fmt.Errorf("partial result: %v", t.Warnings)
+	}
+	var out []sentinelti.Match
+	for _, r := range t.Records() {
+		m := sentinelti.Match{
+			ObservableKey:   r.String("ObservableKey"),
+			ObservableValue: r.String("ObservableValue"),
+			Confidence:      int(r.Int("Confidence")),
+			Source:          r.String("SourceSystem"),
+			Tags:            tags(r["Tags"]),
+		}
+		data := r["Data"]
+		if s, ok := data.(string); ok {
+			var v map[string]any
+			if json.Unmarshal([]byte(s), &v) == nil {
+				data = v
+			}
+		}
+		if d, ok := data.(map[string]any); ok {
+			m.Name, _ = d["name"].(string)
+			m.Description, _ = d["description"].(string)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // tags reads the Tags column: a JSON array, as text or decoded.

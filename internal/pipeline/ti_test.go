@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/local"
+)
+
+func TestTIQueryReadsBothTables(t *testing.T) {
+	ctx := context.Background()
+	cat, err := workspace.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := local.Open(ctx, "ti", ":memory:", cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
+		legacy := func(id, domain, action string, conf float64, active bool, expires time.Time) error {
+			return emit("ThreatIntelligenceIndicator", map[string]any{
+				"TimeGenerated": now.Add(-time.Hour), "IndicatorId": id, "DomainName": domain, "Action": action,
+				"ConfidenceScore": conf, "Active": active, "ExpirationDateTime": expires, "Description": "legacy " + id,
+				"SourceSystem": "SecurityGraph", "Tags": `["c2"]`,
+			})
+		}
+		for _, err := range []error{
+			legacy("l1", "bad.example.net", "alert", 50, true, now.Add(time.Hour)),
+			legacy("l2", "old.example.net", "", 90, true, now.Add(-time.Minute)),
+			legacy("l3", "off.example.net", "", 90, false, now.Add(time.Hour)),
+			emit("ThreatIntelIndicators", map[string]any{
+				"TimeGenerated": now.Add(-time.Hour), "Id": "n1", "ObservableKey": "ipv4-addr:value", "ObservableValue": "198.51.100.23",
+				"Confidence": 70, "IsActive": true, "Data": map[string]any{"name": "new table"}, "SourceSystem": "TAXII",
+			}),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := TIQuery(ws, cat, func() time.Time { return now })(ctx, []string{"bad.example.net", "old.example.net", "off.example.net", "198.51.100.23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, m := range ms {
+		got[m.ObservableValue] = m.Confidence
+		if m.ObservableValue == "bad.example.net" && (m.Name != "legacy l1" || len(m.Tags) != 1) {
+			t.Errorf("legacy match %+v", m)
+		}
+	}
+	if len(got) != 2 || got["bad.example.net"] != 80 || got["198.51.100.23"] != 70 {
+		t.Errorf("matches %v, want the active legacy one (alert raises it to 80) and the new table's", got)
+	}
+}
+
+func TestNoTable(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"query ti_indicators: 400: SemanticError: 'where' operator: Failed to resolve table or column expression named 'ThreatIntelIndicators'": true,
+		"SQL logic error: no such table: ThreatIntelIndicators": true,
+		"query ti_indicators: 403 access denied":                  false,
+	} {
+		if got := noTable(errors.New(msg), "ThreatIntelIndicators"); got != want {
+			t.Errorf("noTable(%q) = %v", msg, got)
+		}
+	}
+}
