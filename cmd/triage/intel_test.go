@@ -143,7 +143,35 @@ intel:
 		t.Errorf("second run result %v, want from the cache", r)
 	}
 
-	out, errOut, code := runBinary(t, dir, env, "--config", cfgFile, "providers")
+	// The triage of an incident asks the same providers; the report names
+	// what each said and never a key.
+	out, errOut, code := runBinary(t, dir, env, "--config", cfgFile, "run", "121", "--format", "json")
+	if code != 0 && code != 3 {
+		t.Fatalf("run 121: exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out+errOut, "vt-test-key-0123456789") || strings.Contains(out+errOut, "abuse-plain-key-987654") {
+		t.Error("an API key leaked into the report")
+	}
+	var rep struct {
+		TI struct {
+			Results []struct{ Provider, Status, Indicator string }
+		} `json:"ti"`
+	}
+	must(t, json.Unmarshal([]byte(out), &rep))
+	asked := 0
+	for _, r := range rep.TI.Results {
+		if r.Provider == "virustotal" && r.Status == "ok" {
+			asked++
+		}
+		if r.Provider == "virustotal" && r.Status == "ok" && strings.HasPrefix(r.Indicator, "10.") {
+			t.Errorf("a private address was looked up: %+v", r)
+		}
+	}
+	if asked == 0 {
+		t.Errorf("the triage asked VirusTotal nothing: %+v", rep.TI.Results)
+	}
+
+	out, errOut, code = runBinary(t, dir, env, "--config", cfgFile, "providers")
 	if code != 0 || !strings.Contains(out, "virustotal") || !strings.Contains(out, "runs") || strings.Contains(out, "vt-test-key") {
 		t.Errorf("providers: exit %d\n%s\n%s", code, out, errOut)
 	}
