@@ -67,8 +67,8 @@ func TestTIQueryReadsBothTables(t *testing.T) {
 func TestNoTable(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"query ti_indicators: 400: SemanticError: 'where' operator: Failed to resolve table or column expression named 'ThreatIntelIndicators'": true,
-		"SQL logic error: no such table: ThreatIntelIndicators": true,
-		"query ti_indicators: 403 access denied":                  false,
+		"SQL logic error: no such table: ThreatIntelIndicators":                                                                                 true,
+		"query ti_indicators: 403 access denied":                                                                                                false,
 	} {
 		if got := noTable(errors.New(msg), "ThreatIntelIndicators"); got != want {
 			t.Errorf("noTable(%q) = %v", msg, got)
