@@ -45,8 +45,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/httpapi"
@@ -233,7 +231,7 @@ func summary(score float64, reports, users int, tor, whitelisted *bool) string {
 	if whitelisted != nil && *whitelisted {
 		s += "; whitelisted"
 	}
-	return oneLine(s)
+	return httpapi.OneLine(s, 200)
 }
 
 func putString(d map[string]any, k, v string) {
@@ -248,21 +246,6 @@ func isObject(b []byte) bool {
 	return len(b) > 0 && b[0] == '{'
 }
 
-// oneLine makes s fit one table row: control characters become spaces, runs
-// of spaces collapse and it is cut at 200 bytes (on a rune boundary).
-func oneLine(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	}), " ")
-	if len(s) <= 200 {
-		return s
-	}
-	cut := 200
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
 
 // redact hides the key in err's message, in case the service echoed it; the
 // error still wraps what it wrapped.

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
 )
@@ -247,4 +249,19 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// OneLine turns text written by others (a pulse name, a service's message)
+// into one line of at most max runes: runs of white space, control and
+// format characters become one space, and a longer text is cut with "…".
+func OneLine(s string, max int) string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	})
+	s = strings.Join(f, " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max-1]
+	return strings.TrimRight(string(r), " ") + "…"
 }

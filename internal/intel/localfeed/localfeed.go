@@ -59,6 +59,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
@@ -341,9 +342,9 @@ func result(ind ioc.Indicator, ms []*entry) intel.Result {
 		return cmp.Or(b.severity().Rank()-a.severity().Rank(), b.Confidence-a.Confidence)
 	})
 	top := ms[0]
-	label := oneLine(top.Name)
+	label := httpapi.OneLine(top.Name, 120)
 	if label == "" {
-		label = oneLine(top.Description)
+		label = httpapi.OneLine(top.Description, 120)
 	}
 	if label == "" {
 		label = "in local feed"
@@ -397,14 +398,6 @@ func details(e *entry) map[string]any {
 	return d
 }
 
-// oneLine makes a description fit a summary: one line, at most 120 runes.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 120 {
-		s = string(r[:120]) + "…"
-	}
-	return s
-}
 
 // loader collects entries and problems while New reads the files.
 type loader struct {

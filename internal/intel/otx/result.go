@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/httpapi"
 )
 
 // Limits on what a result carries.
@@ -84,9 +83,9 @@ func result(g general) intel.Result {
 		var names, tags, refs []string
 		seenTag, seenRef := map[string]bool{}, map[string]bool{}
 		for _, p := range pulses {
-			names = append(names, oneLine(p.Name, maxNameLen))
+			names = append(names, httpapi.OneLine(p.Name, maxNameLen))
 			for _, t := range p.Tags {
-				t = oneLine(t, 40)
+				t = httpapi.OneLine(t, 40)
 				if t != "" && !seenTag[strings.ToLower(t)] && len(tags) < maxTags {
 					seenTag[strings.ToLower(t)] = true
 					tags = append(tags, t)
@@ -110,7 +109,7 @@ func result(g general) intel.Result {
 	}
 	var valid []string
 	for _, v := range g.Validation {
-		if m := oneLine(firstNonEmpty(v.Message, v.Name, v.Source), maxNameLen); m != "" {
+		if m := httpapi.OneLine(firstNonEmpty(v.Message, v.Name, v.Source), maxNameLen); m != "" {
 			valid = append(valid, m)
 		}
 	}
@@ -123,7 +122,7 @@ func result(g general) intel.Result {
 func summary(n int, pulses []pulse) string {
 	var name string
 	if len(pulses) > 0 {
-		name = oneLine(pulses[0].Name, maxNameLen)
+		name = httpapi.OneLine(pulses[0].Name, maxNameLen)
 	}
 	switch {
 	case n == 0:
@@ -147,20 +146,6 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// oneLine turns text written by others into one line of at most max runes:
-// runs of white space, control and format characters become one space, and
-// a longer text is cut with "…".
-func oneLine(s string, max int) string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
-	})
-	s = strings.Join(f, " ")
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)[:max-1]
-	return strings.TrimRight(string(r), " ") + "…"
-}
 
 // passiveDNS is the passive DNS section.
 type passiveDNS struct {
@@ -201,7 +186,7 @@ func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) pdnsAnswer 
 			"address": rec.Address, "hostname": rec.Hostname, "record_type": rec.RecordType,
 			"first": rec.First, "last": rec.Last, "asn": rec.ASN,
 		} {
-			if s = oneLine(s, 255); s != "" {
+			if s = httpapi.OneLine(s, 255); s != "" {
 				m[k] = s
 			}
 		}

@@ -46,8 +46,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/httpapi"
@@ -255,7 +253,7 @@ func reputationResult(r *intel.Result, body []byte) error {
 	} else {
 		s += ", uncategorised"
 	}
-	r.Summary = oneLine(s)
+	r.Summary = httpapi.OneLine(s, 200)
 	return nil
 }
 
@@ -329,7 +327,7 @@ func malwareResult(r *intel.Result, body []byte) error {
 	if m.Risk != "" {
 		s += " (risk " + m.Risk + ")"
 	}
-	r.Summary = oneLine(s)
+	r.Summary = httpapi.OneLine(s, 200)
 	return nil
 }
 
@@ -386,21 +384,6 @@ func isEmptyObject(b []byte) bool {
 	return json.Unmarshal(b, &m) == nil && len(m) == 0
 }
 
-// oneLine makes s fit one table row: control characters become spaces, runs
-// of spaces collapse and it is cut at 200 bytes (on a rune boundary).
-func oneLine(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	}), " ")
-	if len(s) <= 200 {
-		return s
-	}
-	cut := 200
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
 
 // redact hides the credentials in err's message, in case the service echoed
 // them; the error still wraps what it wrapped.
