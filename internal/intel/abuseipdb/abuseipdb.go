@@ -246,7 +246,6 @@ func isObject(b []byte) bool {
 	return len(b) > 0 && b[0] == '{'
 }
 
-
 // redact hides the key in err's message, in case the service echoed it; the
 // error still wraps what it wrapped.
 func (p *Provider) redact(err error) error {

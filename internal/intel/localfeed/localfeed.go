@@ -398,7 +398,6 @@ func details(e *entry) map[string]any {
 	return d
 }
 
-
 // loader collects entries and problems while New reads the files.
 type loader struct {
 	p    *Provider

@@ -146,7 +146,6 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-
 // passiveDNS is the passive DNS section.
 type passiveDNS struct {
 	Count   *int `json:"count"`

@@ -384,7 +384,6 @@ func isEmptyObject(b []byte) bool {
 	return json.Unmarshal(b, &m) == nil && len(m) == 0
 }
 
-
 // redact hides the credentials in err's message, in case the service echoed
 // them; the error still wraps what it wrapped.
 func (p *Provider) redact(err error) error {
