@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,13 +144,14 @@ func newProvider(id string, pc config.Provider, cfg *config.Config, o Options) (
 		q = virustotal.DefaultQuota
 		var k string
 		if k, err = key(); err == nil {
-			p, err = virustotal.New(virustotal.Options{BaseURL: pc.BaseURL, HTTP: o.HTTP, APIKey: k, Timeout: timeout})
+			p, err = virustotal.New(virustotal.Options{BaseURL: base(pc.BaseURL, virustotal.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
+				Resolutions: pc.Options["resolutions"] == "true"})
 		}
 	case config.ProviderOTX:
 		q = otx.DefaultQuota
 		var k string
 		if k, err = key(); err == nil {
-			p, err = otx.New(otx.Options{BaseURL: pc.BaseURL, HTTP: o.HTTP, APIKey: k, Timeout: timeout,
+			p, err = otx.New(otx.Options{BaseURL: base(pc.BaseURL, otx.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
 				PassiveDNS: pc.Options["passive_dns"] == "true"})
 		}
 	case config.ProviderGreyNoise:
@@ -158,7 +160,7 @@ func newProvider(id string, pc config.Provider, cfg *config.Config, o Options) (
 		if pc.APIKey.IsSet() {
 			k = pc.APIKey.Reveal()
 		}
-		p, err = greynoise.New(greynoise.Options{BaseURL: pc.BaseURL, HTTP: o.HTTP, APIKey: k, Timeout: timeout,
+		p, err = greynoise.New(greynoise.Options{BaseURL: base(pc.BaseURL, greynoise.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
 			Enterprise: pc.Options["enterprise"] == "true"})
 	case config.ProviderXForce:
 		q = xforce.DefaultQuota
@@ -167,17 +169,17 @@ func newProvider(id string, pc config.Provider, cfg *config.Config, o Options) (
 			if !pc.APIID.IsSet() {
 				err = fmt.Errorf("no API id: set providers.%s.api_id", id)
 			} else {
-				p, err = xforce.New(xforce.Options{BaseURL: pc.BaseURL, HTTP: o.HTTP, APIKey: k, APIID: pc.APIID.Reveal(), Timeout: timeout})
+				p, err = xforce.New(xforce.Options{BaseURL: base(pc.BaseURL, xforce.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, APIID: pc.APIID.Reveal(), Timeout: timeout})
 			}
 		}
 	case config.ProviderAbuseIPDB:
 		q = abuseipdb.DefaultQuota
 		var k string
 		if k, err = key(); err == nil {
-			p, err = abuseipdb.New(abuseipdb.Options{BaseURL: pc.BaseURL, HTTP: o.HTTP, APIKey: k, Timeout: timeout})
+			p, err = abuseipdb.New(abuseipdb.Options{BaseURL: base(pc.BaseURL, abuseipdb.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout})
 		}
 	case config.ProviderTor:
-		p, err = tor.New(tor.Options{URL: pc.BaseURL, HTTP: o.HTTP, Timeout: timeout,
+		p, err = tor.New(tor.Options{URL: base(pc.BaseURL, tor.DefaultURL), HTTP: o.HTTP, Timeout: timeout,
 			CacheDir: filepath.Join(cfg.DataDir, "tor"), MaxAge: pc.CacheTTL, Now: o.Now})
 	case config.ProviderLocalFeed:
 		minConf := 0
@@ -219,6 +221,26 @@ var kinds = map[string][]ioc.Kind{
 	config.ProviderTor:        {ioc.IPv4, ioc.IPv6},
 	config.ProviderLocalFeed:  ioc.Kinds,
 	config.ProviderSentinelTI: ioc.Kinds,
+}
+
+// base is the configured address of a service, or "" for its default. An
+// address without a path (https://mirror.example:8443) takes the default's
+// path (/api/v3 for VirusTotal), so that a proxy or test double of the
+// service is given as its host alone; an address with a path is used as it is.
+func base(configured, def string) string {
+	if configured == "" {
+		return ""
+	}
+	u, err := url.Parse(configured)
+	if err != nil || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+		return configured
+	}
+	d, err := url.Parse(def)
+	if err != nil {
+		return configured
+	}
+	u.Path = d.Path
+	return u.String()
 }
 
 // mergeQuota takes each configured window over the default's.

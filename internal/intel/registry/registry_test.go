@@ -141,3 +141,18 @@ func TestPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestBase(t *testing.T) {
+	for _, tc := range []struct{ configured, def, want string }{
+		{"", "https://www.virustotal.com/api/v3", ""},
+		{"http://127.0.0.1:8080", "https://www.virustotal.com/api/v3", "http://127.0.0.1:8080/api/v3"},
+		{"http://127.0.0.1:8080/", "https://api.abuseipdb.com/api/v2", "http://127.0.0.1:8080/api/v2"},
+		{"http://127.0.0.1:8080/vt", "https://www.virustotal.com/api/v3", "http://127.0.0.1:8080/vt"},
+		{"http://127.0.0.1:8080", "https://api.greynoise.io", "http://127.0.0.1:8080"},
+		{"http://127.0.0.1:8080", "https://check.torproject.org/exit-addresses", "http://127.0.0.1:8080/exit-addresses"},
+	} {
+		if got := base(tc.configured, tc.def); got != tc.want {
+			t.Errorf("base(%q, %q) = %q, want %q", tc.configured, tc.def, got, tc.want)
+		}
+	}
+}
