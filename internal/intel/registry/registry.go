@@ -205,10 +205,23 @@ func newProvider(id string, pc config.Provider, cfg *config.Config, o Options) (
 		err = fmt.Errorf("unknown provider %q", id)
 	}
 	q = mergeQuota(q, pc.Quota)
-	if err != nil {
-		return p, q, err
+	if (id == config.ProviderVirusTotal && pc.Options["resolutions"] == "true") ||
+		(id == config.ProviderOTX && pc.Options["passive_dns"] == "true") {
+		// Two requests per lookup: the engine counts lookups.
+		q = halve(q)
 	}
-	return p, q, nil
+	return p, q, err
+}
+
+// halve is the quota in lookups of two requests each.
+func halve(q intel.Quota) intel.Quota {
+	h := func(n int) int {
+		if n == 0 {
+			return 0
+		}
+		return max(n/2, 1)
+	}
+	return intel.Quota{PerSecond: h(q.PerSecond), PerMinute: h(q.PerMinute), PerHour: h(q.PerHour), PerDay: h(q.PerDay), PerMonth: h(q.PerMonth)}
 }
 
 // kinds are the indicator types each provider looks up.
