@@ -113,7 +113,34 @@ type Summary struct {
 	Name   string      `json:"name"`
 	Status Status      `json:"status"`
 	Reason string      `json:"reason,omitempty"`
-	Facts  []Fact      `json:"facts"`
+	// Facts are what is known of the entity itself: identity, scope,
+	// location, registration, threat-intel verdict.
+	Facts []Fact `json:"facts"`
+	// Sections are what the workspace's logs and outside sources say of it,
+	// each with its own status: sign-ins, logons, processes, DNS answers...
+	Sections []SummarySection `json:"sections,omitempty"`
+}
+
+// SummarySection is one part of an entity's summary: one question asked of
+// the logs or of an outside source ("sign-ins from this address").
+type SummarySection struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	// Reason says why a section is empty, skipped or failed ("the
+	// workspace has no SigninLogs table").
+	Reason string `json:"reason,omitempty"`
+	// Source names where the answer came from (tables, a service).
+	Source string `json:"source,omitempty"`
+	Facts  []Fact `json:"facts,omitempty"`
+	Table  *Table `json:"table,omitempty"`
+}
+
+// Table is a small result shown as is: column names and rows of text.
+type Table struct {
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+	// Total is the number of rows before the table was cut, when it was.
+	Total int `json:"total,omitempty"`
 }
 
 // Fact is one labelled finding in a summary.

@@ -1,0 +1,296 @@
+// Package summary answers the analyst's next question about every entity of
+// an incident: what else did it touch? For an IP address: where it is, who
+// owns it, which hosts have it, who signed in from it; for an account: what
+// it did, from where, on which hosts; for a host: what ran on it and who
+// logged on; for a domain or URL: what it is and who visited it; for the
+// rest, the obvious pivots.
+//
+// Every summary is built from named queries of the catalog, batched across
+// the incident's entities of one kind (one query for all its IPs), and from
+// the enrichment sources in Env. Each section of a summary has its own
+// status: ok, empty (with what was asked), skipped (with why) or error
+// (with what failed); one failing section never hides the others.
+package summary
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+// Env is what the summaries are built from. Nil sources are skipped, and
+// the sections that need them say so.
+type Env struct {
+	Workspace workspace.Workspace
+	Catalog   *workspace.Catalog
+	// Start and End bound the activity looked at.
+	Start, End time.Time
+	// Geo locates addresses; Registry finds who registered an address or a
+	// domain (RDAP); DNS resolves names. Each may be nil.
+	Geo      Locator
+	Registry Registry
+	DNS      Resolver
+	// TI holds the threat-intel results of the incident's indicators.
+	TI []intel.Result
+	// MaxRows cuts every table of a summary (0 means 20).
+	MaxRows int
+}
+
+// Summarize returns one summary per entity, in the entities' order. Kinds
+// are summarised concurrently; within a kind, queries are batched across its
+// entities. The workspace bounds its own queries in flight.
+func Summarize(ctx context.Context, env Env, ents []triage.Entity) []report.Summary {
+	out := make([]report.Summary, len(ents))
+	byKind := map[triage.Kind][]int{}
+	for i, e := range ents {
+		out[i] = report.Summary{Entity: e.Key, Kind: e.Kind, Name: e.Name, Status: report.StatusOK, Facts: []report.Fact{}}
+		byKind[e.Kind] = append(byKind[e.Kind], i)
+	}
+	var wg sync.WaitGroup
+	for kind, idx := range byKind {
+		wg.Go(func() {
+			sums := make([]*report.Summary, len(idx))
+			group := make([]triage.Entity, len(idx))
+			for j, i := range idx {
+				sums[j], group[j] = &out[i], ents[i]
+			}
+			summarizer(kind)(ctx, &env, group, sums)
+		})
+	}
+	wg.Wait()
+	for i := range out {
+		finish(&out[i])
+	}
+	return out
+}
+
+// A kindSummarizer fills sums[i] for ents[i], all of one kind.
+type kindSummarizer func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary)
+
+// summarizers holds the summarizer of each kind that has its own; every
+// other kind gets generic.
+var summarizers = map[triage.Kind]kindSummarizer{}
+
+func summarizer(k triage.Kind) kindSummarizer {
+	if f, ok := summarizers[k]; ok {
+		return f
+	}
+	return generic
+}
+
+// finish sets a summary's status from its sections: error when every
+// section failed, partial when some did.
+func finish(s *report.Summary) {
+	failed := 0
+	for _, sec := range s.Sections {
+		if sec.Status == report.StatusError {
+			failed++
+		}
+	}
+	switch {
+	case failed > 0 && failed == len(s.Sections):
+		s.Status, s.Reason = report.StatusError, "every section failed"
+	case failed > 0:
+		s.Status, s.Reason = report.StatusPartial, fmt.Sprintf("%d of %d sections failed", failed, len(s.Sections))
+	}
+}
+
+// fact adds a fact when value is not empty.
+func fact(facts *[]report.Fact, label, value string) {
+	if value != "" {
+		*facts = append(*facts, report.Fact{Label: label, Value: value})
+	}
+}
+
+// query runs a named query and returns its records. A table the workspace
+// does not have is reported as ErrNoTable, naming it.
+func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]workspace.Record, []string, error) {
+	q, err := env.Catalog.Get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := env.Workspace.Query(ctx, q, p)
+	if err != nil {
+		if table := missingTable(err); table != "" {
+			return nil, nil, &NoTableError{Table: table, Err: err}
+		}
+		return nil, nil, fmt.Errorf("query %s: %w", name, err)
+	}
+	return t.Records(), t.Warnings, nil
+}
+
+// NoTableError is a query on a table the workspace does not have.
+type NoTableError struct {
+	Table string
+	Err   error
+}
+
+func (e *NoTableError) Error() string { return "the workspace has no " + e.Table + " table" }
+func (e *NoTableError) Unwrap() error { return e.Err }
+
+// missingTable returns the table a "no such table" error names (SQLite:
+// "no such table: X"; Log Analytics: "Failed to resolve table or column
+// expression named 'X'").
+func missingTable(err error) string {
+	msg := err.Error()
+	for _, m := range []struct{ before, after string }{{"no such table: ", ""}, {"expression named '", "'"}} {
+		if i := strings.Index(msg, m.before); i >= 0 {
+			rest := msg[i+len(m.before):]
+			end := strings.IndexAny(rest, " '\n)")
+			if end < 0 {
+				end = len(rest)
+			}
+			return rest[:end]
+		}
+	}
+	return ""
+}
+
+// section turns a query's outcome into a summary section: error with what
+// failed, empty with what was asked, skipped when the table is missing,
+// partial when the service said so, else ok filled by fill.
+func section(name, source string, recs []workspace.Record, warnings []string, err error, empty string,
+	fill func(*report.SummarySection)) report.SummarySection {
+	sec := report.SummarySection{Name: name, Source: source}
+	var nt *NoTableError
+	switch {
+	case errors.As(err, &nt):
+		sec.Status, sec.Reason = report.StatusSkipped, nt.Error()
+	case err != nil:
+		sec.Status, sec.Reason = report.StatusError, err.Error()
+	case len(recs) == 0:
+		sec.Status, sec.Reason = report.StatusEmpty, empty
+	default:
+		sec.Status = report.StatusOK
+		fill(&sec)
+	}
+	if len(warnings) > 0 && sec.Status != report.StatusError {
+		sec.Status = report.StatusPartial
+		sec.Reason = strings.TrimSpace(sec.Reason + " the workspace marked the answer partial: " + strings.Join(warnings, "; "))
+	}
+	return sec
+}
+
+// table builds a report table from records, cut to max rows.
+func table(recs []workspace.Record, max int, cols []string, cell func(r workspace.Record, col string) string) *report.Table {
+	t := &report.Table{Columns: cols}
+	for i, r := range recs {
+		if i == max {
+			t.Total = len(recs)
+			break
+		}
+		row := make([]string, len(cols))
+		for j, c := range cols {
+			row[j] = cell(r, c)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func (env *Env) maxRows() int {
+	if env.MaxRows > 0 {
+		return env.MaxRows
+	}
+	return 20
+}
+
+// window returns the params start and end.
+func (env *Env) window() workspace.Params {
+	return workspace.Params{"start": env.Start, "end": env.End}
+}
+
+// tiFacts says what threat intel said of value.
+func tiFacts(facts *[]report.Fact, results []intel.Result, value string) {
+	var rs []intel.Result
+	for _, r := range results {
+		if strings.EqualFold(r.Indicator, value) {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return
+	}
+	v := intel.Roll(rs)
+	var parts []string
+	for _, r := range rs {
+		if r.Status == intel.StatusOK {
+			parts = append(parts, fmt.Sprintf("%s: %s", r.Provider, firstNonEmpty(r.Summary, string(r.Severity))))
+		}
+	}
+	slices.Sort(parts)
+	fact(facts, "Threat intel", strings.TrimSpace(string(v.Severity)+" — "+strings.Join(parts, "; ")))
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Locator locates an address. Locate returns ErrUnknown (wrapped) when no
+// source knows it.
+type Locator interface {
+	Locate(ctx context.Context, addr netip.Addr) (Location, error)
+}
+
+// Location is where an address is and who routes it.
+type Location struct {
+	CountryCode string  `json:"country_code,omitempty"`
+	Country     string  `json:"country,omitempty"`
+	Region      string  `json:"region,omitempty"`
+	City        string  `json:"city,omitempty"`
+	Latitude    float64 `json:"latitude,omitempty"`
+	Longitude   float64 `json:"longitude,omitempty"`
+	ASN         uint    `json:"asn,omitempty"`
+	ASOrg       string  `json:"as_org,omitempty"`
+	Source      string  `json:"source,omitempty"` // the database that answered
+}
+
+// ErrUnknown is returned by sources that know nothing of what was asked.
+var ErrUnknown = errors.New("unknown")
+
+// Registry finds who registered an address or a domain (RDAP).
+type Registry interface {
+	Network(ctx context.Context, addr netip.Addr) (Network, error)
+	Domain(ctx context.Context, name string) (DomainRecord, error)
+}
+
+// Network is an address block's registration.
+type Network struct {
+	Name, Handle, CIDR, Country, Org, AbuseEmail string
+	Registered, Updated                          time.Time
+	Source                                       string // the RDAP server
+}
+
+// DomainRecord is a domain's registration.
+type DomainRecord struct {
+	Registrar                 string
+	Created, Updated, Expires time.Time
+	Nameservers, Status       []string
+	Source                    string
+}
+
+// Resolver answers DNS questions for a name.
+type Resolver interface {
+	Resolve(ctx context.Context, name string) (DNSAnswers, error)
+}
+
+// DNSAnswers are a name's records; Errors holds per-type failures.
+type DNSAnswers struct {
+	A, AAAA, CNAME, MX, NS []string
+	Errors                 map[string]string
+}
