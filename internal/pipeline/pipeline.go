@@ -10,11 +10,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -42,6 +44,11 @@ type Options struct {
 	Start, End time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Geo, Registry and DNS enrich the entity summaries; each may be nil
+	// (the sections that need one say it is off).
+	Geo      summary.Locator
+	Registry summary.Registry
+	DNS      summary.Resolver
 	// Progress, when set, is called as each section completes. It may be
 	// called from several goroutines, but never concurrently.
 	Progress func(report.Section)
@@ -141,13 +148,33 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	})
 	wg.Wait()
 
-	r.Summaries = Summaries(r.Entities, r.TI.Results)
-	if len(r.Summaries) == 0 {
-		section(SectionSummaries, report.StatusEmpty, "no entity to summarise")
-	} else {
-		section(SectionSummaries, report.StatusOK, fmt.Sprintf("%d entities summarised", len(r.Summaries)))
-	}
+	r.Summaries = summary.Summarize(ctx, summary.Env{
+		Workspace: o.Workspace, Catalog: o.Catalog,
+		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, TI: r.TI.Results,
+	}, r.Entities)
+	st, reason := summariesStatus(r.Summaries)
+	section(SectionSummaries, st, reason)
 	return r, nil
+}
+
+// summariesStatus is the summaries section's status: partial when some
+// summary had a failing part, which each summary names.
+func summariesStatus(sums []report.Summary) (report.Status, string) {
+	if len(sums) == 0 {
+		return report.StatusEmpty, "no entity to summarise"
+	}
+	var bad []string
+	for _, s := range sums {
+		if s.Status == report.StatusError || s.Status == report.StatusPartial {
+			bad = append(bad, s.Name)
+		}
+	}
+	if len(bad) > 0 {
+		return report.StatusPartial, fmt.Sprintf("%d entities summarised; some parts failed for %d (%s): see their sections",
+			len(sums), len(bad), strings.Join(bad[:min(len(bad), 5)], ", "))
+	}
+	return report.StatusOK, fmt.Sprintf("%d entities summarised", len(sums))
 }
 
 // window returns the time range of related activity for an incident.

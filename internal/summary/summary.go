@@ -224,12 +224,17 @@ func tiFacts(facts *[]report.Fact, results []intel.Result, value string) {
 	v := intel.Roll(rs)
 	var parts []string
 	for _, r := range rs {
-		if r.Status == intel.StatusOK {
+		switch r.Status {
+		case intel.StatusOK:
 			parts = append(parts, fmt.Sprintf("%s: %s", r.Provider, firstNonEmpty(r.Summary, string(r.Severity))))
+		case intel.StatusNotFound:
+			parts = append(parts, r.Provider+": not found")
+		default:
+			parts = append(parts, fmt.Sprintf("%s: %s", r.Provider, strings.ReplaceAll(string(r.Status), "_", " ")))
 		}
 	}
 	slices.Sort(parts)
-	fact(facts, "Threat intel", strings.TrimSpace(string(v.Severity)+" — "+strings.Join(parts, "; ")))
+	fact(facts, "Threat intel", string(v.Severity)+" ("+strings.Join(parts, "; ")+")")
 }
 
 func firstNonEmpty(ss ...string) string {

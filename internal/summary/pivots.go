@@ -1,0 +1,147 @@
+package summary
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+)
+
+func init() {
+	summarizers[triage.KindFileHash] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
+		generic(ctx, env, ents, sums)
+		env.pivot(ctx, ents, sums, pivotSpec{
+			query: "file_hash_sightings", param: "hashes",
+			values: func(e triage.Entity) []string { return lower(e.Prop("hashValue")) },
+			name:   "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
+			empty: "no device wrote or ran a file with this hash in the window",
+			cols:  []string{"DeviceName", "FileName", "Table", "Actions", "Count", "FirstSeen", "LastSeen"},
+		})
+	}
+	summarizers[triage.KindFile] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
+		generic(ctx, env, ents, sums)
+		env.pivot(ctx, ents, sums, pivotSpec{
+			query: "file_hash_sightings", param: "hashes",
+			values: func(e triage.Entity) []string {
+				var out []string
+				for _, l := range e.Links {
+					if h, ok := strings.CutPrefix(l.Key, string(triage.KindFileHash)+":"); ok {
+						out = append(out, lower(h)...)
+					}
+				}
+				return out
+			},
+			name: "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
+			empty: "no device wrote or ran a file with this file's hashes in the window",
+			skip:  "the file entity carries no hash to look for",
+			cols:  []string{"DeviceName", "FileName", "Table", "Actions", "Count", "FirstSeen", "LastSeen"},
+		})
+	}
+	summarizers[triage.KindMailbox] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
+		generic(ctx, env, ents, sums)
+		env.pivot(ctx, ents, sums, pivotSpec{
+			query: "mailbox_activity", param: "addresses",
+			values: func(e triage.Entity) []string {
+				return append(lower(e.Prop("mailboxPrimaryAddress")), lower(e.Prop("upn"))...)
+			},
+			name: "Mailbox activity", source: "OfficeActivity",
+			empty: "no Office activity by or on this mailbox in the window",
+			cols:  []string{"OfficeWorkload", "Operation", "Count", "ClientIPs", "FirstSeen", "LastSeen"},
+		})
+	}
+	summarizers[triage.KindAzureResource] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
+		generic(ctx, env, ents, sums)
+		env.pivot(ctx, ents, sums, pivotSpec{
+			query: "azure_resource_activity", param: "ids",
+			values: func(e triage.Entity) []string { return lower(e.Prop("resourceId")) },
+			name:   "Activity on the resource", source: "AzureActivity",
+			empty: "no Azure activity on this resource in the window",
+			cols:  []string{"Caller", "OperationNameValue", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
+		})
+	}
+}
+
+// pivotSpec is one question asked of the logs for every entity of a kind.
+type pivotSpec struct {
+	query, param string
+	// values are an entity's normalised values to ask about; rows whose
+	// Value column is one of them belong to it.
+	values              func(triage.Entity) []string
+	name, source, empty string
+	skip                string // the reason when an entity has no value
+	cols                []string
+}
+
+// pivot runs spec's query once for every entity and adds a section to each.
+func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.Summary, spec pivotSpec) {
+	var all []string
+	vals := make([][]string, len(ents))
+	seen := map[string]bool{}
+	for i, e := range ents {
+		vals[i] = spec.values(e)
+		for _, v := range vals[i] {
+			if !seen[v] {
+				seen[v] = true
+				all = append(all, v)
+			}
+		}
+	}
+	var recs []workspace.Record
+	var warnings []string
+	var err error
+	if len(all) > 0 {
+		p := env.window()
+		p[spec.param] = all
+		recs, warnings, err = env.query(ctx, spec.query, p)
+	}
+	for i := range ents {
+		if len(vals[i]) == 0 {
+			sums[i].Sections = append(sums[i].Sections, report.SummarySection{
+				Name: spec.name, Source: spec.source, Status: report.StatusSkipped,
+				Reason: firstNonEmpty(spec.skip, "the entity has no value to look for"),
+			})
+			continue
+		}
+		mine := map[string]bool{}
+		for _, v := range vals[i] {
+			mine[v] = true
+		}
+		var rows []workspace.Record
+		for _, r := range recs {
+			if mine[strings.ToLower(r.String("Value"))] {
+				rows = append(rows, r)
+			}
+		}
+		sums[i].Sections = append(sums[i].Sections, section(spec.name, spec.source, rows, warnings, err, spec.empty,
+			func(sec *report.SummarySection) {
+				sec.Table = table(rows, env.maxRows(), spec.cols, cell)
+			}))
+	}
+}
+
+// cell formats one value of a record for a table.
+func cell(r workspace.Record, col string) string {
+	switch v := r[col].(type) {
+	case nil:
+		return ""
+	case time.Time:
+		return v.UTC().Format("2006-01-02 15:04")
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// lower returns s lower-cased as a one-element list, or none when empty.
+func lower(s string) []string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
