@@ -71,6 +71,7 @@ place of the report, unless -o is given).`,
 				Workspace: e.ws, Catalog: e.catalog, Intel: e.intel,
 				Start: start, End: end, Now: s.Now,
 			}
+			opts.Geo, opts.Registry, opts.DNS = e.enrich()
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section) {
 					fmt.Fprintf(s.Err, "  %-20s %-7s %s\n", sec.Name, sec.Status, clean(sec.Reason, 100))

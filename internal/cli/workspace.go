@@ -11,6 +11,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
+	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
@@ -37,6 +38,11 @@ type env struct {
 	intel     *intel.Engine
 	providers []registry.Status
 	store     *cache.Store // nil when no external provider runs
+
+	// The entity summaries' sources; nil when off.
+	geo      summary.Locator
+	registry summary.Registry
+	dns      summary.Resolver
 }
 
 func (e *env) Close() error {

@@ -83,3 +83,22 @@ func MarkdownEscape(s string) string {
 	}
 	return b.String()
 }
+
+// RenderSummaries writes entity summaries on their own (triage summarize):
+// JSON as an array, Markdown as the report's summaries section.
+func RenderSummaries(w io.Writer, sums []Summary, f Format) error {
+	switch f {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sums)
+	case FormatMarkdown:
+		for i := range sums {
+			if err := markdown.ExecuteTemplate(w, "summary", &sums[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown report format %q", f)
+}

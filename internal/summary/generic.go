@@ -22,7 +22,9 @@ func generic(_ context.Context, env *Env, ents []triage.Entity, sums []*report.S
 // identity adds the entity's own facts: the alerts of the incident that name
 // it, its scalar properties, and threat intel on its indicator values.
 func identity(env *Env, e triage.Entity, s *report.Summary) {
-	fact(&s.Facts, "Alerts in this incident", fmt.Sprint(len(e.Alerts)))
+	if len(e.Alerts) > 0 {
+		fact(&s.Facts, "Alerts in this incident", fmt.Sprint(len(e.Alerts)))
+	}
 	keys := make([]string, 0, len(e.Properties))
 	for k := range e.Properties {
 		keys = append(keys, k)
