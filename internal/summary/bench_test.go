@@ -1,0 +1,106 @@
+package summary
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/local"
+)
+
+var benchScale = flag.Int("summary.scale", 32, "demo scale of the summary benchmark's workspace (32: about 5 million rows)")
+
+var (
+	benchOnce sync.Once
+	benchWS   *local.Workspace
+	benchCat  *workspace.Catalog
+	benchEnts []triage.Entity
+	benchNow  = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	benchRows int
+)
+
+// benchSetup builds the demo workspace at benchScale in memory, with its
+// indexes, and collects the entities of every incident.
+func benchSetup(b *testing.B) {
+	benchOnce.Do(func() {
+		ctx := context.Background()
+		var err error
+		if benchCat, err = workspace.LoadCatalog(""); err != nil {
+			b.Fatal(err)
+		}
+		if benchWS, err = local.Open(ctx, "bench", ":memory:", benchCat); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		err = benchWS.Load(ctx, func(emit func(string, map[string]any) error) error {
+			return demo.Generate(demo.Options{Now: benchNow, Scale: *benchScale}, func(t string, r map[string]any) error {
+				benchRows++
+				return emit(t, r)
+			})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := benchWS.BuildIndexes(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("workspace: %d rows, generated, loaded and indexed in %s", benchRows, time.Since(start).Round(time.Second))
+		set := triage.NewSet()
+		err = benchWS.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
+			d, err := benchWS.Details(ctx, inc)
+			for _, e := range d.Entities {
+				set.Add(e)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchEnts = set.Entities()
+	})
+}
+
+func benchEnv() Env {
+	return Env{Workspace: benchWS, Catalog: benchCat, Start: benchNow.Add(-14 * 24 * time.Hour), End: benchNow}
+}
+
+// BenchmarkSummaries times, on a demo workspace of about 5 million log rows,
+// the summary of one entity of each kind and of a 50-entity incident.
+// Run: go test -run '^$' -bench Summaries -benchtime 3x ./internal/summary/
+func BenchmarkSummaries(b *testing.B) {
+	benchSetup(b)
+	b.ReportMetric(float64(benchRows), "rows")
+	byKind := map[triage.Kind]triage.Entity{}
+	for _, e := range benchEnts {
+		if _, ok := byKind[e.Kind]; !ok {
+			byKind[e.Kind] = e
+		}
+	}
+	for _, k := range []triage.Kind{triage.KindIP, triage.KindAccount, triage.KindHost, triage.KindURL, triage.KindDNS,
+		triage.KindFileHash, triage.KindFile, triage.KindMailbox, triage.KindAzureResource, triage.KindProcess} {
+		e, ok := byKind[k]
+		if !ok {
+			continue
+		}
+		b.Run("one/"+string(k), func(b *testing.B) {
+			for b.Loop() {
+				Summarize(context.Background(), benchEnv(), []triage.Entity{e})
+			}
+		})
+	}
+	n := min(50, len(benchEnts))
+	b.Run(fmt.Sprintf("incident/%d-entities", n), func(b *testing.B) {
+		for b.Loop() {
+			sums := Summarize(context.Background(), benchEnv(), benchEnts[:n])
+			if len(sums) != n {
+				b.Fatalf("%d summaries", len(sums))
+			}
+		}
+	})
+}
