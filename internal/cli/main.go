@@ -140,7 +140,9 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newConfigCmd(s, opts),
 		newLookupCmd(s, opts),
 		newProvidersCmd(s, opts),
+		newSummarizeCmd(s, opts),
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
+		newGeoIPCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	return root
