@@ -43,11 +43,15 @@ type env struct {
 	geo      summary.Locator
 	registry summary.Registry
 	dns      summary.Resolver
+	closeGeo interface{ Close() error }
 }
 
 func (e *env) Close() error {
 	if e.store != nil {
 		e.store.Close()
+	}
+	if e.closeGeo != nil {
+		e.closeGeo.Close()
 	}
 	return e.ws.Close()
 }
@@ -91,6 +95,7 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		ws.Close()
 		return nil, err
 	}
+	e.openEnrich(s, wc)
 	return e, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/triage-dev/triage/internal/enrich/domain"
+	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/enrich/rdap"
 )
 
@@ -41,4 +42,18 @@ func (r rdapRegistry) Domain(ctx context.Context, name string) (DomainRecord, er
 	}
 	return DomainRecord{Registrar: d.Registrar, Created: d.Created, Updated: d.Updated, Expires: d.Expires,
 		Nameservers: d.Nameservers, Status: d.Status, Source: d.Server}, err
+}
+
+// GeoFrom makes a GeoIP database the summaries' Locator.
+func GeoFrom(db *geoip.DB) Locator { return geoLocator{db} }
+
+type geoLocator struct{ db *geoip.DB }
+
+func (g geoLocator) Locate(_ context.Context, addr netip.Addr) (Location, error) {
+	l, err := g.db.Lookup(addr)
+	if errors.Is(err, geoip.ErrNotFound) {
+		err = fmt.Errorf("%w: %v", ErrUnknown, err)
+	}
+	return Location{CountryCode: l.CountryCode, Country: l.Country, Region: l.Region, City: l.City,
+		Latitude: l.Latitude, Longitude: l.Longitude, ASN: l.ASN, ASOrg: l.ASOrg, Source: l.Source}, err
 }
