@@ -24,22 +24,47 @@ func init() {
 	}
 	summarizers[triage.KindFile] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
 		generic(ctx, env, ents, sums)
-		env.pivot(ctx, ents, sums, pivotSpec{
-			query: "file_hash_sightings", param: "hashes",
-			values: func(e triage.Entity) []string {
-				var out []string
-				for _, l := range e.Links {
-					if h, ok := strings.CutPrefix(l.Key, string(triage.KindFileHash)+":"); ok {
-						out = append(out, lower(h)...)
+		// A file is looked for by its hashes when the alert linked any,
+		// else by its name.
+		var byHash, byName []int
+		for i, e := range ents {
+			if len(fileHashes(e)) > 0 {
+				byHash = append(byHash, i)
+			} else {
+				byName = append(byName, i)
+			}
+		}
+		pick := func(idx []int) ([]triage.Entity, []*report.Summary) {
+			es, ss := make([]triage.Entity, len(idx)), make([]*report.Summary, len(idx))
+			for j, i := range idx {
+				es[j], ss[j] = ents[i], sums[i]
+			}
+			return es, ss
+		}
+		cols := []string{"DeviceName", "Folder", "Table", "Actions", "Count", "FirstSeen", "LastSeen"}
+		if es, ss := pick(byHash); len(es) > 0 {
+			env.pivot(ctx, es, ss, pivotSpec{
+				query: "file_hash_sightings", param: "hashes", values: fileHashes,
+				name: "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
+				empty: "no device wrote or ran a file with this file's hashes in the window",
+				cols:  cols,
+			})
+		}
+		if es, ss := pick(byName); len(es) > 0 {
+			env.pivot(ctx, es, ss, pivotSpec{
+				query: "file_name_sightings", param: "names",
+				values: func(e triage.Entity) []string {
+					if n := strings.TrimSpace(e.Prop("fileName")); n != "" {
+						return []string{n} // as given: the query also tries it lower- and upper-cased
 					}
-				}
-				return out
-			},
-			name: "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
-			empty: "no device wrote or ran a file with this file's hashes in the window",
-			skip:  "the file entity carries no hash to look for",
-			cols:  []string{"DeviceName", "FileName", "Table", "Actions", "Count", "FirstSeen", "LastSeen"},
-		})
+					return nil
+				},
+				name: "Where a file of this name was seen", source: "DeviceFileEvents, DeviceProcessEvents",
+				empty: "no device wrote or ran a file of this name in the window",
+				skip:  "the file entity carries neither a hash nor a name",
+				cols:  append([]string{"SHA256"}, cols...),
+			})
+		}
 	}
 	summarizers[triage.KindMailbox] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
 		generic(ctx, env, ents, sums)
@@ -63,6 +88,17 @@ func init() {
 			cols:  []string{"Caller", "OperationNameValue", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
 		})
 	}
+}
+
+// fileHashes are the hashes a File entity links to.
+func fileHashes(e triage.Entity) []string {
+	var out []string
+	for _, l := range e.Links {
+		if h, ok := strings.CutPrefix(l.Key, string(triage.KindFileHash)+":"); ok {
+			out = append(out, lower(h)...)
+		}
+	}
+	return out
 }
 
 // pivotSpec is one question asked of the logs for every entity of a kind.
@@ -108,7 +144,7 @@ func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.
 		}
 		mine := map[string]bool{}
 		for _, v := range vals[i] {
-			mine[v] = true
+			mine[strings.ToLower(v)] = true
 		}
 		var rows []workspace.Record
 		for _, r := range recs {
