@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/netip"
 	"path"
 	"slices"
@@ -101,14 +102,7 @@ func accountOf(e triage.Entity) accountID {
 }
 
 // values are the forms to search for, sorted.
-func (id accountID) values() []string {
-	out := make([]string, 0, len(id.forms))
-	for f := range id.forms {
-		out = append(out, f)
-	}
-	slices.Sort(out)
-	return out
-}
+func (id accountID) values() []string { return slices.Sorted(maps.Keys(id.forms)) }
 
 // matches reports whether a row of an account query is about this account:
 // the form it matched, its account, bare name or id is one of the forms.

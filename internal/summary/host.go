@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -75,14 +76,7 @@ func shortHost(h string) string {
 	return h
 }
 
-func (id hostID) values() []string {
-	out := make([]string, 0, len(id.forms))
-	for f := range id.forms {
-		out = append(out, f)
-	}
-	slices.Sort(out)
-	return out
-}
+func (id hostID) values() []string { return slices.Sorted(maps.Keys(id.forms)) }
 
 // matches reports whether a row of a host query is about this host.
 func (id hostID) matches(r workspace.Record) bool {
