@@ -23,7 +23,10 @@ type tableDef struct {
 	// Entity columns get an index on (column, TimeGenerated).
 	Entity []string
 	// Extra holds other index definitions, as the parenthesised part of
-	// CREATE INDEX ("(CreatedTime)", "(lower(ObservableValue))").
+	// CREATE INDEX ("(CreatedTime)", "(lower(ObservableValue))"). An index
+	// on an expression serves only statements that write the same
+	// expression: the entity summaries (queries/summary.yaml) write these
+	// verbatim.
 	Extra []string
 }
 
@@ -85,6 +88,9 @@ var tables = []tableDef{
 		Hot:    cols(signinHot),
 		Cold:   cols(signinCold),
 		Entity: []string{"UserPrincipalName", "IPAddress"},
+		// The summaries match accounts case-insensitively (lower-case
+		// values), on the UPN and on the object id.
+		Extra: []string{"(lower(UserPrincipalName), TimeGenerated)", "(lower(UserId), TimeGenerated)"},
 	},
 	{
 		Name:   "AADNonInteractiveUserSignInLogs",
@@ -100,6 +106,7 @@ var tables = []tableDef{
 			ResultDescription ResultSignature ResultType DurationMs:long Resource ResourceGroup ResourceId
 			OperationVersion TenantId SourceSystem Type`),
 		Entity: []string{"OperationName"},
+		Extra:  []string{"(Category, TimeGenerated)"},
 	},
 	{
 		Name: "AzureActivity",
@@ -110,6 +117,7 @@ var tables = []tableDef{
 			Claims Claims_d:dynamic HTTPRequest Hierarchy EventSubmissionTimestamp:datetime EventDataId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Caller", "CallerIpAddress"},
+		Extra:  []string{"(lower(Caller), TimeGenerated)", "(upper(OperationNameValue), TimeGenerated)"},
 	},
 	{
 		Name: "OfficeActivity",
@@ -119,6 +127,7 @@ var tables = []tableDef{
 			ExternalAccess:bool ElevationTime:datetime OriginatingServer MailboxGuid ClientInfoString
 			TenantId SourceSystem Type`),
 		Entity: []string{"UserId", "ClientIP"},
+		Extra:  []string{"(lower(UserId), TimeGenerated)"},
 	},
 	{
 		Name: "SecurityEvent",
@@ -130,6 +139,15 @@ var tables = []tableDef{
 			EventData ServiceName ServiceFileName TargetLogonId SubjectLogonId ElevatedToken
 			ImpersonationLevel EventOriginId SourceComputerId ManagementGroupName TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "TargetUserName", "IpAddress"},
+		// The summaries look events up by ID, and hosts and accounts by
+		// lower-cased names, SIDs and agent ids (the last two kept in Record).
+		Extra: []string{
+			"(EventID, TimeGenerated)",
+			"(lower(Computer), EventID, TimeGenerated)",
+			"(lower(TargetUserName), EventID, TimeGenerated)",
+			"(lower(json_extract(Record, '$.TargetUserSid')), EventID, TimeGenerated)",
+			"(lower(json_extract(Record, '$.SourceComputerId')), EventID, TimeGenerated)",
+		},
 	},
 	{
 		Name: "Syslog",
@@ -137,6 +155,12 @@ var tables = []tableDef{
 		Cold: cols(`HostName SyslogMessage ProcessID:int EventTime:datetime CollectorHostName _ResourceId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "HostIP"},
+		Extra: []string{
+			"(ProcessName, TimeGenerated)",
+			"(SeverityLevel, TimeGenerated)",
+			"(lower(Computer), ProcessName, TimeGenerated)",
+			"(lower(json_extract(Record, '$._ResourceId')), ProcessName, TimeGenerated)",
+		},
 	},
 	{
 		Name: "Heartbeat",
@@ -146,6 +170,14 @@ var tables = []tableDef{
 			RemoteIPLongitude:real Category VMUUID Solutions ResourceType ResourceProvider
 			IsGatewayInstalled:bool SCAgentChannel ManagementGroupName TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "ComputerIP"},
+		// ComputerPrivateIPs is indexed whole (the JSON text of the list):
+		// hosts have few distinct lists, which a query can walk one by one.
+		Extra: []string{
+			"(lower(Computer), TimeGenerated)",
+			"(lower(json_extract(Record, '$.SourceComputerId')), TimeGenerated)",
+			"(lower(json_extract(Record, '$.ResourceId')), TimeGenerated)",
+			"((Record -> '$.ComputerPrivateIPs'), TimeGenerated)",
+		},
 	},
 	{
 		Name: "DeviceInfo",
@@ -156,6 +188,7 @@ var tables = []tableDef{
 			MergedDeviceIds MergedToDeviceId IsInternetFacing:bool AdditionalFields:dynamic
 			TenantId SourceSystem Type`),
 		Entity: []string{"DeviceId", "DeviceName", "PublicIP"},
+		Extra:  []string{"(lower(DeviceName), TimeGenerated)", "(lower(DeviceId), TimeGenerated)"},
 	},
 	{
 		Name: "DeviceNetworkInfo",
@@ -164,6 +197,7 @@ var tables = []tableDef{
 			IPv4Dhcp IPv6Dhcp DefaultGateways:dynamic DnsAddresses:dynamic ConnectedNetworks:dynamic
 			ReportId:long TunnelType NetworkAdapterVendor TenantId SourceSystem Type`),
 		Entity: []string{"DeviceId", "DeviceName"},
+		Extra:  []string{"(lower(DeviceName), TimeGenerated)", "(lower(DeviceId), TimeGenerated)", "(IPAddresses, TimeGenerated)"},
 	},
 	{
 		Name: "DeviceNetworkEvents",
@@ -175,6 +209,7 @@ var tables = []tableDef{
 			InitiatingProcessSHA1 InitiatingProcessMD5 InitiatingProcessId:long InitiatingProcessFolderPath
 			InitiatingProcessParentFileName AdditionalFields:dynamic ReportId:long TenantId SourceSystem Type`),
 		Entity: []string{"DeviceName", "RemoteIP", "RemoteUrl"},
+		Extra:  []string{"(LocalIP, TimeGenerated)"},
 	},
 	{
 		Name: "DeviceProcessEvents",
@@ -186,6 +221,7 @@ var tables = []tableDef{
 			InitiatingProcessIntegrityLevel ProcessIntegrityLevel ProcessTokenElevation FileSize:long
 			LogonId:long AdditionalFields:dynamic ReportId:long TenantId SourceSystem Type`),
 		Entity: []string{"DeviceName", "SHA256", "AccountName"},
+		Extra:  []string{"(lower(DeviceName), TimeGenerated)", "(lower(DeviceId), TimeGenerated)"},
 	},
 	{
 		Name: "DeviceFileEvents",
@@ -272,6 +308,7 @@ var tables = []tableDef{
 			Cpus:int CpuSpeed:int VirtualizationState AzureResourceName AzureSubscriptionId
 			AzureResourceGroup AzureLocation AzureVmId AzureCloudServiceName TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "HostName"},
+		Extra:  []string{"(Ipv4Addresses, TimeGenerated)"},
 	},
 }
 
