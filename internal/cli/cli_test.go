@@ -191,3 +191,13 @@ func TestConfiguredProviderOff(t *testing.T) {
 		t.Errorf("with the only provider off: providers %v, verdict %s; want none and unknown", r.TI.Providers, r.TI.Severity)
 	}
 }
+
+func TestIncidentsEmptyWindowSaysWhereTheyAre(t *testing.T) {
+	out, errOut, code := run(t, "incidents", "--start", "2020-01-01", "--end", "2020-01-02")
+	if code != ExitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	if !strings.Contains(errOut, "the newest, 131") || !strings.Contains(errOut, "--since") {
+		t.Errorf("stderr %q does not point at the newest incident", errOut)
+	}
+}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -53,6 +55,9 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 			if err != nil {
 				return err
 			}
+			if len(incs) == 0 {
+				hintNewest(cmd.Context(), s, e, f)
+			}
 			return printIncidents(s, incs, o.json)
 		},
 	}
@@ -67,6 +72,23 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 	fl.BoolVar(&o.json, "json", false, "print JSON")
 	o.since = 48 * time.Hour
 	return cmd
+}
+
+// hintNewest says on stderr when the newest incident of the workspace is,
+// when the window held none: old exports and quiet workspaces look empty
+// in the default 48 hours.
+func hintNewest(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter) {
+	var newest triage.Incident
+	errFound := errors.New("found")
+	err := e.ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
+		newest = inc
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) || newest.Name == "" {
+		return
+	}
+	fmt.Fprintf(s.Err, "triage: no incident from %s to %s; the newest, %d, was created %s (widen the window with --since or --start)\n",
+		f.Start.UTC().Format(time.RFC3339), f.End.UTC().Format(time.RFC3339), newest.Number, newest.Created.UTC().Format(time.RFC3339))
 }
 
 func (o *incidentsOptions) filter(now time.Time) (workspace.IncidentFilter, error) {
