@@ -117,7 +117,11 @@ var tables = []tableDef{
 			Claims Claims_d:dynamic HTTPRequest Hierarchy EventSubmissionTimestamp:datetime EventDataId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Caller", "CallerIpAddress"},
-		Extra:  []string{"(lower(Caller), TimeGenerated)", "(upper(OperationNameValue), TimeGenerated)"},
+		Extra: []string{
+			"(lower(Caller), TimeGenerated)",
+			"(upper(OperationNameValue), TimeGenerated)",
+			"(lower(_ResourceId), TimeGenerated)",
+		},
 	},
 	{
 		Name: "OfficeActivity",
@@ -127,7 +131,10 @@ var tables = []tableDef{
 			ExternalAccess:bool ElevationTime:datetime OriginatingServer MailboxGuid ClientInfoString
 			TenantId SourceSystem Type`),
 		Entity: []string{"UserId", "ClientIP"},
-		Extra:  []string{"(lower(UserId), TimeGenerated)"},
+		Extra: []string{
+			"(lower(UserId), TimeGenerated)",
+			"(lower(json_extract(Record, '$.MailboxOwnerUPN')), TimeGenerated)",
+		},
 	},
 	{
 		Name: "SecurityEvent",
@@ -221,7 +228,13 @@ var tables = []tableDef{
 			InitiatingProcessIntegrityLevel ProcessIntegrityLevel ProcessTokenElevation FileSize:long
 			LogonId:long AdditionalFields:dynamic ReportId:long TenantId SourceSystem Type`),
 		Entity: []string{"DeviceName", "SHA256", "AccountName"},
-		Extra:  []string{"(lower(DeviceName), TimeGenerated)", "(lower(DeviceId), TimeGenerated)"},
+		Extra: []string{
+			"(lower(DeviceName), TimeGenerated)",
+			"(lower(DeviceId), TimeGenerated)",
+			"(lower(SHA256), TimeGenerated)",
+			"(lower(SHA1), TimeGenerated)",
+			"(lower(MD5), TimeGenerated)",
+		},
 	},
 	{
 		Name: "DeviceFileEvents",
@@ -231,6 +244,7 @@ var tables = []tableDef{
 			FileOriginIP RequestSourceIP InitiatingProcessSHA256 AdditionalFields:dynamic ReportId:long
 			TenantId SourceSystem Type`),
 		Entity: []string{"DeviceName", "SHA256", "FileName"},
+		Extra:  []string{"(lower(SHA256), TimeGenerated)", "(lower(SHA1), TimeGenerated)", "(lower(MD5), TimeGenerated)"},
 	},
 	{
 		Name: "DeviceLogonEvents",
@@ -253,6 +267,7 @@ var tables = []tableDef{
 			DeviceOutboundInterface DeviceCustomString1 DeviceCustomString1Label ReceiptTime
 			TenantId SourceSystem Type`),
 		Entity: []string{"SourceIP", "DestinationIP"},
+		Extra:  []string{"(json_extract(Record, '$.DestinationHostName'), TimeGenerated)", "(RequestURL, TimeGenerated)"},
 	},
 	{
 		Name: "DnsEvents",
@@ -261,6 +276,7 @@ var tables = []tableDef{
 			RemoteIPCountry RemoteIPLatitude:real RemoteIPLongitude:real TaskCategory SourceComputerId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Name", "ClientIP", "Computer"},
+		Extra:  []string{"(lower(rtrim(Name, '.')), TimeGenerated)"},
 	},
 	{
 		Name: "ThreatIntelIndicators",
