@@ -158,8 +158,8 @@ var tables = []tableDef{
 	},
 	{
 		Name: "Syslog",
-		Hot:  cols(`TimeGenerated:datetime Computer HostIP Facility SeverityLevel ProcessName`),
-		Cold: cols(`HostName SyslogMessage ProcessID:int EventTime:datetime CollectorHostName _ResourceId
+		Hot:  cols(`TimeGenerated:datetime Computer HostIP Facility SeverityLevel ProcessName SyslogMessage`),
+		Cold: cols(`HostName ProcessID:int EventTime:datetime CollectorHostName _ResourceId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "HostIP"},
 		Extra: []string{
