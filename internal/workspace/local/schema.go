@@ -162,8 +162,10 @@ var tables = []tableDef{
 		Cold: cols(`HostName ProcessID:int EventTime:datetime CollectorHostName _ResourceId
 			TenantId SourceSystem Type`),
 		Entity: []string{"Computer", "HostIP"},
+		// The process index carries the message, so that a query can test
+		// it without reading the row.
 		Extra: []string{
-			"(ProcessName, TimeGenerated)",
+			"(ProcessName, TimeGenerated, SyslogMessage)",
 			"(SeverityLevel, TimeGenerated)",
 			"(lower(Computer), ProcessName, TimeGenerated)",
 			"(lower(json_extract(Record, '$._ResourceId')), ProcessName, TimeGenerated)",
