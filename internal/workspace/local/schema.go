@@ -236,6 +236,7 @@ var tables = []tableDef{
 			"(lower(SHA256), TimeGenerated)",
 			"(lower(SHA1), TimeGenerated)",
 			"(lower(MD5), TimeGenerated)",
+			"(FileName, TimeGenerated)",
 		},
 	},
 	{
