@@ -73,7 +73,7 @@ place of the report, unless -o is given).`,
 			}
 			opts.Geo, opts.Registry, opts.DNS = e.enrich()
 			if s.ErrTTY {
-				opts.Progress = func(sec report.Section) {
+				opts.Progress = func(sec report.Section, _ *report.Report) {
 					fmt.Fprintf(s.Err, "  %-20s %-7s %s\n", sec.Name, sec.Status, clean(sec.Reason, 100))
 				}
 			}

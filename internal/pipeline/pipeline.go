@@ -23,12 +23,12 @@ import (
 
 // The section names, in the order of the guided triage.
 const (
-	SectionDetails   = "alerts and entities"
-	SectionGraph     = "entity graph"
-	SectionIndicator = "indicators"
-	SectionTI        = "threat intel"
-	SectionRelated   = "related alerts"
-	SectionSummaries = "entity summaries"
+	SectionDetails   = report.StepDetails
+	SectionGraph     = report.StepGraph
+	SectionIndicator = report.StepIndicators
+	SectionTI        = report.StepTI
+	SectionRelated   = report.StepRelated
+	SectionSummaries = report.StepSummaries
 )
 
 // RelatedLookback is how far before the window related alerts are searched.
@@ -49,9 +49,11 @@ type Options struct {
 	Geo      summary.Locator
 	Registry summary.Registry
 	DNS      summary.Resolver
-	// Progress, when set, is called as each section completes. It may be
-	// called from several goroutines, but never concurrently.
-	Progress func(report.Section)
+	// Progress, when set, is called as each section completes, with the
+	// report so far. It may be called from several goroutines, but never
+	// concurrently, and the parts of the report the completed step wrote
+	// (and those of the steps before it) are settled when it is called.
+	Progress func(report.Section, *report.Report)
 }
 
 // Run triages the incident ref (its number or name). It fails only when the
@@ -88,8 +90,15 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		s := report.Section{Name: name, Status: st, Reason: reason}
 		r.Sections = append(r.Sections, s)
 		if o.Progress != nil {
-			o.Progress(s)
+			o.Progress(s, r)
 		}
+	}
+	// set writes to r once the concurrent steps have started, so that
+	// Progress may read what is settled.
+	set := func(f func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		f()
 	}
 	problem := func(p triage.Problem) {
 		mu.Lock()
@@ -126,8 +135,9 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		r.TI = lookup(ctx, o.Intel, r.Indicators)
-		st, reason := tiStatus(r.TI)
+		ti := lookup(ctx, o.Intel, r.Indicators)
+		st, reason := tiStatus(ti)
+		set(func() { r.TI = ti })
 		section(SectionTI, st, reason)
 	})
 	wg.Go(func() {
@@ -135,25 +145,26 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		var partial *PartialError
 		switch {
 		case errors.As(err, &partial):
-			r.RelatedAlerts = related
+			set(func() { r.RelatedAlerts = related })
 			section(SectionRelated, report.StatusPartial, fmt.Sprintf("%d entities appear in other alerts; %v", len(related), err))
 		case err != nil:
 			section(SectionRelated, report.StatusError, err.Error())
 		case len(related) == 0:
 			section(SectionRelated, report.StatusEmpty, "no other alert in the window shares an entity")
 		default:
-			r.RelatedAlerts = related
+			set(func() { r.RelatedAlerts = related })
 			section(SectionRelated, report.StatusOK, fmt.Sprintf("%d entities appear in other alerts", len(related)))
 		}
 	})
 	wg.Wait()
 
-	r.Summaries = summary.Summarize(ctx, summary.Env{
+	sums := summary.Summarize(ctx, summary.Env{
 		Workspace: o.Workspace, Catalog: o.Catalog,
 		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
 		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, TI: r.TI.Results,
 	}, r.Entities)
-	st, reason := summariesStatus(r.Summaries)
+	set(func() { r.Summaries = sums })
+	st, reason := summariesStatus(sums)
 	section(SectionSummaries, st, reason)
 	return r, nil
 }

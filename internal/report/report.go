@@ -119,6 +119,17 @@ type Summary struct {
 	// Sections are what the workspace's logs and outside sources say of it,
 	// each with its own status: sign-ins, logons, processes, DNS answers...
 	Sections []SummarySection `json:"sections,omitempty"`
+	// Location is where an address is, when a GeoIP source placed it:
+	// what the map of the report draws.
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a place on the map.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	// Place is the location as one line ("Seattle, Washington, United States").
+	Place string `json:"place,omitempty"`
 }
 
 // SummarySection is one part of an entity's summary: one question asked of
@@ -161,6 +172,16 @@ const (
 	StatusEmpty   Status = "empty"
 	StatusSkipped Status = "skipped"
 	StatusError   Status = "error"
+)
+
+// The steps of the guided triage, in order: the names of Report.Sections.
+const (
+	StepDetails    = "alerts and entities"
+	StepGraph      = "entity graph"
+	StepIndicators = "indicators"
+	StepTI         = "threat intel"
+	StepRelated    = "related alerts"
+	StepSummaries  = "entity summaries"
 )
 
 // Section records how one step went; Reason says why for skipped and error.

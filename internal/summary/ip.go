@@ -138,6 +138,9 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 			}),
 			tiSection(env.TI, ip.value),
 		)
+		if r, ok := locs[ip.addr]; ok && r.err == nil && (r.value.Latitude != 0 || r.value.Longitude != 0) {
+			s.Location = &report.Location{Latitude: r.value.Latitude, Longitude: r.value.Longitude, Place: r.value.place()}
+		}
 	}
 }
 

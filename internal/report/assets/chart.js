@@ -1,0 +1,1 @@
+// Pan and zoom for the charts that ask for it.

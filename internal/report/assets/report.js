@@ -1,0 +1,1 @@
+// Behaviour of the HTML report and the web UI.
