@@ -113,7 +113,6 @@ func New(o Options) (*Provider, error) {
 			Timeout: o.Timeout,
 			MaxBody: MaxBody,
 		},
-		key: o.APIKey,
 	}, nil
 }
 
@@ -158,7 +157,7 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 	var a check
 	raw, err := p.c.GetJSON(ctx, "/check", q, &a)
 	if err != nil {
-		return intel.Result{}, p.redact(err)
+		return intel.Result{}, err
 	}
 	if !isObject(raw) || a.Data == nil || a.Data.AbuseConfidenceScore == nil {
 		return intel.Result{}, fmt.Errorf("abuseipdb: %w: no data.abuseConfidenceScore in the answer", intel.ErrMalformed)
@@ -245,21 +244,3 @@ func isObject(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 0 && b[0] == '{'
 }
-
-// redact hides the key in err's message, in case the service echoed it; the
-// error still wraps what it wrapped.
-func (p *Provider) redact(err error) error {
-	msg := err.Error()
-	if p.key == "" || !strings.Contains(msg, p.key) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(msg, p.key, "<secret>"), err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

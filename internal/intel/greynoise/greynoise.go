@@ -181,21 +181,14 @@ func notObserved(ip string) error {
 }
 
 // lookupError names the address of a failed lookup. The httpapi error it
-// wraps already starts with "greynoise: ", which is not repeated, and may
-// quote the service's message, from which the key is removed should it be
-// echoed.
+// wraps already starts with "greynoise: ", which is not repeated.
 type lookupError struct {
 	ip  string
 	err error
-	key string
 }
 
 func (e *lookupError) Error() string {
-	msg := strings.TrimPrefix(e.err.Error(), "greynoise: ")
-	if e.key != "" {
-		msg = strings.ReplaceAll(msg, e.key, "<redacted>")
-	}
-	return "greynoise: lookup " + e.ip + ": " + msg
+	return "greynoise: lookup " + e.ip + ": " + strings.TrimPrefix(e.err.Error(), "greynoise: ")
 }
 
 func (e *lookupError) Unwrap() error { return e.err }
@@ -219,7 +212,7 @@ func (p *Provider) community(ctx context.Context, ip string) (intel.Result, erro
 		return intel.Result{}, notObserved(ip)
 	}
 	if err != nil {
-		return intel.Result{}, &lookupError{ip: ip, err: err, key: p.c.Header.Get("key")}
+		return intel.Result{}, &lookupError{ip: ip, err: err}
 	}
 	class := clean(c.Classification, 40)
 	name := clean(c.Name, 80)
@@ -297,7 +290,7 @@ func (p *Provider) context(ctx context.Context, ip string) (intel.Result, error)
 		return intel.Result{}, notObserved(ip)
 	}
 	if err != nil {
-		return intel.Result{}, &lookupError{ip: ip, err: err, key: p.c.Header.Get("key")}
+		return intel.Result{}, &lookupError{ip: ip, err: err}
 	}
 	class := clean(c.Classification, 40)
 	if (c.Seen != nil && !*c.Seen) || (c.Seen == nil && class == "") {

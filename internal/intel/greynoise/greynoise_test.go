@@ -390,7 +390,7 @@ func TestErrors(t *testing.T) {
 	t.Run("a key echoed by the service is redacted", func(t *testing.T) {
 		f := newFake(t, key, map[string]reply{"/v3/community/203.0.113.45": {403, `{"message": "key ` + key + ` is not allowed"}`}})
 		r, err := f.provider(t, keyed).Lookup(context.Background(), ipv4("203.0.113.45"))
-		if !errors.Is(err, intel.ErrUnauthorized) || !strings.Contains(err.Error(), "<redacted>") {
+		if !errors.Is(err, intel.ErrUnauthorized) || !strings.Contains(err.Error(), "<secret>") {
 			t.Errorf("error = %v, want ErrUnauthorized with the key redacted", err)
 		}
 		providertest.NoKey(t, r, err)

@@ -4,7 +4,9 @@
 // errors (404 not found, 401/403 unauthorized, 429 rate limited with its
 // Retry-After, 5xx and network failures transient, a deadline a timeout, a
 // body that is not JSON malformed). Error messages never contain the
-// request's headers or query, so a key never leaks through them.
+// request's headers or query, and any credential the client sends is
+// removed from a service message they quote, so a key never leaks through
+// them.
 package httpapi
 
 import (
@@ -49,6 +51,10 @@ type Client struct {
 	// MaxBody limits the body read; 0 means DefaultMaxBody. A longer body
 	// is an error, never silently truncated.
 	MaxBody int64
+	// Secrets are more values never to show in an error (the parts of a
+	// credential the headers carry encoded), besides the values of Header
+	// and Query.
+	Secrets []string
 }
 
 // Response is a successful (2xx) answer.
@@ -162,8 +168,51 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if resp.StatusCode/100 == 2 {
 		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, URL: ref.String()}, nil
 	}
-	return nil, c.statusError(resp, data)
+	return nil, c.Redact(c.statusError(resp, data))
 }
+
+// Redact returns err with every credential the client sends — the values
+// of Header and Query, and Secrets — replaced by "<secret>" in its message,
+// in case a service echoed one back. The result still wraps err.
+func (c *Client) Redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := msg
+	for _, vs := range [][]string{c.Secrets, c.Header.Values("Authorization")} {
+		clean = redact(clean, vs)
+	}
+	for k, vs := range c.Header {
+		if k != "Accept" && k != "User-Agent" && k != "Content-Type" {
+			clean = redact(clean, vs)
+		}
+	}
+	for _, vs := range c.Query {
+		clean = redact(clean, vs)
+	}
+	if clean == msg {
+		return err
+	}
+	return &redactedError{msg: clean, err: err}
+}
+
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		if len(v) >= 4 { // shorter values would blank ordinary words
+			s = strings.ReplaceAll(s, v, "<secret>")
+		}
+	}
+	return s
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // transportError maps a failure to get an answer.
 func (c *Client) transportError(ctx context.Context, err error) error {

@@ -2,9 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +64,30 @@ func TestRetryAfter(t *testing.T) {
 	} {
 		if got := httpapi.RetryAfter(http.Header{"Retry-After": {v}}, now); got != want {
 			t.Errorf("RetryAfter(%q) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// TestRedact: a service that quotes back any credential the client sent —
+// a header, a query parameter, or a secret the header carries encoded —
+// never gets it into the error, which still maps to the right intel error.
+func TestRedact(t *testing.T) {
+	for _, secret := range []string{"header-key-1", "query-key-22", "plain-pass-333"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"message": "credential ` + secret + ` refused"}`))
+		}))
+		c := httpapi.Client{Provider: "echo", BaseURL: srv.URL, HTTP: srv.Client(),
+			Header:  http.Header{"X-Key": {"header-key-1"}},
+			Query:   url.Values{"key": {"query-key-22"}},
+			Secrets: []string{"plain-pass-333"}}
+		_, err := c.Get(context.Background(), "/x", nil)
+		srv.Close()
+		if !errors.Is(err, intel.ErrUnauthorized) {
+			t.Fatalf("%s: err = %v, want ErrUnauthorized", secret, err)
+		}
+		if msg := err.Error(); strings.Contains(msg, secret) || !strings.Contains(msg, "credential <secret> refused") {
+			t.Errorf("%s: error %q, want the credential replaced by <secret>", secret, msg)
 		}
 	}
 }

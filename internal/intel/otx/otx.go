@@ -184,7 +184,7 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 	var g general
 	raw, err := p.c.GetJSON(ctx, prefix+"/general", nil, &g)
 	if err != nil {
-		return intel.Result{}, &lookupError{value: value, err: err, key: p.key()}
+		return intel.Result{}, &lookupError{value: value, err: err}
 	}
 	r := result(g)
 	r.Raw = raw
@@ -241,12 +241,10 @@ func isHex(s string) bool {
 }
 
 // lookupError names the indicator of a failed lookup. The httpapi error it
-// wraps already starts with "otx: ", which is not repeated, and may quote the
-// service's message, from which the key is removed should it be echoed.
+// wraps already starts with "otx: ", which is not repeated.
 type lookupError struct {
 	value string
 	err   error
-	key   string
 }
 
 func (e *lookupError) Error() string {
@@ -254,18 +252,7 @@ func (e *lookupError) Error() string {
 	if strings.ContainsFunc(v, func(r rune) bool { return r == ' ' || !strconv.IsGraphic(r) }) {
 		v = strconv.Quote(v)
 	}
-	return "otx: lookup " + v + ": " + redact(strings.TrimPrefix(e.err.Error(), "otx: "), e.key)
-}
-
-// key is the API key the provider sends.
-func (p *Provider) key() string { return p.c.Header.Get("X-OTX-API-KEY") }
-
-// redact removes key from s.
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "<redacted>")
+	return "otx: lookup " + v + ": " + strings.TrimPrefix(e.err.Error(), "otx: ")
 }
 
 func (e *lookupError) Unwrap() error { return e.err }

@@ -519,7 +519,7 @@ func TestErrors(t *testing.T) {
 		})
 		p := f.provider(t, otx.Options{PassiveDNS: true})
 		r, err := p.Lookup(context.Background(), ip)
-		if !errors.Is(err, intel.ErrUnauthorized) || !strings.Contains(err.Error(), "<redacted>") {
+		if !errors.Is(err, intel.ErrUnauthorized) || !strings.Contains(err.Error(), "<secret>") {
 			t.Errorf("error = %v, want ErrUnauthorized with the key redacted", err)
 		}
 		providertest.NoKey(t, r, err)
@@ -527,7 +527,7 @@ func TestErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if msg, _ := r.Details["passive_dns_error"].(string); !strings.Contains(msg, "<redacted>") {
+		if msg, _ := r.Details["passive_dns_error"].(string); !strings.Contains(msg, "<secret>") {
 			t.Errorf("passive_dns_error = %q, want the key redacted", msg)
 		}
 		providertest.NoKey(t, r, err)

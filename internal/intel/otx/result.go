@@ -2,7 +2,6 @@ package otx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -170,7 +169,7 @@ func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) pdnsAnswer 
 	c.MaxBody = maxPassiveDNSBody
 	var v passiveDNS
 	if _, err := c.GetJSON(ctx, path, nil, &v); err != nil {
-		return pdnsAnswer{err: errors.New("passive DNS: " + redact(err.Error(), p.key()))}
+		return pdnsAnswer{err: fmt.Errorf("passive DNS: %w", err)}
 	}
 	a := pdnsAnswer{records: []map[string]string{}, count: len(v.Records)}
 	if v.Count != nil && *v.Count > a.count {

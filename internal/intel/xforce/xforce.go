@@ -86,8 +86,7 @@ type Options struct {
 // Provider is X-Force Exchange as an intel.Provider. It is safe for
 // concurrent use.
 type Provider struct {
-	c       httpapi.Client
-	secrets []string // never shown in an error
+	c httpapi.Client
 }
 
 var _ intel.Provider = (*Provider)(nil)
@@ -122,8 +121,8 @@ func New(o Options) (*Provider, error) {
 			},
 			Timeout: o.Timeout,
 			MaxBody: MaxBody,
+			Secrets: []string{o.APIKey, o.APIID},
 		},
-		secrets: []string{cred, o.APIKey, o.APIID},
 	}, nil
 }
 
@@ -172,7 +171,7 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 	}
 	resp, err := p.c.Get(ctx, ep.api+seg, nil)
 	if err != nil {
-		return intel.Result{}, p.redact(err)
+		return intel.Result{}, err
 	}
 	if !isObject(resp.Body) {
 		return intel.Result{}, fmt.Errorf("xforce: %w: the answer is not a JSON object", intel.ErrMalformed)
@@ -191,7 +190,7 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 		err = reputationResult(&r, resp.Body)
 	}
 	if err != nil {
-		return intel.Result{}, p.redact(fmt.Errorf("xforce: %w", err))
+		return intel.Result{}, p.c.Redact(fmt.Errorf("xforce: %w", err))
 	}
 	return r, nil
 }
@@ -383,27 +382,3 @@ func isEmptyObject(b []byte) bool {
 	var m map[string]json.RawMessage
 	return json.Unmarshal(b, &m) == nil && len(m) == 0
 }
-
-// redact hides the credentials in err's message, in case the service echoed
-// them; the error still wraps what it wrapped.
-func (p *Provider) redact(err error) error {
-	msg := err.Error()
-	clean := msg
-	for _, s := range p.secrets {
-		if s != "" {
-			clean = strings.ReplaceAll(clean, s, "<secret>")
-		}
-	}
-	if clean == msg {
-		return err
-	}
-	return &redactedError{msg: clean, err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
