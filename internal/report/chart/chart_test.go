@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/triage-dev/triage/internal/report/chart/internal/projection"
 )
 
 var t0 = time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC)
@@ -522,19 +524,19 @@ func labelRect(l label) rect {
 func TestProjection(t *testing.T) {
 	_, h := land()
 	x, y := project(0, 0)
-	if math.Abs(x-frameW/2) > 0.01 || y < 0.4*h || y > 0.65*h {
-		t.Errorf("lat 0 lon 0 at (%.1f, %.1f) of %d × %.0f: not in the centre", x, y, frameW, h)
+	if math.Abs(x-projection.FrameWidth/2) > 0.01 || y < 0.4*h || y > 0.65*h {
+		t.Errorf("lat 0 lon 0 at (%.1f, %.1f) of %d × %.0f: not in the centre", x, y, projection.FrameWidth, h)
 	}
 	x, y = project(-25, 134) // Alice Springs
-	if x < 0.8*frameW || x > 0.95*frameW || y < 0.6*h || y > 0.85*h {
+	if x < 0.8*projection.FrameWidth || x > 0.95*projection.FrameWidth || y < 0.6*h || y > 0.85*h {
 		t.Errorf("Australia at (%.1f, %.1f): not right and low", x, y)
 	}
 	x, y = project(64, -150) // Alaska
-	if x > 0.2*frameW || y > 0.3*h {
+	if x > 0.2*projection.FrameWidth || y > 0.3*h {
 		t.Errorf("Alaska at (%.1f, %.1f): not left and high", x, y)
 	}
 	// The points drawn sit where the projection puts them.
-	out := string(WorldMap([]Point{{Latitude: -25, Longitude: 134, Label: "x"}}, MapOptions{Width: frameW}))
+	out := string(WorldMap([]Point{{Latitude: -25, Longitude: 134, Label: "x"}}, MapOptions{Width: projection.FrameWidth}))
 	x, y = project(-25, 134)
 	if want := `d="M` + num(x-6) + " " + num(y); !strings.Contains(out, want) { // radius 3, doubled with the width
 		t.Errorf("map lacks a mark at %s", want)
@@ -546,7 +548,7 @@ func TestWorldData(t *testing.T) {
 		t.Error("world.txt lacks its attribution")
 	}
 	m, h := land()
-	_, want := project(latBot, 0)
+	_, want := project(projection.LatBottom, 0)
 	if math.Abs(h-math.Ceil(want)) > 0.5 {
 		t.Errorf("world.txt frame height %.0f, projection gives %.1f: regenerate it", h, want)
 	}
@@ -570,7 +572,7 @@ func TestWorldData(t *testing.T) {
 			ns := num.FindAllString(rel, -1)
 			for i := 0; i+1 < len(ns); i += 2 {
 				dx, _ := strconv.Atoi(ns[i])
-				if dx > frameW/4 || dx < -frameW/4 {
+				if dx > projection.FrameWidth/4 || dx < -projection.FrameWidth/4 {
 					t.Errorf("%s: a segment %d wide", name, dx)
 				}
 			}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/triage-dev/triage/internal/report/chart/internal/projection"
 )
 
 // worldTxt holds the countries' outlines, projected: made with Natural
@@ -19,34 +21,8 @@ import (
 //go:embed world.txt
 var worldTxt string
 
-// The map's frame, as in gen_world.go: the Natural Earth projection of
-// latitudes latTop to latBot, frameW units wide.
-const (
-	frameW = 1920
-	latTop = 84.0
-	latBot = -58.0
-)
-
-// naturalEarth projects a longitude and latitude in degrees (Šavrič et
-// al., 2015).
-func naturalEarth(lon, lat float64) (float64, float64) {
-	l, p := lon*math.Pi/180, lat*math.Pi/180
-	p2 := p * p
-	p4 := p2 * p2
-	x := l * (0.8707 - 0.131979*p2 + p4*(-0.013791+p4*(0.003971*p2-0.001529*p4)))
-	y := p * (1.007226 + p2*(0.015085+p4*(-0.044475+0.028874*p2-0.005916*p4)))
-	return x, y
-}
-
-// project returns the position of a place in the frame.
-func project(lat, lon float64) (float64, float64) {
-	xmax, _ := naturalEarth(180, 0)
-	_, top := naturalEarth(0, latTop)
-	s := frameW / (2 * xmax)
-	lat = math.Max(math.Min(lat, latTop), latBot)
-	x, y := naturalEarth(lon, lat)
-	return (x + xmax) * s, (top - y) * s
-}
+// project returns the position of a place in the map's frame.
+func project(lat, lon float64) (float64, float64) { return projection.Frame(lat, lon) }
 
 var world struct {
 	once   sync.Once
@@ -103,7 +79,7 @@ func worldMap(points []Point, o MapOptions) template.HTML {
 		title = "Locations"
 	}
 	countries, fh := land()
-	s := w / frameW
+	s := w / projection.FrameWidth
 	h := math.Ceil(fh*s) + 22
 
 	// Points on the same few pixels make one spot.
