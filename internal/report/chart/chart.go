@@ -95,7 +95,8 @@ type Edge struct {
 // GraphOptions configures Graph.
 type GraphOptions struct {
 	Title string
-	// Width and Height of the viewBox; 0 means 960 × 640.
+	// Width and Height of the viewBox; 0 means 960 wide and up to 640
+	// high, less for a graph of few nodes.
 	Width, Height int
 	// MaxNodes is how many nodes are drawn one by one; beyond it, entities
 	// of one kind that link to the same alerts are drawn as one node

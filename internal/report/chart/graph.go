@@ -221,6 +221,10 @@ func buildGraph(nodes []Node, edges []Edge, o GraphOptions) *gmodel {
 		seenG[g.gi.name] = true
 		items = append(items, legendItem{"node " + g.gi.css, g.gi.shape, g.gi.name})
 	}
+	if o.Height <= 0 && o.Width <= 0 {
+		// A small graph gets a shorter frame rather than a sea of space.
+		h = math.Min(h, math.Max(300, 200+16*float64(len(gn))))
+	}
 	legendH := 16.0 * float64(1+int(legendWidth(items)/(w-16)))
 	top := 12 + legendH
 

@@ -134,7 +134,7 @@ func timeline(events []Event, o TimeOptions) template.HTML {
 		}
 		b.WriteString(`<g class="lane-label">`)
 		b.title(clean(text))
-		b.text(x0-8, y+laneH/2+4, "", `text-anchor="end"`, fit(text, 30, labelW-16, 11))
+		b.text(x0-8, y+laneH/2+4, "", `text-anchor="end"`, fit(text, 30, labelW-28, 11)) // room for fonts wider than the estimate
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</g>`)
