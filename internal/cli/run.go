@@ -99,7 +99,7 @@ place of the report, unless -o is given).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.format, "format", "md", "report format: {json|md}")
+	fl.StringVar(&o.format, "format", "md", "report format: {json|md|html}")
 	fl.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&o.start, "start", "", "start of the window of related activity (default: the incident's first activity)")
 	fl.StringVar(&o.end, "end", "", "end of the window of related activity (default: now)")

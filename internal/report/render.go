@@ -17,17 +17,22 @@ type Format string
 const (
 	FormatJSON     Format = "json"
 	FormatMarkdown Format = "md"
+	// FormatHTML is one self-contained HTML document (see WriteHTML).
+	FormatHTML Format = "html"
 )
 
-// ParseFormat returns the format named s ("json", "md" or "markdown").
+// ParseFormat returns the format named s ("json", "md", "markdown" or
+// "html").
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(s) {
 	case "json":
 		return FormatJSON, nil
 	case "md", "markdown":
 		return FormatMarkdown, nil
+	case "html":
+		return FormatHTML, nil
 	}
-	return "", fmt.Errorf("unknown report format %q (want json or md)", s)
+	return "", fmt.Errorf("unknown report format %q (want json, md or html)", s)
 }
 
 // Render writes r to w in format f.
@@ -39,6 +44,8 @@ func Render(w io.Writer, r *Report, f Format) error {
 		return enc.Encode(r)
 	case FormatMarkdown:
 		return markdown.Execute(w, r)
+	case FormatHTML:
+		return WriteHTML(w, r, HTMLOptions{})
 	}
 	return fmt.Errorf("unknown report format %q", f)
 }
@@ -99,6 +106,8 @@ func RenderSummaries(w io.Writer, sums []Summary, f Format) error {
 			}
 		}
 		return nil
+	case FormatHTML:
+		return fmt.Errorf("summaries on their own are json or md: the html format is for whole reports")
 	}
 	return fmt.Errorf("unknown report format %q", f)
 }
