@@ -16,8 +16,8 @@ type step struct {
 // the table of the design (1m to 1 month), then quarters and years for
 // spans of years.
 var steps = []step{
-	{d: time.Minute}, {d: 5 * time.Minute}, {d: 15 * time.Minute}, {d: 30 * time.Minute},
-	{d: time.Hour}, {d: 3 * time.Hour}, {d: 6 * time.Hour}, {d: 12 * time.Hour},
+	{d: time.Minute}, {d: 2 * time.Minute}, {d: 5 * time.Minute}, {d: 10 * time.Minute}, {d: 15 * time.Minute}, {d: 30 * time.Minute},
+	{d: time.Hour}, {d: 2 * time.Hour}, {d: 3 * time.Hour}, {d: 6 * time.Hour}, {d: 12 * time.Hour},
 	{d: 24 * time.Hour}, {d: 48 * time.Hour}, {d: 7 * 24 * time.Hour},
 	{months: 1}, {months: 3}, {months: 12},
 }
@@ -105,7 +105,7 @@ func (s step) tickLabel(t time.Time, first bool) string {
 }
 
 // chooseTicks picks the step of a time axis over [a, b] drawn width pixels
-// wide: the smallest step giving 4 to 10 ticks whose labels fit; if none
+// wide: the smallest step giving 4 to 10 ticks whose labels do not touch; if none
 // does, the step whose tick count is nearest to that range.
 func chooseTicks(a, b time.Time, width float64) (step, []time.Time) {
 	best, bestTicks, bestPen := steps[len(steps)-1], []time.Time(nil), math.MaxFloat64
@@ -115,11 +115,21 @@ func chooseTicks(a, b time.Time, width float64) (step, []time.Time) {
 		}
 		ts := s.ticks(a, b)
 		n := len(ts)
-		lw := 0.0
-		for i, t := range ts {
-			lw += textWidth(s.tickLabel(t, i == 0), 11) + 12
+		// Neighbouring labels must not meet: half of each (all of the
+		// first when it is drawn from its tick rightwards, as timeAxis
+		// does near the edge) and a gap within one step's width.
+		gap := width * float64(s.approx()) / float64(b.Sub(a))
+		fits := true
+		for i := 1; i < n; i++ {
+			prev := textWidth(s.tickLabel(ts[i-1], i == 1), 11)
+			if i > 1 || width*float64(ts[0].Sub(a))/float64(b.Sub(a)) >= 30 {
+				prev /= 2
+			}
+			if prev+textWidth(s.tickLabel(ts[i], false), 11)/2+12 > gap {
+				fits = false
+				break
+			}
 		}
-		fits := lw <= width
 		if n >= 4 && n <= 10 && fits {
 			return s, ts
 		}

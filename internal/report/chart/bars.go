@@ -97,7 +97,7 @@ func barChart(bars []Bar, o BarOptions) template.HTML {
 		b.WriteString(`<g class="row">`)
 		b.WriteString(`<g class="bar-label">`)
 		b.title(clean(br.Label))
-		b.text(labelW, y+rowH/2+4, "", `text-anchor="end"`, fit(br.Label, chars, labelW-4, fs))
+		b.text(labelW, y+rowH/2+4, "", `text-anchor="end"`, fit(br.Label, chars, labelW-16, fs)) // room for fonts wider than the estimate
 		b.WriteString(`</g>`)
 		x := x0
 		for j := 0; j < ns; j++ {

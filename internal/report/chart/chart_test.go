@@ -308,7 +308,7 @@ func TestTicks(t *testing.T) {
 		step       string
 		first, sec string
 	}{
-		{"1 hour", t0.Add(7 * time.Minute), time.Hour, "15m", "Nov 29 14:15", "14:30"},
+		{"1 hour", t0.Add(7 * time.Minute), time.Hour, "10m", "Nov 29 14:10", "14:20"},
 		{"2 days", t0, 48 * time.Hour, "6h", "Nov 29 18:00", "Nov 30"},
 		{"3 weeks", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 21 * 24 * time.Hour, "7d", "Nov 2", "Nov 9"},
 		{"3 months", time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC), 92 * 24 * time.Hour, "1mo", "Oct 2026", "Nov"},
