@@ -44,6 +44,9 @@ default) or --start/--end; threat intelligence as for lookup.`,
 			if err != nil {
 				return &FlagError{err}
 			}
+			if format == report.FormatHTML {
+				return &FlagError{fmt.Errorf("--format html is for whole reports (triage run); summaries are json or md")}
+			}
 			ent, err := entityOf(args[0], args[1])
 			if err != nil {
 				return &FlagError{err}

@@ -1,6 +1,8 @@
 // Package report is the model of one incident's triage — a single struct that
-// is the stable JSON schema — and its renderers (JSON, Markdown). The model
-// knows no I/O beyond the writer it renders to.
+// is the stable JSON schema — and its renderers: JSON, Markdown, a
+// self-contained HTML document, and the HTML fragments the web UI shows as
+// each step completes. The model knows no I/O beyond the writer it renders
+// to.
 package report
 
 import (
