@@ -1,5 +1,5 @@
 # Developer shortcuts. The README's test command is plain `go test ./...`.
-.PHONY: test bench
+.PHONY: test bench screenshots
 
 test:
 	go test ./...
@@ -9,3 +9,8 @@ bench:
 	go test -run '^$$' -bench 'BenchmarkEngine' -benchtime 1x ./internal/intel/
 	go test -run '^$$' -bench . ./internal/intel/cache/
 	go test -run '^$$' -bench . ./internal/demo/ ./internal/workspace/local/ ./internal/ioc/
+
+# The web UI's screenshots in docs/screenshots: light and dark, taken with
+# Debian's chromium (apt-get install chromium).
+screenshots:
+	go test ./internal/web -run '^TestScreenshots$$' -count 1 -screenshots $(CURDIR)/docs/screenshots

@@ -143,6 +143,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newSummarizeCmd(s, opts),
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
 		newGeoIPCmd(s, opts),
+		newServeCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	return root

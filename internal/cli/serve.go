@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/web"
+)
+
+type serveOptions struct {
+	listen string
+}
+
+func newServeCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve [--listen ADDR]",
+		Short: "Serve the web UI: the queue, guided triage, entity pivot, lookup and actions",
+		Long: `Serve triage's web UI on this machine: the incident queue with its timeline
+and filters, the guided triage of an incident with its sections shown as they
+complete, every entity's own summary, indicator lookup, the providers' state,
+and comment and status, classification, owner and severity changes (each
+confirmed before it is sent).
+
+It listens on 127.0.0.1:8080 by default (--listen; port 0 picks a free one)
+and prints its URL on stderr. Listening on anything but a loopback address
+lets other machines use your workspaces and credentials: triage warns when
+it does. Every configured workspace can be chosen in the page (--workspace
+picks the first one shown); each is opened when first used and kept open.
+The demo workspace keeps the changes made to it until the server stops.
+
+Stop it with Ctrl-C.`,
+		Example: `  triage serve
+  triage serve --listen 127.0.0.1:0
+  triage serve -w contoso --all`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serveRun(cmd.Context(), s, g, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (host:port)")
+	intelFlags(cmd, g)
+	return cmd
+}
+
+func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) error {
+	if _, _, err := net.SplitHostPort(o.listen); err != nil {
+		return &FlagError{fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", o.listen)}
+	}
+	cfg, err := config.Load(s.ConfigOptions(g.config))
+	if err != nil {
+		return &ConfigError{err}
+	}
+	def, err := cfg.Workspace(g.workspace)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	names := make([]string, 0, len(cfg.Workspaces))
+	for n := range cfg.Workspaces {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if i := slices.Index(names, def.Name); i > 0 {
+		names = slices.Insert(slices.Delete(names, i, i+1), 0, def.Name)
+	}
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	if !addr.IP.IsLoopback() {
+		fmt.Fprintf(s.Err, "triage: warning: listening on %s, not a loopback address: other machines can use this UI, its workspaces and credentials\n", addr)
+	}
+	srv, err := web.New(web.Options{
+		Workspaces: names, Default: def.Name,
+		Open: func(ctx context.Context, name string) (*web.Env, error) {
+			return serveEnv(ctx, s, g, name)
+		},
+		Entity: entityOf,
+		Addr:   addr.String(),
+		Now:    s.Now,
+		Log:    slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	srv.Warm()
+	fmt.Fprintf(s.Err, "triage: serving http://%s/\n", addr)
+
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		fmt.Fprintln(s.Err, "triage: stopping")
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = hs.Shutdown(sctx)
+	}
+	if cerr := srv.Close(); cerr != nil {
+		fmt.Fprintln(s.Err, "triage: warning:", cerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) || ctx.Err() != nil && err == nil {
+		return nil
+	}
+	return err
+}
+
+// serveEnv opens workspace name and its providers for the web UI.
+func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.Env, error) {
+	gw := *g
+	gw.workspace = name
+	e, err := open(ctx, s, &gw)
+	if err != nil {
+		return nil, err
+	}
+	env := &web.Env{
+		Workspace: e.ws, Catalog: e.catalog, Intel: e.intel, Close: e.Close,
+		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
+			rows, err := providerRows(ctx, e, s.Now())
+			out := make([]web.ProviderRow, len(rows))
+			for i, r := range rows {
+				out[i] = web.ProviderRow{
+					Name: r.Name, State: r.State, Reason: r.Reason, NeedsKey: r.NeedsKey, KeySet: r.KeySet,
+					External: r.External, Quota: r.QuotaText, Used: r.Used, Cached: r.Cached,
+				}
+				out[i].Kinds = strings.Split(kindsText(r.Kinds), ",")
+			}
+			return out, err
+		},
+	}
+	env.Geo, env.Registry, env.DNS = e.enrich()
+	return env, nil
+}

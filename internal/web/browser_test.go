@@ -1,0 +1,509 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests drive Debian's chromium, headless, against the server
+// on 127.0.0.1. Without chromium they fail, except with -short.
+
+var screenshotDir = flag.String("screenshots", "", "write screenshots of the main pages to this directory (TestScreenshots)")
+
+// chromiumPath finds Debian's chromium.
+func chromiumPath() string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
+}
+
+// newBrowser starts a headless chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if testing.Short() {
+			t.Skip("chromium is not installed (skipped with -short)")
+		}
+		t.Fatal("the browser tests need Debian's chromium: install it with `apt-get install chromium` (.ci/run does), or run the tests with -short to skip them")
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(1360, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	return ctx
+}
+
+// monitor records what a tab does that a page of the UI must never do:
+// console errors, exceptions, CSP violations, dialogs (an injected
+// alert()), and requests to anywhere but 127.0.0.1.
+type monitor struct {
+	mu       sync.Mutex
+	problems []string
+	requests []string
+	dialogs  []string
+}
+
+func (m *monitor) add(s string) {
+	m.mu.Lock()
+	m.problems = append(m.problems, s)
+	m.mu.Unlock()
+}
+
+func (m *monitor) listen(ctx *context.Context) func(ev any) {
+	return func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				m.add(fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(parts, " ")))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			m.add(fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning {
+				m.add(fmt.Sprintf("log %s (%s): %s %s", ev.Entry.Level, ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		case *network.EventRequestWillBeSent:
+			u, err := url.Parse(ev.Request.URL)
+			m.mu.Lock()
+			m.requests = append(m.requests, ev.Request.URL)
+			m.mu.Unlock()
+			if err != nil || (u.Scheme != "data" && u.Scheme != "about" && u.Hostname() != "127.0.0.1") {
+				m.add("request leaves 127.0.0.1: " + clipTo(ev.Request.URL, 200))
+			}
+		case *page.EventJavascriptDialogOpening:
+			m.mu.Lock()
+			m.dialogs = append(m.dialogs, ev.Message)
+			m.mu.Unlock()
+			m.add(fmt.Sprintf("a %s dialog opened: %q", ev.Type, ev.Message))
+			go chromedp.Call(*ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}
+}
+
+// check fails the test with what the tab did wrong.
+func (m *monitor) check(t *testing.T) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.problems {
+		t.Error(p)
+	}
+	m.problems = nil
+}
+
+// sawRequest reports whether the tab requested a URL containing s.
+func (m *monitor) sawRequest(s string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.requests {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// newTab opens a tab of browser with a monitor; the test fails with its
+// findings at the end.
+func newTab(t *testing.T, browser context.Context) (context.Context, *monitor) {
+	t.Helper()
+	m := &monitor{}
+	var ctx context.Context
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithListener(m.listen(&ctx)))
+	t.Cleanup(func() {
+		cancel()
+		m.check(t)
+	})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 900)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, m
+}
+
+// run runs actions with a timeout.
+func run(t *testing.T, ctx context.Context, d time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// injected lists what the page has that only an injection would bring, and
+// whether the page got wider than the window.
+const injected = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    const t = el.tagName.toLowerCase();
+    if (['iframe', 'object', 'embed', 'style', 'math', 'base', 'frame'].includes(t)) bad.push('<' + t + '>');
+    if (t === 'script' && !(el.getAttribute('src') || '').startsWith('/static/')) bad.push('inline <script>');
+    if (t === 'img' && el.getAttribute('src') === 'x') bad.push('<img src=x>');
+    for (const a of el.attributes) {
+      const n = a.name.toLowerCase();
+      if (n.startsWith('on')) bad.push('<' + t + ' ' + n + '>');
+      if (n === 'style') bad.push('<' + t + ' style>');
+      if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(n) && /^\s*javascript:/i.test(a.value)) bad.push('<' + t + ' ' + n + '=' + a.value.slice(0, 40) + '>');
+    }
+  }
+  if (window.__pwned) bad.push('window.__pwned');
+  const w = document.documentElement.scrollWidth;
+  if (w > window.innerWidth + 1) bad.push('the page is ' + w + 'px wide in a ' + window.innerWidth + 'px window');
+  return bad;
+})()`
+
+func checkPage(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	for _, b := range eval[[]string](t, ctx, injected) {
+		t.Errorf("%s: %s", name, b)
+	}
+}
+
+// setValue sets the value of the form control sel, whatever the value
+// holds.
+func setValue(sel, v string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(v)
+	q, _ := json.Marshal(sel)
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%s).value = %s`, q, js))
+}
+
+// waitDone waits for the incident page's triage to complete.
+func waitDone(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, 90*time.Second, chromedp.WaitVisible(chromedp.CSS(`#triage[data-state="done"]`)))
+}
+
+func TestBrowser(t *testing.T) {
+	browser := newBrowser(t)
+	ts := newServer(t)
+	// The hostile incidents and the one on the map are triaged while the
+	// other subtests run: their pages then come whole from the server.
+	go func() {
+		for _, n := range hostileNumbers() {
+			ts.triage("hostile", n)
+		}
+		ts.triage("demo", mapIncident)
+	}()
+
+	t.Run("queue", func(t *testing.T) {
+		ctx, _ := newTab(t, browser)
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(ts.URL+"/?window=30d"),
+			chromedp.WaitVisible(chromedp.CSS(`table.queue-table`)),
+		)
+		all := eval[int](t, ctx, `document.querySelectorAll('table.queue-table tbody tr').length`)
+		if all < 10 {
+			t.Fatalf("the queue lists %d incidents in 30 days", all)
+		}
+		checkPage(t, ctx, "queue")
+		run(t, ctx, 30*time.Second,
+			chromedp.SetValue(chromedp.CSS(`#f-severity`), "High"),
+			chromedp.Click(chromedp.CSS(`.filters button[type=submit]`)),
+			chromedp.WaitReady(chromedp.CSS(`#f-severity option[value="High"][selected]`)),
+		)
+		high := eval[int](t, ctx, `document.querySelectorAll('table.queue-table tbody tr').length`)
+		highBadges := eval[int](t, ctx, `document.querySelectorAll('table.queue-table tbody .badge.sev-high').length`)
+		if high == 0 || high >= all || highBadges != high {
+			t.Errorf("filtered on High: %d rows of %d, %d High badges", high, all, highBadges)
+		}
+		// Sort by number, ascending, with the keyboard: focus the header
+		// link and press Enter.
+		run(t, ctx, 30*time.Second,
+			chromedp.Focus(chromedp.CSS(`th[aria-sort] a[href*="sort=number"]`)),
+			chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(chromedp.CSS(`th[aria-sort="descending"] a[href*="sort=number"], th[aria-sort="ascending"] a[href*="sort=number"]`)),
+		)
+		nums := eval[[]int](t, ctx, `[...document.querySelectorAll('table.queue-table tbody td.num a')].map(a => +a.textContent)`)
+		for i := 1; i < len(nums); i++ {
+			if nums[i] > nums[i-1] {
+				t.Errorf("sorted by number, descending first: %v", nums)
+				break
+			}
+		}
+	})
+
+	t.Run("incident", func(t *testing.T) {
+		ctx, m := newTab(t, browser)
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, demoIncident)),
+			chromedp.WaitVisible(chromedp.CSS(`#triage`)),
+		)
+		waitDone(t, ctx)
+		if !m.sawRequest("/events?") {
+			t.Error("the page did not follow the triage through server-sent events")
+		}
+		waiting := eval[[]string](t, ctx, `[...document.querySelectorAll('.tstep')].filter(s => s.dataset.status === 'waiting' || s.dataset.status === 'error').map(s => s.id + ' ' + s.dataset.status)`)
+		if len(waiting) > 0 {
+			t.Errorf("steps not done: %v", waiting)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll('#step-graph svg.chart-graph .nodes [data-i]').length`); n < 10 {
+			t.Errorf("the entity graph has %d nodes", n)
+		}
+		if !eval[bool](t, ctx, `!document.getElementById('downloads').hidden`) {
+			t.Error("the report downloads are not offered once the triage is done")
+		}
+		// Every entity links to its own page.
+		links := eval[[]string](t, ctx, `[...document.querySelectorAll('#step-details a[href^="/entities/"]')].map(a => a.getAttribute('href'))`)
+		if len(links) == 0 {
+			t.Fatal("no entity links to its page")
+		}
+		run(t, ctx, 60*time.Second,
+			chromedp.Navigate(ts.URL+links[0]),
+			chromedp.WaitVisible(chromedp.CSS(`.entity-head`)),
+		)
+		checkPage(t, ctx, links[0])
+
+		// An incident with public addresses: the map shows where they are.
+		run(t, ctx, 30*time.Second, chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, mapIncident)))
+		waitDone(t, ctx)
+		if n := eval[int](t, ctx, `document.querySelectorAll('#step-summaries svg.chart-map').length`); n == 0 {
+			t.Error("no map on the incident page")
+		}
+		checkPage(t, ctx, "incident with a map")
+	})
+
+	t.Run("actions", func(t *testing.T) {
+		ctx, _ := newTab(t, browser)
+		const n = 116
+		msg := fmt.Sprintf("Browser test comment on %d: <b>not bold</b>", n)
+		run(t, ctx, 60*time.Second,
+			chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, n)),
+			chromedp.WaitVisible(chromedp.CSS(`#c-message`)),
+			chromedp.SendKeys(chromedp.CSS(`#c-message`), msg),
+			chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
+		)
+		if got := eval[string](t, ctx, `document.querySelector('pre.preview').textContent`); got != msg {
+			t.Errorf("the confirmation shows %q, want %q", got, msg)
+		}
+		run(t, ctx, 60*time.Second,
+			chromedp.Click(chromedp.CSS(`#confirm`)),
+			chromedp.WaitVisible(chromedp.CSS(`#comments`)),
+		)
+		comments := eval[[]string](t, ctx, `[...document.querySelectorAll('#comments .comment-body')].map(c => c.textContent)`)
+		found := false
+		for _, c := range comments {
+			found = found || c == msg
+		}
+		if !found {
+			t.Errorf("the comment is not listed after confirming: %q", comments)
+		}
+		// A status change, confirmed.
+		status := "Active"
+		if eval[bool](t, ctx, `!!document.querySelector('.incident-head .inc-active')`) {
+			status = "New"
+		}
+		run(t, ctx, 60*time.Second,
+			chromedp.SetValue(chromedp.CSS(`#u-status`), status),
+			chromedp.SetValue(chromedp.CSS(`#u-owner`), "bob@contoso.com"),
+			chromedp.Click(chromedp.CSS(`#actions form:first-of-type button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
+		)
+		diff := eval[string](t, ctx, `document.querySelector('.diff-table').textContent`)
+		if !strings.Contains(diff, status) || !strings.Contains(diff, "bob@contoso.com") {
+			t.Errorf("the confirmation does not show the change: %q", diff)
+		}
+		run(t, ctx, 60*time.Second,
+			chromedp.Click(chromedp.CSS(`#confirm`)),
+			chromedp.WaitVisible(chromedp.CSS(`.incident-head .inc-`+strings.ToLower(status))),
+		)
+	})
+
+	t.Run("hostile", func(t *testing.T) {
+		ctx, m := newTab(t, browser)
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(ts.URL+"/?ws=hostile&window=7d"),
+			chromedp.WaitVisible(chromedp.CSS(`table.queue-table`)),
+		)
+		checkPage(t, ctx, "hostile queue")
+		// Incident 1 names the hostile entities: every page they link to
+		// is checked too.
+		run(t, ctx, 20*time.Second, chromedp.Navigate(ts.URL+"/incidents/1?ws=hostile"))
+		waitDone(t, ctx)
+		checkPage(t, ctx, "/incidents/1?ws=hostile")
+		entityLinks := eval[[]string](t, ctx, `[...new Set([...document.querySelectorAll('a[href^="/entities/"]')].map(a => a.getAttribute('href')))]`)
+		if len(entityLinks) < 10 {
+			t.Errorf("incident 1 links to %d entity pages, want its hostile entities", len(entityLinks))
+		}
+		var paths []string
+		for _, n := range hostileNumbers()[1:] {
+			paths = append(paths, fmt.Sprintf("/incidents/%d?ws=hostile", n))
+		}
+		// The hosts h0-… to h13-… are one page each of the same shape:
+		// a few of them stand for all.
+		for _, l := range entityLinks {
+			if !strings.HasPrefix(l, "/entities/Host/h") || slices.ContainsFunc([]string{"h0-", "h1-", "h4-", "h7-", "h8-"}, func(p string) bool {
+				return strings.HasPrefix(l, "/entities/Host/"+p)
+			}) {
+				paths = append(paths, l)
+			}
+		}
+		t.Run("pages", func(t *testing.T) {
+			for _, path := range paths {
+				t.Run(clipTo(path, 60), func(t *testing.T) {
+					run(t, ctx, 30*time.Second, chromedp.Navigate(ts.URL+path), chromedp.WaitReady(chromedp.CSS(`footer`)))
+					if strings.HasPrefix(path, "/incidents/") {
+						waitDone(t, ctx)
+					}
+					checkPage(t, ctx, clipTo(path, 120))
+					m.check(t)
+				})
+			}
+		})
+		// The forms echo hostile input as text.
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(ts.URL+"/lookup?ws=hostile"),
+			setValue(`#lk-text`, strings.Join(hostileStrings[:8], "\n")+"\n203.0.113.66"),
+			chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#lk-verdict`)),
+		)
+		checkPage(t, ctx, "lookup")
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(ts.URL+"/incidents/1?ws=hostile"),
+			chromedp.WaitVisible(chromedp.CSS(`#c-message`)),
+			setValue(`#c-message`, strings.Join(hostileStrings[:8], "\n")),
+			chromedp.Click(chromedp.CSS(`#comment-form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
+		)
+		checkPage(t, ctx, "comment confirmation")
+	})
+
+	t.Run("no script", func(t *testing.T) {
+		ctx, _ := newTab(t, browser)
+		run(t, ctx, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			return err
+		}))
+		const n = 113
+		run(t, ctx, 30*time.Second,
+			chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, n)),
+			chromedp.WaitVisible(chromedp.CSS(`#triage`)),
+		)
+		// The page reloads itself until the triage is done.
+		run(t, ctx, 90*time.Second, chromedp.WaitVisible(chromedp.CSS(`#triage[data-state="done"]`)))
+	})
+}
+
+// TestScreenshots writes PNGs of the main pages, light and dark, to the
+// directory given with -screenshots (make screenshots).
+func TestScreenshots(t *testing.T) {
+	if *screenshotDir == "" {
+		t.Skip("give -screenshots DIR to write the screenshots")
+	}
+	if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	ts := newServer(t)
+	ts.waitTriage(t, "demo", demoIncident)
+	shots := []struct {
+		name, path string
+		height     int64
+		prepare    []chromedp.Action[chromedp.Void]
+	}{
+		{"queue", "/?ws=demo&window=7d", 1000, nil},
+		{"incident", fmt.Sprintf("/incidents/%d?ws=demo", demoIncident), 1300, nil},
+		{"incident-graph", fmt.Sprintf("/incidents/%d?ws=demo#step-graph", demoIncident), 1000, nil},
+		{"incident-map", fmt.Sprintf("/incidents/%d?ws=demo#step-summaries", mapIncident), 1300, nil},
+		{"entity", "/entities/Ip/203.0.113.66?ws=demo", 1200, nil},
+		{"lookup", "/lookup?ws=demo", 900, []chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS(`#lk-text`), "Beacon to hxxps://svc-telemetry[.]example[.]net/gate.php from WKS-FIN-07 (10.20.30.47),\nthen 203.0.113.66 and 198.51.100.23; dropper 44d88612fea8a8f36de82e1278abb02f"),
+			chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#lk-verdict`)),
+		}},
+		{"providers", "/providers?ws=demo", 700, nil},
+	}
+	for _, theme := range []string{"light", "dark"} {
+		ctx, _ := newTab(t, browser)
+		if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}},
+			})
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range shots {
+			actions := []chromedp.Action[chromedp.Void]{
+				chromedp.EmulateViewport(1360, s.height),
+				chromedp.Navigate(ts.URL + s.path),
+				chromedp.WaitReady(chromedp.CSS(`footer`)),
+			}
+			actions = append(actions, s.prepare...)
+			run(t, ctx, 60*time.Second, actions...)
+			if s.name == "incident" {
+				waitDone(t, ctx)
+			}
+			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(*screenshotDir, s.name+"-"+theme+".png")
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d KB", file, len(png)/1024)
+		}
+	}
+}
