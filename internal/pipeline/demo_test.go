@@ -41,6 +41,24 @@ func triageDemo(t *testing.T) map[int]*report.Report {
 	opts := pipeline.Options{
 		Workspace: ws, Catalog: cat, Now: func() time.Time { return now },
 		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, func() time.Time { return now }))}},
+		// Each step's part of the report is settled when its progress is
+		// told (the web UI renders it then).
+		Progress: func(s report.Section, r *report.Report) {
+			if s.Status != report.StatusOK {
+				return
+			}
+			settled := map[string]bool{
+				pipeline.SectionDetails:   len(r.Alerts) > 0,
+				pipeline.SectionGraph:     len(r.Graph.Nodes) > 0,
+				pipeline.SectionIndicator: len(r.Indicators) > 0,
+				pipeline.SectionTI:        len(r.TI.Results) > 0,
+				pipeline.SectionRelated:   len(r.RelatedAlerts) > 0,
+				pipeline.SectionSummaries: len(r.Summaries) > 0,
+			}
+			if !settled[s.Name] {
+				t.Errorf("incident %d: step %q is ok but its part of the report is empty when Progress is called", r.Incident.Number, s.Name)
+			}
+		},
 	}
 	var incs []triage.Incident
 	err = ws.ListIncidents(ctx, workspace.IncidentFilter{Start: now.Add(-demo.Window), End: now}, func(inc triage.Incident) error {

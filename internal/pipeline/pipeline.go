@@ -107,6 +107,13 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	}
 
 	d, err := o.Workspace.Details(ctx, inc)
+	if d.Alerts != nil {
+		r.Alerts = d.Alerts
+	}
+	if d.Entities != nil {
+		r.Entities = d.Entities
+	}
+	r.Problems = append(r.Problems, d.Problems...)
 	switch {
 	case err != nil:
 		section(SectionDetails, report.StatusError, err.Error())
@@ -115,13 +122,6 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	default:
 		section(SectionDetails, report.StatusOK, fmt.Sprintf("%d alerts, %d entities", len(d.Alerts), len(d.Entities)))
 	}
-	if d.Alerts != nil {
-		r.Alerts = d.Alerts
-	}
-	if d.Entities != nil {
-		r.Entities = d.Entities
-	}
-	r.Problems = append(r.Problems, d.Problems...)
 
 	r.Graph = BuildGraph(inc, r.Alerts, r.Entities)
 	section(SectionGraph, report.StatusOK, fmt.Sprintf("%d nodes, %d edges", len(r.Graph.Nodes), len(r.Graph.Edges)))
