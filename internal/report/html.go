@@ -221,7 +221,7 @@ func execute(w io.Writer, name string, data any) error {
 // write calls render with a buffered writer to w that writes invalid UTF-8
 // as U+FFFD.
 func write(w io.Writer, render func(*bufio.Writer) error) error {
-	vw := &validWriter{w: w}
+	vw := &validWriter{w: &textClipper{w: w}}
 	bw := bufio.NewWriterSize(vw, 64<<10)
 	if err := render(bw); err != nil {
 		return fmt.Errorf("HTML report: %w", err)

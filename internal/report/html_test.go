@@ -881,8 +881,9 @@ func TestAssetsStandalone(t *testing.T) {
 }
 
 // TestHTMLLongText checks that text longer than the writer's buffer, in
-// runes of every length, comes out whole: no rune is split between two
-// writes and shown as U+FFFD.
+// runes of every length, comes out valid (no rune split between two writes
+// and shown as U+FFFD) and cut to report.MaxText, saying how much was left
+// out, while the inline style and script, longer than that, pass whole.
 func TestHTMLLongText(t *testing.T) {
 	long := strings.Repeat("aé€😀", 40_000)
 	r := &report.Report{Incident: triage.Incident{Number: 1, Title: long, Description: long}}
@@ -890,8 +891,19 @@ func TestHTMLLongText(t *testing.T) {
 	if !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
 		t.Error("long text came out with invalid or replaced runes")
 	}
-	if got := strings.Count(text(parse(t, out)), long); got != 2 {
-		t.Errorf("the long title and description appear %d times, want 2", got)
+	shown := long[:report.MaxText-8]
+	if got := strings.Count(text(parse(t, out)), shown); got < 2 {
+		t.Errorf("the start of the long title and description appears %d times, want 2", got)
+	}
+	if strings.Contains(string(out), long[:report.MaxText+8]) {
+		t.Error("more than MaxText of a value is shown")
+	}
+	if got := strings.Count(string(out), "more characters not shown]"); got < 2 {
+		t.Errorf("the cuts are said %d times, want 2", got)
+	}
+	css, _ := report.Assets.ReadFile("assets/report.css")
+	if len(css) <= report.MaxText || !bytes.Contains(out, css[len(css)-200:]) {
+		t.Error("the inline style was cut")
 	}
 }
 

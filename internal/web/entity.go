@@ -113,7 +113,7 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("render summary", "entity", key, "err", err)
 		p.Error = err.Error()
 	} else {
-		p.Summary = template.HTML(tame(buf.String()))
+		p.Summary = template.HTML(buf.String()) // rendered and escaped by package report
 	}
 	s.render(w, r, http.StatusOK, "entity", p)
 }
