@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -119,7 +121,7 @@ func (m *monitor) listen(ctx *context.Context) func(ev any) {
 			m.mu.Lock()
 			m.requests = append(m.requests, ev.Request.URL)
 			m.mu.Unlock()
-			if err != nil || (u.Scheme != "data" && u.Scheme != "about" && u.Hostname() != "127.0.0.1") {
+			if err != nil || (u.Scheme != "data" && u.Scheme != "about" && u.Scheme != "file" && u.Hostname() != "127.0.0.1") {
 				m.add("request leaves 127.0.0.1: " + clipTo(ev.Request.URL, 200))
 			}
 		case *page.EventJavascriptDialogOpening:
@@ -427,6 +429,65 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		)
 		checkPage(t, ctx, "comment confirmation")
+	})
+
+	// The self-contained report, opened from a file as a colleague would:
+	// its own CSP lets its one style and script run (a blocked one is a
+	// console error), it requests nothing, and hostile values stay text.
+	t.Run("report file", func(t *testing.T) {
+		for _, c := range []struct {
+			ws     string
+			n      int
+			mapped bool
+		}{{"demo", mapIncident, true}, {"hostile", hostileNumbers()[0], false}} {
+			ts.triage(c.ws, c.n)
+			res, err := ts.client.Get(fmt.Sprintf("%s/incidents/%d/report?ws=%s&format=html", ts.URL, c.n, c.ws))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("%s %d: report download: %d %v", c.ws, c.n, res.StatusCode, err)
+			}
+			file := filepath.Join(t.TempDir(), fmt.Sprintf("incident-%d.html", c.n))
+			if err := os.WriteFile(file, body, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, m := newTab(t, browser)
+			run(t, ctx, 60*time.Second,
+				chromedp.Navigate("file://"+file),
+				chromedp.WaitVisible(chromedp.CSS(`#graph svg`)),
+			)
+			bad := eval[[]string](t, ctx, `(() => {
+  const bad = [];
+  if (document.querySelectorAll('script').length !== 1 || document.querySelector('script[src]')) bad.push('scripts: ' + document.querySelectorAll('script').length);
+  if (document.querySelectorAll('style').length !== 1) bad.push('styles: ' + document.querySelectorAll('style').length);
+  if (getComputedStyle(document.body).fontFamily.indexOf('system-ui') < 0 && getComputedStyle(document.body).margin === '8px') bad.push('the style did not apply');
+  for (const el of document.querySelectorAll('iframe, object, embed, img, base, math')) bad.push('<' + el.tagName.toLowerCase() + '>');
+  for (const el of document.querySelectorAll('*')) for (const a of el.attributes) {
+    const n = a.name.toLowerCase();
+    if (n.startsWith('on') || n === 'style') bad.push('<' + el.tagName.toLowerCase() + ' ' + n + '>');
+    if (['href', 'src', 'xlink:href', 'action'].includes(n) && !/^(#|$)/.test(a.value.trim())) bad.push('<' + el.tagName.toLowerCase() + ' ' + n + '=' + a.value.slice(0, 40) + '>');
+  }
+  if (window.__pwned) bad.push('window.__pwned');
+  const w = document.documentElement.scrollWidth;
+  if (w > window.innerWidth + 1) bad.push('the page is ' + w + 'px wide in a ' + window.innerWidth + 'px window');
+  return bad;
+})()`)
+			for _, b := range bad {
+				t.Errorf("%s %d report: %s", c.ws, c.n, b)
+			}
+			if n := eval[int](t, ctx, `document.querySelectorAll('#graph svg [data-i]').length`); n < 3 {
+				t.Errorf("%s %d report: the graph has %d nodes", c.ws, c.n, n)
+			}
+			if c.mapped && eval[int](t, ctx, `document.querySelectorAll('#map svg.chart-map').length`) == 0 {
+				t.Errorf("%s %d report: no map", c.ws, c.n)
+			}
+			if m.sawRequest("http") {
+				t.Errorf("%s %d report: the file made a request", c.ws, c.n)
+			}
+		}
 	})
 
 	t.Run("no script", func(t *testing.T) {
