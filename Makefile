@@ -9,6 +9,7 @@ bench:
 	go test -run '^$$' -bench 'BenchmarkEngine' -benchtime 1x ./internal/intel/
 	go test -run '^$$' -bench . ./internal/intel/cache/
 	go test -run '^$$' -bench . ./internal/demo/ ./internal/workspace/local/ ./internal/ioc/
+	go test -run '^$$' -bench . -benchtime 5x ./internal/report/ ./internal/report/chart/ ./internal/web/
 
 # The web UI's screenshots in docs/screenshots: light and dark, taken with
 # Debian's chromium (apt-get install chromium).
