@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -47,10 +48,12 @@ func benchSetup(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		loaded := time.Now()
 		if err := benchWS.BuildIndexes(ctx); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("workspace: %d rows, generated, loaded and indexed in %s", benchRows, time.Since(start).Round(time.Second))
+		b.Logf("workspace: %d rows, generated and loaded in %s, indexes and rollups built in %s",
+			benchRows, loaded.Sub(start).Round(time.Second), time.Since(loaded).Round(time.Second))
 		set := triage.NewSet()
 		err = benchWS.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
 			d, err := benchWS.Details(ctx, inc)
@@ -103,4 +106,52 @@ func BenchmarkSummaries(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSummaryQueries times each workspace query the summaries of the
+// 50-entity incident of BenchmarkSummaries run, with the values and window
+// the summarizers give it, one query at a time.
+// Run: go test -run '^$' -bench 'Summar' -benchtime 1x ./internal/summary/
+func BenchmarkSummaryQueries(b *testing.B) {
+	benchSetup(b)
+	env := benchEnv()
+	values := map[triage.Kind][]string{}
+	keys := map[triage.Kind][]string{}
+	for _, e := range benchEnts[:min(50, len(benchEnts))] {
+		switch e.Kind {
+		case triage.KindIP:
+			if v := ipOf(e).value; v != "" {
+				values[e.Kind] = append(values[e.Kind], v)
+			}
+		case triage.KindAccount:
+			values[e.Kind] = append(values[e.Kind], accountOf(e).values()...)
+		case triage.KindHost:
+			values[e.Kind] = append(values[e.Kind], hostOf(e).values()...)
+		default:
+			continue
+		}
+		keys[e.Kind] = append(keys[e.Kind], e.Key)
+	}
+	queries := map[triage.Kind][]string{
+		triage.KindIP:      {qIPHosts, qIPSignins, qIPAzure, qIPOffice, qIPLogons, qIPNetwork},
+		triage.KindAccount: {qAccountSignins, qAccountLogons, qAccountAzure, qAccountOffice, qAccountIPs, qAccountChanges},
+		triage.KindHost:    {qHostInfo, qHostIPs, qHostLogons, qHostProcesses, qHostChanges, qHostPersistence, qHostNotable},
+	}
+	for _, k := range []triage.Kind{triage.KindIP, triage.KindAccount, triage.KindHost} {
+		vs := dedupe(values[k])
+		slices.Sort(vs)
+		for _, name := range append(queries[k], qRelated) {
+			p := env.params(vs)
+			if name == qRelated {
+				p = env.relatedParams(vs, dedupe(keys[k]))
+			}
+			b.Run(string(k)+"/"+name, func(b *testing.B) {
+				for b.Loop() {
+					if _, _, err := env.query(context.Background(), name, p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

@@ -23,24 +23,37 @@ func (w *Workspace) deferIndexes(tables []*tableInfo) {
 
 // ensureIndexes builds the pending indexes of the tables a statement names
 // (a whole-word match on the table name, so a mention in a string literal
-// counts too, which is harmless).
+// counts too, which is harmless), and brings up to date the rollups it
+// names (by their own or their view's name), after building their source
+// tables' indexes.
 func (w *Workspace) ensureIndexes(ctx context.Context, text string) error {
-	return w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) })
+	return w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) },
+		func(r *rollupInfo) bool { return mentions(text, r.def.Name) || mentions(text, r.viewName()) })
 }
 
-// BuildIndexes builds every secondary index that a load deferred. Queries
-// build the ones they need by themselves; call this to pay the cost up
-// front, for example before timing queries.
+// BuildIndexes builds every secondary index that a load deferred and
+// brings every rollup up to date. Queries build the ones they need by
+// themselves; call this to pay the cost up front, for example before timing
+// queries.
 func (w *Workspace) BuildIndexes(ctx context.Context) error {
-	return w.buildPending(ctx, func(*tableInfo) bool { return true })
+	return w.buildPending(ctx, func(*tableInfo) bool { return true }, func(*rollupInfo) bool { return true })
 }
 
-func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool) error {
+// buildPending builds the pending indexes of the tables want selects, and
+// of the source tables of the rollups wantRollup selects, then brings those
+// rollups up to date.
+func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool, wantRollup func(*rollupInfo) bool) error {
 	w.idxMu.Lock()
 	defer w.idxMu.Unlock()
+	var rs []*rollupInfo
+	for _, r := range w.rollups {
+		if wantRollup(r) {
+			rs = append(rs, r)
+		}
+	}
 	for i := 0; i < len(w.pending); {
 		ti := w.pending[i]
-		if !want(ti) {
+		if !want(ti) && !slices.ContainsFunc(rs, func(r *rollupInfo) bool { return r.source == ti }) {
 			i++
 			continue
 		}
@@ -50,6 +63,11 @@ func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool
 			}
 		}
 		w.pending = slices.Delete(w.pending, i, i+1)
+	}
+	for _, r := range rs {
+		if err := w.refreshRollup(ctx, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

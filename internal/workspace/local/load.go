@@ -118,6 +118,11 @@ func (w *Workspace) load(ctx context.Context, c driverConn, fn func(emit func(st
 	}
 	committed = true
 	w.deferIndexes(ins.dropped)
+	loaded := make([]string, 0, len(l.tables))
+	for t := range l.tables {
+		loaded = append(loaded, t)
+	}
+	w.staleRollups(loaded)
 	return nil
 }
 

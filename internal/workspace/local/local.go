@@ -71,6 +71,19 @@
 // A load into an empty table drops the table's secondary indexes; they are
 // rebuilt when a statement first names the table, or by BuildIndexes. Loads
 // stay fast and a run pays only for the indexes of the tables it queries.
+//
+// # Rollups
+//
+// Some log tables also have rollups, the local twin of Sentinel summary
+// rules: a table (SigninLogsRollup, …) counting the source table's rows by a
+// few key columns per hour and per UTC day, with the first and last
+// TimeGenerated, and a view (SigninLogsRollupRows) giving the same key
+// columns for every source row. A rollup is brought up to date with the rows
+// loaded since its last update when a statement names it or its view, or by
+// BuildIndexes; it never re-reads rows it has counted. The entity summaries
+// read whole days and hours of their window from rollups and the rest from
+// the view, so that they count millions of rows by reading thousands (see
+// rollups.go and queries/summary.yaml).
 package local
 
 import (
@@ -99,7 +112,8 @@ type Workspace struct {
 	memory bool
 
 	idxMu   sync.Mutex
-	pending []*tableInfo // tables whose secondary indexes a load deferred
+	pending []*tableInfo  // tables whose secondary indexes a load deferred
+	rollups []*rollupInfo // see rollups.go; fields guarded by idxMu
 
 	clock atomic.Pointer[func() time.Time] // see SetClock; nil means time.Now
 }
@@ -169,7 +183,12 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory}
+	rs, err := newRollups(s, rollups)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory, rollups: rs}
 	if err := w.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
@@ -213,6 +232,9 @@ func (w *Workspace) init(ctx context.Context) error {
 				return fmt.Errorf("create index %s: %w", ix.name, err)
 			}
 		}
+	}
+	if err := w.initRollups(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
