@@ -269,8 +269,12 @@ func histogram(events []Event, o TimeOptions) template.HTML {
 		cs.get(k)
 	}
 	var seen []string
+	distinct := map[string]bool{}
 	for _, e := range events {
-		seen = append(seen, e.Class)
+		if !distinct[e.Class] {
+			distinct[e.Class] = true
+			seen = append(seen, e.Class)
+		}
 	}
 	slices.SortStableFunc(seen, func(p, q string) int {
 		rp, rq := 50, 50
