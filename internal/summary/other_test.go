@@ -110,3 +110,21 @@ func TestPivotSkipsAndFailures(t *testing.T) {
 		t.Errorf("summary status %s, want error (its only section failed)", s.Status)
 	}
 }
+
+// TestAzureResourceSummary: a resource group's summary has the activity on
+// the resources in it (the demo logs none on the group itself), and no
+// activity of another group whose id it begins.
+func TestAzureResourceSummary(t *testing.T) {
+	env := demoEnv(t)
+	rg := entityOfKind(t, triage.KindAzureResource, "rg-finance-prod")
+	other, err := triage.NewEntity(triage.KindAzureResource, map[string]any{"resourceId": rg.Prop("resourceId") + "-old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := Summarize(context.Background(), env, []triage.Entity{rg, other})
+	sec := wantOK(t, sums[0], "Activity on the resource")["Activity on the resource"]
+	if got := column(t, sec.Table, "Resources"); len(got) == 0 || strings.Contains(got[0], "/") || got[0] == "" {
+		t.Errorf("resources %v, want the names of the group's resources", got)
+	}
+	wantStatus(t, sectionOf(t, sums[1], "Activity on the resource"), report.StatusEmpty, "no Azure activity")
+}

@@ -84,8 +84,8 @@ func init() {
 			query: "azure_resource_activity", param: "ids",
 			values: func(e triage.Entity) []string { return lower(e.Prop("resourceId")) },
 			name:   "Activity on the resource", source: "AzureActivity",
-			empty: "no Azure activity on this resource in the window",
-			cols:  []string{"Caller", "OperationNameValue", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
+			empty: "no Azure activity on this resource or under it in the window",
+			cols:  []string{"Caller", "OperationNameValue", "Resources", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
 		})
 	}
 }
