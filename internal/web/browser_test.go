@@ -518,6 +518,7 @@ func TestScreenshots(t *testing.T) {
 	browser := newBrowser(t)
 	ts := newServer(t)
 	ts.waitTriage(t, "demo", demoIncident)
+	ts.waitTriage(t, "demo", mapIncident)
 	shots := []struct {
 		name, path string
 		height     int64
@@ -553,8 +554,14 @@ func TestScreenshots(t *testing.T) {
 			}
 			actions = append(actions, s.prepare...)
 			run(t, ctx, 60*time.Second, actions...)
-			if s.name == "incident" {
+			if strings.HasPrefix(s.path, "/incidents/") {
+				// The sections come in after the page: wait for all of
+				// them, then go to the part the shot is of.
 				waitDone(t, ctx)
+				if _, frag, ok := strings.Cut(s.path, "#"); ok {
+					q, _ := json.Marshal(frag)
+					run(t, ctx, 10*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%s).scrollIntoView()`, q)))
+				}
 			}
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			if err != nil {
