@@ -52,7 +52,13 @@ func groupOf(g string) (string, groupInfo) {
 	if name == "" {
 		name = "Other"
 	}
-	return "other:" + k, groupInfo{"g-other", plus, name, 10, 7}
+	// Other kinds (Malware, RegistryKey, SecurityGroup...) each get one of
+	// twelve colour and shape pairs, picked by the kind's name, so that
+	// kinds side by side differ; the legend names them.
+	h := fnv.New32a()
+	h.Write([]byte(k))
+	n := h.Sum32()
+	return "other:" + k, groupInfo{"g-other gk" + itoa(int(n%6)), []shape{plus, octagon}[n/6%2], name, 10, 7}
 }
 
 // gnode is a node as drawn: one input node, or several collapsed into one.
