@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 
 	"github.com/triage-dev/triage/internal/config"
-	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/demo/demosrc"
 	"github.com/triage-dev/triage/internal/enrich/domain"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/enrich/rdap"
@@ -31,17 +30,7 @@ func (e *env) openEnrich(s *IO, wc config.Workspace) {
 	}
 	var static map[netip.Prefix]geoip.Location
 	if isDemo {
-		static = map[netip.Prefix]geoip.Location{}
-		for _, l := range demo.Locations() {
-			a, err := netip.ParseAddr(l.IP)
-			if err != nil {
-				continue
-			}
-			static[netip.PrefixFrom(a, a.BitLen())] = geoip.Location{
-				CountryCode: l.CountryCode, Country: l.CountryName, Region: l.Region, City: l.City,
-				Latitude: l.Latitude, Longitude: l.Longitude, ASN: uint(l.ASN), ASOrg: l.Org,
-			}
-		}
+		static = demosrc.Locations()
 	}
 	if len(files) > 0 || len(static) > 0 {
 		db := geoip.Open(geoip.Options{Files: files, Static: static})
@@ -52,7 +41,7 @@ func (e *env) openEnrich(s *IO, wc config.Workspace) {
 	}
 	switch {
 	case isDemo:
-		e.registry, e.dns = demoRegistry{}, demoDNS{}
+		e.registry, e.dns = demosrc.Registry{}, demosrc.DNS{}
 		return
 	case e.cfg.Intel.NoExternal:
 		return
@@ -65,37 +54,4 @@ func (e *env) openEnrich(s *IO, wc config.Workspace) {
 // registration (RDAP) and DNS. A nil source is off; the summaries say so.
 func (e *env) enrich() (summary.Locator, summary.Registry, summary.Resolver) {
 	return e.geo, e.registry, e.dns
-}
-
-// demoRegistry answers registration questions from the demo's registry.
-type demoRegistry struct{}
-
-const demoSource = "the demo's registry"
-
-func (demoRegistry) Network(_ context.Context, addr netip.Addr) (summary.Network, error) {
-	n, ok := demo.NetworkOf(addr.String())
-	if !ok {
-		return summary.Network{}, summary.ErrUnknown
-	}
-	return summary.Network{Name: n.Name, Handle: n.Handle, CIDR: n.CIDR, Country: n.Country, Org: n.Org,
-		AbuseEmail: n.AbuseEmail, Registered: n.Registered, Source: demoSource}, nil
-}
-
-func (demoRegistry) Domain(_ context.Context, name string) (summary.DomainRecord, error) {
-	d, ok := demo.DomainOf(name)
-	if !ok {
-		return summary.DomainRecord{}, summary.ErrUnknown
-	}
-	return summary.DomainRecord{Registrar: d.Registrar, Created: d.Created, Updated: d.Updated, Expires: d.Expires,
-		Nameservers: d.Nameservers, Status: d.Status, Source: demoSource}, nil
-}
-
-// demoDNS answers DNS questions from the demo's DNS records.
-type demoDNS struct{}
-
-func (demoDNS) Resolve(_ context.Context, name string) (summary.DNSAnswers, error) {
-	if a, ok := demo.Resolve(name); ok {
-		return summary.DNSAnswers{A: a}, nil
-	}
-	return summary.DNSAnswers{Errors: map[string]string{"A": "no such host in the demo's DNS"}}, nil
 }

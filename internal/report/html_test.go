@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,6 +19,8 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/demo/demosrc"
+	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
@@ -47,17 +48,6 @@ var stepIDs = map[string][]string{
 var steps = []string{report.StepDetails, report.StepGraph, report.StepIndicators, report.StepTI, report.StepRelated, report.StepSummaries}
 
 var demoNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-
-// demoLocator places the demo's public addresses, as the CLI does for the
-// demo workspace.
-type demoLocator map[netip.Addr]summary.Location
-
-func (d demoLocator) Locate(_ context.Context, a netip.Addr) (summary.Location, error) {
-	if l, ok := d[a]; ok {
-		return l, nil
-	}
-	return summary.Location{}, summary.ErrUnknown
-}
 
 var demoOnce struct {
 	sync.Once
@@ -92,16 +82,10 @@ func triageDemo() (map[int]*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	geo := demoLocator{}
-	for _, l := range demo.Locations() {
-		if a, err := netip.ParseAddr(l.IP); err == nil {
-			geo[a] = summary.Location{CountryCode: l.CountryCode, Country: l.CountryName, Region: l.Region, City: l.City,
-				Latitude: l.Latitude, Longitude: l.Longitude, ASN: uint(l.ASN), ASOrg: l.Org, Source: "demo"}
-		}
-	}
+	geo := summary.GeoFrom(geoip.Open(geoip.Options{Static: demosrc.Locations()}))
 	now := func() time.Time { return demoNow }
 	opts := pipeline.Options{
-		Workspace: ws, Catalog: cat, Now: now, Geo: geo,
+		Workspace: ws, Catalog: cat, Now: now, Geo: geo, Registry: demosrc.Registry{}, DNS: demosrc.DNS{},
 		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, now))}},
 	}
 	out := map[int]*report.Report{}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/demo/demosrc"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
@@ -83,18 +83,7 @@ func buildShared() {
 	}
 	ws.SetClock(func() time.Time { return testNow })
 	shared.demo = ws
-	static := map[netip.Prefix]geoip.Location{}
-	for _, l := range demo.Locations() {
-		a, err := netip.ParseAddr(l.IP)
-		if err != nil {
-			continue
-		}
-		static[netip.PrefixFrom(a, a.BitLen())] = geoip.Location{
-			CountryCode: l.CountryCode, Country: l.CountryName, Region: l.Region, City: l.City,
-			Latitude: l.Latitude, Longitude: l.Longitude, ASN: uint(l.ASN), ASOrg: l.Org,
-		}
-	}
-	shared.geo = summary.GeoFrom(geoip.Open(geoip.Options{Static: static}))
+	shared.geo = summary.GeoFrom(geoip.Open(geoip.Options{Static: demosrc.Locations()}))
 	shared.hostile, shared.err = hostileWorkspace(ctx, cat)
 }
 
@@ -117,7 +106,7 @@ func options(t testing.TB) web.Options {
 			return nil, fmt.Errorf("no workspace %s", name)
 		}
 		return &web.Env{
-			Workspace: ws, Catalog: shared.cat, Geo: shared.geo,
+			Workspace: ws, Catalog: shared.cat, Geo: shared.geo, Registry: demosrc.Registry{}, DNS: demosrc.DNS{},
 			Intel:     &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, shared.cat, now))}},
 			Providers: func(context.Context) ([]web.ProviderRow, error) { return testProviders, nil },
 			Close:     func() error { return nil }, // shared: closed by TestMain
