@@ -83,7 +83,11 @@
 // BuildIndexes; it never re-reads rows it has counted. The entity summaries
 // read whole days and hours of their window from rollups and the rest from
 // the view, so that they count millions of rows by reading thousands (see
-// rollups.go and queries/summary.yaml).
+// rollups.go and queries/summary.yaml). The rollups of a table with fewer
+// than 50,000 rows are left empty, as building them costs more than
+// reading the rows (the demo workspace's ten rollups took as long to build
+// as the rest of a run); the summaries then read the rows through the view
+// for the whole window, with the same answers.
 package local
 
 import (
@@ -114,6 +118,9 @@ type Workspace struct {
 	idxMu   sync.Mutex
 	pending []*tableInfo  // tables whose secondary indexes a load deferred
 	rollups []*rollupInfo // see rollups.go; fields guarded by idxMu
+	// rollupMinRows: the rollups of smaller tables stay empty (see
+	// refreshRollup); guarded by idxMu.
+	rollupMinRows int64
 
 	clock atomic.Pointer[func() time.Time] // see SetClock; nil means time.Now
 }
@@ -188,7 +195,7 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 		db.Close()
 		return nil, err
 	}
-	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory, rollups: rs}
+	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory, rollups: rs, rollupMinRows: rollupMinRows}
 	if err := w.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
