@@ -188,13 +188,6 @@ func (s *Server) triage(env *Env, r *run) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if rep != nil {
-		// Render every section again from the finished report: the page
-		// served from now on, and the last events, show the whole of it.
-		for i, d := range r.sections {
-			r.sections[i].HTML = s.renderSection(rep, report.Section{Name: d.Step, Status: report.Status(d.Status), Reason: d.Reason}, hopts)
-		}
-	}
 	r.done, r.err, r.report, r.finished = true, err, rep, s.opts.Now()
 	r.notify()
 }
