@@ -181,9 +181,11 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 	values, keys = dedupe(values), dedupe(keys)
 	slices.Sort(values)
 	p := env.params(values)
+	changes := env.params(values)
+	changes["details"] = env.maxRows()
 	res := env.runAll(ctx, map[string]workspace.Params{
-		qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p, qAccountChanges: p,
-		qRelated: env.relatedParams(values, keys),
+		qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p,
+		qAccountChanges: changes, qRelated: env.relatedParams(values, keys),
 	})
 	alerts := parseAlerts(res[qRelated].recs)
 
@@ -486,8 +488,11 @@ func fillAccountChanges(env *Env) func(*report.SummarySection, []workspace.Recor
 			c["Detail"] = changeDetail(r.String("Source"), r.String("Detail"))
 			rows[i] = c
 		}
+		// The latest first; among changes at the same time, the ones the
+		// query numbered first, as only the first few of each account say
+		// what changed (Seq).
 		slices.SortStableFunc(rows, func(a, b workspace.Record) int {
-			return b.Time("TimeGenerated").Compare(a.Time("TimeGenerated"))
+			return cmp.Or(b.Time("TimeGenerated").Compare(a.Time("TimeGenerated")), cmp.Compare(a.Int("Seq"), b.Int("Seq")))
 		})
 		sec.Table = recTable(rows, env.maxRows(), col{"Time", "TimeGenerated"}, col{"Account", "Label"}, col{"As", "Role"},
 			col{"Source", "Source"}, col{"Operation", "Operation"}, col{"Object", "Object"}, col{"Detail", "Detail"},

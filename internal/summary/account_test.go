@@ -1,7 +1,9 @@
 package summary
 
 import (
+	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,6 +169,37 @@ func TestAccountNameSharedByAccounts(t *testing.T) {
 	for _, want := range []string{`srv-app-01\admin`, `web-lnx-01\admin`} {
 		if !slices.Contains(logons, want) {
 			t.Errorf("logon accounts %v lack %s", logons, want)
+		}
+	}
+}
+
+// TestAccountChangesLatestDetailed: an administrator's changes are all
+// counted, and the table shows the latest ones with what changed, as the
+// full list would, however few rows the summary keeps.
+func TestAccountChangesLatestDetailed(t *testing.T) {
+	grace, err := triage.NewEntity(triage.KindAccount, map[string]any{"accountName": "grace.patel@contoso-demo.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := func(max int) report.SummarySection {
+		env := demoEnv(t)
+		env.MaxRows = max
+		return sectionOf(t, Summarize(context.Background(), env, []triage.Entity{grace})[0], "Group, role and account changes")
+	}
+	all, few := changes(1000), changes(3)
+	n, _ := strconv.Atoi(factOf(all.Facts, "Changes"))
+	if n <= 3 || len(all.Table.Rows) != n {
+		t.Fatalf("%d changes, %d rows: want more than 3, all shown", n, len(all.Table.Rows))
+	}
+	if d := cmp.Diff(all.Facts, few.Facts); d != "" {
+		t.Errorf("facts differ with 3 rows kept (-all +few):\n%s", d)
+	}
+	if d := cmp.Diff(all.Table.Rows[:3], few.Table.Rows); d != "" {
+		t.Errorf("the latest 3 changes differ (-all +few):\n%s", d)
+	}
+	for _, r := range few.Table.Rows {
+		if r[slices.Index(few.Table.Columns, "Object")] == "" || r[slices.Index(few.Table.Columns, "By")] == "" {
+			t.Errorf("a change without its details: %v", r)
 		}
 	}
 }

@@ -95,6 +95,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -106,11 +107,15 @@ import (
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
-// Workspace is a local workspace. It is safe for concurrent use; operations
-// run one at a time on a single SQLite connection.
+// Workspace is a local workspace. It is safe for concurrent use. Writes
+// (loads, write-back, index and rollup builds) run one at a time on a single
+// SQLite connection. Queries of a workspace file run on a pool of read-only
+// connections, one per CPU, so that several run at once; an in-memory
+// workspace has only its one connection.
 type Workspace struct {
 	name   string
 	db     *sql.DB
+	reads  *sql.DB // queries; db itself for an in-memory workspace
 	cat    *workspace.Catalog
 	schema *schema
 	memory bool
@@ -195,12 +200,36 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 		db.Close()
 		return nil, err
 	}
-	w := &Workspace{name: name, db: db, cat: cat, schema: s, memory: memory, rollups: rs, rollupMinRows: rollupMinRows}
+	w := &Workspace{name: name, db: db, reads: db, cat: cat, schema: s, memory: memory, rollups: rs, rollupMinRows: rollupMinRows}
 	if err := w.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
 	}
+	if !memory {
+		if w.reads, err = openReads(path); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+		}
+	}
 	return w, nil
+}
+
+// openReads opens the pool of read-only connections to a workspace file
+// that queries run on. The file is in WAL mode (see init), so they read
+// while the write connection writes, each seeing the last commit made
+// before its statement began.
+func openReads(path string) (*sql.DB, error) {
+	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=mmap_size(1099511627776)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	n := runtime.GOMAXPROCS(0)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
 }
 
 func (w *Workspace) init(ctx context.Context) error {
@@ -289,4 +318,9 @@ func (w *Workspace) Dialect() workspace.Dialect { return workspace.SQL }
 func (w *Workspace) Catalog() *workspace.Catalog { return w.cat }
 
 // Close closes the database. An in-memory workspace's data is gone after it.
-func (w *Workspace) Close() error { return w.db.Close() }
+func (w *Workspace) Close() error {
+	if w.reads != w.db {
+		w.reads.Close()
+	}
+	return w.db.Close()
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -593,6 +594,55 @@ func TestFileWorkspacePersists(t *testing.T) {
 	}
 	if _, err := local.Open(ctx, "bad", filepath.Join(t.TempDir(), "a?b.db"), nil); err == nil {
 		t.Error("a path with ? was accepted")
+	}
+}
+
+// TestFileQueriesRunTogether checks the read connections of a workspace
+// file: queries see every committed load, including indexes and rollups
+// built after the read connections opened, run side by side, and cannot
+// write.
+func TestFileQueriesRunTogether(t *testing.T) {
+	ctx := context.Background()
+	ws, err := local.Open(ctx, "file", filepath.Join(t.TempDir(), "ws.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	load := func(from, to int) {
+		t.Helper()
+		err := ws.Load(ctx, func(emit func(string, map[string]any) error) error {
+			for i := from; i < to; i++ {
+				if err := emit("SigninLogs", sampleRecord("SigninLogs", i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	load(0, 10)
+	if n := count(t, ws, "SigninLogs"); n != 10 {
+		t.Fatalf("%d rows after the first load, want 10", n)
+	}
+	load(10, 25)
+	const q = `SELECT count(*) FROM SigninLogs AS s, SigninLogsRollupRows AS r WHERE r.SourceRowid = s.rowid`
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if n := rawQuery(t, ws, q, nil).Rows[0][0].(int64); n != 25 {
+				t.Errorf("%d rows after the second load, want 25", n)
+			}
+		})
+	}
+	wg.Wait()
+	bad := &workspace.Query{Name: "write", Bodies: map[workspace.Dialect]string{workspace.SQL: "DELETE FROM SigninLogs RETURNING 1"}}
+	if _, err := ws.Query(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), `"write"`) {
+		t.Errorf("a query that writes: err = %v, want a named error", err)
+	}
+	if n := count(t, ws, "SigninLogs"); n != 25 {
+		t.Errorf("%d rows after a query tried to delete them, want 25", n)
 	}
 }
 

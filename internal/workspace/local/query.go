@@ -44,7 +44,7 @@ func (w *Workspace) run(ctx context.Context, text string, args []any) (names, de
 	if err := w.ensureIndexes(ctx, text); err != nil {
 		return nil, nil, nil, err
 	}
-	return scanAll(w.db.QueryContext(ctx, text, args...))
+	return scanAll(w.reads.QueryContext(ctx, text, args...))
 }
 
 // scanAll reads every row of a result with the names and declared types of
