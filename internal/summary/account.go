@@ -472,25 +472,30 @@ func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[Location]) func(*
 
 func fillAccountChanges(env *Env) func(*report.SummarySection, []workspace.Record) {
 	return func(sec *report.SummarySection, recs []workspace.Record) {
-		fact(&sec.Facts, "Changes", strconv.Itoa(len(recs)))
+		// A row is one of an account's latest changes (Seq > 0), or counts
+		// its earlier ones of one kind (Seq 0, Count).
+		var n int64
 		ones := make([]workspace.Record, len(recs))
+		var rows []workspace.Record
 		for i, r := range recs {
-			ones[i] = workspace.Record{"Role": r["Role"], "Operation": r["Operation"], "n": int64(1)}
-		}
-		fact(&sec.Facts, "As", countedBy(ones, "Role", "n", 5))
-		fact(&sec.Facts, "Operations", countedBy(ones, "Operation", "n", 10))
-		rows := make([]workspace.Record, len(recs))
-		for i, r := range recs {
+			n += r.Int("Count")
+			ones[i] = workspace.Record{"Role": r["Role"], "Operation": r["Operation"], "n": r.Int("Count")}
+			if r.Int("Seq") == 0 {
+				continue
+			}
 			c := make(workspace.Record, len(r))
 			for k, v := range r {
 				c[k] = v
 			}
 			c["Detail"] = changeDetail(r.String("Source"), r.String("Detail"))
-			rows[i] = c
+			rows = append(rows, c)
 		}
+		fact(&sec.Facts, "Changes", strconv.FormatInt(n, 10))
+		fact(&sec.Facts, "As", countedBy(ones, "Role", "n", 5))
+		fact(&sec.Facts, "Operations", countedBy(ones, "Operation", "n", 10))
 		// The latest first; among changes at the same time, the ones the
-		// query numbered first, as only the first few of each account say
-		// what changed (Seq).
+		// query numbered first: the latest few of every account are
+		// then the first rows, whatever ties there are.
 		slices.SortStableFunc(rows, func(a, b workspace.Record) int {
 			return cmp.Or(b.Time("TimeGenerated").Compare(a.Time("TimeGenerated")), cmp.Compare(a.Int("Seq"), b.Int("Seq")))
 		})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -17,7 +19,7 @@ import (
 
 var (
 	benchScale = flag.Int("summary.scale", 33, "demo scale of the summary benchmark's workspace (33: 5.02 million rows, measured)")
-	benchDB    = flag.String("summary.db", ":memory:", "the benchmark's workspace: a file is built on the first run and reused by later ones")
+	benchDB    = flag.String("summary.db", "", "the benchmark's workspace file: built if empty, reused as it is otherwise (default: a new file in a temporary directory; :memory: for an in-memory workspace)")
 )
 
 var (
@@ -27,10 +29,20 @@ var (
 	benchEnts []triage.Entity
 	benchNow  = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	benchRows int
+	benchDir  string // a temporary directory TestMain removes
 )
 
-// benchSetup builds the demo workspace at benchScale in memory (or in the
-// file -summary.db names, once), with its indexes, and collects the entities of every incident.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		benchWS.Close()
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// benchSetup builds the demo workspace at benchScale in a workspace file
+// (or reuses the one -summary.db names), with its indexes and rollups, and collects the entities of every incident.
 func benchSetup(b *testing.B) {
 	benchOnce.Do(func() {
 		ctx := context.Background()
@@ -38,7 +50,15 @@ func benchSetup(b *testing.B) {
 		if benchCat, err = workspace.LoadCatalog(""); err != nil {
 			b.Fatal(err)
 		}
-		if benchWS, err = local.Open(ctx, "bench", *benchDB, benchCat); err != nil {
+		path := *benchDB
+		if path == "" {
+			dir, err := os.MkdirTemp("", "triage-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchDir, path = dir, filepath.Join(dir, "ws.db")
+		}
+		if benchWS, err = local.Open(ctx, "bench", path, benchCat); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
@@ -58,7 +78,7 @@ func benchSetup(b *testing.B) {
 				b.Fatal(err)
 			}
 		} else {
-			b.Logf("workspace: reusing %s (its rows are not counted)", *benchDB)
+			b.Logf("workspace: reusing %s (its rows are not counted)", path)
 		}
 		loaded := time.Now()
 		if err := benchWS.BuildIndexes(ctx); err != nil {

@@ -28,6 +28,13 @@ import (
 // appended to (Load), so the rollup never needs to forget a row. The rollup
 // of a small table is left empty instead (see refreshRollup); a query reads
 // an empty rollup's rows through its view.
+//
+// A list is a rollup that keeps rows rather than counting them: for values
+// a source row holds several of (the accounts an audit record names), one
+// row per source row and value, with SourceRowid and TimeGenerated, so that
+// a query finds the few source rows naming a value without reading every
+// row's JSON. A list has no grains, no counts and no view, and is built
+// whatever its source's size (it costs what reading the rows once does).
 type rollupDef struct {
 	Name   string
 	Source string
@@ -35,8 +42,13 @@ type rollupDef struct {
 	Where string
 	Cols  []rollupCol
 	// Index lists the key expressions (over the rollup's columns) queries
-	// look rows up by; each gets an index on (expression, Grain, Bucket).
+	// look rows up by; each gets an index on (expression, Grain, Bucket),
+	// or on (expression, TimeGenerated) in a list.
 	Index []string
+	// List, when set, makes the rollup a list: a SELECT of the source
+	// rows with rowids in (?1, ?2] giving rowid, TimeGenerated and the
+	// columns Cols names, in that order (their Expr is unused).
+	List string
 }
 
 // rollupCol is one key column of a rollup.
@@ -91,6 +103,36 @@ var rollups = []rollupDef{
 			rc("IPAddress", "string", `IPAddress`),
 		},
 		Index: []string{"Account", "AccountId"},
+	},
+	{
+		// The accounts each directory audit record names: who initiated it
+		// (actor) and every target with a user principal name or an id.
+		Name:   "AuditLogsAccounts",
+		Source: "AuditLogs",
+		Cols: []rollupCol{
+			rc("Category", "string", ""),
+			rc("OperationName", "string", ""),
+			rc("Role", "string", ""),
+			rc("Account", "string", ""),
+			rc("AccountId", "string", ""),
+			rc("AccountName", "string", ""),
+		},
+		List: `SELECT rowid, TimeGenerated, Category, OperationName, Role, Account, AccountId,
+       CASE WHEN instr(Account, '@') > 0 THEN substr(Account, 1, instr(Account, '@') - 1)
+            WHEN instr(Account, '\') > 0 THEN substr(Account, instr(Account, '\') + 1)
+            WHEN Account LIKE 'cn=%' THEN substr(Account, 4, instr(Account || ',', ',') - 4)
+            ELSE Account END
+FROM (
+  SELECT rowid, TimeGenerated, Category, OperationName, 'actor' AS Role,
+         lower(json_extract(Record, '$.InitiatedBy.user.userPrincipalName')) AS Account,
+         lower(json_extract(Record, '$.InitiatedBy.user.id')) AS AccountId
+  FROM AuditLogs WHERE rowid > ?1 AND rowid <= ?2
+  UNION ALL
+  SELECT a.rowid, a.TimeGenerated, a.Category, a.OperationName, 'target', lower(json_extract(t.value, '$.userPrincipalName')), lower(json_extract(t.value, '$.id'))
+  FROM AuditLogs AS a, json_each(a.Record, '$.TargetResources') AS t WHERE a.rowid > ?1 AND a.rowid <= ?2
+)
+WHERE Account IS NOT NULL OR AccountId IS NOT NULL`,
+		Index: []string{"Account, Category", "AccountId, Category", "AccountName, Category"},
 	},
 	{
 		Name:   "AzureActivityRollup",
@@ -223,6 +265,37 @@ var rollups = []rollupDef{
 		Index: []string{"SourceIP", "DestinationIP"},
 	},
 	{
+		// Defender for Endpoint's snapshots of each device's adapters.
+		Name:   "DeviceNetworkInfoRollup",
+		Source: "DeviceNetworkInfo",
+		Cols: []rollupCol{
+			rc("DeviceName", "string", `DeviceName`),
+			rc("DeviceId", "string", `DeviceId`),
+			rc("IPAddresses", "dynamic", `IPAddresses`),
+			rc("MacAddress", "string", `json_extract(Record, '$.MacAddress')`),
+		},
+		Index: []string{"lower(DeviceName)", "lower(DeviceId)"},
+	},
+	{
+		// Defender for Endpoint's snapshots of each device.
+		Name:   "DeviceInfoRollup",
+		Source: "DeviceInfo",
+		Cols: []rollupCol{
+			rc("DeviceName", "string", `DeviceName`),
+			rc("DeviceId", "string", `DeviceId`),
+			rc("PublicIP", "string", `PublicIP`),
+			rc("OSPlatform", "string", `OSPlatform`),
+			rc("OSDistribution", "string", `json_extract(Record, '$.OSDistribution')`),
+			rc("OSVersion", "string", `json_extract(Record, '$.OSVersion') || ' build ' || json_extract(Record, '$.OSBuild')`),
+			rc("ClientVersion", "string", `json_extract(Record, '$.ClientVersion')`),
+			rc("DeviceType", "string", `json_extract(Record, '$.DeviceType')`),
+			rc("Details", "string", `'join type ' || coalesce(json_extract(Record, '$.JoinType'), '') ||
+				'; sensor ' || coalesce(json_extract(Record, '$.SensorHealthState'), '') ||
+				'; exposure ' || coalesce(json_extract(Record, '$.ExposureLevel'), '')`),
+		},
+		Index: []string{"lower(DeviceName)", "lower(DeviceId)"},
+	},
+	{
 		Name:   "HeartbeatRollup",
 		Source: "Heartbeat",
 		Cols: []rollupCol{
@@ -283,12 +356,24 @@ func newRollups(s *schema, defs []rollupDef) ([]*rollupInfo, error) {
 // definition is the rollup's table, view and index DDL; a change rebuilds
 // the rollup.
 func (r *rollupInfo) definition() string {
+	if r.def.List != "" {
+		return strings.Join(append([]string{r.tableSQL(), r.def.List}, r.indexSQL()...), ";\n")
+	}
 	return strings.Join(append([]string{r.tableSQL(), r.viewSQL()}, r.indexSQL()...), ";\n")
 }
 
 func (r *rollupInfo) tableSQL() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n  Grain STRING TEXT NOT NULL,\n  Bucket DATETIME TEXT NOT NULL,\n", quoteIdent(r.def.Name))
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", quoteIdent(r.def.Name))
+	if r.def.List != "" {
+		b.WriteString("  SourceRowid LONG INTEGER NOT NULL,\n  TimeGenerated DATETIME TEXT NOT NULL")
+		for _, c := range r.def.Cols {
+			fmt.Fprintf(&b, ",\n  %s %s", quoteIdent(c.Name), declTypes[c.Type])
+		}
+		b.WriteString("\n)")
+		return b.String()
+	}
+	b.WriteString("  Grain STRING TEXT NOT NULL,\n  Bucket DATETIME TEXT NOT NULL,\n")
 	for _, c := range r.def.Cols {
 		fmt.Fprintf(&b, "  %s %s,\n", quoteIdent(c.Name), declTypes[c.Type])
 	}
@@ -298,7 +383,11 @@ func (r *rollupInfo) tableSQL() string {
 
 func (r *rollupInfo) viewName() string { return r.def.Name + "Rows" }
 
+// viewSQL is the rollup's view; a list has none.
 func (r *rollupInfo) viewSQL() string {
+	if r.def.List != "" {
+		return ""
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE VIEW %s AS SELECT rowid AS SourceRowid, TimeGenerated", quoteIdent(r.viewName()))
 	for _, c := range r.def.Cols {
@@ -315,9 +404,13 @@ func (r *rollupInfo) indexName(k int) string { return fmt.Sprintf("ix_%s_%d", r.
 
 func (r *rollupInfo) indexSQL() []string {
 	var out []string
+	rest := "Grain, Bucket"
+	if r.def.List != "" {
+		rest = "TimeGenerated"
+	}
 	for k, x := range r.def.Index {
-		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, Grain, Bucket)",
-			quoteIdent(r.indexName(k)), quoteIdent(r.def.Name), x))
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
+			quoteIdent(r.indexName(k)), quoteIdent(r.def.Name), x, rest))
 	}
 	return out
 }
@@ -331,8 +424,12 @@ func (r *rollupInfo) keyList() string {
 	return strings.Join(names, ", ")
 }
 
-// hourSQL counts the source rows with rowids in (?, ?] into hour rows.
+// hourSQL counts the source rows with rowids in (?, ?] into hour rows; in a
+// list, it adds their rows.
 func (r *rollupInfo) hourSQL() string {
+	if r.def.List != "" {
+		return fmt.Sprintf("INSERT INTO %s (SourceRowid, TimeGenerated, %s)\n%s", quoteIdent(r.def.Name), r.keyList(), r.def.List)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "INSERT INTO %s (Grain, Bucket, %s, N, FirstSeen, LastSeen, MaxRowid)\nSELECT 'h', substr(TimeGenerated, 1, 13) || ':00:00.000000Z'",
 		quoteIdent(r.def.Name), r.keyList())
@@ -384,6 +481,9 @@ func (w *Workspace) initRollups(ctx context.Context, tx *sql.Tx) error {
 		}
 		stmts = append(stmts, r.indexSQL()...)
 		for _, s := range stmts {
+			if s == "" { // a list's view
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("rollup %s: %w", r.def.Name, err)
 			}
@@ -450,7 +550,7 @@ func (w *Workspace) refreshRollup(ctx context.Context, r *rollupInfo) error {
 		// failed its Where): build it from the first row, or leave it
 		// empty while its source is small.
 		last = 0
-		if top < w.rollupMinRows {
+		if top < w.rollupMinRows && r.def.List == "" {
 			top = 0
 		}
 	}
@@ -467,8 +567,10 @@ func (w *Workspace) refreshRollup(ctx context.Context, r *rollupInfo) error {
 		if _, err := tx.ExecContext(ctx, r.hourSQL(), last, top); err != nil {
 			return fmt.Errorf("rollup %s: hours: %w", r.def.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, r.daySQL(), rtop); err != nil {
-			return fmt.Errorf("rollup %s: days: %w", r.def.Name, err)
+		if r.def.List == "" {
+			if _, err := tx.ExecContext(ctx, r.daySQL(), rtop); err != nil {
+				return fmt.Errorf("rollup %s: days: %w", r.def.Name, err)
+			}
 		}
 		for _, stmt := range r.indexSQL() { // no-ops unless dropped above
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -207,3 +207,59 @@ func checkRollupWindows(t *testing.T, ws *local.Workspace, q *workspace.Query, r
 		}
 	}
 }
+
+// TestAuditAccountsList: the list of accounts audit records name has a row
+// per initiator and target with a name or an id, built also for a small
+// table, and only the new records' rows after a second load.
+func TestAuditAccountsList(t *testing.T) {
+	ws, err := local.Open(context.Background(), "list", filepath.Join(t.TempDir(), "ws.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	audit := func(i int, actor string, targets ...map[string]any) map[string]any {
+		ts := make([]any, len(targets))
+		for k, x := range targets {
+			ts[k] = x
+		}
+		return map[string]any{
+			"TimeGenerated": t0.Add(time.Duration(i) * time.Minute), "Category": "GroupManagement", "OperationName": "Add member to group",
+			"InitiatedBy":     map[string]any{"user": map[string]any{"userPrincipalName": actor, "id": "ID-" + actor}},
+			"TargetResources": ts,
+		}
+	}
+	load := func(recs ...map[string]any) {
+		t.Helper()
+		err := ws.Load(context.Background(), func(emit func(string, map[string]any) error) error {
+			for _, r := range recs {
+				if err := emit("AuditLogs", r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() [][]any {
+		t.Helper()
+		return rawQuery(t, ws, `SELECT SourceRowid, Role, Account, AccountId, AccountName, Category
+			FROM AuditLogsAccounts ORDER BY SourceRowid, Role, Account`, nil).Rows
+	}
+	group := map[string]any{"id": "G1", "displayName": "Admins", "type": "Group"}
+	load(audit(0, "Grace@Contoso.example", map[string]any{"userPrincipalName": "Sam@Contoso.example", "id": "S1"}, group))
+	want := [][]any{
+		{int64(1), "actor", "grace@contoso.example", "id-grace@contoso.example", "grace", "GroupManagement"},
+		{int64(1), "target", nil, "g1", nil, "GroupManagement"},
+		{int64(1), "target", "sam@contoso.example", "s1", "sam", "GroupManagement"},
+	}
+	if d := cmp.Diff(want, list()); d != "" {
+		t.Fatalf("after the first load (-want +got):\n%s", d)
+	}
+	load(audit(1, "Mike@Contoso.example", map[string]any{"displayName": "no name, no id"}))
+	want = append(want, []any{int64(2), "actor", "mike@contoso.example", "id-mike@contoso.example", "mike", "GroupManagement"})
+	if d := cmp.Diff(want, list()); d != "" {
+		t.Errorf("after the second load (-want +got):\n%s", d)
+	}
+}
