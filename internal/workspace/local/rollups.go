@@ -156,6 +156,20 @@ WHERE Account IS NOT NULL OR AccountId IS NOT NULL`,
 		Index: []string{"Account"},
 	},
 	{
+		// Activity by resource, for the activity on a resource and on
+		// everything under it.
+		Name:   "AzureActivityResourceRollup",
+		Source: "AzureActivity",
+		Cols: []rollupCol{
+			rc("ResourceId", "string", `lower(_ResourceId)`),
+			rc("Caller", "string", `Caller`),
+			rc("OperationNameValue", "string", `OperationNameValue`),
+			rc("ActivityStatusValue", "string", `ActivityStatusValue`),
+			rc("CallerIpAddress", "string", `CallerIpAddress`),
+		},
+		Index: []string{"ResourceId"},
+	},
+	{
 		Name:   "OfficeActivityRollup",
 		Source: "OfficeActivity",
 		Cols: []rollupCol{

@@ -78,6 +78,12 @@ func TestRollupDemoAnswers(t *testing.T) {
 			top("lower(TargetUserName)", "SecurityEvent"), top("lower(json_extract(Record, '$.TargetUserSid'))", "SecurityEvent"),
 			top("lower(Caller)", "AzureActivity"), top("lower(UserId)", "OfficeActivity"),
 		}, " UNION ")), "sam.taylor", `contoso\sam.taylor`, "svc-backup", "root"),
+		// Resources, and the resource groups and subscriptions above them.
+		"resource": strs(strings.Join([]string{
+			top("lower(_ResourceId)", "AzureActivity"),
+			top("substr(lower(_ResourceId), 1, instr(lower(_ResourceId), '/providers/') - 1)", "AzureActivity"),
+			top("substr(lower(_ResourceId), 1, instr(lower(_ResourceId), '/resourcegroups/') - 1)", "AzureActivity"),
+		}, " UNION ")),
 		"host": append(strs(strings.Join([]string{
 			top("lower(Computer)", "Heartbeat"), top("substr(lower(Computer), 1, instr(Computer || '.', '.') - 1)", "Heartbeat"),
 			top("lower(json_extract(Record, '$.SourceComputerId'))", "Heartbeat"),
@@ -103,7 +109,10 @@ func TestRollupDemoAnswers(t *testing.T) {
 	checked := 0
 	for _, name := range cat.Names() {
 		kind, _, _ := strings.Cut(strings.TrimPrefix(name, "summary_"), "_")
-		if !strings.HasPrefix(name, "summary_") || values[kind] == nil {
+		param := "values"
+		if name == "azure_resource_activity" {
+			kind, param = "resource", "ids"
+		} else if !strings.HasPrefix(name, "summary_") || values[kind] == nil {
 			continue
 		}
 		q, err := cat.Get(name)
@@ -111,7 +120,7 @@ func TestRollupDemoAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, w := range windows {
-			p := workspace.Params{"values": values[kind], "start": w[0], "end": w[1]}
+			p := workspace.Params{param: values[kind], "start": w[0], "end": w[1]}
 			want, err := rows.Query(ctx, q, p)
 			if err != nil {
 				t.Fatal(err)
@@ -130,14 +139,15 @@ func TestRollupDemoAnswers(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 15 {
-		t.Errorf("checked %d summary queries, want at least 15", checked)
+	if checked < 16 {
+		t.Errorf("checked %d summary queries, want at least 16", checked)
 	}
 }
 
 // canonRows returns a table's rows as sorted text, lists sorted too: the
-// two paths may list the elements of json_group_array(DISTINCT …) in
-// another order, and order rows that tie on the sort keys differently.
+// two paths may list the elements of json_group_array(DISTINCT …) and
+// group_concat(DISTINCT …) in another order, and order rows that tie on the
+// sort keys differently.
 func canonRows(tab workspace.Table) []string {
 	out := make([]string, len(tab.Rows))
 	for i, row := range tab.Rows {
@@ -149,6 +159,11 @@ func canonRows(tab workspace.Table) []string {
 					b, _ := json.Marshal(e)
 					elems[k] = string(b)
 				}
+				slices.Sort(elems)
+				v = elems
+			}
+			if l, ok := v.(string); ok && strings.Contains(l, ",") {
+				elems := strings.Split(l, ",")
 				slices.Sort(elems)
 				v = elems
 			}
