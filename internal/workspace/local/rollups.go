@@ -42,8 +42,8 @@ type rollupDef struct {
 	Where string
 	Cols  []rollupCol
 	// Index lists the key expressions (over the rollup's columns) queries
-	// look rows up by; each gets an index on (expression, Grain, Bucket),
-	// or on (expression, TimeGenerated) in a list.
+	// look rows up by; each gets an index on (expression, Grain, Bucket).
+	// A list's index is on the columns given.
 	Index []string
 	// List, when set, makes the rollup a list: a SELECT of the source
 	// rows with rowids in (?1, ?2] giving rowid, TimeGenerated and the
@@ -132,7 +132,13 @@ FROM (
   FROM AuditLogs AS a, json_each(a.Record, '$.TargetResources') AS t WHERE a.rowid > ?1 AND a.rowid <= ?2
 )
 WHERE Account IS NOT NULL OR AccountId IS NOT NULL`,
-		Index: []string{"Account, Category", "AccountId, Category", "AccountName, Category"},
+		// Each index holds every column a lookup reads: the lookup never
+		// reads the list's rows.
+		Index: []string{
+			"Account, Category, TimeGenerated, AccountId, Role, OperationName, SourceRowid",
+			"AccountId, Category, TimeGenerated, Account, Role, OperationName, SourceRowid",
+			"AccountName, Category, TimeGenerated, Account, AccountId, Role, OperationName, SourceRowid",
+		},
 	},
 	{
 		Name:   "AzureActivityRollup",
@@ -418,13 +424,12 @@ func (r *rollupInfo) indexName(k int) string { return fmt.Sprintf("ix_%s_%d", r.
 
 func (r *rollupInfo) indexSQL() []string {
 	var out []string
-	rest := "Grain, Bucket"
-	if r.def.List != "" {
-		rest = "TimeGenerated"
-	}
 	for k, x := range r.def.Index {
-		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
-			quoteIdent(r.indexName(k)), quoteIdent(r.def.Name), x, rest))
+		if r.def.List == "" {
+			x += ", Grain, Bucket"
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quoteIdent(r.indexName(k)), quoteIdent(r.def.Name), x))
 	}
 	return out
 }
