@@ -213,6 +213,23 @@ WHERE Account IS NOT NULL OR AccountId IS NOT NULL`,
 		Index: []string{"IpAddress", "lower(TargetUserName)", "TargetUserSid", "lower(Computer)", "AgentId"},
 	},
 	{
+		// The Windows events the host summary counts as notable: audit log
+		// cleared, failed logons, explicit credentials, services and tasks
+		// created or changed, audit policy, account and group changes,
+		// lockouts.
+		Name:   "SecurityEventNotableRollup",
+		Source: "SecurityEvent",
+		Where: `EventID IN (1102, 4625, 4648, 4697, 7045, 4698, 4702, 4719, 4720, 4722, 4723, 4724, 4725, 4726,
+			4738, 4728, 4732, 4756, 4740, 4767, 4794)`,
+		Cols: []rollupCol{
+			rc("Computer", "string", `Computer`),
+			rc("AgentId", "string", `lower(json_extract(Record, '$.SourceComputerId'))`),
+			rc("EventID", "int", `EventID`),
+			rc("Activity", "string", `json_extract(Record, '$.Activity')`),
+		},
+		Index: []string{"lower(Computer)", "AgentId"},
+	},
+	{
 		// SSH logons: sshd "Accepted …" and "Failed …" lines of the form
 		// "… for [invalid user ]USER from IP port N …".
 		Name:   "SyslogSshRollup",
