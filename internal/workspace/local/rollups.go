@@ -187,6 +187,19 @@ WHERE Account IS NOT NULL OR AccountId IS NOT NULL`,
 		Index: []string{"ClientIP", "Account"},
 	},
 	{
+		// Activity by or on mailboxes: the user, and the mailbox's owner.
+		Name:   "OfficeActivityMailboxRollup",
+		Source: "OfficeActivity",
+		Cols: []rollupCol{
+			rc("Account", "string", `lower(UserId)`),
+			rc("Owner", "string", `lower(json_extract(Record, '$.MailboxOwnerUPN'))`),
+			rc("OfficeWorkload", "string", `OfficeWorkload`),
+			rc("Operation", "string", `Operation`),
+			rc("ClientIP", "string", `ClientIP`),
+		},
+		Index: []string{"Account", "Owner"},
+	},
+	{
 		Name:   "OfficeActivityIPRollup",
 		Source: "OfficeActivity",
 		Cols: []rollupCol{

@@ -84,6 +84,9 @@ func TestRollupDemoAnswers(t *testing.T) {
 			top("substr(lower(_ResourceId), 1, instr(lower(_ResourceId), '/providers/') - 1)", "AzureActivity"),
 			top("substr(lower(_ResourceId), 1, instr(lower(_ResourceId), '/resourcegroups/') - 1)", "AzureActivity"),
 		}, " UNION ")),
+		"mailbox": strs(strings.Join([]string{
+			top("lower(UserId)", "OfficeActivity"), top("lower(json_extract(Record, '$.MailboxOwnerUPN'))", "OfficeActivity"),
+		}, " UNION ")),
 		"host": append(strs(strings.Join([]string{
 			top("lower(Computer)", "Heartbeat"), top("substr(lower(Computer), 1, instr(Computer || '.', '.') - 1)", "Heartbeat"),
 			top("lower(json_extract(Record, '$.SourceComputerId'))", "Heartbeat"),
@@ -110,9 +113,12 @@ func TestRollupDemoAnswers(t *testing.T) {
 	for _, name := range cat.Names() {
 		kind, _, _ := strings.Cut(strings.TrimPrefix(name, "summary_"), "_")
 		param := "values"
-		if name == "azure_resource_activity" {
+		switch {
+		case name == "azure_resource_activity":
 			kind, param = "resource", "ids"
-		} else if !strings.HasPrefix(name, "summary_") || values[kind] == nil {
+		case name == "mailbox_activity":
+			kind, param = "mailbox", "addresses"
+		case !strings.HasPrefix(name, "summary_") || values[kind] == nil:
 			continue
 		}
 		q, err := cat.Get(name)
@@ -139,8 +145,8 @@ func TestRollupDemoAnswers(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 16 {
-		t.Errorf("checked %d summary queries, want at least 16", checked)
+	if checked < 17 {
+		t.Errorf("checked %d summary queries, want at least 17", checked)
 	}
 }
 
