@@ -10,6 +10,9 @@ bench:
 	go test -run '^$$' -bench . ./internal/intel/cache/
 	go test -run '^$$' -bench . ./internal/demo/ ./internal/workspace/local/ ./internal/ioc/
 	go test -run '^$$' -bench . -benchtime 5x ./internal/report/ ./internal/report/chart/ ./internal/web/
+	# Entity summaries on a 5 million-row workspace file (building it takes
+	# about 6 minutes; -summary.db FILE keeps it for later runs).
+	go test -run '^$$' -bench 'Summar' -benchtime 3x -timeout 60m ./internal/summary/
 
 # The web UI's screenshots in docs/screenshots: light and dark, taken with
 # Debian's chromium (apt-get install chromium).

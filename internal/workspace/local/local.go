@@ -87,7 +87,18 @@
 // than 50,000 rows are left empty, as building them costs more than
 // reading the rows (the demo workspace's ten rollups took as long to build
 // as the rest of a run); the summaries then read the rows through the view
-// for the whole window, with the same answers.
+// for the whole window, with the same answers. A list (AuditLogsAccounts)
+// is a rollup that keeps a row per source row and value instead of counts:
+// the accounts each audit record names, so that a query finds the records
+// naming an account without reading every record's JSON.
+//
+// # Connections
+//
+// A workspace file is in WAL mode: loads, write-back and index and rollup
+// builds run one at a time on one connection, and queries on a pool of
+// read-only connections, one per CPU, so that the queries of a triage run
+// side by side. An in-memory workspace lives in its one connection, which
+// everything shares.
 package local
 
 import (
