@@ -610,17 +610,11 @@ func TestFileQueriesRunTogether(t *testing.T) {
 	defer ws.Close()
 	load := func(from, to int) {
 		t.Helper()
-		err := ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-			for i := from; i < to; i++ {
-				if err := emit("SigninLogs", sampleRecord("SigninLogs", i)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		var recs []map[string]any
+		for i := from; i < to; i++ {
+			recs = append(recs, sampleRecord("SigninLogs", i))
 		}
+		loadTable(t, ws, "SigninLogs", recs...)
 	}
 	load(0, 10)
 	if n := count(t, ws, "SigninLogs"); n != 10 {

@@ -39,9 +39,15 @@ func signins(i0, n int) []map[string]any {
 
 func loadSignins(t *testing.T, ws *local.Workspace, recs []map[string]any) {
 	t.Helper()
+	loadTable(t, ws, "SigninLogs", recs...)
+}
+
+// loadTable loads records into one table.
+func loadTable(t *testing.T, ws *local.Workspace, table string, recs ...map[string]any) {
+	t.Helper()
 	err := ws.Load(context.Background(), func(emit func(string, map[string]any) error) error {
 		for _, r := range recs {
-			if err := emit("SigninLogs", r); err != nil {
+			if err := emit(table, r); err != nil {
 				return err
 			}
 		}
@@ -228,27 +234,13 @@ func TestAuditAccountsList(t *testing.T) {
 			"TargetResources": ts,
 		}
 	}
-	load := func(recs ...map[string]any) {
-		t.Helper()
-		err := ws.Load(context.Background(), func(emit func(string, map[string]any) error) error {
-			for _, r := range recs {
-				if err := emit("AuditLogs", r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	list := func() [][]any {
 		t.Helper()
 		return rawQuery(t, ws, `SELECT SourceRowid, Role, Account, AccountId, AccountName, Category
 			FROM AuditLogsAccounts ORDER BY SourceRowid, Role, Account`, nil).Rows
 	}
 	group := map[string]any{"id": "G1", "displayName": "Admins", "type": "Group"}
-	load(audit(0, "Grace@Contoso.example", map[string]any{"userPrincipalName": "Sam@Contoso.example", "id": "S1"}, group))
+	loadTable(t, ws, "AuditLogs", audit(0, "Grace@Contoso.example", map[string]any{"userPrincipalName": "Sam@Contoso.example", "id": "S1"}, group))
 	want := [][]any{
 		{int64(1), "actor", "grace@contoso.example", "id-grace@contoso.example", "grace", "GroupManagement"},
 		{int64(1), "target", nil, "g1", nil, "GroupManagement"},
@@ -257,7 +249,7 @@ func TestAuditAccountsList(t *testing.T) {
 	if d := cmp.Diff(want, list()); d != "" {
 		t.Fatalf("after the first load (-want +got):\n%s", d)
 	}
-	load(audit(1, "Mike@Contoso.example", map[string]any{"displayName": "no name, no id"}))
+	loadTable(t, ws, "AuditLogs", audit(1, "Mike@Contoso.example", map[string]any{"displayName": "no name, no id"}))
 	want = append(want, []any{int64(2), "actor", "mike@contoso.example", "id-mike@contoso.example", "mike", "GroupManagement"})
 	if d := cmp.Diff(want, list()); d != "" {
 		t.Errorf("after the second load (-want +got):\n%s", d)
