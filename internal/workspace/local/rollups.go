@@ -110,12 +110,12 @@ var rollups = []rollupDef{
 		Name:   "AuditLogsAccounts",
 		Source: "AuditLogs",
 		Cols: []rollupCol{
-			rc("Category", "string", ""),
-			rc("OperationName", "string", ""),
-			rc("Role", "string", ""),
-			rc("Account", "string", ""),
-			rc("AccountId", "string", ""),
-			rc("AccountName", "string", ""),
+			{Name: "Category", Type: "string"},
+			{Name: "OperationName", Type: "string"},
+			{Name: "Role", Type: "string"},
+			{Name: "Account", Type: "string"},
+			{Name: "AccountId", Type: "string"},
+			{Name: "AccountName", Type: "string"},
 		},
 		List: `SELECT rowid, TimeGenerated, Category, OperationName, Role, Account, AccountId,
        CASE WHEN instr(Account, '@') > 0 THEN substr(Account, 1, instr(Account, '@') - 1)
