@@ -5,13 +5,13 @@ test:
 	go test ./...
 
 # The benchmarks behind docs/benchmarks.md: one pass each, figures as metrics.
+# The entity summaries' (last) builds a 5 million-row workspace file first,
+# about 6 minutes; go test ... -summary.db FILE keeps it for later runs.
 bench:
 	go test -run '^$$' -bench 'BenchmarkEngine' -benchtime 1x ./internal/intel/
 	go test -run '^$$' -bench . ./internal/intel/cache/
 	go test -run '^$$' -bench . ./internal/demo/ ./internal/workspace/local/ ./internal/ioc/
 	go test -run '^$$' -bench . -benchtime 5x ./internal/report/ ./internal/report/chart/ ./internal/web/
-	# Entity summaries on a 5 million-row workspace file (building it takes
-	# about 6 minutes; -summary.db FILE keeps it for later runs).
 	go test -run '^$$' -bench 'Summar' -benchtime 3x -timeout 60m ./internal/summary/
 
 # The web UI's screenshots in docs/screenshots: light and dark, taken with
