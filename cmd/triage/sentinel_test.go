@@ -14,18 +14,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo"
 	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
 )
 
-// TestBinaryAgainstSentinel builds the binary and points it, through
-// configuration only, at a fake Sentinel + Log Analytics service over TLS
-// that it trusts through SSL_CERT_FILE, signing in with the Azure CLI (a fake
-// az on PATH), as an analyst's machine would.
-func TestBinaryAgainstSentinel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+// fakeSentinel is a fake Sentinel + Log Analytics service over TLS holding
+// the demo's records, and what points the binary at it through
+// configuration only: a directory with triage.yaml (workspace "lab"), a fake
+// az on PATH that signs in, and an environment that trusts the service's
+// certificate through SSL_CERT_FILE, as an analyst's machine would.
+type fakeSentinel struct {
+	srv                 *sentineltest.Server
+	wc                  config.Workspace
+	dir, cfgFile, azLog string
+	env                 []string
+}
+
+func newFakeSentinel(t *testing.T) *fakeSentinel {
+	t.Helper()
 	dir := t.TempDir()
 
 	now := time.Now().UTC()
@@ -71,6 +78,19 @@ workspaces:
 		"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
 		"SSL_CERT_FILE=" + certFile, "MSTICPYCONFIG=" + filepath.Join(dir, "none.yaml"),
 	}
+	return &fakeSentinel{srv: srv, wc: wc, dir: dir, cfgFile: cfgFile, azLog: azLog, env: env}
+}
+
+// TestBinaryAgainstSentinel builds the binary and points it, through
+// configuration only, at a fake Sentinel + Log Analytics service over TLS
+// that it trusts through SSL_CERT_FILE, signing in with the Azure CLI (a fake
+// az on PATH), as an analyst's machine would.
+func TestBinaryAgainstSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	f := newFakeSentinel(t)
+	srv, wc, dir, cfgFile, azLog, env := f.srv, f.wc, f.dir, f.cfgFile, f.azLog, f.env
 	run := func(args ...string) (string, string, int) {
 		t.Helper()
 		return runBinary(t, dir, env, append([]string{"--config", cfgFile}, args...)...)
