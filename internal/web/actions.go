@@ -194,13 +194,26 @@ func decodeIncident(s string) (triage.Incident, error) {
 	return inc, err
 }
 
-// writer returns env's workspace as a Writer, or shows why it has none.
-func (s *Server) writer(w http.ResponseWriter, r *http.Request, env *Env) (workspace.Writer, bool) {
+// action opens the incident an action form posts to and its workspace's
+// writer, and starts the action's confirmation page (kind: "comment" or
+// "update", the last part of the form's path). ok is false when a failure
+// page was served instead.
+func (s *Server) action(w http.ResponseWriter, r *http.Request, kind, title string) (workspace.Writer, triage.Incident, *confirmPage, bool) {
+	env, inc, ok := s.openIncident(w, r)
+	if !ok {
+		return nil, inc, nil, false
+	}
 	wr, ok := env.Workspace.(workspace.Writer)
 	if !ok {
 		s.fail(w, r, http.StatusBadRequest, "This workspace cannot change incidents (it reads them from the SecurityIncident table): use a Sentinel workspace with the incidents API, or a local one.", nil)
+		return nil, inc, nil, false
 	}
-	return wr, ok
+	ws := s.wsName(r)
+	return wr, inc, &confirmPage{
+		base:     s.newBase(r, fmt.Sprintf("%s %d", title, inc.Number), "queue", ws),
+		Incident: inc, Back: incidentPath(inc.Number) + "?ws=" + urlQueryEscape(ws),
+		Action: incidentPath(inc.Number) + "/" + kind, Kind: kind,
+	}, true
 }
 
 // readIncident returns the incident as the analyst read it (the form's
@@ -214,21 +227,12 @@ func readIncident(r *http.Request, current triage.Incident) (triage.Incident, er
 }
 
 func (s *Server) comment(w http.ResponseWriter, r *http.Request) {
-	env, inc, ok := s.openIncident(w, r)
+	wr, inc, p, ok := s.action(w, r, "comment", "Comment on incident")
 	if !ok {
 		return
 	}
-	wr, ok := s.writer(w, r, env)
-	if !ok {
-		return
-	}
-	ws := s.wsName(r)
 	msg := strings.ReplaceAll(r.PostFormValue("message"), "\r\n", "\n")
-	p := &confirmPage{
-		base:     s.newBase(r, fmt.Sprintf("Comment on incident %d", inc.Number), "queue", ws),
-		Incident: inc, Back: incidentPath(inc.Number) + "?ws=" + urlQueryEscape(ws),
-		Action: incidentPath(inc.Number) + "/comment", Kind: "comment", Message: msg,
-	}
+	p.Message = msg
 	switch n := utf8.RuneCountInString(msg); {
 	case strings.TrimSpace(msg) == "":
 		p.Error = "The comment is empty."
@@ -251,19 +255,9 @@ func (s *Server) comment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
-	env, inc, ok := s.openIncident(w, r)
+	wr, inc, p, ok := s.action(w, r, "update", "Change incident")
 	if !ok {
 		return
-	}
-	wr, ok := s.writer(w, r, env)
-	if !ok {
-		return
-	}
-	ws := s.wsName(r)
-	p := &confirmPage{
-		base:     s.newBase(r, fmt.Sprintf("Change incident %d", inc.Number), "queue", ws),
-		Incident: inc, Back: incidentPath(inc.Number) + "?ws=" + urlQueryEscape(ws),
-		Action: incidentPath(inc.Number) + "/update", Kind: "update",
 	}
 	read := inc
 	if r.PostFormValue("confirm") == "1" {
