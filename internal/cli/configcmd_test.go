@@ -51,7 +51,7 @@ func runEnv(t *testing.T, args ...string) (string, string, int) {
 		Out: &out, Err: &errb,
 		Now: func() time.Time { return testNow },
 		ConfigOptions: func(path string) config.LoadOptions {
-			return config.LoadOptions{ConfigPath: path, Getenv: os.Getenv}
+			return config.LoadOptions{ConfigPath: path, Getenv: os.Getenv, UserCacheDir: testCacheDir}
 		},
 	}
 	code := Run(context.Background(), s, args)

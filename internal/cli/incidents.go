@@ -47,6 +47,9 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 				return err
 			}
 			defer e.Close()
+			if f, err = o.filter(e.now(s)); err != nil {
+				return err
+			}
 			var incs []triage.Incident
 			err = e.ws.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
 				incs = append(incs, inc)
@@ -58,7 +61,7 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 			if len(incs) == 0 {
 				hintNewest(cmd.Context(), s, e, f)
 			}
-			return printIncidents(s, incs, o.json)
+			return printIncidents(s, e.now(s), incs, o.json)
 		},
 	}
 	fl := cmd.Flags()
@@ -114,7 +117,7 @@ func (o *incidentsOptions) filter(now time.Time) (workspace.IncidentFilter, erro
 	return f, nil
 }
 
-func printIncidents(s *IO, incs []triage.Incident, asJSON bool) error {
+func printIncidents(s *IO, now time.Time, incs []triage.Incident, asJSON bool) error {
 	if asJSON {
 		if incs == nil {
 			incs = []triage.Incident{}
@@ -131,7 +134,7 @@ func printIncidents(s *IO, incs []triage.Incident, asJSON bool) error {
 		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NUMBER\tCREATED\tSEVERITY\tSTATUS\tOWNER\tALERTS\tTITLE")
 		for _, inc := range incs {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", inc.Number, ago(s.Now(), inc.Created),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", inc.Number, ago(now, inc.Created),
 				inc.Severity, inc.Status, orDash(inc.Owner.String()), inc.AlertCount, clean(inc.Title, 80))
 		}
 		return tw.Flush()

@@ -62,6 +62,7 @@ place of the report, unless -o is given).`,
 			if err != nil {
 				return err
 			}
+			g.writes = o.post && !o.dryRun
 			e, err := open(cmd.Context(), s, g)
 			if err != nil {
 				return err

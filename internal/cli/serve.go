@@ -124,12 +124,13 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.Env, error) {
 	gw := *g
 	gw.workspace = name
+	gw.writes = true // the UI's actions
 	e, err := open(ctx, s, &gw)
 	if err != nil {
 		return nil, err
 	}
 	env := &web.Env{
-		Workspace: e.ws, Catalog: e.catalog, Intel: e.intel, Close: e.Close,
+		Workspace: e.ws, Catalog: e.catalog, Intel: e.intel, Close: e.Close, AsOf: e.asOf,
 		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
 			rows, err := providerRows(ctx, e, s.Now())
 			out := make([]web.ProviderRow, len(rows))

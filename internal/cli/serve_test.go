@@ -37,7 +37,7 @@ func TestServe(t *testing.T) {
 	s := &IO{
 		Out: &out, Err: &errb,
 		Now:           func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
+		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir} },
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

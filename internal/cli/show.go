@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,7 @@ INCIDENT is the incident number or its name (GUID).`,
 					triage.Details
 				}{inc, d})
 			}
-			printShow(s, inc, d)
+			printShow(s, e.now(s), inc, d)
 			return nil
 		},
 	}
@@ -50,7 +51,7 @@ INCIDENT is the incident number or its name (GUID).`,
 	return cmd
 }
 
-func printShow(s *IO, inc triage.Incident, d triage.Details) {
+func printShow(s *IO, now time.Time, inc triage.Incident, d triage.Details) {
 	w := s.Out
 	fmt.Fprintf(w, "Incident %d: %s\n", inc.Number, clean(inc.Title, 0))
 	fmt.Fprintf(w, "  Severity  %s\n  Status    %s", inc.Severity, inc.Status)
@@ -58,7 +59,7 @@ func printShow(s *IO, inc triage.Incident, d triage.Details) {
 		fmt.Fprintf(w, " (%s)", inc.Classification)
 	}
 	fmt.Fprintf(w, "\n  Owner     %s\n  Created   %s (%s)\n  Name      %s\n",
-		orDash(clean(inc.Owner.String(), 0)), inc.Created.UTC().Format("2006-01-02 15:04 UTC"), ago(s.Now(), inc.Created), inc.Name)
+		orDash(clean(inc.Owner.String(), 0)), inc.Created.UTC().Format("2006-01-02 15:04 UTC"), ago(now, inc.Created), inc.Name)
 	if inc.Description != "" {
 		fmt.Fprintf(w, "\n  %s\n", clean(inc.Description, 0))
 	}

@@ -51,8 +51,7 @@ default) or --start/--end; threat intelligence as for lookup.`,
 			if err != nil {
 				return &FlagError{err}
 			}
-			start, end, err := window(s.Now(), o.since, o.start, o.end)
-			if err != nil {
+			if _, _, err := window(s.Now(), o.since, o.start, o.end); err != nil {
 				return err
 			}
 			e, err := open(cmd.Context(), s, g)
@@ -60,6 +59,10 @@ default) or --start/--end; threat intelligence as for lookup.`,
 				return err
 			}
 			defer e.Close()
+			start, end, err := window(e.now(s), o.since, o.start, o.end)
+			if err != nil {
+				return err
+			}
 			var inds []ioc.Indicator
 			for _, ind := range pipeline.Indicators(nil, []triage.Entity{ent}) {
 				inds = append(inds, ioc.Indicator{Kind: ind.Type, Value: ind.Value, Scope: ind.Scope})

@@ -3,11 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/triage-dev/triage/internal/azauth"
 	"github.com/triage-dev/triage/internal/config"
-	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/demo/demodb"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
@@ -25,6 +26,10 @@ type globalOptions struct {
 	queries   string
 	demoScale int
 
+	// writes: the command may change incidents, so the demo workspace is
+	// opened as a private copy rather than read-only.
+	writes bool
+
 	refresh      bool     // --refresh: bypass the intel cache
 	allProviders bool     // --all: non-primary providers too
 	providers    []string // --provider: only these
@@ -38,12 +43,24 @@ type env struct {
 	intel     *intel.Engine
 	providers []registry.Status
 	store     *cache.Store // nil when no external provider runs
+	// asOf is when the workspace's data ends, for a workspace that is a
+	// snapshot (the demo); zero means now.
+	asOf time.Time
 
 	// The entity summaries' sources; nil when off.
 	geo      summary.Locator
 	registry summary.Registry
 	dns      summary.Resolver
 	closeGeo interface{ Close() error }
+}
+
+// now is the end of windows that end "now": the workspace's asOf, else
+// the clock.
+func (e *env) now(s *IO) time.Time {
+	if !e.asOf.IsZero() {
+		return e.asOf
+	}
+	return s.Now()
 }
 
 func (e *env) Close() error {
@@ -77,9 +94,13 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		return nil, &ConfigError{fmt.Errorf("query catalog: %w", err)}
 	}
 	var ws workspace.Workspace
+	var asOf time.Time
 	switch wc.Kind {
 	case config.KindDemo:
-		ws, err = openDemo(ctx, cat, s.Now(), g.demoScale)
+		var d *demodb.Workspace
+		if d, err = openDemo(ctx, s, cfg, cat, g); err == nil {
+			ws, asOf = d, d.AsOf
+		}
 	case config.KindLocal:
 		ws, err = local.Open(ctx, wc.Name, wc.Path, cat)
 	case config.KindSentinel:
@@ -90,7 +111,7 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{ws: ws, catalog: cat, cfg: cfg}
+	e := &env{ws: ws, catalog: cat, cfg: cfg, asOf: asOf}
 	if err := e.openIntel(ctx, s, g); err != nil {
 		ws.Close()
 		return nil, err
@@ -141,18 +162,25 @@ func resolveSecrets(ctx context.Context, s *IO, cfg *config.Config) error {
 	return nil
 }
 
-// openDemo builds the demo workspace in memory, anchored at now.
-func openDemo(ctx context.Context, cat *workspace.Catalog, now time.Time, scale int) (*local.Workspace, error) {
-	ws, err := local.Open(ctx, "demo", ":memory:", cat)
-	if err != nil {
-		return nil, fmt.Errorf("demo workspace: %w", err)
-	}
-	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-		return demo.Generate(demo.Options{Now: now, Scale: scale}, emit)
+// openDemo opens the demo workspace from its cached file, building the
+// file first when there is none for today, and saying so on a terminal.
+func openDemo(ctx context.Context, s *IO, cfg *config.Config, cat *workspace.Catalog, g *globalOptions) (*demodb.Workspace, error) {
+	building := false
+	ws, err := demodb.Open(ctx, demodb.Options{
+		Dir: cfg.DemoDir, Now: s.Now(), Scale: g.demoScale, Catalog: cat, Writable: g.writes,
+		Building: func(path string) {
+			building = true
+			if s.ErrTTY {
+				fmt.Fprintf(s.Err, "triage: preparing today's demo workspace in %s (once a day, a few seconds)...", filepath.Dir(path))
+			}
+		},
 	})
-	if err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("demo workspace: %w", err)
+	if building && s.ErrTTY {
+		fmt.Fprint(s.Err, clearLine)
 	}
-	return ws, nil
+	return ws, err
 }
+
+// clearLine returns a terminal's cursor to the start of the line and clears
+// it: progress is not left on screen once done.
+const clearLine = "\r\033[K"

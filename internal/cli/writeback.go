@@ -23,7 +23,7 @@ import (
 
 // writerOf returns the env's workspace as a workspace.Writer, its clock set
 // to s.Now where it takes one. It warns when the workspace is the demo,
-// which is rebuilt for every command and so keeps no change.
+// which each command opens afresh and so keeps no change.
 func writerOf(s *IO, e *env) (workspace.Writer, error) {
 	w, ok := e.ws.(workspace.Writer)
 	if !ok {
@@ -33,7 +33,7 @@ func writerOf(s *IO, e *env) (workspace.Writer, error) {
 		c.SetClock(s.Now)
 	}
 	if e.ws.Name() == config.DemoWorkspace {
-		fmt.Fprintln(s.Err, "triage: note: the demo workspace is rebuilt for every command, so this change is not kept")
+		fmt.Fprintln(s.Err, "triage: note: this change to the demo workspace is not kept: every command starts from the demo as it was built")
 	}
 	return w, nil
 }
@@ -64,6 +64,7 @@ is printed instead of sent.`,
 			if err != nil {
 				return err
 			}
+			g.writes = !o.dryRun
 			e, err := open(cmd.Context(), s, g)
 			if err != nil {
 				return err
@@ -238,6 +239,7 @@ func updateRun(ctx context.Context, s *IO, g *globalOptions, o *updateOptions, r
 		return &FlagError{errors.New("nothing to change: give at least one of --status, --severity, --owner, --label, --remove-label, --classification, --reason, --comment")}
 	}
 
+	g.writes = !o.dryRun
 	e, err := open(ctx, s, g)
 	if err != nil {
 		return err

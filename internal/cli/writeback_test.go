@@ -87,7 +87,7 @@ func runIn(t *testing.T, stdin string, args ...string) (string, string, int) {
 	s := &IO{
 		Out: &out, Err: &errb,
 		Now:           func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
+		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir} },
 	}
 	root := NewRootCmd(s)
 	root.SetArgs(args)
@@ -400,7 +400,7 @@ func TestPostNeedsWriter(t *testing.T) {
 	}
 
 	_, errOut, code := run(t, "comment", "121", "-m", "x")
-	if code != ExitOK || !strings.Contains(errOut, "demo workspace is rebuilt for every command") {
+	if code != ExitOK || !strings.Contains(errOut, "change to the demo workspace is not kept") {
 		t.Errorf("comment on the demo: exit %d, stderr %q; want a note that it is not kept", code, errOut)
 	}
 }

@@ -166,6 +166,9 @@ func (b *builder) build(fc *fileConfig) *Config {
 	if c.DataDir == "" && b.userCacheDir != "" {
 		c.DataDir = filepath.Join(b.userCacheDir, "triage")
 	}
+	if b.userCacheDir != "" {
+		c.DemoDir = filepath.Join(b.userCacheDir, "triage", "demo")
+	}
 
 	az := deref(fc.Azure)
 	c.Azure.Cloud = canonicalCloud(az.Cloud, CloudPublic)

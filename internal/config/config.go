@@ -46,6 +46,10 @@ type Config struct {
 	// DataDir holds triage's own files: the store with the intel cache and
 	// triage records, downloaded databases.
 	DataDir string `json:"data_dir"`
+	// DemoDir is where the demo workspace's file is kept, rebuilt when
+	// missing: <user cache dir>/triage/demo. "" (no user cache dir) builds
+	// the demo in memory for every command.
+	DemoDir string `json:"demo_dir,omitempty"`
 
 	// Warnings are problems that did not stop Load: an environment variable
 	// that is not set, an msticpy provider triage does not support, a

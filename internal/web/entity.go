@@ -49,13 +49,13 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 	if i < 0 {
 		p.Since, i = "7d", 1
 	}
-	p.End = s.opts.Now().UTC()
-	p.Start = p.End.Add(-entityWindows[i].D)
 	env, err := s.env(r.Context(), ws)
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, "The workspace could not be opened.", err)
 		return
 	}
+	p.End = s.now(env).UTC()
+	p.Start = p.End.Add(-entityWindows[i].D)
 	// An entity of a triaged incident is summarised with every property
 	// its alerts gave; any other is built from its kind and value.
 	key := kind + ":" + value

@@ -238,16 +238,16 @@ type queueRow struct {
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	ws := s.wsName(r)
-	now := s.opts.Now()
-	q := readQueueQuery(r, ws, now)
-	p := &queuePage{
-		base: s.newBase(r, "Incidents", "queue", ws), Query: q, Windows: windows,
-		Severities: severities, Statuses: statuses, Start: q.start, End: q.end, Problems: q.errs,
-	}
 	env, err := s.env(r.Context(), ws)
 	if err != nil {
 		s.fail(w, r, http.StatusNotFound, "The workspace could not be opened.", err)
 		return
+	}
+	now := s.now(env)
+	q := readQueueQuery(r, ws, now)
+	p := &queuePage{
+		base: s.newBase(r, "Incidents", "queue", ws), Query: q, Windows: windows,
+		Severities: severities, Statuses: statuses, Start: q.start, End: q.end, Problems: q.errs,
 	}
 	// The incidents are kept as small rows: a queue may hold tens of
 	// thousands.

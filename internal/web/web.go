@@ -52,6 +52,18 @@ type Env struct {
 	// Close releases the workspace and the rest; nil means
 	// Workspace.Close.
 	Close func() error
+	// AsOf, when set, is when the workspace's data ends (the demo's
+	// anchor): windows that end now (the queue's, the entity pivot's) end
+	// there instead.
+	AsOf time.Time
+}
+
+// now is the end of windows that end now in env's workspace.
+func (s *Server) now(env *Env) time.Time {
+	if !env.AsOf.IsZero() {
+		return env.AsOf
+	}
+	return s.opts.Now()
 }
 
 // ProviderRow is one threat-intel provider on the providers page. It never

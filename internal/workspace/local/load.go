@@ -37,6 +37,9 @@ const batchRows = 64
 // with synchronous=OFF: a crash during a load loses the load, never earlier
 // data.
 func (w *Workspace) Load(ctx context.Context, fn func(emit func(table string, rec map[string]any) error) error) error {
+	if w.readOnly {
+		return fmt.Errorf("load into %s: %w", w.name, ErrReadOnly)
+	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)

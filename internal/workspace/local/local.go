@@ -106,6 +106,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -130,6 +131,9 @@ type Workspace struct {
 	cat    *workspace.Catalog
 	schema *schema
 	memory bool
+	// readOnly: opened by OpenReadOnly; db is the read pool and nothing
+	// is built or written.
+	readOnly bool
 
 	idxMu   sync.Mutex
 	pending []*tableInfo  // tables whose secondary indexes a load deferred
@@ -225,6 +229,67 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	return w, nil
 }
 
+// ErrReadOnly is returned by loads and write-back on a workspace opened
+// with OpenReadOnly.
+var ErrReadOnly = errors.New("the workspace is read-only")
+
+// OpenReadOnly opens a workspace file that nothing changes while it is
+// open, such as the demo workspace's cached file, in SQLite's immutable
+// mode: no locks, no journal, queries on a pool of read-only connections.
+// The file must not be in WAL mode, and its indexes and rollups must be
+// complete (BuildIndexes before it was last closed): OpenReadOnly builds
+// nothing, and Load, Update and PostComment fail with ErrReadOnly.
+func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog) (*Workspace, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open local workspace %s: the path must not contain ? or #", path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open local workspace: %w", err)
+	}
+	if cat == nil {
+		var err error
+		if cat, err = workspace.LoadCatalog(""); err != nil {
+			return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+		}
+	}
+	s, err := newSchema(tables)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := newRollups(s, rollups)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		r.fresh = true
+	}
+	db, err := openReads("file:" + path + "?mode=ro&immutable=1&")
+	if err != nil {
+		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+	}
+	// Every connection is opened now, and kept: a file removed while the
+	// workspace is open (the demo's cache is swept) stays readable.
+	conns := make([]*sql.Conn, 0, runtime.GOMAXPROCS(0))
+	for range cap(conns) {
+		c, err := db.Conn(ctx)
+		if err == nil {
+			err = c.PingContext(ctx)
+		}
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			db.Close()
+			return nil, fmt.Errorf("open local workspace %s: %w", path, err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	return &Workspace{name: name, db: db, reads: db, cat: cat, schema: s, rollups: rs, rollupMinRows: rollupMinRows, readOnly: true}, nil
+}
+
 // openReads opens the pool of read-only connections to a workspace file
 // that queries run on. The file is in WAL mode (see init), so they read
 // while the write connection writes, each seeing the last commit made
@@ -232,7 +297,10 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 // (mmap_size: as much of it as SQLite maps, 2 GB by default) rather than a
 // system call per page.
 func openReads(path string) (*sql.DB, error) {
-	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=mmap_size(1099511627776)"
+	if !strings.HasPrefix(path, "file:") {
+		path += "?"
+	}
+	dsn := path + "_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=mmap_size(1099511627776)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err

@@ -97,6 +97,9 @@ func (w *Workspace) Update(ctx context.Context, inc triage.Incident, ch workspac
 	if inc.Name == "" || inc.ETag == "" {
 		return triage.Incident{}, fmt.Errorf("update incident %s: the incident has no name or ETag: read it from the workspace first", label)
 	}
+	if w.readOnly {
+		return triage.Incident{}, fmt.Errorf("update incident %s: %w", label, ErrReadOnly)
+	}
 	q, err := w.cat.Get("incident_by_name")
 	if err != nil {
 		return triage.Incident{}, fmt.Errorf("update incident %s: %w", label, err)
@@ -326,6 +329,9 @@ func (w *Workspace) PostComment(ctx context.Context, inc triage.Incident, id, me
 	case n > workspace.MaxCommentLength:
 		return workspace.Comment{}, fmt.Errorf("comment on incident %s: the message has %d characters, more than the limit of %d",
 			label, n, workspace.MaxCommentLength)
+	}
+	if w.readOnly {
+		return workspace.Comment{}, fmt.Errorf("comment on incident %s: %w", label, ErrReadOnly)
 	}
 	if err := w.ensureIndexes(ctx, "SecurityIncident "+commentTable); err != nil {
 		return workspace.Comment{}, fmt.Errorf("comment on incident %s: %w", label, err)
