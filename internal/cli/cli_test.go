@@ -21,8 +21,10 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	s := &IO{
 		Out: &out, Err: &errb,
-		Now:           func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir} },
+		Now: func() time.Time { return testNow },
+		ConfigOptions: func(path string) config.LoadOptions {
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+		},
 	}
 	code := Run(context.Background(), s, args)
 	return out.String(), errb.String(), code

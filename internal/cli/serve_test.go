@@ -36,8 +36,10 @@ func TestServe(t *testing.T) {
 	var out, errb lockedBuffer
 	s := &IO{
 		Out: &out, Err: &errb,
-		Now:           func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir} },
+		Now: func() time.Time { return testNow },
+		ConfigOptions: func(path string) config.LoadOptions {
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

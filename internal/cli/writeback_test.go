@@ -86,8 +86,10 @@ func runIn(t *testing.T, stdin string, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	s := &IO{
 		Out: &out, Err: &errb,
-		Now:           func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir} },
+		Now: func() time.Time { return testNow },
+		ConfigOptions: func(path string) config.LoadOptions {
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+		},
 	}
 	root := NewRootCmd(s)
 	root.SetArgs(args)
