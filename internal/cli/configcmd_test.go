@@ -14,10 +14,11 @@ import (
 	"github.com/triage-dev/triage/internal/config"
 )
 
-// msticpyFixture is the msticpy project's test configuration.
+// msticpyFixture is the msticpy project's test configuration (see
+// testdata/README.md).
 func msticpyFixture(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs("../../../shared/fixtures/msticpy/msticpyconfig.yaml")
+	p, err := filepath.Abs("testdata/msticpyconfig.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/triage-dev/triage/internal/importer"
 )
 
-const alertList = "../../../shared/fixtures/msticpy/alertlist.csv"
+// alertList is msticpy's alert export: see testdata/README.md.
+const alertList = "testdata/alertlist.csv"
 
 func needFixture(t *testing.T, p string) string {
 	t.Helper()
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("fixture %s: %v", p, err)
+		t.Fatalf("fixture %s: %v", p, err)
 	}
 	return p
 }

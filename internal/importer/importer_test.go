@@ -15,15 +15,16 @@ import (
 	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
+// The fixtures, written by others: see testdata/README.md.
 const (
-	msticpy = "../../../shared/fixtures/msticpy/"
-	api     = "../../../shared/fixtures/sentinel-api/"
+	msticpy = "testdata/msticpy/"
+	api     = "testdata/sentinel-api/"
 )
 
 func fixture(t *testing.T, p string) string {
 	t.Helper()
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("fixture %s (the project's shared fixtures, beside the checkout): %v", p, err)
+		t.Fatalf("fixture %s: %v", p, err)
 	}
 	return p
 }

@@ -26,7 +26,8 @@ import (
 )
 
 // The browser tests drive Debian's chromium, headless, against the server
-// on 127.0.0.1. Without chromium they fail, except with -short.
+// on 127.0.0.1. Without chromium they are skipped, saying how to install it
+// (TestScreenshots given -screenshots fails instead).
 
 var screenshotDir = flag.String("screenshots", "", "write screenshots of the main pages to this directory (TestScreenshots)")
 
@@ -48,10 +49,7 @@ func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
-		if testing.Short() {
-			t.Skip("chromium is not installed (skipped with -short)")
-		}
-		t.Fatal("the browser tests need Debian's chromium: install it with `apt-get install chromium` (.ci/run does), or run the tests with -short to skip them")
+		t.Skip("chromium is not installed: the browser tests need Debian's chromium; install it with `apt-get install chromium` (.ci/run does)")
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
@@ -511,6 +509,9 @@ func TestBrowser(t *testing.T) {
 func TestScreenshots(t *testing.T) {
 	if *screenshotDir == "" {
 		t.Skip("give -screenshots DIR to write the screenshots")
+	}
+	if chromiumPath() == "" {
+		t.Fatal("-screenshots needs Debian's chromium: install it with `apt-get install chromium`")
 	}
 	if err := os.MkdirAll(*screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
