@@ -203,3 +203,31 @@ func TestIncidentsEmptyWindowSaysWhereTheyAre(t *testing.T) {
 		t.Errorf("stderr %q does not point at the newest incident", errOut)
 	}
 }
+
+// TestDemoPrepared checks that the first command of a day says, on a
+// terminal, that it is preparing the demo, clears that line when done, and
+// that the next command opens the file without a word.
+func TestDemoPrepared(t *testing.T) {
+	cache := t.TempDir()
+	runTTY := func() (string, int) {
+		var out, errb bytes.Buffer
+		s := &IO{
+			Out: &out, Err: &errb, ErrTTY: true,
+			Now:           func() time.Time { return testNow },
+			ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path, UserCacheDir: cache} },
+		}
+		code := Run(context.Background(), s, []string{"incidents", "--json"})
+		return errb.String(), code
+	}
+	errOut, code := runTTY()
+	if code != ExitOK || !strings.Contains(errOut, "preparing today's demo workspace in "+filepath.Join(cache, "triage", "demo")) || !strings.HasSuffix(errOut, clearLine) {
+		t.Errorf("first command: exit %d, stderr %q; want the preparing line, cleared", code, errOut)
+	}
+	if errOut, code = runTTY(); code != ExitOK || errOut != "" {
+		t.Errorf("second command: exit %d, stderr %q; want nothing said", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "triage", "demo", "demo-*.db"))
+	if len(files) != 1 {
+		t.Errorf("demo files %v, want one", files)
+	}
+}
