@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,8 +40,12 @@ that triage can work on it offline. Each FILE is one of:
                   or entities, or an incident with its alerts and entities
 
 The format is detected unless --format is given. The target is the local
-workspace named by --workspace (kind local in the configuration), or the SQLite
-file given by --db, created if need be, which needs no configuration.
+workspace named by --workspace, or the SQLite file given by --db, created if
+need be. --workspace NAME names a configured workspace of kind local, a
+workspace file (-w ./lab.db), or a workspace in the data dir: a NAME that is
+neither configured nor there yet creates <data_dir>/workspaces/NAME.db, which
+every later command opens with -w NAME, with no configuration (NAME: letters,
+digits, -, _ and .). After --db lab.db, the file is opened with -w lab.db.
 
 Each file is imported in one transaction: a bad value stops that file with an
 error naming the file, row and column, and leaves the workspace as it was; the
@@ -55,7 +60,7 @@ For each file the output gives the format, and per table the rows added and the
 rows skipped because they were already imported; problems that did not stop a
 file are warnings on stderr. The exit status is 1 when any file failed.`,
 		Example: `  triage import --db ./lab.db alertlist.csv
-  triage import -w lab incidents.json alerts.json
+  triage import -w lab incidents.json alerts.json   # creates workspace lab if need be
   triage import -w lab --incident 3177 entities.json
   triage import --db ./lab.db --table SigninLogs signins.csv`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -180,7 +185,8 @@ func printImport(s *IO, r importFileResult) {
 }
 
 // openImportTarget opens the workspace to import into: the file given with
-// --db, else the configured workspace, which must be of kind local.
+// --db, else the workspace --workspace selects, which must be of kind local,
+// else a new workspace in the data dir when --workspace names none.
 func openImportTarget(ctx context.Context, s *IO, g *globalOptions, o *importOptions) (*local.Workspace, error) {
 	if o.db != "" {
 		if g.workspace != "" {
@@ -200,6 +206,10 @@ func openImportTarget(ctx context.Context, s *IO, g *globalOptions, o *importOpt
 		fmt.Fprintln(s.Err, "triage: warning:", w)
 	}
 	wc, err := cfg.Workspace(g.workspace)
+	var unknown *config.UnknownWorkspaceError
+	if errors.As(err, &unknown) && g.workspace != "" {
+		return newImportTarget(ctx, s, cfg, g.workspace)
+	}
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("import needs a local workspace: %w", err)}
 	}
@@ -208,12 +218,38 @@ func openImportTarget(ctx context.Context, s *IO, g *globalOptions, o *importOpt
 		if g.workspace == "" {
 			which = "the default workspace, " + wc.Name + ","
 		}
-		return nil, &ConfigError{fmt.Errorf("import needs a local workspace: %s is of kind %s (name a workspace of kind local with --workspace, or give a SQLite file with --db)", which, wc.Kind)}
+		return nil, &ConfigError{fmt.Errorf("import needs a local workspace: %s is of kind %s (name a local workspace with --workspace, where a new name creates one in the data dir, or give a SQLite file with --db)", which, wc.Kind)}
 	}
 	ws, err := local.Open(ctx, wc.Name, wc.Path, nil)
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
 	}
+	return ws, nil
+}
+
+// newImportTarget creates the local workspace name in the data dir, where
+// later commands find it by that name with no configuration. Only a plain
+// name creates one: a path that does not exist is more likely a typo than a
+// wish for a new file, which --db is for.
+func newImportTarget(ctx context.Context, s *IO, cfg *config.Config, name string) (*local.Workspace, error) {
+	if config.LooksLikePath(name) {
+		return nil, &FlagError{fmt.Errorf("--workspace %s: no such file and no configured workspace of that name (to create a workspace file there, give --db %s instead)", name, name)}
+	}
+	if err := config.CheckWorkspaceName(name); err != nil {
+		return nil, &FlagError{fmt.Errorf("--workspace: %s is not configured, and import cannot create a workspace of that name: %w", name, err)}
+	}
+	wc, err := cfg.DataDirWorkspace(name)
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("import into a new workspace: %w", err)}
+	}
+	if err := os.MkdirAll(filepath.Dir(wc.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", name, err)
+	}
+	ws, err := local.Open(ctx, wc.Name, wc.Path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create workspace %s: %w", name, err)
+	}
+	fmt.Fprintf(s.Err, "triage: created local workspace %s at %s; use it with -w %s\n", name, wc.Path, name)
 	return ws, nil
 }
 

@@ -36,8 +36,10 @@ confirmed before it is sent).
 It listens on 127.0.0.1:8080 by default (--listen; port 0 picks a free one)
 and prints its URL on stderr. Listening on anything but a loopback address
 lets other machines use your workspaces and credentials: triage warns when
-it does. Every configured workspace can be chosen in the page (--workspace
-picks the first one shown); each is opened when first used and kept open.
+it does. Every configured workspace, and every one triage import -w NAME
+made in the data dir, can be chosen in the page (--workspace picks the first
+one shown, and may be a workspace file); each is opened when first used and
+kept open.
 The demo workspace keeps the changes made to it until the server stops.
 
 Stop it with Ctrl-C.`,
@@ -66,14 +68,24 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	if err != nil {
 		return &ConfigError{err}
 	}
+	// The picker offers the configured workspaces and those import made in
+	// the data dir; a workspace file given with --workspace is offered too.
 	names := make([]string, 0, len(cfg.Workspaces))
 	for n := range cfg.Workspaces {
 		names = append(names, n)
 	}
-	sort.Strings(names)
-	if i := slices.Index(names, def.Name); i > 0 {
-		names = slices.Insert(slices.Delete(names, i, i+1), 0, def.Name)
+	found, err := cfg.DataDirWorkspaces()
+	if err != nil {
+		fmt.Fprintln(s.Err, "triage: warning:", err)
 	}
+	for _, w := range found {
+		names = append(names, w.Name)
+	}
+	sort.Strings(names)
+	if i := slices.Index(names, def.Name); i >= 0 {
+		names = slices.Delete(names, i, i+1)
+	}
+	names = slices.Insert(names, 0, def.Name)
 
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {

@@ -123,6 +123,7 @@ type builder struct {
 	getenv       func(string) string
 	home         string
 	userCacheDir string
+	workDir      string
 	triageFile   string
 	lines        map[string]int // triage.yaml's settings and their lines
 	cfg          *Config
@@ -159,7 +160,7 @@ func deref[T any](p *T) T {
 }
 
 func (b *builder) build(fc *fileConfig) *Config {
-	c := &Config{Workspaces: map[string]Workspace{}, Providers: map[string]Provider{}}
+	c := &Config{Workspaces: map[string]Workspace{}, Providers: map[string]Provider{}, workDir: b.workDir}
 	b.cfg = c
 
 	c.DataDir = b.path(deref(fc.DataDir), b.triageFile)
@@ -184,9 +185,15 @@ func (b *builder) build(fc *fileConfig) *Config {
 	c.DefaultWorkspace = DemoWorkspace
 	if fc.DefaultWorkspace != nil {
 		name := *fc.DefaultWorkspace
-		if ws, err := c.Workspace(name); err != nil {
+		ws, err := c.Workspace(name)
+		switch {
+		case err != nil:
 			b.problem("default_workspace", Origin{}, "%v", err)
-		} else {
+		case ws.Found == FoundPath:
+			// A relative path would depend on where triage runs, unlike
+			// every other path in triage.yaml.
+			b.problem("default_workspace", Origin{}, "%q is a file path: configure it as a workspace with path: and name that workspace here", name)
+		default:
 			c.DefaultWorkspace = ws.Name
 		}
 	}

@@ -49,6 +49,7 @@ func (c *Config) Check() []Finding {
 	for _, name := range c.workspaceOrder() {
 		out = append(out, c.checkWorkspace(c.Workspaces[name])...)
 	}
+	out = append(out, c.checkDataDir()...)
 	for _, id := range ProviderIDs {
 		if p, ok := c.Providers[id]; ok {
 			out = append(out, c.checkProvider(p)...)
@@ -69,6 +70,24 @@ func (c *Config) workspaceOrder() []string {
 		names = slices.Insert(slices.Delete(names, i, i+1), 0, c.DefaultWorkspace)
 	}
 	return names
+}
+
+// checkDataDir reports the workspaces triage import made in the data dir,
+// and those a configured workspace's name hides.
+func (c *Config) checkDataDir() []Finding {
+	found, shadowed, err := c.scanDataDir()
+	if err != nil {
+		return []Finding{{Subject: "data dir", OK: true, Level: LevelWarning, Message: err.Error()}}
+	}
+	var out []Finding
+	for _, w := range found {
+		out = append(out, c.checkWorkspace(w)...)
+	}
+	for _, w := range shadowed {
+		out = append(out, Finding{Subject: "data dir", OK: true, Level: LevelWarning,
+			Message: fmt.Sprintf("%s is not used: --workspace %s selects the configured workspace of that name; rename the file to use it", w.Path, w.Name)})
+	}
+	return out
 }
 
 // report collects the findings of one subject.
@@ -133,7 +152,11 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 		case fi.IsDir():
 			r.err("%s is a directory: set %s.path to a SQLite file", w.Path, key)
 		}
-		return r.findings(fmt.Sprintf("%slocal workspace in %s", def, w.Path))
+		summary := fmt.Sprintf("%slocal workspace in %s", def, w.Path)
+		if w.Found == FoundDataDir {
+			summary += ", found in the data dir (made by triage import -w " + w.Name + "; needs no configuration)"
+		}
+		return r.findings(summary)
 	case KindSentinel:
 	default:
 		r.err("unknown kind %q", w.Kind)

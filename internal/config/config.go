@@ -13,7 +13,6 @@ package config
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -50,6 +49,10 @@ type Config struct {
 	// missing: <user cache dir>/triage/demo. "" (no user cache dir) builds
 	// the demo in memory for every command.
 	DemoDir string `json:"demo_dir,omitempty"`
+
+	// workDir is the working directory relative --workspace paths are
+	// read from ("" for the process's own).
+	workDir string
 
 	// Warnings are problems that did not stop Load: an environment variable
 	// that is not set, an msticpy provider triage does not support, a
@@ -92,6 +95,9 @@ type Workspace struct {
 
 	// Path is the SQLite file of a local workspace.
 	Path string `json:"path,omitempty"`
+	// Found says how a workspace that is not configured was found:
+	// FoundDataDir or FoundPath; "" for a configured one.
+	Found string `json:"found,omitempty"`
 
 	// Origins are where the workspace is configured.
 	Origins []Origin `json:"origins,omitempty"`
@@ -304,41 +310,4 @@ func (o Origin) String() string {
 		s += " (" + o.Key + ")"
 	}
 	return s
-}
-
-// Workspace returns the workspace called name: "" or "default" is the
-// default workspace; otherwise the name is matched exactly, then ignoring
-// case, then (as msticpy does) against workspace ids and Azure workspace
-// names.
-func (c *Config) Workspace(name string) (Workspace, error) {
-	if name == "" {
-		name = c.DefaultWorkspace
-	}
-	if ws, ok := c.Workspaces[name]; ok {
-		return ws, nil
-	}
-	if strings.EqualFold(name, "default") {
-		if ws, ok := c.Workspaces[c.DefaultWorkspace]; ok {
-			return ws, nil
-		}
-	}
-	var found []string
-	for _, match := range []func(Workspace) bool{
-		func(w Workspace) bool { return strings.EqualFold(w.Name, name) },
-		func(w Workspace) bool { return w.WorkspaceID != "" && strings.EqualFold(w.WorkspaceID, name) },
-		func(w Workspace) bool { return w.WorkspaceName != "" && strings.EqualFold(w.WorkspaceName, name) },
-	} {
-		for _, n := range sortedKeys(c.Workspaces) {
-			if match(c.Workspaces[n]) {
-				found = append(found, n)
-			}
-		}
-		if len(found) == 1 {
-			return c.Workspaces[found[0]], nil
-		}
-		if len(found) > 1 {
-			return Workspace{}, fmt.Errorf("workspace %q is ambiguous: it matches %s", name, strings.Join(found, ", "))
-		}
-	}
-	return Workspace{}, fmt.Errorf("workspace %q is not configured (configured: %s)", name, strings.Join(sortedKeys(c.Workspaces), ", "))
 }

@@ -26,7 +26,10 @@ type LoadOptions struct {
 	MsticpyPath string
 	// Getenv reads an environment variable; nil means an empty environment.
 	Getenv func(string) string
-	// Dir is the working directory; "" skips looking there.
+	// Dir is the working directory: triage.yaml and msticpyconfig.yaml are
+	// looked for there, and a relative workspace path (--workspace
+	// ./lab.db) is read from there. "" skips the first and leaves the
+	// second to the process's own working directory.
 	Dir string
 	// UserConfigDir is where <dir>/triage/triage.yaml is looked for;
 	// UserCacheDir is where DataDir defaults to (<dir>/triage); HomeDir
@@ -86,7 +89,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 	}
 
-	b := &builder{getenv: getenv, home: opts.HomeDir, userCacheDir: opts.UserCacheDir, triageFile: triagePath, lines: lines}
+	b := &builder{getenv: getenv, home: opts.HomeDir, userCacheDir: opts.UserCacheDir, workDir: opts.Dir, triageFile: triagePath, lines: lines}
 	msticpyPath, w, err := findMsticpy(opts, getenv, tc, triagePath, lines, b)
 	if err != nil {
 		return nil, err
