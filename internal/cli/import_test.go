@@ -258,7 +258,6 @@ func TestImportUsage(t *testing.T) {
 		{[]string{"--config", cfg, "-w", "lab", "import", "--db", filepath.Join(dir, "a.db"), some}, ExitUsage, "not both"},
 		{[]string{"--config", cfg, "import", some}, ExitConfig, "import needs a local workspace: the default workspace, demo"},
 		{[]string{"--config", cfg, "-w", "demo", "import", some}, ExitConfig, "import needs a local workspace"},
-		{[]string{"--config", cfg, "-w", "prod", "import", some}, ExitConfig, "import into a new workspace: no data directory to keep workspace prod in: set data_dir in triage.yaml"},
 		// A new workspace in the data dir needs a plain name.
 		{[]string{"--config", cfgData, "-w", "Demo", "import", some}, ExitConfig, "workspace demo is of kind demo"},
 		{[]string{"--config", cfgData, "-w", "a b", "import", some}, ExitUsage, `--workspace: a b is not configured, and import cannot create a workspace of that name: workspace name "a b": use only letters`},
@@ -285,6 +284,18 @@ func TestImportUsage(t *testing.T) {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("a refused import created %s", p)
 		}
+	}
+
+	// With no data dir (no user cache dir, no data_dir), a new name has
+	// nowhere to go.
+	var errb bytes.Buffer
+	sio := &IO{
+		Out: &bytes.Buffer{}, Err: &errb, Now: func() time.Time { return testNow },
+		ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
+	}
+	const msg = "import into a new workspace: no data directory to keep workspace prod in: set data_dir in triage.yaml"
+	if code := Run(context.Background(), sio, []string{"--config", cfg, "-w", "prod", "import", some}); code != ExitConfig || !strings.Contains(errb.String(), msg) {
+		t.Errorf("import -w prod with no data dir: exit %d, stderr %q; want exit %d and %q", code, errb.String(), ExitConfig, msg)
 	}
 }
 
