@@ -146,7 +146,12 @@ type testServer struct {
 
 func newServer(t testing.TB) *testServer {
 	t.Helper()
-	o := options(t)
+	return newServerWith(t, options(t))
+}
+
+// newServerWith is newServer with options of the test's own.
+func newServerWith(t testing.TB, o web.Options) *testServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

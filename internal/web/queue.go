@@ -198,7 +198,8 @@ type queuePage struct {
 	Severities []triage.Severity
 	Statuses   []triage.Status
 	Start, End time.Time
-	Error      string // the workspace could not be read
+	AsOf       time.Time // Env.AsOf
+	Error      string    // the workspace could not be read
 	Problems   []string
 	Chart      template.HTML
 	Counts     []sevCount
@@ -247,7 +248,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	q := readQueueQuery(r, ws, now)
 	p := &queuePage{
 		base: s.newBase(r, "Incidents", "queue", ws), Query: q, Windows: windows,
-		Severities: severities, Statuses: statuses, Start: q.start, End: q.end, Problems: q.errs,
+		Severities: severities, Statuses: statuses, Start: q.start, End: q.end, Problems: q.errs, AsOf: env.AsOf,
 	}
 	// The incidents are kept as small rows: a queue may hold tens of
 	// thousands.

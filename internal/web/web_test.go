@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,8 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/triage-dev/triage/internal/web"
 )
 
 func TestPages(t *testing.T) {
@@ -163,6 +167,35 @@ func TestQueueFilters(t *testing.T) {
 	_, page = ts.get(t, "/?window=custom&start=garbage")
 	if !strings.Contains(page, "cannot read") {
 		t.Error("a bad start time is not reported")
+	}
+}
+
+// TestQueueAsOf checks that the windows of a workspace whose data ends
+// before now (the demo, as of the start of its day) end there.
+func TestQueueAsOf(t *testing.T) {
+	o := options(t)
+	asOf := testNow.Add(-30 * time.Hour)
+	open := o.Open
+	o.Open = func(ctx context.Context, name string) (*web.Env, error) {
+		env, err := open(ctx, name)
+		if env != nil {
+			env.AsOf = asOf
+		}
+		return env, err
+	}
+	ts := newServerWith(t, o)
+	_, page := ts.get(t, "/")
+	got := rowNumbers(t, page)
+	_, page2 := ts.get(t, "/?window=custom&start="+asOf.Add(-48*time.Hour).Format("2006-01-02T15:04")+"&end="+asOf.Format("2006-01-02T15:04"))
+	if want := rowNumbers(t, page2); len(got) == 0 || !slices.Equal(got, want) {
+		t.Errorf("default window lists %v, want the 48 hours before the data's end: %v", got, want)
+	}
+	if !strings.Contains(page, "data ends at "+asOf.Format("2006-01-02 15:04 UTC")) {
+		t.Error("the queue does not say where the workspace's data ends")
+	}
+	_, all := ts.get(t, "/")
+	if _, now := newServer(t).get(t, "/"); slices.Equal(rowNumbers(t, all), rowNumbers(t, now)) {
+		t.Error("the window ending at AsOf lists what the window ending now does")
 	}
 }
 
