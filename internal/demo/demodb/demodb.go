@@ -214,7 +214,7 @@ func check(path string) error {
 	if err != nil {
 		return err
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,8 @@ var now = time.Date(2026, 11, 26, 15, 4, 5, 0, time.UTC)
 // only; a private copy for writes, gone on Close; a damaged file rebuilt.
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	// SQLite reads % in a URI filename as an escape.
+	dir := filepath.Join(t.TempDir(), "cache %41 dir")
 	var mu sync.Mutex
 	builds := 0
 	opts := Options{Dir: dir, Now: now, Building: func(string) { mu.Lock(); builds++; mu.Unlock() }}
@@ -76,6 +77,9 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := ws.PostComment(ctx, inc, "", "read-only?"); !errors.Is(err, local.ErrReadOnly) {
 		t.Errorf("comment on the read-only demo: %v, want ErrReadOnly", err)
+	}
+	if err := ws.Load(ctx, func(func(string, map[string]any) error) error { return nil }); !errors.Is(err, local.ErrReadOnly) {
+		t.Errorf("load into the read-only demo: %v, want ErrReadOnly", err)
 	}
 	ws.Close()
 

@@ -107,6 +107,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -263,7 +264,9 @@ func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog
 	for _, r := range rs {
 		r.fresh = true
 	}
-	db, err := openReads("file:" + path + "?mode=ro&immutable=1&")
+	// A URI filename: % is its escape character.
+	uri := "file:" + strings.ReplaceAll(filepath.ToSlash(path), "%", "%25")
+	db, err := openReads(uri + "?mode=ro&immutable=1&")
 	if err != nil {
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
 	}
