@@ -113,6 +113,13 @@ func TestExitCodes(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"run"}, ExitUsage, "want one INCIDENT"},
+		{[]string{"show"}, ExitUsage, "Usage: triage show <incident>"},
+		{[]string{"bogus-cmd"}, ExitUsage, `unknown command "bogus-cmd" for "triage"`},
+		{[]string{"incidnets"}, ExitUsage, `did you mean "incidents"`},
+		{[]string{"geoip", "bogus"}, ExitUsage, `unknown command "bogus" for "triage geoip"`},
+		{[]string{"summarize", "ip"}, ExitUsage, "Usage: triage summarize KIND VALUE"},
+		{[]string{"incidents", "extra"}, ExitUsage, "Run 'triage incidents --help' for usage."},
+		{[]string{"show", "121", "--bogus"}, ExitUsage, "Usage: triage show"},
 		{[]string{"run", "121", "--format", "pdf"}, ExitUsage, "unknown report format"},
 		{[]string{"incidents", "--bogus"}, ExitUsage, "unknown flag"},
 		{[]string{"incidents", "--severity", "urgent"}, ExitUsage, "unknown severity"},
@@ -199,5 +206,54 @@ func TestIncidentsEmptyWindowSaysWhereTheyAre(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "the newest, 131") || !strings.Contains(errOut, "--since") {
 		t.Errorf("stderr %q does not point at the newest incident", errOut)
+	}
+}
+
+func TestHelpShowsDefaultsAsTyped(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"incidents", "--help"}, "(default 48h)"},
+		{[]string{"summarize", "--help"}, "(default 7d)"},
+		{[]string{"run", "--help"}, `(default "md")`},
+		{[]string{"serve", "--help"}, `(default "127.0.0.1:8080")`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			out, errOut, code := run(t, tt.args...)
+			if code != ExitOK || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, stderr %q; want the help to show %s:\n%s", code, errOut, tt.want, out)
+			}
+			for _, bad := range []string{"default 0s", "h0m0s"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("help shows %q:\n%s", bad, out)
+				}
+			}
+		})
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{48 * time.Hour, "48h"},
+		{7 * 24 * time.Hour, "7d"},
+		{72 * time.Hour, "3d"},
+		{90 * time.Minute, "1h30m"},
+		{time.Hour, "1h"},
+		{30 * time.Second, "30s"},
+		{0, "0s"},
+	}
+	for _, tt := range tests {
+		got := formatDuration(tt.d)
+		if got != tt.want {
+			t.Errorf("formatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+		if back, err := parseDuration(got); err != nil || back != tt.d {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v back", got, back, err, tt.d)
+		}
 	}
 }

@@ -26,7 +26,7 @@ type incidentsOptions struct {
 }
 
 func newIncidentsCmd(s *IO, g *globalOptions) *cobra.Command {
-	o := &incidentsOptions{}
+	o := &incidentsOptions{since: 48 * time.Hour} // before the flag: its help shows this default
 	cmd := &cobra.Command{
 		Use:   "incidents",
 		Short: "List the incidents in a time window",
@@ -70,7 +70,6 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 	fl.StringVar(&o.owner, "owner", "", `only incidents of this owner, or "unassigned"`)
 	fl.StringVar(&o.title, "title", "", "only incidents whose title contains this text")
 	fl.BoolVar(&o.json, "json", false, "print JSON")
-	o.since = 48 * time.Hour
 	return cmd
 }
 

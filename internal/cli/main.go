@@ -60,13 +60,16 @@ func Run(ctx context.Context, s *IO, args []string) int {
 	root.SetArgs(args)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(ctx, err)
 	if err != nil && !errors.Is(err, errSilent) {
 		fmt.Fprintln(s.Err, "triage:", err)
 		var fe *FlagError
 		if errors.As(err, &fe) {
-			fmt.Fprintln(s.Err, "Run 'triage --help' for usage.")
+			if cmd == nil {
+				cmd = root
+			}
+			fmt.Fprintf(s.Err, "Usage: %s\nRun '%s --help' for usage.\n", cmd.UseLine(), cmd.CommandPath())
 		}
 	}
 	return code
@@ -146,7 +149,46 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newServeCmd(s, opts),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageErrors(root)
 	return root
+}
+
+// usageErrors makes every mistake in the command line a usage error (exit
+// 2), for c and its subcommands, in one place: cobra reports an unknown
+// command and a wrong number of arguments (cobra.ExactArgs) as plain errors,
+// and answers a command group given an unknown subcommand ("triage geoip
+// bogus") with its help and success.
+func usageErrors(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		usageErrors(sub)
+	}
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			cmd.SuggestionsMinimumDistance = 2 // cobra's own default, which it sets only on its path
+			if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+				msg += fmt.Sprintf(" (did you mean %q?)", sug[0])
+			}
+			return &FlagError{errors.New(msg)}
+		}
+		return
+	}
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := validate(cmd, args)
+			var fe *FlagError
+			if err != nil && !errors.As(err, &fe) {
+				err = &FlagError{err}
+			}
+			return err
+		}
+	}
 }
 
 const exitStatusHelp = `
