@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/config"
 )
 
@@ -255,5 +256,18 @@ func TestFormatDuration(t *testing.T) {
 		if back, err := parseDuration(got); err != nil || back != tt.d {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v back", got, back, err, tt.d)
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	want := "triage " + buildinfo.String() + "\n"
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		out, errOut, code := run(t, args...)
+		if code != ExitOK || out != want {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", args, code, out, errOut, want)
+		}
+	}
+	if _, _, code := run(t, "version", "extra"); code != ExitUsage {
+		t.Errorf("version extra: exit %d, want %d", code, ExitUsage)
 	}
 }

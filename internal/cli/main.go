@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -129,7 +130,9 @@ and the other alerts that share its entities.
 With no configuration, every command runs on the built-in demo workspace.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.String(),
 	}
+	root.SetVersionTemplate("triage {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
 	root.PersistentFlags().StringVar(&opts.config, "config", "", "configuration file (default: $TRIAGE_CONFIG, ./triage.yaml, then the user config dir)")
 	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "", "workspace to use (default: the configured default, else demo)")
@@ -147,12 +150,27 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
 		newGeoIPCmd(s, opts),
 		newServeCmd(s, opts),
+		newVersionCmd(s),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	usageErrors(root)
 	return root
+}
+
+func newVersionCmd(s *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and the commit triage was built from",
+		Long: `Print triage's version and the commit it was built from, with the commit's
+time and "+dirty" when the tree had uncommitted changes; the same as --version.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(s.Out, "triage %s\n", cmd.Root().Version)
+			return err
+		},
+	}
 }
 
 // usageErrors makes every mistake in the command line a usage error (exit
