@@ -271,3 +271,47 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version extra: exit %d, want %d", code, ExitUsage)
 	}
 }
+
+// A bad -o is found before the triage: incident 99999 does not exist, so
+// any check made after the work would fail with "not found" instead.
+func TestRunOutputCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, msg string
+	}{
+		{"directory", dir, "is a directory"},
+		{"missing parent", filepath.Join(dir, "nope", "r.md"), "does not exist"},
+		{"parent is a file", filepath.Join(file, "r.md"), "is not a directory"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct{ name, path, msg string }{"unwritable", filepath.Join(ro, "r.md"), "cannot write in"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, "run", "99999", "-o", tt.path)
+			if code != ExitUsage || !strings.Contains(errOut, "-o "+tt.path+": ") || !strings.Contains(errOut, tt.msg) {
+				t.Errorf("exit %d, stderr %q; want exit 2 naming -o %s with %q", code, errOut, tt.path, tt.msg)
+			}
+			if strings.Contains(errOut, ".triage-report") || out != "" {
+				t.Errorf("stderr %q names a temporary file, or stdout %q is not empty", errOut, out)
+			}
+		})
+	}
+
+	// A good path passes the check, which leaves no file behind.
+	good := t.TempDir()
+	if _, errOut, code := run(t, "run", "99999", "-o", filepath.Join(good, "r.md")); code != ExitError || !strings.Contains(errOut, "99999") {
+		t.Errorf("a writable -o: exit %d, stderr %q; want exit 1 for the missing incident", code, errOut)
+	}
+	if entries, _ := os.ReadDir(good); len(entries) != 0 {
+		t.Errorf("the check left %v in %s", entries, good)
+	}
+}
