@@ -315,3 +315,31 @@ func TestRunOutputCheckedFirst(t *testing.T) {
 		t.Errorf("the check left %v in %s", entries, good)
 	}
 }
+
+func TestIncidentsEmptySaysWhy(t *testing.T) {
+	tests := []struct {
+		args     []string
+		want     []string
+		dontWant string
+	}{
+		{[]string{"incidents", "--title", "nomatch"}, []string{`no incident matches --title "nomatch" (`, "incidents in the window"}, "widen"},
+		{[]string{"incidents", "--since", "14d", "--severity", "high", "--owner", "nobody@example.com"}, []string{`no incident matches --severity high --owner "nobody@example.com" (`}, "widen"},
+		{[]string{"incidents", "--start", "2020-01-01", "--end", "2020-01-02", "--title", "nomatch"}, []string{"no incident from 2020-01-01", "widen the window"}, "matches"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			out, errOut, code := run(t, tt.args...)
+			if code != ExitOK || out != "" {
+				t.Fatalf("exit %d, stdout %q; want 0 and nothing", code, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+			if strings.Contains(errOut, tt.dontWant) {
+				t.Errorf("stderr %q says %q", errOut, tt.dontWant)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -56,10 +57,21 @@ var templates embed.FS
 var markdown = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/*.md.tmpl"))
 
 var funcs = template.FuncMap{
-	"md":    func(v any) string { return MarkdownEscape(fmt.Sprint(v)) },
-	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"join":  func(ss []string) string { return strings.Join(ss, ", ") },
-	"upper": strings.ToUpper,
+	"md":     func(v any) string { return MarkdownEscape(fmt.Sprint(v)) },
+	"time":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"join":   func(ss []string) string { return strings.Join(ss, ", ") },
+	"upper":  strings.ToUpper,
+	"plural": Plural,
+}
+
+// Plural writes a count with its noun: "1 alert", "0 alerts", "3 alerts".
+// It is the one place the CLI, the reports and the web UI agree on it
+// (templates call it as plural).
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // MarkdownEscape makes an attacker-controlled value safe in Markdown text and
