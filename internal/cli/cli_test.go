@@ -343,3 +343,45 @@ func TestIncidentsEmptySaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// A provider named with --provider that cannot run says so, per indicator,
+// in lookup's table and JSON and in run's report.
+func TestProviderNamedButNotConfigured(t *testing.T) {
+	out, errOut, code := run(t, "lookup", "--provider", "virustotal", "203.0.113.5")
+	if code != ExitOK || !strings.Contains(out, "virustotal") || !strings.Contains(out, "not_configured") || !strings.Contains(out, "no API key: set providers.virustotal.api_key") {
+		t.Errorf("lookup table: exit %d, stderr %q, stdout:\n%s\nwant a not_configured row of virustotal with its reason", code, errOut, out)
+	}
+
+	type results struct {
+		Results []struct {
+			Indicator, Provider, Status, Reason string
+		} `json:"results"`
+	}
+	var lk results
+	out, _, _ = run(t, "lookup", "--provider", "virustotal", "--json", "203.0.113.5", "example.com")
+	if err := json.Unmarshal([]byte(out), &lk); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		TI results `json:"ti"`
+	}
+	out, errOut, code = run(t, "run", "121", "--format", "json", "--provider", "virustotal")
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("run: exit %d, stderr %q: %v", code, errOut, err)
+	}
+	for name, rs := range map[string]results{"lookup --json": lk, "run": rep.TI} {
+		if len(rs.Results) < 2 {
+			t.Errorf("%s: %d results, want one per indicator", name, len(rs.Results))
+		}
+		for _, r := range rs.Results {
+			if r.Provider != "virustotal" || r.Status != "not_configured" || !strings.Contains(r.Reason, "api_key") {
+				t.Errorf("%s: result %+v, want virustotal not_configured with the reason", name, r)
+			}
+		}
+	}
+
+	_, errOut, code = run(t, "lookup", "--provider", "virustotel", "203.0.113.5")
+	if code != ExitUsage || !strings.Contains(errOut, `"virustotel"`) || !strings.Contains(errOut, "virustotal, otx") {
+		t.Errorf("unknown provider: exit %d, stderr %q; want a usage error naming the known providers", code, errOut)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
@@ -65,9 +66,8 @@ func needsStore(sts []registry.Status) bool {
 	return false
 }
 
-func knownProviders() []string {
-	return []string{"virustotal", "otx", "greynoise", "xforce", "abuseipdb", "tor", "localfeed", "sentinel-ti"}
-}
+// knownProviders are the names --provider takes: the configuration's.
+func knownProviders() []string { return config.ProviderIDs }
 
 // intelFlags adds the flags that choose providers and the cache.
 func intelFlags(cmd *cobra.Command, g *globalOptions) {
