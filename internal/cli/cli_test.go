@@ -12,6 +12,8 @@ import (
 
 	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/ioc"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -88,7 +90,7 @@ func TestRunFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# Incident 121:", "## Verdict", "**HIGH**", "## Related alerts"} {
+	for _, want := range []string{"# Incident 121:", "## Verdict", "**HIGH**", "## Related alerts", "| md5 1678dc29219270a9b4a9dbd88a688cc8 |"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("Markdown report lacks %q", want)
 		}
@@ -100,7 +102,7 @@ func TestShow(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"Incident 121:", "Alerts (5)", "Process", "Host"} {
+	for _, want := range []string{"Incident 121:", "Alerts (5)", "Process", "Host", "md5 1678dc29219270a9b4a9dbd88a688cc8\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show output lacks %q:\n%s", want, out)
 		}
@@ -383,5 +385,24 @@ func TestProviderNamedButNotConfigured(t *testing.T) {
 	_, errOut, code = run(t, "lookup", "--provider", "virustotel", "203.0.113.5")
 	if code != ExitUsage || !strings.Contains(errOut, `"virustotel"`) || !strings.Contains(errOut, "virustotal, otx") {
 		t.Errorf("unknown provider: exit %d, stderr %q; want a usage error naming the known providers", code, errOut)
+	}
+}
+
+// The lookup table keeps indicators whole: they are copied into other tools.
+func TestPrintResultsWholeIndicators(t *testing.T) {
+	sha := "818ede854daf0d8d5da9e8ae4c1a7c9e6f0b2c1d3e4f5a6b7c8d9e0f1a2b3c4d"
+	url := "https://files.example.com/" + strings.Repeat("x", 200)
+	var b bytes.Buffer
+	rs := []intel.Result{
+		{Indicator: sha, Type: ioc.SHA256, Provider: "localfeed", Status: intel.StatusNotFound},
+		{Indicator: url, Type: ioc.URL, Provider: "localfeed", Status: intel.StatusNotFound},
+	}
+	if err := printResults(&b, rs, intel.Roll(rs)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{sha + " ", url + " "} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks the whole %q:\n%s", want, b.String())
+		}
 	}
 }

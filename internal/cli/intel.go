@@ -21,6 +21,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // storeFile is the name of triage's store in the data directory.
@@ -210,6 +211,8 @@ func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
 	fmt.Fprintf(w, "Verdict: %s — %s\n\n", strings.ToUpper(string(v.Severity)), v.Explanation)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "INDICATOR\tTYPE\tPROVIDER\tSTATUS\tSEVERITY\tSUMMARY")
+	// Indicators are whole (a cut hash or URL finds nothing when pasted
+	// elsewhere) unless extremely long, as entity names.
 	for _, r := range rs {
 		what := r.Summary
 		if what == "" {
@@ -218,7 +221,7 @@ func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
 		if r.FromCache {
 			what += " (cached)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.Indicator, 60), r.Type, r.Provider, r.Status, r.Severity, clean(what, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.Indicator, triage.MaxNameLen), r.Type, r.Provider, r.Status, r.Severity, clean(what, 100))
 	}
 	return tw.Flush()
 }

@@ -82,7 +82,7 @@ func printShow(s *IO, inc triage.Incident, d triage.Details) {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %s\n", k)
 		for _, e := range byKind[k] {
-			fmt.Fprintf(w, "    %s\n", clean(e.Name, 100))
+			fmt.Fprintf(w, "    %s\n", clean(e.Name, 0)) // whole: hashes, URLs and paths are copied from here
 		}
 	}
 	if len(d.Problems) > 0 {
