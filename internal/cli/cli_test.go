@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/report"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -405,4 +408,68 @@ func TestPrintResultsWholeIndicators(t *testing.T) {
 			t.Errorf("table lacks the whole %q:\n%s", want, b.String())
 		}
 	}
+}
+
+// Incident 121's five alerts are in time order (then by name) in show, its
+// JSON, and the JSON, Markdown and HTML reports. The demo lists one of them
+// out of order.
+func TestAlertsInTimeOrder(t *testing.T) {
+	type alert struct {
+		Name  string    `json:"name"`
+		Start time.Time `json:"start"`
+	}
+	var shown struct {
+		Alerts []alert `json:"alerts"`
+	}
+	out, errOut, code := run(t, "show", "121", "--json")
+	if err := json.Unmarshal([]byte(out), &shown); err != nil || len(shown.Alerts) != 5 {
+		t.Fatalf("show --json: exit %d, stderr %q, %d alerts, %v", code, errOut, len(shown.Alerts), err)
+	}
+	for i := 1; i < len(shown.Alerts); i++ {
+		a, b := shown.Alerts[i-1], shown.Alerts[i]
+		if a.Start.After(b.Start) || a.Start.Equal(b.Start) && a.Name > b.Name {
+			t.Errorf("show --json: %q (%s) before %q (%s)", a.Name, a.Start, b.Name, b.Start)
+		}
+	}
+	var want []string
+	for _, a := range shown.Alerts {
+		want = append(want, a.Name)
+	}
+
+	// inOrder says whether the names occur in text in want's order.
+	inOrder := func(name, text string, escape func(string) string) {
+		t.Helper()
+		at := 0
+		for _, n := range want {
+			i := strings.Index(text[at:], escape(n))
+			if i < 0 {
+				t.Errorf("%s: %q missing or out of order (want %q)", name, n, want)
+				return
+			}
+			at += i + len(escape(n))
+		}
+	}
+	same := func(s string) string { return s }
+	out, _, _ = run(t, "show", "121")
+	inOrder("show", out[strings.Index(out, "Alerts (5)"):strings.Index(out, "Entities (")], same)
+
+	var rep struct {
+		Alerts []alert `json:"alerts"`
+	}
+	out, _, _ = run(t, "run", "121", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range rep.Alerts {
+		got = append(got, a.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("run --format json: alerts %q, want %q", got, want)
+	}
+	out, _, _ = run(t, "run", "121", "--format", "md")
+	inOrder("markdown", out[strings.Index(out, "## Alerts"):strings.Index(out, "## Entities")], report.MarkdownEscape)
+	out, _, _ = run(t, "run", "121", "--format", "html")
+	table := out[strings.Index(out, `<table class="data alerts">`):]
+	inOrder("html", table[:strings.Index(table, "</table>")], html.EscapeString)
 }
