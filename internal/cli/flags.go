@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 func noArgs(_ *cobra.Command, args []string) error {
@@ -19,7 +21,7 @@ func noArgs(_ *cobra.Command, args []string) error {
 
 func oneIncident(_ *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return &FlagError{fmt.Errorf("want one INCIDENT (its number or name), got %d arguments", len(args))}
+		return &FlagError{fmt.Errorf("want one INCIDENT (its number or name), got %s", english.Plural(len(args), "argument", "arguments"))}
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -89,7 +89,7 @@ func explainEmpty(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter
 			return nil
 		})
 		if err == nil && n > 0 {
-			fmt.Fprintf(s.Err, "triage: no incident matches %s (%s in the window %s)\n", strings.Join(filters, " "), report.Plural(n, "incident", "incidents"), window)
+			fmt.Fprintf(s.Err, "triage: no incident matches %s (%s in the window %s)\n", strings.Join(filters, " "), english.Plural(n, "incident", "incidents"), window)
 			return
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -67,7 +68,7 @@ func printShow(s *IO, inc triage.Incident, d triage.Details) {
 	fmt.Fprintf(w, "\nAlerts (%d)\n", len(d.Alerts))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, a := range d.Alerts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d entities\n", a.Start.UTC().Format("2006-01-02 15:04"), a.Severity, clean(a.Name, 70), len(a.EntityKeys))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Start.UTC().Format("2006-01-02 15:04"), a.Severity, clean(a.Name, 70), english.Plural(len(a.EntityKeys), "entity", "entities"))
 	}
 	tw.Flush()
 
@@ -87,7 +88,7 @@ func printShow(s *IO, inc triage.Incident, d triage.Details) {
 		}
 	}
 	if len(d.Problems) > 0 {
-		fmt.Fprintf(s.Err, "\n%d problems reading the incident:\n", len(d.Problems))
+		fmt.Fprintf(s.Err, "\n%s reading the incident:\n", english.Plural(len(d.Problems), "problem", "problems"))
 		for _, p := range d.Problems {
 			fmt.Fprintf(s.Err, "  %s\n", clean(p.String(), 0))
 		}

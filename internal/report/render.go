@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // Format is an output format of a report.
@@ -61,17 +62,7 @@ var funcs = template.FuncMap{
 	"time":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"join":   func(ss []string) string { return strings.Join(ss, ", ") },
 	"upper":  strings.ToUpper,
-	"plural": Plural,
-}
-
-// Plural writes a count with its noun: "1 alert", "0 alerts", "3 alerts".
-// It is the one place the CLI, the reports and the web UI agree on it
-// (templates call it as plural).
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
+	"plural": english.Plural,
 }
 
 // MarkdownEscape makes an attacker-controlled value safe in Markdown text and
