@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/config"
@@ -472,4 +473,72 @@ func TestAlertsInTimeOrder(t *testing.T) {
 	out, _, _ = run(t, "run", "121", "--format", "html")
 	table := out[strings.Index(out, `<table class="data alerts">`):]
 	inOrder("html", table[:strings.Index(table, "</table>")], html.EscapeString)
+}
+
+// screen is what a terminal shows after printing s: a carriage return goes
+// back to the start of the line, ESC [K erases the rest of it.
+func screen(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		var cur []rune
+		col := 0
+		for i := 0; i < len(l); {
+			switch {
+			case l[i] == '\r':
+				col = 0
+				i++
+			case strings.HasPrefix(l[i:], "\033[K"):
+				cur = cur[:col]
+				i += len("\033[K")
+			default:
+				r, n := utf8.DecodeRuneInString(l[i:])
+				if col < len(cur) {
+					cur[col] = r
+				} else {
+					cur = append(cur, r)
+				}
+				col++
+				i += n
+			}
+		}
+		lines = append(lines, string(cur))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestScreen(t *testing.T) {
+	if got := screen("abc\rX\033[Kdone\n"); got != "Xdone\n" {
+		t.Errorf("screen = %q", got)
+	}
+}
+
+// Progress on a terminal's stderr is gone from the screen once the command
+// is done: nothing of it is left in front of the answer.
+func TestProgressCleared(t *testing.T) {
+	tests := []struct {
+		args     []string
+		progress string // a piece of the progress line
+	}{
+		{[]string{"lookup", "203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.5", "203.0.113.6"}, "lookups"},
+		{[]string{"run", "121", "--format", "json"}, "summaries:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			var out, errb bytes.Buffer
+			s := &IO{
+				Out: &out, Err: &errb, ErrTTY: true,
+				Now:           func() time.Time { return testNow },
+				ConfigOptions: func(path string) config.LoadOptions { return config.LoadOptions{ConfigPath: path} },
+			}
+			if code := Run(context.Background(), s, tt.args); code != ExitOK {
+				t.Fatalf("exit %d: %q", code, errb.String())
+			}
+			if !strings.Contains(errb.String(), tt.progress) {
+				t.Fatalf("stderr %q shows no progress with %q", errb.String(), tt.progress)
+			}
+			if left := strings.TrimSpace(screen(errb.String())); left != "" {
+				t.Errorf("left on the screen after the command: %q", left)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -114,13 +115,12 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 				return err
 			}
 			defer e.Close()
+			line := &statusLine{w: s.Err}
 			if s.ErrTTY && len(inds) > 5 {
-				e.intel.Progress = progress(s.Err, len(inds)*len(e.intel.Providers))
+				e.intel.Progress = progress(line, len(inds)*len(e.intel.Providers))
 			}
 			rs := e.intel.Lookup(cmd.Context(), inds)
-			if s.ErrTTY && len(inds) > 5 {
-				fmt.Fprintln(s.Err)
-			}
+			line.Clear()
 			v := intel.Roll(rs)
 			if o.json {
 				enc := json.NewEncoder(s.Out)
@@ -183,8 +183,8 @@ func (o *lookupOptions) indicators(stdin io.Reader, args []string) ([]ioc.Indica
 	return inds, nil
 }
 
-// progress returns a callback that shows lookups done out of total on w.
-func progress(w io.Writer, total int) func(intel.Result) {
+// progress returns a callback that shows lookups done out of total on line.
+func progress(line *statusLine, total int) func(intel.Result) {
 	var done atomic.Int64
 	var last atomic.Int64
 	return func(intel.Result) {
@@ -195,7 +195,39 @@ func progress(w io.Writer, total int) func(intel.Result) {
 		}
 		width := 30
 		fill := int(n) * width / max(total, 1)
-		fmt.Fprintf(w, "\r  [%s%s] %d/%d lookups", strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total)
+		line.Show("  [%s%s] %d/%d lookups", strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total)
+	}
+}
+
+// statusLine is one line of progress on a terminal (stderr), rewritten in
+// place and cleared when the work is done, so none of it is left in front
+// of the answer or the next prompt. It is safe for concurrent use: steps
+// and lookups report from their own goroutines.
+type statusLine struct {
+	mu    sync.Mutex
+	w     io.Writer
+	shown bool
+}
+
+// clearLine goes back to the start of the line and erases it.
+const clearLine = "\r\033[K"
+
+// Show replaces the line with the formatted text, which should fit a
+// terminal's width: a wrapped line cannot be cleared.
+func (l *statusLine) Show(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, clearLine+format, a...)
+	l.shown = true
+}
+
+// Clear erases the line if anything was shown.
+func (l *statusLine) Clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shown {
+		fmt.Fprint(l.w, clearLine)
+		l.shown = false
 	}
 }
 

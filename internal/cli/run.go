@@ -76,12 +76,14 @@ place of the report, unless -o is given).`,
 				Start: start, End: end, Now: s.Now,
 			}
 			opts.Geo, opts.Registry, opts.DNS = e.enrich()
+			line := &statusLine{w: s.Err}
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section, _ *report.Report) {
-					fmt.Fprintf(s.Err, "  %-20s %-7s %s\n", sec.Name, sec.Status, clean(sec.Reason, 100))
+					line.Show("  %s: %s %s", sec.Name, sec.Status, clean(sec.Reason, 50))
 				}
 			}
 			r, err := pipeline.Run(cmd.Context(), opts, args[0])
+			line.Clear() // before the report or an error reaches the terminal
 			if err != nil {
 				return err
 			}
