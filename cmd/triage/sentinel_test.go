@@ -200,7 +200,7 @@ var (
 )
 
 // binary builds the triage binary once per test run and returns its path.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "triage-bin-")

@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 func noArgs(_ *cobra.Command, args []string) error {
@@ -19,19 +21,21 @@ func noArgs(_ *cobra.Command, args []string) error {
 
 func oneIncident(_ *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return &FlagError{fmt.Errorf("want one INCIDENT (its number or name), got %d arguments", len(args))}
+		return &FlagError{fmt.Errorf("want one INCIDENT (its number or name), got %s", english.Plural(len(args), "argument", "arguments"))}
 	}
 	return nil
 }
 
-// durationValue is a flag that takes Go durations plus days ("7d").
+// durationValue is a flag that takes Go durations plus days ("7d"). Its
+// String is the default the help shows, so it is written as a person types
+// it: "48h" and "7d", not "48h0m0s" and "168h0m0s".
 type durationValue struct{ d *time.Duration }
 
 func (v durationValue) String() string {
 	if v.d == nil {
 		return ""
 	}
-	return v.d.String()
+	return formatDuration(*v.d)
 }
 func (v durationValue) Type() string { return "duration" }
 func (v durationValue) Set(s string) error {
@@ -41,6 +45,24 @@ func (v durationValue) Set(s string) error {
 	}
 	*v.d = d
 	return nil
+}
+
+// formatDuration writes d as parseDuration reads it: whole days beyond 48
+// hours (as ago counts), else Go's form without its zero minutes and
+// seconds.
+func formatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d > 2*day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func parseDuration(s string) (time.Duration, error) {

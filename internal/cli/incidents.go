@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -26,7 +27,7 @@ type incidentsOptions struct {
 }
 
 func newIncidentsCmd(s *IO, g *globalOptions) *cobra.Command {
-	o := &incidentsOptions{}
+	o := &incidentsOptions{since: 48 * time.Hour} // before the flag: its help shows this default
 	cmd := &cobra.Command{
 		Use:   "incidents",
 		Short: "List the incidents in a time window",
@@ -59,7 +60,7 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 				return err
 			}
 			if len(incs) == 0 {
-				hintNewest(cmd.Context(), s, e, f)
+				explainEmpty(cmd.Context(), s, e, f, o.filterFlags())
 			}
 			return printIncidents(s, e.now(s), incs, o.json)
 		},
@@ -73,14 +74,28 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 	fl.StringVar(&o.owner, "owner", "", `only incidents of this owner, or "unassigned"`)
 	fl.StringVar(&o.title, "title", "", "only incidents whose title contains this text")
 	fl.BoolVar(&o.json, "json", false, "print JSON")
-	o.since = 48 * time.Hour
 	return cmd
 }
 
-// hintNewest says on stderr when the newest incident of the workspace is,
-// when the window held none: old exports and quiet workspaces look empty
-// in the default 48 hours.
-func hintNewest(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter) {
+// explainEmpty says on stderr why no incident was listed: the filters
+// (named as given in flags) removed the window's incidents, or the window
+// held none, and then when the newest incident of the workspace is, since
+// old exports and quiet workspaces look empty in the default 48 hours.
+func explainEmpty(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter, filters []string) {
+	window := fmt.Sprintf("from %s to %s", f.Start.UTC().Format(time.RFC3339), f.End.UTC().Format(time.RFC3339))
+	if len(filters) > 0 {
+		// Listed again without the filters only now, when the answer is
+		// empty: the usual listing costs one query.
+		n := 0
+		err := e.ws.ListIncidents(ctx, workspace.IncidentFilter{Start: f.Start, End: f.End}, func(triage.Incident) error {
+			n++
+			return nil
+		})
+		if err == nil && n > 0 {
+			fmt.Fprintf(s.Err, "triage: no incident matches %s (%s in the window %s)\n", strings.Join(filters, " "), english.Plural(n, "incident", "incidents"), window)
+			return
+		}
+	}
 	var newest triage.Incident
 	errFound := errors.New("found")
 	err := e.ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
@@ -88,10 +103,29 @@ func hintNewest(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter) 
 		return errFound
 	})
 	if err != nil && !errors.Is(err, errFound) || newest.Name == "" {
+		fmt.Fprintf(s.Err, "triage: no incident %s; the workspace has none\n", window)
 		return
 	}
-	fmt.Fprintf(s.Err, "triage: no incident from %s to %s; the newest, %d, was created %s (widen the window with --since or --start)\n",
-		f.Start.UTC().Format(time.RFC3339), f.End.UTC().Format(time.RFC3339), newest.Number, newest.Created.UTC().Format(time.RFC3339))
+	fmt.Fprintf(s.Err, "triage: no incident %s; the newest, %d, was created %s (widen the window with --since or --start)\n",
+		window, newest.Number, newest.Created.UTC().Format(time.RFC3339))
+}
+
+// filterFlags returns the filters given, as flags with their values.
+func (o *incidentsOptions) filterFlags() []string {
+	var fs []string
+	if len(o.severities) > 0 {
+		fs = append(fs, "--severity "+strings.Join(o.severities, ","))
+	}
+	if len(o.statuses) > 0 {
+		fs = append(fs, "--status "+strings.Join(o.statuses, ","))
+	}
+	if o.owner != "" {
+		fs = append(fs, fmt.Sprintf("--owner %q", clean(o.owner, 80)))
+	}
+	if o.title != "" {
+		fs = append(fs, fmt.Sprintf("--title %q", clean(o.title, 80)))
+	}
+	return fs
 }
 
 func (o *incidentsOptions) filter(now time.Time) (workspace.IncidentFilter, error) {
@@ -128,8 +162,7 @@ func printIncidents(s *IO, now time.Time, incs []triage.Incident, asJSON bool) e
 	}
 	if s.OutTTY {
 		if len(incs) == 0 {
-			fmt.Fprintln(s.Err, "No incidents in the window.")
-			return nil
+			return nil // explainEmpty said why on stderr
 		}
 		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NUMBER\tCREATED\tSEVERITY\tSTATUS\tOWNER\tALERTS\tTITLE")

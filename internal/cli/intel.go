@@ -9,17 +9,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // storeFile is the name of triage's store in the data directory.
@@ -65,9 +68,8 @@ func needsStore(sts []registry.Status) bool {
 	return false
 }
 
-func knownProviders() []string {
-	return []string{"virustotal", "otx", "greynoise", "xforce", "abuseipdb", "tor", "localfeed", "sentinel-ti"}
-}
+// knownProviders are the names --provider takes: the configuration's.
+func knownProviders() []string { return config.ProviderIDs }
 
 // intelFlags adds the flags that choose providers and the cache.
 func intelFlags(cmd *cobra.Command, g *globalOptions) {
@@ -113,13 +115,12 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 				return err
 			}
 			defer e.Close()
+			line := &statusLine{w: s.Err}
 			if s.ErrTTY && len(inds) > 5 {
-				e.intel.Progress = progress(s.Err, len(inds)*len(e.intel.Providers))
+				e.intel.Progress = progress(line, len(inds)*len(e.intel.Providers))
 			}
 			rs := e.intel.Lookup(cmd.Context(), inds)
-			if s.ErrTTY && len(inds) > 5 {
-				fmt.Fprintln(s.Err)
-			}
+			line.Clear()
 			v := intel.Roll(rs)
 			if o.json {
 				enc := json.NewEncoder(s.Out)
@@ -182,8 +183,8 @@ func (o *lookupOptions) indicators(stdin io.Reader, args []string) ([]ioc.Indica
 	return inds, nil
 }
 
-// progress returns a callback that shows lookups done out of total on w.
-func progress(w io.Writer, total int) func(intel.Result) {
+// progress returns a callback that shows lookups done out of total on line.
+func progress(line *statusLine, total int) func(intel.Result) {
 	var done atomic.Int64
 	var last atomic.Int64
 	return func(intel.Result) {
@@ -194,7 +195,39 @@ func progress(w io.Writer, total int) func(intel.Result) {
 		}
 		width := 30
 		fill := int(n) * width / max(total, 1)
-		fmt.Fprintf(w, "\r  [%s%s] %d/%d lookups", strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total)
+		line.Show("  [%s%s] %d/%d lookups", strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total)
+	}
+}
+
+// statusLine is one line of progress on a terminal (stderr), rewritten in
+// place and cleared when the work is done, so none of it is left in front
+// of the answer or the next prompt. It is safe for concurrent use: steps
+// and lookups report from their own goroutines.
+type statusLine struct {
+	mu    sync.Mutex
+	w     io.Writer
+	shown bool
+}
+
+// clearLine goes back to the start of the line and erases it.
+const clearLine = "\r\033[K"
+
+// Show replaces the line with the formatted text, which should fit a
+// terminal's width: a wrapped line cannot be cleared.
+func (l *statusLine) Show(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, clearLine+format, a...)
+	l.shown = true
+}
+
+// Clear erases the line if anything was shown.
+func (l *statusLine) Clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shown {
+		fmt.Fprint(l.w, clearLine)
+		l.shown = false
 	}
 }
 
@@ -210,6 +243,8 @@ func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
 	fmt.Fprintf(w, "Verdict: %s — %s\n\n", strings.ToUpper(string(v.Severity)), v.Explanation)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "INDICATOR\tTYPE\tPROVIDER\tSTATUS\tSEVERITY\tSUMMARY")
+	// Indicators are whole (a cut hash or URL finds nothing when pasted
+	// elsewhere) unless extremely long, as entity names.
 	for _, r := range rs {
 		what := r.Summary
 		if what == "" {
@@ -218,7 +253,7 @@ func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
 		if r.FromCache {
 			what += " (cached)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.Indicator, 60), r.Type, r.Provider, r.Status, r.Severity, clean(what, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(r.Indicator, triage.MaxNameLen), r.Type, r.Provider, r.Status, r.Severity, clean(what, 100))
 	}
 	return tw.Flush()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -63,13 +64,16 @@ func Run(ctx context.Context, s *IO, args []string) int {
 	root.SetArgs(args)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(ctx, err)
 	if err != nil && !errors.Is(err, errSilent) {
 		fmt.Fprintln(s.Err, "triage:", err)
 		var fe *FlagError
 		if errors.As(err, &fe) {
-			fmt.Fprintln(s.Err, "Run 'triage --help' for usage.")
+			if cmd == nil {
+				cmd = root
+			}
+			fmt.Fprintf(s.Err, "Usage: %s\nRun '%s --help' for usage.\n", cmd.UseLine(), cmd.CommandPath())
 		}
 	}
 	return code
@@ -129,7 +133,9 @@ and the other alerts that share its entities.
 With no configuration, every command runs on the built-in demo workspace.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.String(),
 	}
+	root.SetVersionTemplate("triage {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
 	root.PersistentFlags().StringVar(&opts.config, "config", "", "configuration file (default: $TRIAGE_CONFIG, ./triage.yaml, then the user config dir)")
 	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "", "workspace to use (default: the configured default, else demo)")
@@ -147,9 +153,63 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
 		newGeoIPCmd(s, opts),
 		newServeCmd(s, opts),
+		newVersionCmd(s),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageErrors(root)
 	return root
+}
+
+func newVersionCmd(s *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and the commit triage was built from",
+		Long: `Print triage's version and the commit it was built from, with the commit's
+time and "+dirty" when the tree had uncommitted changes; the same as --version.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(s.Out, "triage %s\n", cmd.Root().Version)
+			return err
+		},
+	}
+}
+
+// usageErrors makes every mistake in the command line a usage error (exit
+// 2), for c and its subcommands, in one place: cobra reports an unknown
+// command and a wrong number of arguments (cobra.ExactArgs) as plain errors,
+// and answers a command group given an unknown subcommand ("triage geoip
+// bogus") with its help and success.
+func usageErrors(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		usageErrors(sub)
+	}
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			cmd.SuggestionsMinimumDistance = 2 // cobra's own default, which it sets only on its path
+			if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+				msg += fmt.Sprintf(" (did you mean %q?)", sug[0])
+			}
+			return &FlagError{errors.New(msg)}
+		}
+		return
+	}
+	if validate := c.Args; validate != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := validate(cmd, args)
+			var fe *FlagError
+			if err != nil && !errors.As(err, &fe) {
+				err = &FlagError{err}
+			}
+			return err
+		}
+	}
 }
 
 const exitStatusHelp = `

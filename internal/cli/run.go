@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -54,6 +55,9 @@ place of the report, unless -o is given).`,
 			if o.dryRun && !o.post {
 				return &FlagError{errors.New("--dry-run goes with --post")}
 			}
+			if err := checkOutput(o.output); err != nil {
+				return err
+			}
 			start, err := parseTimeFlag("--start", o.start)
 			if err != nil {
 				return err
@@ -73,12 +77,14 @@ place of the report, unless -o is given).`,
 				Start: start, End: end, Now: s.Now,
 			}
 			opts.Geo, opts.Registry, opts.DNS = e.enrich()
+			line := &statusLine{w: s.Err}
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section, _ *report.Report) {
-					fmt.Fprintf(s.Err, "  %-20s %-7s %s\n", sec.Name, sec.Status, clean(sec.Reason, 100))
+					line.Show("  %s: %s %s", sec.Name, sec.Status, clean(sec.Reason, 50))
 				}
 			}
 			r, err := pipeline.Run(cmd.Context(), opts, args[0])
+			line.Clear() // before the report or an error reaches the terminal
 			if err != nil {
 				return err
 			}
@@ -110,6 +116,55 @@ place of the report, unless -o is given).`,
 	return cmd
 }
 
+// checkOutput says whether a report can be written to path (-o), before
+// the triage rather than after it: a directory, a missing parent or a place
+// that cannot be written is a usage error naming the path as given.
+func checkOutput(path string) error {
+	if path == "" {
+		return nil
+	}
+	bad := func(format string, a ...any) error {
+		return &FlagError{fmt.Errorf("-o %s: "+format, append([]any{path}, a...)...)}
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return bad("is a directory; give a file name")
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return bad("directory %s does not exist", dir)
+	case err != nil:
+		return bad("%v", pathErr(err))
+	case !fi.IsDir():
+		return bad("%s is not a directory", dir)
+	}
+	// Only trying tells whether the directory takes a new file (permissions,
+	// ACLs, read-only mounts); writeReport creates its file the same way.
+	tmp, err := os.CreateTemp(dir, ".triage-report-*")
+	if err != nil {
+		return bad("cannot write in %s: %v", dir, pathErr(err))
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	return nil
+}
+
+// pathErr is err without the file names an *fs.PathError or *os.LinkError
+// adds: the name of a temporary file means nothing to the user, who gave
+// another.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
 // writeReport renders r to path, or to out when path is empty. A file is
 // written whole or not at all.
 func writeReport(out io.Writer, path string, r *report.Report, f report.Format) error {
@@ -118,18 +173,18 @@ func writeReport(out io.Writer, path string, r *report.Report, f report.Format) 
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".triage-report-*")
 	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := report.Render(tmp, r, f); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", path, err)
+		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
+		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}
 	return nil
 }

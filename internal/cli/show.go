@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -35,6 +36,7 @@ INCIDENT is the incident number or its name (GUID).`,
 			if err != nil {
 				return err
 			}
+			triage.SortAlerts(d.Alerts) // as the reports show them (pipeline.Run)
 			if asJSON {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
@@ -67,7 +69,7 @@ func printShow(s *IO, now time.Time, inc triage.Incident, d triage.Details) {
 	fmt.Fprintf(w, "\nAlerts (%d)\n", len(d.Alerts))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, a := range d.Alerts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d entities\n", a.Start.UTC().Format("2006-01-02 15:04"), a.Severity, clean(a.Name, 70), len(a.EntityKeys))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Start.UTC().Format("2006-01-02 15:04"), a.Severity, clean(a.Name, 70), english.Plural(len(a.EntityKeys), "entity", "entities"))
 	}
 	tw.Flush()
 
@@ -83,11 +85,11 @@ func printShow(s *IO, now time.Time, inc triage.Incident, d triage.Details) {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %s\n", k)
 		for _, e := range byKind[k] {
-			fmt.Fprintf(w, "    %s\n", clean(e.Name, 100))
+			fmt.Fprintf(w, "    %s\n", clean(e.Name, 0)) // whole: hashes, URLs and paths are copied from here
 		}
 	}
 	if len(d.Problems) > 0 {
-		fmt.Fprintf(s.Err, "\n%d problems reading the incident:\n", len(d.Problems))
+		fmt.Fprintf(s.Err, "\n%s reading the incident:\n", english.Plural(len(d.Problems), "problem", "problems"))
 		for _, p := range d.Problems {
 			fmt.Fprintf(s.Err, "  %s\n", clean(p.String(), 0))
 		}

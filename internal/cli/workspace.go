@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/triage-dev/triage/internal/azauth"
@@ -165,22 +164,14 @@ func resolveSecrets(ctx context.Context, s *IO, cfg *config.Config) error {
 // openDemo opens the demo workspace from its cached file, building the
 // file first when there is none for today, and saying so on a terminal.
 func openDemo(ctx context.Context, s *IO, cfg *config.Config, cat *workspace.Catalog, g *globalOptions) (*demodb.Workspace, error) {
-	building := false
-	ws, err := demodb.Open(ctx, demodb.Options{
+	line := &statusLine{w: s.Err}
+	defer line.Clear()
+	return demodb.Open(ctx, demodb.Options{
 		Dir: cfg.DemoDir, Now: s.Now(), Scale: g.demoScale, Catalog: cat, Writable: g.writes,
-		Building: func(path string) {
-			building = true
+		Building: func(string) {
 			if s.ErrTTY {
-				fmt.Fprintf(s.Err, "triage: preparing today's demo workspace in %s (once a day, a few seconds)...", filepath.Dir(path))
+				line.Show("triage: preparing today's demo workspace (once a day, a few seconds)...")
 			}
 		},
 	})
-	if building && s.ErrTTY {
-		fmt.Fprint(s.Err, clearLine)
-	}
-	return ws, err
 }
-
-// clearLine returns a terminal's cursor to the start of the line and clears
-// it: progress is not left on screen once done.
-const clearLine = "\r\033[K"

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // Verdict is the threat-intel severity of a set of results, with its working.
@@ -43,7 +45,7 @@ func Roll(results []Result) Verdict {
 	case ok == 0 && notFound == 0:
 		v.Severity = SeverityUnknown
 		if failed > 0 {
-			v.Explanation = fmt.Sprintf("no provider answered: %d lookups failed", failed)
+			v.Explanation = fmt.Sprintf("no provider answered: %s failed", english.Plural(failed, "lookup", "lookups"))
 		} else {
 			v.Explanation = "no indicator could be looked up by any configured provider"
 		}
@@ -62,10 +64,10 @@ func Roll(results []Result) Verdict {
 			return cmp.Or(cmp.Compare(a.Indicator, b.Indicator), cmp.Compare(a.Provider, b.Provider))
 		})
 		v.Reasons = reasons
-		v.Explanation = fmt.Sprintf("%d of %d provider answers rate an indicator %s", len(reasons), ok, top)
+		v.Explanation = fmt.Sprintf("%d of %s rate an indicator %s", len(reasons), english.Plural(ok, "provider answer", "provider answers"), top)
 	}
 	if failed > 0 {
-		v.Explanation += fmt.Sprintf("; %d lookups failed, so the verdict may be incomplete", failed)
+		v.Explanation += fmt.Sprintf("; %s failed, so the verdict may be incomplete", english.Plural(failed, "lookup", "lookups"))
 	}
 	return v
 }

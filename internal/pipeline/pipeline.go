@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/summary"
@@ -108,6 +109,9 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 
 	d, err := o.Workspace.Details(ctx, inc)
 	if d.Alerts != nil {
+		// In time order here, once: the JSON, Markdown and HTML reports and
+		// the web UI all show the alerts as the report has them.
+		triage.SortAlerts(d.Alerts)
 		r.Alerts = d.Alerts
 	}
 	if d.Entities != nil {
@@ -120,17 +124,17 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	case len(d.Alerts) == 0:
 		section(SectionDetails, report.StatusEmpty, "the incident has no alerts")
 	default:
-		section(SectionDetails, report.StatusOK, fmt.Sprintf("%d alerts, %d entities", len(d.Alerts), len(d.Entities)))
+		section(SectionDetails, report.StatusOK, english.Plural(len(d.Alerts), "alert", "alerts")+", "+english.Plural(len(d.Entities), "entity", "entities"))
 	}
 
 	r.Graph = BuildGraph(inc, r.Alerts, r.Entities)
-	section(SectionGraph, report.StatusOK, fmt.Sprintf("%d nodes, %d edges", len(r.Graph.Nodes), len(r.Graph.Edges)))
+	section(SectionGraph, report.StatusOK, english.Plural(len(r.Graph.Nodes), "node", "nodes")+", "+english.Plural(len(r.Graph.Edges), "edge", "edges"))
 
 	r.Indicators = Indicators(r.Alerts, r.Entities)
 	if len(r.Indicators) == 0 {
 		section(SectionIndicator, report.StatusEmpty, "no entity or alert text yields an indicator")
 	} else {
-		section(SectionIndicator, report.StatusOK, fmt.Sprintf("%d indicators", len(r.Indicators)))
+		section(SectionIndicator, report.StatusOK, english.Plural(len(r.Indicators), "indicator", "indicators"))
 	}
 
 	var wg sync.WaitGroup
@@ -146,14 +150,14 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		switch {
 		case errors.As(err, &partial):
 			set(func() { r.RelatedAlerts = related })
-			section(SectionRelated, report.StatusPartial, fmt.Sprintf("%d entities appear in other alerts; %v", len(related), err))
+			section(SectionRelated, report.StatusPartial, fmt.Sprintf("%s in other alerts; %v", appear(len(related)), err))
 		case err != nil:
 			section(SectionRelated, report.StatusError, err.Error())
 		case len(related) == 0:
 			section(SectionRelated, report.StatusEmpty, "no other alert in the window shares an entity")
 		default:
 			set(func() { r.RelatedAlerts = related })
-			section(SectionRelated, report.StatusOK, fmt.Sprintf("%d entities appear in other alerts", len(related)))
+			section(SectionRelated, report.StatusOK, appear(len(related))+" in other alerts")
 		}
 	})
 	wg.Wait()
@@ -182,10 +186,16 @@ func summariesStatus(sums []report.Summary) (report.Status, string) {
 		}
 	}
 	if len(bad) > 0 {
-		return report.StatusPartial, fmt.Sprintf("%d entities summarised; some parts failed for %d (%s): see their sections",
-			len(sums), len(bad), strings.Join(bad[:min(len(bad), 5)], ", "))
+		return report.StatusPartial, fmt.Sprintf("%s summarised; some parts failed for %d (%s): see their sections",
+			english.Plural(len(sums), "entity", "entities"), len(bad), strings.Join(bad[:min(len(bad), 5)], ", "))
 	}
-	return report.StatusOK, fmt.Sprintf("%d entities summarised", len(sums))
+	return report.StatusOK, english.Plural(len(sums), "entity", "entities") + " summarised"
+}
+
+// appear is "1 entity appears" or "n entities appear": the related-alerts
+// step's count with its verb.
+func appear(n int) string {
+	return english.Plural(n, "entity appears", "entities appear")
 }
 
 // window returns the time range of related activity for an incident.
@@ -239,7 +249,7 @@ func tiStatus(ti report.TI) (report.Status, string) {
 		}
 	}
 	if failed > 0 {
-		return report.StatusError, fmt.Sprintf("%d of %d lookups failed; verdict %s", failed, len(ti.Results), ti.Severity)
+		return report.StatusError, fmt.Sprintf("%d of %s failed; verdict %s", failed, english.Plural(len(ti.Results), "lookup", "lookups"), ti.Severity)
 	}
-	return report.StatusOK, fmt.Sprintf("verdict %s from %d lookups", ti.Severity, len(ti.Results))
+	return report.StatusOK, fmt.Sprintf("verdict %s from %s", ti.Severity, english.Plural(len(ti.Results), "lookup", "lookups"))
 }

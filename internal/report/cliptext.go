@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // MaxText is the longest run of text, in bytes of HTML, that the HTML
@@ -99,7 +101,7 @@ func (c *textClipper) Write(p []byte) (int, error) {
 // endRun ends a text run, saying what was left out of it.
 func (c *textClipper) endRun(out *bytes.Buffer) {
 	if c.dropped > 0 {
-		fmt.Fprintf(out, "… [%d more characters not shown]", c.dropped)
+		fmt.Fprintf(out, "… [%d more %s not shown]", c.dropped, english.Noun(c.dropped, "character", "characters"))
 	}
 	c.run, c.dropped, c.inRef = 0, 0, false
 }

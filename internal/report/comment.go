@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -81,7 +82,7 @@ func Comment(r *Report, limit int, fullReport string) string {
 	secs := splitSections(renderMarkdown(clipped))
 	var notes []string // what was cut, for the footer
 	if n > 0 {
-		notes = append(notes, fmt.Sprintf("%d long values clipped", n))
+		notes = append(notes, english.Plural(n, "long value", "long values")+" clipped")
 	}
 	order := secs.cutOrder()
 	// While cutting sections, reserve room for the longest footer they can
@@ -231,7 +232,7 @@ func lines(n int) string {
 	if n == 1 {
 		return "1 line"
 	}
-	return fmt.Sprintf("%d lines", n)
+	return english.Plural(n, "line", "lines")
 }
 
 type sections []*section

@@ -290,13 +290,7 @@ func htmlFuncs() template.FuncMap {
 		"aanchor": alertAnchor,
 		"set":     func(t time.Time) bool { return !t.IsZero() },
 		"lower":   strings.ToLower,
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return "1 " + one
-			}
-			return strconv.Itoa(n) + " " + many
-		},
-		"isnum": isNumber,
+		"isnum":   isNumber,
 		// short clips a value that is never long when it is genuine (a
 		// kind, a status, a provider, a column name) so a hostile one
 		// cannot fill the page.

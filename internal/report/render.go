@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // Format is an output format of a report.
@@ -56,10 +58,11 @@ var templates embed.FS
 var markdown = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/*.md.tmpl"))
 
 var funcs = template.FuncMap{
-	"md":    func(v any) string { return MarkdownEscape(fmt.Sprint(v)) },
-	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"join":  func(ss []string) string { return strings.Join(ss, ", ") },
-	"upper": strings.ToUpper,
+	"md":     func(v any) string { return MarkdownEscape(fmt.Sprint(v)) },
+	"time":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"join":   func(ss []string) string { return strings.Join(ss, ", ") },
+	"upper":  strings.ToUpper,
+	"plural": english.Plural,
 }
 
 // MarkdownEscape makes an attacker-controlled value safe in Markdown text and

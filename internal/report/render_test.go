@@ -112,3 +112,28 @@ func TestJSONFields(t *testing.T) {
 		}
 	}
 }
+
+// Counts agree with their nouns in the Markdown and HTML reports.
+func TestReportPlurals(t *testing.T) {
+	r := hostileReport("plain")
+	one := r.RelatedAlerts[0]
+	two := Related{Entity: "Ip:203.0.113.5", Kind: triage.KindIP, Name: "203.0.113.5", Alerts: []RelatedAlert{{ID: "b"}, {ID: "c"}}}
+	r.RelatedAlerts = []Related{one, two}
+	for _, f := range []Format{FormatMarkdown, FormatHTML} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, want := range []string{"1 other alert", "2 other alerts"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q", f, want)
+			}
+		}
+		for _, bad := range []string{"1 other alerts", "1 lookups", "1 links", "1 nodes"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: says %q", f, bad)
+			}
+		}
+	}
+}

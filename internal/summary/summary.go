@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
@@ -101,7 +102,7 @@ func finish(s *report.Summary) {
 	case failed > 0 && failed == len(s.Sections):
 		s.Status, s.Reason = report.StatusError, "every section failed"
 	case failed > 0:
-		s.Status, s.Reason = report.StatusPartial, fmt.Sprintf("%d of %d sections failed", failed, len(s.Sections))
+		s.Status, s.Reason = report.StatusPartial, fmt.Sprintf("%d of %s failed", failed, english.Plural(len(s.Sections), "section", "sections"))
 	}
 }
 

@@ -20,8 +20,13 @@ func displayName(k Kind, key string, p map[string]any, linked linkedProps) strin
 	if n == "" {
 		return string(k)
 	}
-	return truncate(n, 160)
+	return truncate(n, MaxNameLen)
 }
+
+// MaxNameLen is the longest display name, in runes. Names hold values a
+// person copies (URLs, paths, command lines), so only an extreme one is cut:
+// 2048 is about the longest URL browsers and servers take.
+const MaxNameLen = 2048
 
 // kindName is displayName's per-kind part; it may return "".
 func kindName(k Kind, key string, p map[string]any, linked linkedProps) string {
@@ -198,7 +203,8 @@ func commandImage(cmd string) string {
 	return lastSegment(strings.ReplaceAll(prog, `\`, "/"))
 }
 
-// hashName is "sha256 e923636f1093..." (the algorithm and the first 12 digits).
+// hashName is "md5 1678dc29219270a9b4a9dbd88a688cc8": the algorithm and the
+// whole hash, which people copy into other tools (a cut one finds nothing).
 func hashName(alg, value string) string {
 	if value == "" {
 		return ""
@@ -207,11 +213,7 @@ func hashName(alg, value string) string {
 	if alg == "" || alg == "unknown" {
 		alg = "hash"
 	}
-	v := strings.ToLower(value)
-	if len(v) > 12 {
-		v = v[:12] + "..."
-	}
-	return alg + " " + v
+	return alg + " " + strings.ToLower(value)
 }
 
 // commonName returns the first CN= value of a distinguished name.

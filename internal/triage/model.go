@@ -4,7 +4,9 @@
 package triage
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -119,6 +121,29 @@ type Alert struct {
 	// EntityKeys are the identity keys of the entities this alert names, in
 	// the order they were first seen.
 	EntityKeys []string `json:"entity_keys"`
+}
+
+// SortAlerts puts alerts in time order, the one order every rendering shows:
+// by start time (the generation time when there is none; alerts with
+// neither last, as their time is unknown), then by name, then by id so the
+// order never depends on how a workspace read them.
+func SortAlerts(as []Alert) {
+	at := func(a Alert) time.Time {
+		if a.Start.IsZero() {
+			return a.TimeGenerated
+		}
+		return a.Start
+	}
+	slices.SortStableFunc(as, func(a, b Alert) int {
+		ta, tb := at(a), at(b)
+		if ta.IsZero() != tb.IsZero() {
+			if ta.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(ta.Compare(tb), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
 }
 
 // Kind is an entity kind, spelled as the Sentinel incident-entities API spells it.

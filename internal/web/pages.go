@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -41,6 +42,7 @@ func parsePages() (*pages, error) {
 		"lower":    strings.ToLower,
 		"slug":     slug,
 		"query":    queryString,
+		"plural":   english.Plural,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {

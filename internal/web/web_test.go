@@ -416,6 +416,10 @@ func TestLookup(t *testing.T) {
 			t.Errorf("the lookup page does not show %q", want)
 		}
 	}
+	_, body = ts.post(t, "/lookup", url.Values{"csrf": {token(t, page, "/lookup")}, "text": {"203.0.113.66"}}, nil)
+	if !strings.Contains(body, "<h3>1 indicator</h3>") {
+		t.Error(`one indicator is not "1 indicator"`)
+	}
 	res, body = ts.post(t, "/lookup", url.Values{"csrf": {token(t, page, "/lookup")}, "text": {"nothing to see"}}, nil)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No indicator found") {
 		t.Errorf("text without indicators: %d", res.StatusCode)

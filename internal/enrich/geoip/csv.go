@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // csvSource is an ip-location-db CSV file, held in memory as ranges sorted
@@ -96,7 +98,7 @@ func openCSV(path string) (source, error) {
 		return nil, fmt.Errorf("geoip: %s: no entries: download it again with triage geoip update", path)
 	}
 	if s.bad > 0 {
-		return &s.csvSource, fmt.Errorf("geoip: %s: %d %s skipped, the first is line %d: %v: check the file or download it again", path, s.bad, plural(s.bad, "line", "lines"), s.firstBad, s.badErr)
+		return &s.csvSource, fmt.Errorf("geoip: %s: %d %s skipped, the first is line %d: %v: check the file or download it again", path, s.bad, english.Noun(s.bad, "line", "lines"), s.firstBad, s.badErr)
 	}
 	return &s.csvSource, nil
 }
@@ -151,13 +153,6 @@ func readCSV(r io.Reader, numV6 bool) (*csvLoad, error) {
 	slices.SortFunc(s.v6, func(a, b span[u128]) int { return a.start.cmp(b.start) })
 	s.index = nil
 	return s, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (s *csvLoad) skip(line int, err error) {

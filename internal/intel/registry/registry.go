@@ -94,6 +94,11 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*intel.Engine, [
 		switch {
 		case !pc.Enabled:
 			st.Reason = cmp.Or(pc.DisabledBy, "not enabled")
+			if contains(o.Only, id) {
+				// Asked for by name (--provider): its rows say why it cannot
+				// answer, rather than the provider missing from the answer.
+				e.NotConfigured[id] = offReason(id, pc, err)
+			}
 		case err != nil:
 			st.Reason = err.Error()
 			if wanted {
@@ -119,6 +124,19 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*intel.Engine, [
 		out = append(out, st)
 	}
 	return e, out, nil
+}
+
+// offReason says why a provider that is not enabled cannot run and what to
+// set: err is what building it said (no key, no feed files) when the
+// configuration never mentions it.
+func offReason(id string, pc config.Provider, err error) string {
+	switch {
+	case pc.DisabledBy != "":
+		return fmt.Sprintf("turned off (%s): set providers.%s.enabled: true to use it", pc.DisabledBy, id)
+	case err != nil:
+		return err.Error()
+	}
+	return fmt.Sprintf("not enabled: add providers.%s to triage.yaml to use it", id)
 }
 
 // newProvider builds one provider's client and its quota (the configured

@@ -107,6 +107,53 @@ func TestBuildReasons(t *testing.T) {
 	}
 }
 
+// A provider named with --provider that cannot run gives not_configured
+// rows saying why, whether it is off, has no key, or was never configured.
+func TestOnlyNamesProvidersThatCannotRun(t *testing.T) {
+	cfg := testConfig(t)
+	ab := cfg.Providers[config.ProviderAbuseIPDB]
+	ab.Enabled, ab.DisabledBy = false, "enabled: false in triage.yaml:3"
+	cfg.Providers[config.ProviderAbuseIPDB] = ab
+	cfg.Providers[config.ProviderVirusTotal] = config.Provider{Name: config.ProviderVirusTotal, Primary: true} // never configured
+	cfg.Providers[config.ProviderTor] = config.Provider{Name: config.ProviderTor, Primary: true}               // never configured, needs no key
+	xf := cfg.Providers[config.ProviderXForce]
+	xf.APIID = config.Secret{}
+	cfg.Providers[config.ProviderXForce] = xf // enabled, misconfigured
+
+	tests := []struct {
+		only string
+		want string // in the not_configured reason
+	}{
+		{"virustotal", "no API key: set providers.virustotal.api_key"},
+		{"abuseipdb", "turned off (enabled: false in triage.yaml:3): set providers.abuseipdb.enabled: true"},
+		{"tor", "not enabled: add providers.tor to triage.yaml"},
+		{"xforce", "no API id: set providers.xforce.api_id"},
+	}
+	ind, _ := ioc.Parse("203.0.113.5")
+	for _, tt := range tests {
+		t.Run(tt.only, func(t *testing.T) {
+			e, _, err := Build(context.Background(), cfg, Options{Only: []string{tt.only}, SentinelTI: noTI})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(e.Providers) != 0 {
+				t.Errorf("built %d providers, want none", len(e.Providers))
+			}
+			rs := e.Lookup(context.Background(), []ioc.Indicator{ind})
+			if len(rs) != 1 || rs[0].Provider != tt.only || rs[0].Status != intel.StatusNotConfigured || !strings.Contains(rs[0].Reason, tt.want) {
+				t.Errorf("results %+v, want one not_configured row of %s saying %q", rs, tt.only, tt.want)
+			}
+		})
+	}
+	// Without --provider, providers that are off stay out of the answer.
+	e, _, _ := Build(context.Background(), cfg, Options{SentinelTI: noTI})
+	for _, name := range []string{"abuseipdb", "virustotal", "tor"} {
+		if _, ok := e.NotConfigured[name]; ok {
+			t.Errorf("%s, off and not asked for, gives not_configured rows", name)
+		}
+	}
+}
+
 func TestFingerprint(t *testing.T) {
 	a := config.Provider{BaseURL: "https://x", APIKey: config.NewSecret("secret-one")}
 	b := config.Provider{BaseURL: "https://x", APIKey: config.NewSecret("secret-two")}

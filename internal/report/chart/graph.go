@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 // groupInfo is how the nodes of one group are drawn.
@@ -370,7 +372,7 @@ func nodeTitle(g *gnode, in []Node, degree int) []string {
 	if g.sev != "" {
 		kind += " · " + g.sev
 	}
-	lines := []string{capText(g.label, 300), kind + " · " + itoa(degree) + " links"}
+	lines := []string{capText(g.label, 300), kind + " · " + english.Plural(degree, "link", "links")}
 	for i, d := range g.detail {
 		if i == 20 {
 			lines = append(lines, "…")

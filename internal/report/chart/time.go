@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/triage-dev/triage/internal/english"
 )
 
 const (
@@ -128,7 +130,7 @@ func timeline(events []Event, o TimeOptions) template.HTML {
 		b.WriteString(`<rect class="` + cls + `" x="0" y="` + num(y) + `" width="` + num(w) + `" height="` + num(laneH) + `"/>`)
 		text := l
 		if rest > 0 && i == len(lanes)-1 {
-			text = itoa(rest) + " more rows"
+			text = english.Plural(rest, "more row", "more rows")
 		} else if strings.TrimSpace(text) == "" {
 			text = "(none)"
 		}
