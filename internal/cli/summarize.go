@@ -81,7 +81,7 @@ default) or --start/--end; threat intelligence as for lookup.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.Var(durationValue{&o.since}, "since", "window ending now, e.g. 48h, 7d")
+	fl.Var(durationValue{&o.since}, "since", "window ending now (on the demo: at the start of today, UTC, where its data ends), e.g. 48h, 7d")
 	fl.StringVar(&o.start, "start", "", "window start (RFC 3339 or 2006-01-02)")
 	fl.StringVar(&o.end, "end", "", "window end (RFC 3339 or 2006-01-02)")
 	fl.StringVar(&o.format, "format", "md", "output format: {json|md}")
