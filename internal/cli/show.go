@@ -36,7 +36,6 @@ INCIDENT is the incident number or its name (GUID).`,
 			if err != nil {
 				return err
 			}
-			triage.SortAlerts(d.Alerts) // as the reports show them (pipeline.Run)
 			if asJSON {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")

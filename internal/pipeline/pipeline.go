@@ -109,10 +109,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 
 	d, err := o.Workspace.Details(ctx, inc)
 	if d.Alerts != nil {
-		// In time order here, once: the JSON, Markdown and HTML reports and
-		// the web UI all show the alerts as the report has them.
-		triage.SortAlerts(d.Alerts)
-		r.Alerts = d.Alerts
+		r.Alerts = d.Alerts // in time order, as every rendering shows them
 	}
 	if d.Entities != nil {
 		r.Entities = d.Entities

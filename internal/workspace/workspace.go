@@ -47,9 +47,11 @@ type Workspace interface {
 	ListIncidents(ctx context.Context, f IncidentFilter, fn func(triage.Incident) error) error
 	// Incident finds one incident by its number ("42") or name (its GUID).
 	Incident(ctx context.Context, ref string) (triage.Incident, error)
-	// Details reads an incident's alerts and entities, merged and linked.
-	// Malformed alerts or entities are reported in Details.Problems, not as an
-	// error; the error is for a failure to read anything at all.
+	// Details reads an incident's alerts and entities, merged and linked,
+	// the alerts in time order (triage.SortAlerts): the order every
+	// rendering shows. Malformed alerts or entities are reported in
+	// Details.Problems, not as an error; the error is for a failure to read
+	// anything at all.
 	Details(ctx context.Context, inc triage.Incident) (triage.Details, error)
 	// Query runs a named query from the catalog with typed parameters. A
 	// result that the service marks partial comes back with Table.Warnings set.

@@ -149,6 +149,7 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 		}
 		d.Alerts = append(d.Alerts, alert)
 	}
+	triage.SortAlerts(d.Alerts)
 	d.Entities = append(d.Entities, set.Entities()...)
 	return d, nil
 }

@@ -368,6 +368,7 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	if len(ids) == 0 && apiErr == nil {
 		d.Problems = append(d.Problems, triage.Problem{Where: where, What: "the incident has no alerts"})
 	}
+	triage.SortAlerts(d.Alerts)
 	d.Entities = append(d.Entities, set.Entities()...)
 	return d, nil
 }

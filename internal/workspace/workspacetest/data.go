@@ -22,9 +22,11 @@ const (
 )
 
 // The alert ids of the data set. AlertMissing is listed by incident 1 but has
-// no SecurityAlert row; AlertOther belongs to no incident.
+// no SecurityAlert row; AlertOther belongs to no incident. Incident 2 lists
+// Alert3 before Alert2, which began earlier.
 const (
 	Alert1       = "a1a1a1a1-0000-4000-8000-000000000001"
+	Alert2       = "a2a2a2a2-0000-4000-8000-000000000002"
 	Alert3       = "a3a3a3a3-0000-4000-8000-000000000003"
 	Alert4       = "a4a4a4a4-0000-4000-8000-000000000004"
 	AlertOther   = "a5a5a5a5-0000-4000-8000-000000000005"
@@ -138,7 +140,7 @@ func Records() map[string][]map[string]any {
 				[]any{Alert1, AlertMissing}, labels),
 			incident(Incident1, 1, 2, 1, "Suspicious sign-in from 10.0.0.1", "High", "Active", alice,
 				[]any{Alert1, AlertMissing}, labels),
-			incident(Incident2, 2, 3, 3, "Mass download by bob", "Medium", "New", none, []any{Alert3}, nil),
+			incident(Incident2, 2, 3, 3, "Mass download by bob", "Medium", "New", none, []any{Alert3, Alert2}, nil),
 			incident(Incident3, 3, 6, 5, "Malware on HOST-Ä", "Low", "Closed", bjorn, []any{Alert4},
 				map[string]any{"Classification": "TruePositive", "ClassificationReason": "SuspiciousActivity"}),
 			incident(Incident4, 4, 5, 5, "Incident without alerts", "Informational", "New", nil, []any{}, nil),
@@ -147,6 +149,7 @@ func Records() map[string][]map[string]any {
 			alert(Alert1, 0.9, "Sign-in from anonymous IP address", "High", "New", ipAccount("10.0.0.1", "alice")),
 			alert(Alert1, 1.5, "Sign-in from anonymous IP address", "High", "Resolved", ipAccount("10.0.0.1", "alice")),
 			alert(Alert3, 2.9, "Mass download", "Medium", "New", ipAccount("10.0.0.10", "bob")),
+			alert(Alert2, 2.6, "Unusual file access", "Medium", "New", ipAccount("10.0.0.20", "bob")),
 			alert(Alert4, 4.9, "Malware detected", "Low", "New", `[{"$id":"1","Type":"host",`),
 			alert(AlertOther, 4, "Unfamiliar sign-in properties", "Medium", "New", ipAccount("10.0.0.1", "carol")),
 		},

@@ -250,6 +250,19 @@ func testDetails(t *testing.T, ctx context.Context, ws workspace.Workspace) {
 			t.Errorf("problems %v do not report alert %s of incident 1", d.Problems, AlertMissing)
 		}
 	})
+	t.Run("alerts in time order", func(t *testing.T) {
+		d, err := ws.Details(ctx, get("2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range d.Alerts {
+			ids = append(ids, a.ID)
+		}
+		if want := []string{Alert2, Alert3}; !slices.Equal(ids, want) {
+			t.Errorf("alerts of incident 2: %v, want %v (by start time, not as the incident lists them)", ids, want)
+		}
+	})
 	t.Run("malformed entities", func(t *testing.T) {
 		d, err := ws.Details(ctx, get("3"))
 		if err != nil {
