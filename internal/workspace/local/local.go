@@ -187,16 +187,7 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 		return nil, errors.New("open local workspace: empty path")
 	}
 	memory := path == ":memory:"
-	if !memory && strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("open local workspace %s: the path must not contain ? or #", path)
-	}
-	if cat == nil {
-		var err error
-		if cat, err = workspace.LoadCatalog(""); err != nil {
-			return nil, fmt.Errorf("open local workspace %s: %w", path, err)
-		}
-	}
-	s, err := newSchema(tables)
+	w, err := newWorkspace(name, path, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -211,12 +202,7 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	rs, err := newRollups(s, rollups)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	w := &Workspace{name: name, db: db, reads: db, cat: cat, schema: s, memory: memory, rollups: rs, rollupMinRows: rollupMinRows}
+	w.db, w.reads, w.memory = db, db, memory
 	if err := w.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
@@ -230,22 +216,11 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	return w, nil
 }
 
-// ErrReadOnly is returned by loads and write-back on a workspace opened
-// with OpenReadOnly.
-var ErrReadOnly = errors.New("the workspace is read-only")
-
-// OpenReadOnly opens a workspace file that nothing changes while it is
-// open, such as the demo workspace's cached file, in SQLite's immutable
-// mode: no locks, no journal, queries on a pool of read-only connections.
-// The file must not be in WAL mode, and its indexes and rollups must be
-// complete (BuildIndexes before it was last closed): OpenReadOnly builds
-// nothing, and Load, Update and PostComment fail with ErrReadOnly.
-func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog) (*Workspace, error) {
-	if strings.ContainsAny(path, "?#") {
+// newWorkspace checks path and returns a workspace with its catalog (cat,
+// or the built-in one), schema and rollups, and no database yet.
+func newWorkspace(name, path string, cat *workspace.Catalog) (*Workspace, error) {
+	if path != ":memory:" && strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open local workspace %s: the path must not contain ? or #", path)
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open local workspace: %w", err)
 	}
 	if cat == nil {
 		var err error
@@ -261,7 +236,28 @@ func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rs {
+	return &Workspace{name: name, cat: cat, schema: s, rollups: rs, rollupMinRows: rollupMinRows}, nil
+}
+
+// ErrReadOnly is returned by loads and write-back on a workspace opened
+// with OpenReadOnly.
+var ErrReadOnly = errors.New("the workspace is read-only")
+
+// OpenReadOnly opens a workspace file that nothing changes while it is
+// open, such as the demo workspace's cached file, in SQLite's immutable
+// mode: no locks, no journal, queries on a pool of read-only connections.
+// The file must not be in WAL mode, and its indexes and rollups must be
+// complete (BuildIndexes before it was last closed): OpenReadOnly builds
+// nothing, and Load, Update and PostComment fail with ErrReadOnly.
+func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog) (*Workspace, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open local workspace: %w", err)
+	}
+	w, err := newWorkspace(name, path, cat)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range w.rollups {
 		r.fresh = true
 	}
 	// A URI filename: % is its escape character.
@@ -290,7 +286,8 @@ func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog
 	for _, c := range conns {
 		c.Close()
 	}
-	return &Workspace{name: name, db: db, reads: db, cat: cat, schema: s, rollups: rs, rollupMinRows: rollupMinRows, readOnly: true}, nil
+	w.db, w.reads, w.readOnly = db, db, true
+	return w, nil
 }
 
 // openReads opens the pool of read-only connections to a workspace file
