@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/importer"
 	"github.com/triage-dev/triage/internal/workspace/local"
 )
@@ -174,10 +175,10 @@ func printImport(s *IO, r importFileResult) {
 		fmt.Fprintf(s.Out, "  %-20s %d added, %d already imported\n", t.Table, t.Added, t.Duplicates)
 	}
 	if r.Linked > 0 {
-		fmt.Fprintf(s.Out, "  %-20s %d alerts added to their incident\n", "SecurityIncident", r.Linked)
+		fmt.Fprintf(s.Out, "  %-20s %s added to their incident\n", "SecurityIncident", english.Plural(r.Linked, "alert", "alerts"))
 	}
 	if r.Synthetic > 0 {
-		fmt.Fprintf(s.Out, "  %-20s %d incidents made for alerts without one (label %s)\n", "SecurityIncident", r.Synthetic, importer.SyntheticLabel)
+		fmt.Fprintf(s.Out, "  %-20s %s made for alerts without one (label %s)\n", "SecurityIncident", english.Plural(r.Synthetic, "incident", "incidents"), importer.SyntheticLabel)
 	}
 	if r.Superseded > 0 {
 		fmt.Fprintf(s.Out, "  %-20s %d of those incidents closed: their alert is now in a real incident\n", "SecurityIncident", r.Superseded)
