@@ -76,7 +76,9 @@ func kindName(k Kind, key string, p map[string]any, linked linkedProps) string {
 		}
 		return subj
 	case KindMailCluster:
-		if ids, ok := p["networkMessageIds"].([]any); ok && len(ids) > 0 {
+		if ids, ok := p["networkMessageIds"].([]any); ok && len(ids) == 1 {
+			return "mail cluster of 1 message"
+		} else if ok && len(ids) > 1 {
 			return "mail cluster of " + strconv.Itoa(len(ids)) + " messages"
 		}
 		return joinNonEmpty(" ", "mail cluster", firstStr(p, "source", "clusterSourceIdentifier"))

@@ -57,6 +57,7 @@ func TestNewEntity(t *testing.T) {
 		{"mail message", KindMailMessage, props{"networkMessageId": "ABC", "recipient": "Bob@Contoso.com", "subject": "Invoice"}, "MailMessage:abc|bob@contoso.com", "Invoice to Bob@Contoso.com", ""},
 		{"mail message missing", KindMailMessage, props{"subject": "Invoice"}, "", "Invoice", "without networkMessageId"},
 		{"mail cluster ids", KindMailCluster, props{"networkMessageIds": []any{"B", "a", "b"}}, "MailCluster:a,b", "mail cluster of 3 messages", ""},
+		{"mail cluster of one", KindMailCluster, props{"networkMessageIds": []any{"a"}}, "MailCluster:a", "mail cluster of 1 message", ""},
 		{"mail cluster query", KindMailCluster, props{"query": "Subject == 'x'", "source": "Similar"}, "MailCluster:Subject == 'x'", "mail cluster Similar", ""},
 		{"submission mail", KindSubmissionMail, props{"submissionId": "S1", "recipient": "Bob@x.com", "networkMessageId": "n"}, "SubmissionMail:s1|bob@x.com", "submission S1 to Bob@x.com", ""},
 		{"cloud app id", KindCloudApplication, props{"appId": json.Number("11161"), "appName": "Office 365"}, "CloudApplication:11161", "Office 365", ""},
