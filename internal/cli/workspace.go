@@ -173,5 +173,9 @@ func openDemo(ctx context.Context, s *IO, cfg *config.Config, cat *workspace.Cat
 				line.Show("triage: preparing today's demo workspace (once a day, a few seconds)...")
 			}
 		},
+		Warn: func(msg string) {
+			line.Clear()
+			fmt.Fprintln(s.Err, "triage: warning:", msg)
+		},
 	})
 }

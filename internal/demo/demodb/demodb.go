@@ -63,6 +63,10 @@ type Options struct {
 	// Building, when set, is called before the file is built, so that the
 	// caller can say what it is waiting for.
 	Building func(path string)
+	// Warn, when set, is told why the file could not be kept (a full disk,
+	// a directory that cannot be written) when Open builds the demo in
+	// memory instead.
+	Warn func(msg string)
 }
 
 // Workspace is the demo workspace: a local workspace whose data ends at
@@ -103,34 +107,27 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 	}
 	asOf := AsOf(o.Now)
 	if o.Dir == "" {
-		ws, err := build(ctx, ":memory:", asOf, o.Scale, o.Catalog)
-		if err != nil {
+		return inMemory(ctx, o, asOf)
+	}
+	// Without its file the demo still opens: in memory, as it was built
+	// before there was a cache, and slower.
+	inMemoryInstead := func(err error) (*Workspace, error) {
+		if ctx.Err() != nil {
 			return nil, err
 		}
-		return &Workspace{Workspace: ws, AsOf: asOf}, nil
+		if o.Warn != nil {
+			o.Warn(fmt.Sprintf("%v; building it in memory for this command instead", err))
+		}
+		return inMemory(ctx, o, asOf)
 	}
-	key, err := fileKey(asOf, o.Scale)
+	path, err := cached(ctx, o, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("demo workspace: %w", err)
+		return inMemoryInstead(err)
 	}
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("demo workspace: %w", err)
-	}
-	path := filepath.Join(o.Dir, key+".db")
-	if err := check(path); err != nil {
-		if o.Building != nil {
-			o.Building(path)
-		}
-		if err := buildFile(ctx, path, asOf, o.Scale, o.Catalog); err != nil {
-			return nil, err
-		}
-	}
-	sweep(o.Dir, key, asOf)
 	w := &Workspace{AsOf: asOf, Path: path}
 	if o.Writable {
-		w.copy, err = copyFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("demo workspace: private copy: %w", err)
+		if w.copy, err = copyFile(path); err != nil {
+			return inMemoryInstead(fmt.Errorf("demo workspace: private copy: %w", err))
 		}
 		w.Workspace, err = local.Open(ctx, Name, w.copy, o.Catalog)
 	} else {
@@ -143,6 +140,38 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 		return nil, fmt.Errorf("demo workspace: %w", err)
 	}
 	return w, nil
+}
+
+// inMemory builds the demo in memory.
+func inMemory(ctx context.Context, o Options, asOf time.Time) (*Workspace, error) {
+	ws, err := build(ctx, ":memory:", asOf, o.Scale, o.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	return &Workspace{Workspace: ws, AsOf: asOf}, nil
+}
+
+// cached returns the path of the demo's file in o.Dir, building it first
+// when it is missing or damaged.
+func cached(ctx context.Context, o Options, asOf time.Time) (string, error) {
+	key, err := fileKey(asOf, o.Scale)
+	if err != nil {
+		return "", fmt.Errorf("demo workspace: %w", err)
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("demo workspace: %w", err)
+	}
+	path := filepath.Join(o.Dir, key+".db")
+	if err := check(path); err != nil {
+		if o.Building != nil {
+			o.Building(path)
+		}
+		if err := buildFile(ctx, path, asOf, o.Scale, o.Catalog); err != nil {
+			return "", err
+		}
+	}
+	sweep(o.Dir, key, asOf)
+	return path, nil
 }
 
 // build generates the demo into a new workspace at path (":memory:" for

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -222,4 +223,25 @@ func names(es []os.DirEntry) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// TestOpenWithoutItsFile checks that a cache directory that cannot be made
+// costs speed, not the demo: it is built in memory, with a warning that
+// says why.
+func TestOpenWithoutItsFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	write(t, file, time.Now())
+	var warned string
+	ws, err := Open(context.Background(), Options{Dir: filepath.Join(file, "cache"), Now: now, Warn: func(msg string) { warned = msg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if ws.Path != "" || !strings.Contains(warned, "a-file") || !strings.Contains(warned, "in memory") {
+		t.Errorf("path %q, warning %q; want no file and a warning naming the directory", ws.Path, warned)
+	}
+	inc := incident(t, ws, "121")
+	if _, err := ws.PostComment(context.Background(), inc, "", "in memory"); err != nil {
+		t.Errorf("comment on the in-memory demo: %v", err)
+	}
 }
