@@ -21,6 +21,9 @@
 // incident update) gets a private copy, removed on Close, so the cached
 // file never changes and a change lasts as long as the process. Copies left
 // by processes that died are removed by the next Open.
+//
+// A file that cannot be kept (no cache directory, a full disk) costs speed,
+// not the demo: it is then built in memory for the one process.
 package demodb
 
 import (
