@@ -5,24 +5,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
 // Defaults for the Engine's zero values.
 const (
-	DefaultConcurrency = 4
+	// DefaultConcurrency is a ceiling, not a pace: the quota decides how
+	// many requests go at once (a quota of 60 a minute lets 32 go; one of
+	// 4 a minute, 4).
+	DefaultConcurrency = 32
 	DefaultCacheTTL    = 24 * time.Hour
 	DefaultNegativeTTL = time.Hour
 	DefaultRetries     = 2
 	DefaultBackoff     = 500 * time.Millisecond
 	DefaultBreakAfter  = 5
-	DefaultMaxWait     = 2 * time.Minute
+	// DefaultMaxWait is short: a person is waiting for the triage, and a
+	// free-tier quota (4 a minute) would otherwise hold it for minutes.
+	DefaultMaxWait = 20 * time.Second
+)
+
+// The MaxWait of a lookup that never waits for a quota, and of one that
+// waits as long as it takes (batch work).
+const (
+	NoWait      time.Duration = -1
+	WaitForever time.Duration = math.MaxInt64
 )
 
 // Settings are how the Engine treats one provider. Zero values take the
@@ -77,9 +92,12 @@ type Engine struct {
 	// further calls to it in that lookup (0 means DefaultBreakAfter); a
 	// rejected key stops them at once.
 	BreakAfter int
-	// MaxWait is the longest a request waits for its quota or a
-	// Retry-After; a longer wait makes the result rate_limited with the
-	// time the quota frees. 0 means DefaultMaxWait.
+	// MaxWait is the wait budget of a Lookup: how long, from its start,
+	// its requests may wait for their provider's quota or a Retry-After. A
+	// request that would have to wait past it is not made: its result is
+	// rate_limited, saying which quota, when it frees and how many of the
+	// provider's indicators were left. 0 means DefaultMaxWait, NoWait none,
+	// WaitForever no limit.
 	MaxWait time.Duration
 	// Progress, when set, is called with each result as it is made, from
 	// any goroutine.
@@ -109,6 +127,10 @@ type Stats struct {
 // Result per provider × indicator, sorted by indicator then provider. Failures
 // are results with a failure status, never missing rows. Duplicate indicators
 // are looked up once.
+//
+// Each provider takes the indicators in the order given: put the ones that
+// matter most first, for when its quota cannot answer them all within the
+// wait budget (MaxWait).
 func (e *Engine) Lookup(ctx context.Context, inds []ioc.Indicator) []Result {
 	rs, _ := e.LookupStats(ctx, inds)
 	return rs
@@ -118,7 +140,7 @@ func (e *Engine) Lookup(ctx context.Context, inds []ioc.Indicator) []Result {
 func (e *Engine) LookupStats(ctx context.Context, inds []ioc.Indicator) ([]Result, Stats) {
 	e.once.Do(func() { e.limiters = map[string]*limiter{} })
 	inds = dedupe(inds)
-	run := &run{e: e}
+	run := &run{e: e, deadline: e.deadline()}
 	var wg sync.WaitGroup
 	for _, p := range e.Providers {
 		var todo []ioc.Indicator
@@ -202,10 +224,22 @@ func (e *Engine) limiter(ctx context.Context, name string, q Quota) *limiter {
 
 // run is the state of one Lookup: its results, and each provider's breaker.
 type run struct {
-	e     *Engine
-	mu    sync.Mutex
-	out   []Result
-	stats Stats
+	e        *Engine
+	deadline time.Time // no wait past it; zero: none
+	mu       sync.Mutex
+	out      []Result
+	stats    Stats
+}
+
+// deadline is the end of the wait budget of a Lookup starting now.
+func (e *Engine) deadline() time.Time {
+	switch {
+	case e.MaxWait == WaitForever:
+		return time.Time{}
+	case e.MaxWait < 0:
+		return e.now()
+	}
+	return e.now().Add(cmp.Or(e.MaxWait, DefaultMaxWait))
 }
 
 func (r *run) add(rs ...Result) {
@@ -269,29 +303,63 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 		r.add(r.batch(ctx, bp, s, br, inds)...)
 		return
 	}
-	sem := make(chan struct{}, s.Concurrency)
-	var wg sync.WaitGroup
+	// Cached answers first: they cost no quota. The rest are taken in
+	// order by workers, so that the first get the first requests.
+	var todo []ioc.Indicator
 	for _, ind := range inds {
+		if res, ok := r.cached(ctx, p.Name(), s, ind); ok {
+			r.add(res)
+			continue
+		}
+		todo = append(todo, ind)
+	}
+	var (
+		next    atomic.Int64
+		mu      sync.Mutex
+		refused []Result // not asked: the wait budget ran out
+		wg      sync.WaitGroup
+	)
+	for range min(s.Concurrency, len(todo)) {
 		wg.Go(func() {
-			if res, ok := r.cached(ctx, p.Name(), s, ind); ok {
-				r.add(res)
-				return
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				ind := todo[i]
+				// Concurrent lookups of the same indicator (other runs of
+				// this Engine) share one request.
+				key := p.Name() + "\x00" + string(ind.Kind) + "\x00" + ind.Value
+				v, _, _ := e.flight.Do(key, func() (any, error) {
+					res, err := r.call(ctx, p, s, br, ind)
+					res = e.finish(p, ind, res, err)
+					r.store(ctx, p.Name(), s, ind, res)
+					if errors.Is(err, errOverBudget) {
+						res.Reason = err.Error()
+					}
+					return outcome{res, errors.Is(err, errOverBudget)}, nil
+				})
+				if o := v.(outcome); o.refused {
+					mu.Lock()
+					refused = append(refused, o.res)
+					mu.Unlock()
+				} else {
+					r.add(o.res)
+				}
 			}
-			// Concurrent lookups of the same indicator (other runs of this
-			// Engine) share one request.
-			key := p.Name() + "\x00" + string(ind.Kind) + "\x00" + ind.Value
-			v, _, _ := e.flight.Do(key, func() (any, error) {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				res, err := r.call(ctx, p, s, br, ind)
-				res = e.finish(p, ind, res, err)
-				r.store(ctx, p.Name(), s, ind, res)
-				return res, nil
-			})
-			r.add(v.(Result))
 		})
 	}
 	wg.Wait()
+	// Said once the count is known: how many of this provider's
+	// indicators the budget left unasked.
+	for i := range refused {
+		refused[i].Reason += fmt.Sprintf("; %d of %s not looked up by %s within the wait budget",
+			len(refused), english.Plural(len(inds), "indicator", "indicators"), p.Name())
+	}
+	r.add(refused...)
+}
+
+// outcome is one request's result, and whether it was refused for the
+// wait budget.
+type outcome struct {
+	res     Result
+	refused bool
 }
 
 // cached returns the cached answer for ind, unless Refresh.
@@ -344,7 +412,7 @@ func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind
 		if err := br.allow(); err != nil {
 			return Result{}, &notCalledError{err}
 		}
-		waited, err := lim.wait(ctx, e.now, e.maxWait(), e.Notify)
+		waited, err := lim.wait(ctx, e.now, r.deadline, e.Notify)
 		r.count(func(st *Stats) { st.Waited += waited })
 		if err != nil {
 			return Result{}, err
@@ -362,7 +430,7 @@ func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind
 			if pause <= 0 {
 				pause = backoff << attempt
 			}
-			if pause > e.maxWait() {
+			if !r.deadline.IsZero() && e.now().Add(pause).After(r.deadline) {
 				br.record(err)
 				return res, err
 			}
@@ -380,8 +448,6 @@ func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind
 		r.count(func(st *Stats) { st.Retries++ })
 	}
 }
-
-func (e *Engine) maxWait() time.Duration { return cmp.Or(e.MaxWait, DefaultMaxWait) }
 
 // notCalledError is a lookup the breaker stopped.
 type notCalledError struct{ cause error }
@@ -405,7 +471,7 @@ func (r *run) batch(ctx context.Context, p BatchProvider, s Settings, br *breake
 	}
 	lim := e.limiter(ctx, p.Name(), s.Quota)
 	var rs []Result
-	waited, err := lim.wait(ctx, e.now, e.maxWait(), e.Notify)
+	waited, err := lim.wait(ctx, e.now, r.deadline, e.Notify)
 	r.count(func(st *Stats) { st.Waited += waited })
 	if err == nil {
 		r.count(func(st *Stats) { st.Calls++ })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -132,23 +133,31 @@ func TestRoll(t *testing.T) {
 		return Result{Indicator: "x", Provider: "p", Status: st, Severity: sev}
 	}
 	tests := []struct {
-		name string
-		in   []Result
-		want Severity
-		nrsn int
+		name     string
+		in       []Result
+		want     Severity
+		nrsn     int
+		complete bool
 	}{
-		{"nothing", nil, SeverityUnknown, 0},
-		{"all failed", []Result{r(StatusError, SeverityUnknown), r(StatusRateLimited, SeverityUnknown)}, SeverityUnknown, 0},
-		{"only skipped", []Result{r(StatusSkipped, SeverityUnknown)}, SeverityUnknown, 0},
-		{"not found", []Result{r(StatusNotFound, SeverityUnknown), r(StatusError, SeverityUnknown)}, SeverityNone, 0},
-		{"max of ok", []Result{r(StatusOK, SeverityInformation), r(StatusOK, SeverityWarning), r(StatusOK, SeverityWarning)}, SeverityWarning, 2},
-		{"failure is not high", []Result{r(StatusError, SeverityHigh), r(StatusOK, SeverityInformation)}, SeverityInformation, 1},
+		{"nothing", nil, SeverityUnknown, 0, true},
+		{"all failed", []Result{r(StatusError, SeverityUnknown), r(StatusRateLimited, SeverityUnknown)}, SeverityUnknown, 0, false},
+		{"only skipped", []Result{r(StatusSkipped, SeverityUnknown)}, SeverityUnknown, 0, true},
+		{"not found", []Result{r(StatusNotFound, SeverityUnknown), r(StatusSkipped, SeverityUnknown)}, SeverityNone, 0, true},
+		// None needs every answer; with one missing it is unknown.
+		{"not found, one failed", []Result{r(StatusNotFound, SeverityUnknown), r(StatusError, SeverityUnknown)}, SeverityUnknown, 0, false},
+		{"max of ok", []Result{r(StatusOK, SeverityInformation), r(StatusOK, SeverityWarning), r(StatusOK, SeverityWarning)}, SeverityWarning, 2, true},
+		{"information is clean only when complete", []Result{r(StatusError, SeverityHigh), r(StatusOK, SeverityInformation)}, SeverityUnknown, 0, false},
+		{"warning stands with a failure", []Result{r(StatusTimeout, SeverityUnknown), r(StatusOK, SeverityWarning)}, SeverityWarning, 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := Roll(tt.in)
-			if v.Severity != tt.want || len(v.Reasons) != tt.nrsn || v.Explanation == "" {
-				t.Errorf("Roll = %s with %d reasons (%q), want %s with %d", v.Severity, len(v.Reasons), v.Explanation, tt.want, tt.nrsn)
+			if v.Severity != tt.want || len(v.Reasons) != tt.nrsn || v.Explanation == "" || v.Complete != tt.complete {
+				t.Errorf("Roll = %s with %d reasons, complete %v (%q), want %s with %d, complete %v",
+					v.Severity, len(v.Reasons), v.Complete, v.Explanation, tt.want, tt.nrsn, tt.complete)
+			}
+			if !v.Complete && !strings.Contains(v.Explanation, "p did not answer") {
+				t.Errorf("an incomplete verdict's explanation %q does not say which provider left lookups unanswered", v.Explanation)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package intel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -84,9 +85,14 @@ func (l *limiter) pause(t time.Time) {
 	l.mu.Unlock()
 }
 
-// wait blocks until a request may be made and counts it. A wait longer than
-// maxWait is not made: the error says when the quota frees.
-func (l *limiter) wait(ctx context.Context, now func() time.Time, maxWait time.Duration, notify func(string)) (time.Duration, error) {
+// errOverBudget marks a request not made because its wait would have
+// ended past the wait budget.
+var errOverBudget = errors.New("over the wait budget")
+
+// wait blocks until a request may be made and counts it. A wait that would
+// end past deadline (zero: none) is not made: the error, a *QuotaError
+// wrapping errOverBudget, says which quota and when it frees.
+func (l *limiter) wait(ctx context.Context, now func() time.Time, deadline time.Time, notify func(string)) (time.Duration, error) {
 	var waited time.Duration
 	told := false
 	for {
@@ -104,8 +110,8 @@ func (l *limiter) wait(ctx context.Context, now func() time.Time, maxWait time.D
 		}
 		l.mu.Unlock()
 		d := next.Sub(t)
-		if d > maxWait {
-			return waited, qe
+		if !deadline.IsZero() && next.After(deadline) {
+			return waited, overBudget{qe}
 		}
 		if notify != nil && !told && d >= time.Second {
 			notify(fmt.Sprintf("%s: %s; waiting %s", l.name, qe.reason(), d.Round(time.Second)))
@@ -167,3 +173,8 @@ func (l *limiter) prune(t time.Time) {
 		l.times = append(l.times[:0], l.times[i:]...)
 	}
 }
+
+// overBudget is a *QuotaError that the wait budget refused to wait out.
+type overBudget struct{ *QuotaError }
+
+func (e overBudget) Unwrap() []error { return []error{e.QuotaError, errOverBudget} }

@@ -376,3 +376,102 @@ func TestLimiterNext(t *testing.T) {
 		t.Errorf("paused: next %s", next)
 	}
 }
+
+// TestWaitBudget checks that a provider whose quota cannot answer every
+// indicator within the wait budget answers the first ones given, at once,
+// and that the rest are rate_limited saying which quota, when it frees and
+// how many were left: no request is made that the quota would refuse.
+func TestWaitBudget(t *testing.T) {
+	p := &scripted{name: "vt"}
+	e := &Engine{Providers: []Provider{p}, MaxWait: 300 * time.Millisecond,
+		Settings: map[string]Settings{"vt": {Quota: Quota{PerMinute: 4}}}}
+	inds := addrs(30)
+	start := time.Now()
+	rs := e.Lookup(context.Background(), inds)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %s with a 300ms budget", el)
+	}
+	got := byIndicator(rs)
+	for i, ind := range inds {
+		r := got[ind.Value]
+		if i < 4 {
+			if r.Status != StatusOK {
+				t.Errorf("%s (given %d.): %s %q, want ok: the first given are asked first", ind.Value, i+1, r.Status, r.Reason)
+			}
+			continue
+		}
+		if r.Status != StatusRateLimited || !strings.Contains(r.Reason, "4 per minute") || !strings.Contains(r.Reason, "frees at") ||
+			!strings.Contains(r.Reason, "26 of 30 indicators not looked up by vt within the wait budget") {
+			t.Errorf("%s: %s %q, want rate_limited naming the quota, when it frees and the 26 left", ind.Value, r.Status, r.Reason)
+		}
+	}
+	if p.calls() != 4 {
+		t.Errorf("%d calls, want the quota's 4", p.calls())
+	}
+	if v := Roll(rs); v.Complete || v.Severity != SeverityUnknown || !strings.Contains(v.Explanation, "vt did not answer 26 lookups") {
+		t.Errorf("verdict %+v, want unknown and incomplete, naming vt's 26", v)
+	}
+}
+
+func TestWaitNoneAndForever(t *testing.T) {
+	p := &scripted{name: "q"}
+	e := &Engine{Providers: []Provider{p}, MaxWait: NoWait, Settings: map[string]Settings{"q": {Quota: Quota{PerSecond: 2}}}}
+	rs := e.Lookup(context.Background(), addrs(5))
+	if n := countStatus(rs, StatusOK); n != 2 || p.calls() != 2 {
+		t.Errorf("NoWait: %d ok after %d calls, want the 2 the quota has room for", n, p.calls())
+	}
+	p = &scripted{name: "q"}
+	e = &Engine{Providers: []Provider{p}, MaxWait: WaitForever, Settings: map[string]Settings{"q": {Quota: Quota{PerSecond: 4}}}}
+	if n := countStatus(e.Lookup(context.Background(), addrs(6)), StatusOK); n != 6 {
+		t.Errorf("WaitForever: %d of 6 ok", n)
+	}
+}
+
+// TestConcurrencyUpToTheQuota checks that with a quota that allows it, a
+// provider has up to its ceiling of requests in flight, not a fixed few.
+func TestConcurrencyUpToTheQuota(t *testing.T) {
+	var inFlight, most atomic.Int64
+	p := &scripted{name: "slow", def: func() (Result, error) { return Result{Severity: SeverityInformation}, nil }}
+	e := &Engine{Providers: []Provider{countingProvider{p, &inFlight, &most}},
+		Settings: map[string]Settings{"slow": {Quota: Quota{PerMinute: 60}}}}
+	p.delay = 100 * time.Millisecond
+	start := time.Now()
+	rs := e.Lookup(context.Background(), addrs(50))
+	if n := countStatus(rs, StatusOK); n != 50 {
+		t.Fatalf("%d of 50 ok", n)
+	}
+	if m := most.Load(); m != DefaultConcurrency {
+		t.Errorf("at most %d requests in flight, want the ceiling %d (60 a minute allows 50 at once)", m, DefaultConcurrency)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("50 lookups of 100ms took %s", el)
+	}
+}
+
+// countingProvider tracks how many lookups are in flight at once.
+type countingProvider struct {
+	*scripted
+	now, most *atomic.Int64
+}
+
+func (c countingProvider) Lookup(ctx context.Context, ind ioc.Indicator) (Result, error) {
+	n := c.now.Add(1)
+	defer c.now.Add(-1)
+	for {
+		m := c.most.Load()
+		if n <= m || c.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return c.scripted.Lookup(ctx, ind)
+}
+
+func countStatus(rs []Result, st Status) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status == st {
+			n++
+		}
+	}
+	return n
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/triage-dev/triage/internal/english"
 )
@@ -15,17 +16,22 @@ type Verdict struct {
 	Explanation string `json:"explanation"`
 	// Reasons are the ok results that set the severity, most severe first.
 	Reasons []Result `json:"reasons"`
+	// Complete is false when some lookup failed or was not made in time
+	// (error, rate_limited, timeout): what it would have said is missing.
+	Complete bool `json:"complete"`
 }
 
 // Roll rolls results up into one verdict. The severity is the highest over
-// results with status ok. With no ok result it is none when lookups answered
-// "not found", and unknown when nothing answered at all: a failed lookup never
-// reads as clean.
+// results with status ok. A failed lookup never reads as clean: with no ok
+// result it is none only when every lookup answered and said "not found",
+// and unknown when nothing answered; and an incomplete set of answers that
+// rates nothing above information is unknown, not none or information.
 func Roll(results []Result) Verdict {
 	var (
-		top                  = SeverityUnknown
-		ok, notFound, failed int
-		reasons              []Result
+		top          = SeverityUnknown
+		ok, notFound int
+		unanswered   = map[string]int{} // failed lookups by provider
+		reasons      []Result
 	)
 	for _, r := range results {
 		switch r.Status {
@@ -37,18 +43,22 @@ func Roll(results []Result) Verdict {
 		case StatusNotFound:
 			notFound++
 		case StatusError, StatusRateLimited, StatusTimeout:
-			failed++
+			unanswered[r.Provider]++
 		}
 	}
-	v := Verdict{Reasons: []Result{}}
+	v := Verdict{Reasons: []Result{}, Complete: len(unanswered) == 0}
 	switch {
 	case ok == 0 && notFound == 0:
 		v.Severity = SeverityUnknown
-		if failed > 0 {
-			v.Explanation = fmt.Sprintf("no provider answered: %s failed", english.Plural(failed, "lookup", "lookups"))
+		if !v.Complete {
+			v.Explanation = "no provider answered: " + unansweredText(unanswered)
 		} else {
 			v.Explanation = "no indicator could be looked up by any configured provider"
 		}
+		return v
+	case !v.Complete && top.Rank() <= SeverityInformation.Rank():
+		v.Severity = SeverityUnknown
+		v.Explanation = "incomplete, and no answer rates anything above information: " + unansweredText(unanswered)
 		return v
 	case ok == 0 || top == SeverityUnknown:
 		v.Severity = SeverityNone
@@ -66,8 +76,23 @@ func Roll(results []Result) Verdict {
 		v.Reasons = reasons
 		v.Explanation = fmt.Sprintf("%d of %s rate an indicator %s", len(reasons), english.Plural(ok, "provider answer", "provider answers"), top)
 	}
-	if failed > 0 {
-		v.Explanation += fmt.Sprintf("; %s failed, so the verdict may be incomplete", english.Plural(failed, "lookup", "lookups"))
+	if !v.Complete {
+		v.Explanation += "; incomplete: " + unansweredText(unanswered)
 	}
 	return v
+}
+
+// unansweredText says how many lookups of each provider failed or were not
+// made: "virustotal did not answer 26 lookups, greynoise 3".
+func unansweredText(byProvider map[string]int) string {
+	var parts []string
+	for i, name := range sortedKeys(byProvider) {
+		n := byProvider[name]
+		if i == 0 {
+			parts = append(parts, fmt.Sprintf("%s did not answer %s", name, english.Plural(n, "lookup", "lookups")))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %d", name, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
