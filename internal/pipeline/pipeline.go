@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,8 @@ type Options struct {
 	// report so far. It may be called from several goroutines, but never
 	// concurrently, and the parts of the report the completed step wrote
 	// (and those of the steps before it) are settled when it is called.
+	// The entity summaries may complete twice: once without threat intel,
+	// when the lookups are still running, and again with it.
 	Progress func(report.Section, *report.Report)
 }
 
@@ -89,7 +92,11 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		s := report.Section{Name: name, Status: st, Reason: reason}
-		r.Sections = append(r.Sections, s)
+		if i := slices.IndexFunc(r.Sections, func(s report.Section) bool { return s.Name == name }); i >= 0 {
+			r.Sections[i] = s // a step completed again
+		} else {
+			r.Sections = append(r.Sections, s)
+		}
 		if o.Progress != nil {
 			o.Progress(s, r)
 		}
@@ -128,18 +135,34 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	section(SectionGraph, report.StatusOK, english.Plural(len(r.Graph.Nodes), "node", "nodes")+", "+english.Plural(len(r.Graph.Edges), "edge", "edges"))
 
 	r.Indicators = Indicators(r.Alerts, r.Entities)
+	Prioritize(r.Indicators, r.Alerts, r.Entities)
 	if len(r.Indicators) == 0 {
 		section(SectionIndicator, report.StatusEmpty, "no entity or alert text yields an indicator")
 	} else {
 		section(SectionIndicator, report.StatusOK, english.Plural(len(r.Indicators), "indicator", "indicators"))
 	}
 
+	// Nothing waits for threat intel but its own section: related alerts
+	// and the summaries' queries run while the lookups are in flight, and
+	// the summaries are completed again with the answers.
+	sumEnv := summary.Memo(summary.Env{
+		Workspace: o.Workspace, Catalog: o.Catalog,
+		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS,
+	})
+	summaries := func(sums []report.Summary, note string) {
+		set(func() { r.Summaries = sums })
+		st, reason := summariesStatus(sums)
+		section(SectionSummaries, st, reason+note)
+	}
+	tiDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		ti := lookup(ctx, o.Intel, r.Indicators)
 		st, reason := tiStatus(ti)
 		set(func() { r.TI = ti })
 		section(SectionTI, st, reason)
+		close(tiDone)
 	})
 	wg.Go(func() {
 		related, err := Related(ctx, o.Workspace, o.Catalog, r.Window, r.Alerts, r.Entities, problem)
@@ -157,16 +180,20 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 			section(SectionRelated, report.StatusOK, appear(len(related))+" in other alerts")
 		}
 	})
+	wg.Go(func() {
+		env := sumEnv
+		env.TIPending = true
+		sums := summary.Summarize(ctx, env, r.Entities)
+		select {
+		case <-tiDone: // built again with the answers below, at once
+		default:
+			summaries(sums, "; threat intel still running")
+		}
+	})
+	<-tiDone
+	sumEnv.TI = r.TI.Results
 	wg.Wait()
-
-	sums := summary.Summarize(ctx, summary.Env{
-		Workspace: o.Workspace, Catalog: o.Catalog,
-		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, TI: r.TI.Results,
-	}, r.Entities)
-	set(func() { r.Summaries = sums })
-	st, reason := summariesStatus(sums)
-	section(SectionSummaries, st, reason)
+	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
 	return r, nil
 }
 
@@ -210,7 +237,7 @@ func window(inc triage.Incident, start, end, now time.Time) report.Window {
 }
 
 func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) report.TI {
-	ti := report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}}
+	ti := report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}, Complete: true}
 	if e == nil {
 		ti.Severity, ti.Explanation = intel.SeverityUnknown, "no threat-intel provider is configured"
 		return ti
@@ -227,7 +254,7 @@ func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) repor
 		ti.Results = res
 	}
 	v := intel.Roll(res)
-	ti.Severity, ti.Explanation, ti.Reasons = v.Severity, v.Explanation, v.Reasons
+	ti.Severity, ti.Explanation, ti.Reasons, ti.Complete = v.Severity, v.Explanation, v.Reasons, v.Complete
 	return ti
 }
 
@@ -245,8 +272,12 @@ func tiStatus(ti report.TI) (report.Status, string) {
 			failed++
 		}
 	}
-	if failed > 0 {
-		return report.StatusError, fmt.Sprintf("%d of %s failed; verdict %s", failed, english.Plural(len(ti.Results), "lookup", "lookups"), ti.Severity)
+	switch {
+	case failed == len(ti.Results):
+		return report.StatusError, fmt.Sprintf("every one of %s failed; verdict %s", english.Plural(failed, "lookup", "lookups"), ti.Severity)
+	case failed > 0:
+		return report.StatusPartial, fmt.Sprintf("%d of %s failed or were not made in time; verdict %s, incomplete",
+			failed, english.Plural(len(ti.Results), "lookup", "lookups"), ti.Severity)
 	}
 	return report.StatusOK, fmt.Sprintf("verdict %s from %s", ti.Severity, english.Plural(len(ti.Results), "lookup", "lookups"))
 }

@@ -80,6 +80,12 @@ type Indicator struct {
 	Internal bool `json:"internal"`
 	// Sources are the entity keys, or "alert <id> text", it was found in.
 	Sources []string `json:"sources"`
+	// Priority is the indicator's place in the order of lookups, 1 first
+	// (see pipeline.Prioritize); AlertSeverity the highest severity of the
+	// alerts naming it, and Alerts how many do.
+	Priority      int             `json:"priority"`
+	AlertSeverity triage.Severity `json:"alert_severity,omitempty"`
+	Alerts        int             `json:"alerts"`
 }
 
 // TI is the threat-intelligence section: every result and the verdict.
@@ -89,6 +95,9 @@ type TI struct {
 	Reasons     []intel.Result `json:"reasons"`
 	Providers   []string       `json:"providers"`
 	Results     []intel.Result `json:"results"`
+	// Complete is false when some lookup failed or was not made within
+	// the wait budget: the verdict may lack what it would have said.
+	Complete bool `json:"complete"`
 }
 
 // Related lists the other alerts that name one of the incident's entities.

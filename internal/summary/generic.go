@@ -39,7 +39,7 @@ func identity(env *Env, e triage.Entity, s *report.Summary) {
 		fact(&s.Facts, k, v)
 		if ind, err := ioc.Parse(v); err == nil && !seen[ind.Value] {
 			seen[ind.Value] = true
-			tiFacts(&s.Facts, env.TI, ind.Value)
+			tiFacts(&s.Facts, env, ind.Value)
 		}
 	}
 }

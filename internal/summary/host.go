@@ -464,6 +464,9 @@ func indicatorsIn(env *Env, procs []workspace.Record) []workspace.Record {
 			}
 		}
 		verdict := "not looked up"
+		if env.TIPending {
+			verdict = waitingForTI
+		}
 		if len(ti) > 0 {
 			verdict = string(intel.Roll(ti).Severity)
 		}
@@ -492,7 +495,7 @@ func fillIndicators(env *Env) func(*report.SummarySection, []workspace.Record) {
 		for _, r := range recs {
 			if looked, _ := r["looked"].(bool); looked {
 				var fs []report.Fact
-				tiFacts(&fs, env.TI, r.String("Indicator"))
+				tiFacts(&fs, env, r.String("Indicator"))
 				for _, f := range fs {
 					fact(&sec.Facts, "Threat intel on "+r.String("Indicator"), f.Value)
 				}

@@ -136,7 +136,7 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 				}
 				return ""
 			}),
-			tiSection(env.TI, ip.value),
+			tiSection(env, ip.value),
 		)
 		if r, ok := locs[ip.addr]; ok && r.err == nil && (r.value.Latitude != 0 || r.value.Longitude != 0) {
 			s.Location = &report.Location{Latitude: r.value.Latitude, Longitude: r.value.Longitude, Place: r.value.place()}
@@ -305,6 +305,10 @@ func registrationSection(env *Env, ip ipEntity, nets map[netip.Addr]lookupResult
 // providers were asked for them.
 func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 	sec := report.SummarySection{Name: "Passive DNS", Source: "threat intelligence"}
+	if env.TIPending {
+		sec.Status, sec.Reason = report.StatusSkipped, waitingForTI
+		return sec
+	}
 	var rows []workspace.Record
 	var providers, failures []string
 	for _, r := range env.TI {
@@ -353,8 +357,13 @@ func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 }
 
 // tiSection lists what each threat-intel provider said of value.
-func tiSection(results []intel.Result, value string) report.SummarySection {
+func tiSection(env *Env, value string) report.SummarySection {
 	sec := report.SummarySection{Name: "Threat intelligence", Source: "threat intelligence"}
+	results := env.TI
+	if env.TIPending {
+		sec.Status, sec.Reason = report.StatusSkipped, waitingForTI
+		return sec
+	}
 	var rs []intel.Result
 	for _, r := range results {
 		if strings.EqualFold(r.Indicator, value) {

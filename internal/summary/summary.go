@@ -43,6 +43,10 @@ type Env struct {
 	DNS      Resolver
 	// TI holds the threat-intel results of the incident's indicators.
 	TI []intel.Result
+	// TIPending says the lookups have not answered yet: the parts built
+	// from threat intel say they wait for it (the summaries are built
+	// again when it answers) rather than that nothing was looked up.
+	TIPending bool
 	// MaxRows cuts every table of a summary (0 means 20).
 	MaxRows int
 }
@@ -211,15 +215,22 @@ func (env *Env) window() workspace.Params {
 	return workspace.Params{"start": env.Start, "end": env.End}
 }
 
+// waitingForTI is what a part built from threat intel says before the
+// lookups have answered.
+const waitingForTI = "waiting for the threat-intel lookups"
+
 // tiFacts says what threat intel said of value.
-func tiFacts(facts *[]report.Fact, results []intel.Result, value string) {
+func tiFacts(facts *[]report.Fact, env *Env, value string) {
 	var rs []intel.Result
-	for _, r := range results {
+	for _, r := range env.TI {
 		if strings.EqualFold(r.Indicator, value) {
 			rs = append(rs, r)
 		}
 	}
 	if len(rs) == 0 {
+		if env.TIPending {
+			fact(facts, "Threat intel", waitingForTI)
+		}
 		return
 	}
 	v := intel.Roll(rs)
