@@ -17,28 +17,30 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
+	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/ioc"
-	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
 // storeFile is the name of triage's store in the data directory.
 const storeFile = "intel.db"
 
-// openIntel builds the threat-intel engine from the configuration. The
-// store (cache and request log) is opened only when an external provider
-// runs: lookups that stay inside need neither.
-func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions) error {
+// openIntel builds the threat-intel engine from the configuration, with ti
+// as sentinel-ti's query on the workspace. The store (cache and request
+// log) is opened only when an external provider runs: lookups that stay
+// inside need neither.
+func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentinelti.QueryFunc) error {
 	for _, name := range g.providers {
 		if !slices.Contains(knownProviders(), name) {
 			return &FlagError{fmt.Errorf("--provider %q: not one of %s", name, strings.Join(knownProviders(), ", "))}
 		}
 	}
 	opts := registry.Options{
-		SentinelTI: pipeline.TIQuery(e.ws, e.catalog, s.Now),
+		SentinelTI: ti,
 		All:        g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	}
@@ -82,6 +84,7 @@ func intelFlags(cmd *cobra.Command, g *globalOptions) {
 type lookupOptions struct {
 	file string
 	json bool
+	hits bool
 }
 
 func newLookupCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -100,8 +103,15 @@ configured internal networks and accounts are never sent to an external
 provider: their rows say so. Answers are cached (--refresh asks again);
 providers' quotas are respected, waiting where the wait is short.
 
+Only sentinel-ti reads the workspace (its threat-intelligence tables); the
+workspace is opened for sentinel-ti's first lookup, so with --provider
+naming others nothing is opened (on the demo, its file is not built).
+
 The table goes to stdout (--json for one object with the verdict and every
-result). Exit status 3 means some lookup failed; its row says why.`,
+result), most severe first, then by indicator and provider; the verdict
+names the indicators that set it. --hits shows only results rated warning
+or high; the verdict is still reached over every result. Exit status 3 means
+some lookup failed; its row says why.`,
 		Example: `  triage lookup 203.0.113.66 svc-telemetry.example.net
   triage lookup -f phishing-mail.txt --json
   echo "callback to hxxps://evil[.]example/a" | triage lookup -f -`,
@@ -110,7 +120,7 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 			if err != nil {
 				return err
 			}
-			e, err := open(cmd.Context(), s, g)
+			e, err := openLookup(cmd.Context(), s, g)
 			if err != nil {
 				return err
 			}
@@ -121,7 +131,12 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 			}
 			rs := e.intel.Lookup(cmd.Context(), inds)
 			line.Clear()
-			v := intel.Roll(rs)
+			v := intel.Roll(rs) // over every result, --hits or not
+			shown := withoutRaw(rs)
+			if o.hits {
+				shown = slices.DeleteFunc(shown, func(r intel.Result) bool { return !isHit(r) })
+			}
+			slices.SortStableFunc(shown, intel.BySeverity)
 			if o.json {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
@@ -129,9 +144,12 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 					Indicators []ioc.Indicator `json:"indicators"`
 					Verdict    intel.Verdict   `json:"verdict"`
 					Results    []intel.Result  `json:"results"`
-				}{inds, v, withoutRaw(rs)})
+				}{inds, v, shown})
 			} else {
-				err = printResults(s.Out, rs, v)
+				err = printResults(s.Out, shown, v)
+				if hidden := len(rs) - len(shown); err == nil && hidden > 0 {
+					_, err = fmt.Fprintf(s.Out, "\n%s not shown: --hits shows only those rated warning or high.\n", english.Plural(hidden, "result", "results"))
+				}
 			}
 			if err != nil {
 				return err
@@ -146,8 +164,15 @@ result). Exit status 3 means some lookup failed; its row says why.`,
 	}
 	cmd.Flags().StringVarP(&o.file, "file", "f", "", "read text from this file (- for stdin) and look up every indicator in it")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.hits, "hits", false, "show only results rated warning or high (the verdict is still over every result)")
 	intelFlags(cmd, g)
 	return cmd
+}
+
+// isHit reports whether a result is one --hits shows: an answer rated
+// warning or high.
+func isHit(r intel.Result) bool {
+	return r.Status == intel.StatusOK && r.Severity.Rank() >= intel.SeverityWarning.Rank()
 }
 
 // indicators types the arguments and extracts the file's indicators.
@@ -239,8 +264,11 @@ func withoutRaw(rs []intel.Result) []intel.Result {
 	return out
 }
 
+// printResults writes the verdict line and the table of rs, in their order.
 func printResults(w io.Writer, rs []intel.Result, v intel.Verdict) error {
-	fmt.Fprintf(w, "Verdict: %s — %s\n\n", strings.ToUpper(string(v.Severity)), v.Explanation)
+	// The sentence names indicators: clean keeps their control characters
+	// off the terminal.
+	fmt.Fprintf(w, "Verdict: %s — %s\n\n", strings.ToUpper(string(v.Severity)), clean(v.Sentence(), 0))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "INDICATOR\tTYPE\tPROVIDER\tSTATUS\tSEVERITY\tSUMMARY")
 	// Indicators are whole (a cut hash or URL finds nothing when pasted
@@ -266,10 +294,11 @@ func newProvidersCmd(s *IO, g *globalOptions) *cobra.Command {
 		Long: `Show every threat-intelligence provider triage knows: whether it is enabled
 and runs by default, whether its key is set (never the key), the indicator
 types it looks up, its quota and what was used of it, how many answers are
-cached, and why a provider would be skipped. Nothing is looked up.`,
+cached, and why a provider would be skipped. Nothing is looked up, and the
+workspace is not opened: sentinel-ti's row names the workspace it reads.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := open(cmd.Context(), s, g)
+			e, err := openLookup(cmd.Context(), s, g)
 			if err != nil {
 				return err
 			}
@@ -290,7 +319,11 @@ cached, and why a provider would be skipped. Nothing is looked up.`,
 				if r.NeedsKey {
 					key = map[bool]string{true: "set", false: "missing"}[r.KeySet]
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Name, r.State, key, kindsText(r.Kinds), r.QuotaText, r.Cached, r.Reason)
+				note := r.Reason
+				if note == "" && r.Workspace != "" {
+					note = "on workspace " + clean(r.Workspace, 80)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Name, r.State, key, kindsText(r.Kinds), r.QuotaText, r.Cached, note)
 			}
 			return tw.Flush()
 		},
@@ -308,6 +341,9 @@ type providerRow struct {
 	QuotaText string         `json:"quota_text"`
 	Used      map[string]int `json:"used,omitempty"` // requests in the last hour, day, 30 days
 	Cached    int            `json:"cached"`
+	// Workspace is the workspace sentinel-ti reads, when it runs: named,
+	// not opened, as listing providers needs nothing from it.
+	Workspace string `json:"workspace,omitempty"`
 }
 
 func providerRows(ctx context.Context, e *env, now time.Time) ([]providerRow, error) {
@@ -356,6 +392,9 @@ func providerRows(ctx context.Context, e *env, now time.Time) ([]providerRow, er
 			r.QuotaText += fmt.Sprintf(" (%d today)", r.Used["day"])
 		}
 		r.Cached = stats[st.Name].Entries
+		if st.Name == config.ProviderSentinelTI && st.Running {
+			r.Workspace = e.wsName
+		}
 		rows = append(rows, r)
 	}
 	return rows, nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/triage-dev/triage/internal/azauth"
@@ -11,6 +12,8 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
+	"github.com/triage-dev/triage/internal/intel/sentinelti"
+	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -36,7 +39,11 @@ type globalOptions struct {
 
 // env is what a command works with once its workspace is open.
 type env struct {
+	// ws is the open workspace; nil for lookup and providers, whose
+	// workspace is lazy, opened when sentinel-ti first needs it.
 	ws        workspace.Workspace
+	lazy      *lazyWorkspace
+	wsName    string // the selected workspace's name, opened or not
 	catalog   *workspace.Catalog
 	cfg       *config.Config
 	intel     *intel.Engine
@@ -62,6 +69,7 @@ func (e *env) now(s *IO) time.Time {
 	return s.Now()
 }
 
+// Close closes what the command opened.
 func (e *env) Close() error {
 	if e.store != nil {
 		e.store.Close()
@@ -69,66 +77,175 @@ func (e *env) Close() error {
 	if e.closeGeo != nil {
 		e.closeGeo.Close()
 	}
+	if e.lazy != nil {
+		return e.lazy.Close()
+	}
 	return e.ws.Close()
 }
 
 // open opens the selected workspace and the providers that go with it.
 func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
+	sel, err := selectWorkspace(ctx, s, g)
+	if err != nil {
+		return nil, err
+	}
+	ws, asOf, err := openWorkspace(ctx, s, g, sel)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{ws: ws, wsName: sel.wc.Name, catalog: sel.cat, cfg: sel.cfg, asOf: asOf}
+	if err := e.openIntel(ctx, s, g, pipeline.TIQuery(ws, sel.cat, s.Now)); err != nil {
+		ws.Close()
+		return nil, err
+	}
+	e.openEnrich(s, sel.wc)
+	return e, nil
+}
+
+// openLookup prepares what lookup and providers use: the configuration and
+// the threat-intel engine. Only sentinel-ti reads the workspace, so the
+// workspace is opened when sentinel-ti first looks something up, once:
+// `providers`, and lookups sentinel-ti is not asked about, open nothing (on
+// the demo, they never build its 220 MB file).
+func openLookup(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
+	sel, err := selectWorkspace(ctx, s, g)
+	if err != nil {
+		return nil, err
+	}
+	lazy := &lazyWorkspace{name: sel.wc.Name, open: func(ctx context.Context) (workspace.Workspace, error) {
+		ws, _, err := openWorkspace(ctx, s, g, sel)
+		return ws, err
+	}}
+	e := &env{lazy: lazy, wsName: sel.wc.Name, catalog: sel.cat, cfg: sel.cfg}
+	if err := e.openIntel(ctx, s, g, lazy.tiQuery(sel.cat, s.Now)); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// selection is the configuration and the workspace a command names, with
+// nothing opened yet.
+type selection struct {
+	cfg *config.Config
+	wc  config.Workspace
+	cat *workspace.Catalog
+}
+
+// selectWorkspace loads the configuration and the query catalog and finds
+// the selected workspace's settings. For a Sentinel workspace it reads the
+// configuration's Key Vault secrets too, as commands always have: the
+// providers' keys may be kept there.
+func selectWorkspace(ctx context.Context, s *IO, g *globalOptions) (selection, error) {
 	if g.demoScale < 1 {
-		return nil, &FlagError{fmt.Errorf("--demo-scale must be at least 1, got %d", g.demoScale)}
+		return selection{}, &FlagError{fmt.Errorf("--demo-scale must be at least 1, got %d", g.demoScale)}
 	}
 	cfg, err := config.Load(s.ConfigOptions(g.config))
 	if err != nil {
-		return nil, &ConfigError{err}
+		return selection{}, &ConfigError{err}
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(s.Err, "triage: warning:", w)
 	}
 	wc, err := cfg.Workspace(g.workspace)
 	if err != nil {
-		return nil, &ConfigError{err}
+		return selection{}, &ConfigError{err}
 	}
 	cat, err := workspace.LoadCatalog(g.queries)
 	if err != nil {
-		return nil, &ConfigError{fmt.Errorf("query catalog: %w", err)}
+		return selection{}, &ConfigError{fmt.Errorf("query catalog: %w", err)}
 	}
-	var ws workspace.Workspace
-	var asOf time.Time
-	switch wc.Kind {
-	case config.KindDemo:
-		var d *demodb.Workspace
-		if d, err = openDemo(ctx, s, cfg, cat, g); err == nil {
-			ws, asOf = d, d.AsOf
+	if wc.Kind == config.KindSentinel {
+		if err := resolveSecrets(ctx, s, cfg); err != nil {
+			return selection{}, err
 		}
-	case config.KindLocal:
-		ws, err = local.Open(ctx, wc.Name, wc.Path, cat)
-	case config.KindSentinel:
-		ws, err = openSentinel(ctx, s, cfg, wc, cat)
-	default:
-		err = &ConfigError{fmt.Errorf("workspace %s: unknown kind %q", wc.Name, wc.Kind)}
+		if w, err := cfg.Workspace(wc.Name); err == nil {
+			wc = w // with secrets read
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	e := &env{ws: ws, catalog: cat, cfg: cfg, asOf: asOf}
-	if err := e.openIntel(ctx, s, g); err != nil {
-		ws.Close()
-		return nil, err
-	}
-	e.openEnrich(s, wc)
-	return e, nil
+	return selection{cfg: cfg, wc: wc, cat: cat}, nil
 }
 
-// openSentinel reads the Key Vault secrets the configuration refers to and
-// opens a Sentinel workspace. Nothing reaches the network before the first
-// call on the workspace, except Key Vault when a secret is kept there.
-func openSentinel(ctx context.Context, s *IO, cfg *config.Config, wc config.Workspace, cat *workspace.Catalog) (workspace.Workspace, error) {
-	if err := resolveSecrets(ctx, s, cfg); err != nil {
-		return nil, err
+// openWorkspace opens the selected workspace, and says when its data ends
+// if it is a snapshot (the demo).
+func openWorkspace(ctx context.Context, s *IO, g *globalOptions, sel selection) (workspace.Workspace, time.Time, error) {
+	wc := sel.wc
+	switch wc.Kind {
+	case config.KindDemo:
+		d, err := openDemo(ctx, s, sel.cfg, sel.cat, g)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		return d, d.AsOf, nil
+	case config.KindLocal:
+		// Checked here: a nil *local.Workspace in the interface would not be nil.
+		ws, err := local.Open(ctx, wc.Name, wc.Path, sel.cat)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		return ws, time.Time{}, nil
+	case config.KindSentinel:
+		ws, err := openSentinel(s, wc, sel.cat)
+		return ws, time.Time{}, err
 	}
-	if w, err := cfg.Workspace(wc.Name); err == nil {
-		wc = w // with secrets read
+	return nil, time.Time{}, &ConfigError{fmt.Errorf("workspace %s: unknown kind %q", wc.Name, wc.Kind)}
+}
+
+// lazyWorkspace is a workspace opened on first use, once, however many
+// lookups ask for it at the same time.
+type lazyWorkspace struct {
+	name string
+	open func(context.Context) (workspace.Workspace, error)
+
+	mu     sync.Mutex
+	opened bool
+	ws     workspace.Workspace
+	err    error
+}
+
+// get opens the workspace on the first call and returns it, or why it
+// could not be opened, on every call. Concurrent callers wait for the
+// first.
+func (l *lazyWorkspace) get(ctx context.Context) (workspace.Workspace, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.opened {
+		if ws, err := l.open(ctx); err != nil {
+			l.err = err
+		} else {
+			l.ws = ws
+		}
+		l.opened = true
 	}
+	return l.ws, l.err
+}
+
+// tiQuery is sentinel-ti's query on the workspace, opening it on its first
+// call. A workspace that cannot be opened fails that provider's lookups,
+// which say why; the other providers' answers stand.
+func (l *lazyWorkspace) tiQuery(cat *workspace.Catalog, now func() time.Time) sentinelti.QueryFunc {
+	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
+		ws, err := l.get(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("open workspace %s: %w", l.name, err)
+		}
+		return pipeline.TIQuery(ws, cat, now)(ctx, values)
+	}
+}
+
+// Close closes the workspace if it was opened.
+func (l *lazyWorkspace) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ws == nil {
+		return nil
+	}
+	return l.ws.Close()
+}
+
+// openSentinel opens a Sentinel workspace whose secrets selectWorkspace
+// has read. Nothing reaches the network before the first call on the
+// workspace.
+func openSentinel(s *IO, wc config.Workspace, cat *workspace.Catalog) (workspace.Workspace, error) {
 	cred, err := azauth.Credential(azauth.Options{Auth: wc.Auth, TenantID: wc.TenantID, Endpoints: wc.Endpoints, Prompt: s.Err})
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}

@@ -6,6 +6,7 @@
 package intel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,6 +57,15 @@ func (s Severity) Rank() int {
 		return 4
 	}
 	return 0
+}
+
+// BySeverity orders results for a reader, as a slices.SortFunc comparison:
+// most severe first, then by indicator and provider, so that what matters
+// is at the top of a long table. Failed and skipped lookups have severity
+// unknown and come last.
+func BySeverity(a, b Result) int {
+	return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
+		cmp.Compare(a.Indicator, b.Indicator), cmp.Compare(a.Provider, b.Provider))
 }
 
 // Result is the envelope of one provider × indicator lookup.

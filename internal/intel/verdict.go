@@ -96,3 +96,43 @@ func unansweredText(byProvider map[string]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// maxNamed is how many indicators Verdict.Sentence names; the others are
+// counted, so that a batch of hundreds keeps a readable verdict.
+const maxNamed = 5
+
+// Sentence is the explanation with the indicators that set the severity
+// (v.Reasons) named after its first clause, each with the providers that
+// rated it so: "2 of 4 provider answers rate an indicator high:
+// 203.0.113.66 (sentinel-ti), svc-telemetry.example.net (virustotal)". At
+// most maxNamed are named, then "and N more". Roll's explanation is that
+// count clause, then any caveat after "; ", which stays last.
+//
+// The names are indicator values as given: attacker-controlled text the
+// caller must escape for where it shows them.
+func (v Verdict) Sentence() string {
+	if len(v.Reasons) == 0 {
+		return v.Explanation
+	}
+	var names []string
+	providers := map[string][]string{}
+	for _, r := range v.Reasons {
+		if _, seen := providers[r.Indicator]; !seen {
+			names = append(names, r.Indicator)
+		}
+		providers[r.Indicator] = append(providers[r.Indicator], r.Provider)
+	}
+	parts := make([]string, 0, maxNamed)
+	for _, n := range names[:min(len(names), maxNamed)] {
+		parts = append(parts, fmt.Sprintf("%s (%s)", n, strings.Join(providers[n], ", ")))
+	}
+	head, caveat, hasCaveat := strings.Cut(v.Explanation, "; ")
+	s := head + ": " + strings.Join(parts, ", ")
+	if more := len(names) - maxNamed; more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	if hasCaveat {
+		s += "; " + caveat
+	}
+	return s
+}

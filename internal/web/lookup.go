@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/triage-dev/triage/internal/intel"
@@ -90,6 +91,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Results = append(p.Results, lr)
 	}
+	// What matters first: the most severe results at the top.
+	slices.SortStableFunc(p.Results, func(a, b lookupResult) int { return intel.BySeverity(a.Result, b.Result) })
 	s.render(w, r, http.StatusOK, "lookup", p)
 }
 

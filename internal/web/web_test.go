@@ -416,6 +416,14 @@ func TestLookup(t *testing.T) {
 			t.Errorf("the lookup page does not show %q", want)
 		}
 	}
+	// The verdict names what set it; the results list the most severe first.
+	if !strings.Contains(body, "rate an indicator high: 203.0.113.66 (sentinel-ti)") {
+		t.Error("the lookup page's verdict does not name 203.0.113.66 (sentinel-ti)")
+	}
+	_, results, _ := strings.Cut(body, `id="lk-results"`)
+	if hi, lo := strings.Index(results, "203.0.113.66"), strings.Index(results, "10.1.2.3"); hi < 0 || lo < hi {
+		t.Errorf("the internal 10.1.2.3 is listed before the high 203.0.113.66:\n%.2000s", results)
+	}
 	_, body = ts.post(t, "/lookup", url.Values{"csrf": {token(t, page, "/lookup")}, "text": {"203.0.113.66"}}, nil)
 	if !strings.Contains(body, "<h3>1 indicator</h3>") {
 		t.Error(`one indicator is not "1 indicator"`)
