@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/english"
+	"github.com/triage-dev/triage/internal/intel"
 )
 
 func noArgs(_ *cobra.Command, args []string) error {
@@ -44,6 +45,34 @@ func (v durationValue) Set(s string) error {
 		return err
 	}
 	*v.d = d
+	return nil
+}
+
+// waitValue is --wait: a wait budget as intel.ParseWait reads it. Unset,
+// it leaves the configuration's (intel.max_wait) or the engine's default.
+type waitValue struct {
+	d   *time.Duration
+	set *bool
+}
+
+func (v waitValue) String() string {
+	switch {
+	case v.d == nil || !*v.set:
+		return ""
+	case *v.d == intel.WaitForever:
+		return "forever"
+	case *v.d < 0:
+		return "0"
+	}
+	return formatDuration(*v.d)
+}
+func (v waitValue) Type() string { return "duration" }
+func (v waitValue) Set(s string) error {
+	d, err := intel.ParseWait(s)
+	if err != nil {
+		return err
+	}
+	*v.d, *v.set = d, true
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -57,6 +58,9 @@ func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentine
 			eng.Cache, eng.Requests = st, st
 		}
 	}
+	if g.waitSet {
+		eng.MaxWait = g.wait
+	}
 	e.intel, e.providers = eng, sts
 	return nil
 }
@@ -72,6 +76,24 @@ func needsStore(sts []registry.Status) bool {
 
 // knownProviders are the names --provider takes: the configuration's.
 func knownProviders() []string { return config.ProviderIDs }
+
+// waitedOut counts the lookups a longer wait would make: those whose
+// provider's quota, or Retry-After, outlasted the wait budget.
+func waitedOut(rs []intel.Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status == intel.StatusRateLimited {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFlag adds --wait to a command that waits for lookups.
+func waitFlag(cmd *cobra.Command, g *globalOptions) {
+	cmd.Flags().Var(waitValue{&g.wait, &g.waitSet}, "wait",
+		"how long lookups may wait for providers' quotas, e.g. 20s; 0 never waits, forever for batch jobs (default: intel.max_wait, else 20s)")
+}
 
 // intelFlags adds the flags that choose providers and the cache.
 func intelFlags(cmd *cobra.Command, g *globalOptions) {
@@ -120,6 +142,9 @@ some lookup failed; its row says why.`,
 			if err != nil {
 				return err
 			}
+			// The order lookups are made in, when a quota cannot take
+			// them all; --json lists the indicators so.
+			inds = pipeline.Order(inds)
 			e, err := openLookup(cmd.Context(), s, g)
 			if err != nil {
 				return err
@@ -154,6 +179,10 @@ some lookup failed; its row says why.`,
 			if err != nil {
 				return err
 			}
+			if n := waitedOut(rs); n > 0 {
+				fmt.Fprintf(s.Err, "triage: %s not made within the wait for quotas; to finish them, run the same lookup with --wait forever (answers already given are reused from the cache)\n",
+					english.Plural(n, "lookup was", "lookups were"))
+			}
 			for _, r := range rs {
 				if r.Status == intel.StatusError || r.Status == intel.StatusTimeout || r.Status == intel.StatusRateLimited {
 					return errPartial
@@ -166,6 +195,7 @@ some lookup failed; its row says why.`,
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&o.hits, "hits", false, "show only results rated warning or high (the verdict is still over every result)")
 	intelFlags(cmd, g)
+	waitFlag(cmd, g)
 	return cmd
 }
 

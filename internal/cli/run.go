@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
 )
@@ -100,6 +101,10 @@ place of the report, unless -o is given).`,
 			}
 			if r.Partial() {
 				fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
+				if n := waitedOut(r.TI.Results); n > 0 {
+					fmt.Fprintf(s.Err, "triage: %s not made within the wait for quotas; to finish them: triage run %s --wait forever (answers already given are reused from the cache)\n",
+						english.Plural(n, "lookup was", "lookups were"), args[0])
+				}
 				return errPartial
 			}
 			return nil
@@ -113,6 +118,7 @@ place of the report, unless -o is given).`,
 	fl.BoolVar(&o.post, "post", false, "also post the report on the incident as its triage summary comment")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --post: print the comment instead of sending it")
 	intelFlags(cmd, g)
+	waitFlag(cmd, g)
 	return cmd
 }
 

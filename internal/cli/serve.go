@@ -53,6 +53,7 @@ Stop it with Ctrl-C.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (host:port)")
 	intelFlags(cmd, g)
+	waitFlag(cmd, g)
 	return cmd
 }
 

@@ -32,6 +32,9 @@ type globalOptions struct {
 	// opened as a private copy rather than read-only.
 	writes bool
 
+	wait    time.Duration // --wait, when waitSet: the lookups' wait budget
+	waitSet bool
+
 	refresh      bool     // --refresh: bypass the intel cache
 	allProviders bool     // --all: non-primary providers too
 	providers    []string // --provider: only these

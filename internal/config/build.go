@@ -513,6 +513,9 @@ func (b *builder) intel(fc *fileConfig) {
 	in.Timeout = durationOr(fi.Timeout, DefaultIntelTimeout)
 	in.CacheTTL = durationOr(fi.CacheTTL, DefaultCacheTTL)
 	in.NegativeCacheTTL = durationOr(fi.NegativeCacheTTL, DefaultNegativeCacheTTL)
+	if fi.MaxWait != nil {
+		in.MaxWait = time.Duration(*fi.MaxWait)
+	}
 }
 
 func durationOr(d *duration, def time.Duration) time.Duration {

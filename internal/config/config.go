@@ -290,6 +290,10 @@ type Intel struct {
 	Timeout          time.Duration `json:"timeout"`
 	CacheTTL         time.Duration `json:"cache_ttl"`
 	NegativeCacheTTL time.Duration `json:"negative_cache_ttl"`
+	// MaxWait is how long a lookup may wait for providers' quotas (the
+	// engine's MaxWait: intel.NoWait, intel.WaitForever); 0 is the
+	// engine's default.
+	MaxWait time.Duration `json:"max_wait,omitempty"`
 }
 
 // Origin is where a setting is: a file, a line and the setting's path in that

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/triage-dev/triage/internal/intel"
 )
 
 // fileConfig is the shape of triage.yaml. msticpyconfig.yaml is translated
@@ -119,6 +121,22 @@ type fileIntel struct {
 	Timeout          *duration  `yaml:"timeout"`
 	CacheTTL         *duration  `yaml:"cache_ttl"`
 	NegativeCacheTTL *duration  `yaml:"negative_cache_ttl"`
+	MaxWait          *wait      `yaml:"max_wait"`
+}
+
+// wait is a wait budget: a duration, 0 or forever (intel.ParseWait).
+type wait time.Duration
+
+func (w *wait) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a wait such as 20s or 2m, 0 for none, or forever, got %s", describe(n))
+	}
+	d, err := intel.ParseWait(n.Value)
+	if err != nil {
+		return err
+	}
+	*w = wait(d)
+	return nil
 }
 
 // secretSpec is a secret as configured: the value, an environment variable

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/intel"
 )
 
 func TestLoadPaths(t *testing.T) {
@@ -339,6 +341,7 @@ func TestBadValues(t *testing.T) {
 		{"too few queries", "workspaces:\n  w:\n    max_concurrent_queries: 0\n", "003 workspaces.w.max_concurrent_queries: must be at least 1, got 0"},
 		{"not a boolean", "providers:\n  otx:\n    enabled: maybe\n", "003 providers.otx.enabled: want true or false, got a string"},
 		{"bad duration", "workspaces:\n  w:\n    query_timeout: 5 minutes\n", `003 workspaces.w.query_timeout: want a positive duration such as 30s, 5m, 24h or 7d, got "5 minutes"`},
+		{"bad wait", "intel:\n  max_wait: soon\n", `002 intel.max_wait: want a wait such as 20s or 2m, 0 for none, or forever, got "soon"`},
 		{"unknown cloud", "azure:\n  cloud: mars\n", `002 azure.cloud: unknown cloud "mars" (want one of public, usgov, china, custom)`},
 		{"germany", "azure:\n  cloud: germany\n", "002 azure.cloud: Azure Germany was closed in October 2021 and is not supported (want one of public, usgov, china, custom)"},
 		{"workspace id", "workspaces:\n  w:\n    workspace_id: contoso\n", `003 workspaces.w.workspace_id: want a workspace id (the Log Analytics workspace GUID), a GUID like 00000000-0000-0000-0000-000000000000, got "contoso"`},
@@ -452,6 +455,7 @@ func TestExampleLoads(t *testing.T) {
 		InternalAccounts: []string{"svc-backup", "admin@contoso.com"},
 		InternalNetworks: []netip.Prefix{netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.51.100.0/24")},
 		Timeout:          30 * time.Second, CacheTTL: 24 * time.Hour, NegativeCacheTTL: time.Hour,
+		MaxWait: 20 * time.Second,
 	}
 	if diff := cmp.Diff(wantIntel, c.Intel, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 		t.Errorf("Intel (-want +got):\n%s", diff)
@@ -584,5 +588,17 @@ func TestReadmeExampleLoads(t *testing.T) {
 	c, _ := mustLoadTriage(t, text, map[string]string{"VT_API_KEY": "a", "OTX_API_KEY": "b", "XFORCE_ID": "c", "XFORCE_KEY": "d"})
 	if len(c.Warnings) > 0 || c.DefaultWorkspace != "contoso" || c.Workspaces["offline"].Kind != KindLocal {
 		t.Errorf("README example: %+v", c)
+	}
+}
+
+func TestMaxWait(t *testing.T) {
+	for in, want := range map[string]time.Duration{"forever": intel.WaitForever, "0": intel.NoWait, "90s": 90 * time.Second} {
+		c, _ := mustLoadTriage(t, "intel:\n  max_wait: "+in+"\n", nil)
+		if c.Intel.MaxWait != want {
+			t.Errorf("max_wait: %s gives %v, want %v", in, c.Intel.MaxWait, want)
+		}
+	}
+	if c, _ := mustLoadTriage(t, "intel:\n  timeout: 5s\n", nil); c.Intel.MaxWait != 0 {
+		t.Errorf("max_wait unset gives %v, want 0 (the engine's default)", c.Intel.MaxWait)
 	}
 }

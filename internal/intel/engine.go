@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -568,4 +569,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ParseWait reads a wait budget as a person writes it: a duration ("20s",
+// "2m"), "0" for none (NoWait) or "forever" (WaitForever).
+func ParseWait(s string) (time.Duration, error) {
+	switch s = strings.TrimSpace(s); s {
+	case "forever":
+		return WaitForever, nil
+	case "0", "0s":
+		return NoWait, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a wait such as 20s or 2m, 0 for none, or forever, got %q", s)
+	}
+	return d, nil
 }

@@ -475,3 +475,16 @@ func countStatus(rs []Result, st Status) int {
 	}
 	return n
 }
+
+func TestParseWait(t *testing.T) {
+	for in, want := range map[string]time.Duration{"20s": 20 * time.Second, "2m": 2 * time.Minute, "0": NoWait, "forever": WaitForever} {
+		if got, err := ParseWait(in); err != nil || got != want {
+			t.Errorf("ParseWait(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-5s", "soon", "7d"} {
+		if _, err := ParseWait(bad); err == nil {
+			t.Errorf("ParseWait(%q) accepted", bad)
+		}
+	}
+}

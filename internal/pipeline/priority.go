@@ -61,7 +61,7 @@ func Prioritize(inds []report.Indicator, alerts []triage.Alert, ents []triage.En
 		return cmp.Or(
 			cmp.Compare(y.AlertSeverity.Rank(), x.AlertSeverity.Rank()),
 			cmp.Compare(y.Alerts, x.Alerts),
-			cmp.Compare(kindRank(x), kindRank(y)),
+			cmp.Compare(kindRank(x.Type, x.Internal), kindRank(y.Type, y.Internal)),
 		)
 	})
 	sorted := make([]report.Indicator, len(inds))
@@ -74,16 +74,26 @@ func Prioritize(inds []report.Indicator, alerts []triage.Alert, ents []triage.En
 
 // kindRank orders kinds for lookup: what identifies malware or its delivery
 // most precisely comes first.
-func kindRank(ind report.Indicator) int {
-	switch ind.Type {
+func kindRank(k ioc.Kind, internal bool) int {
+	switch k {
 	case ioc.MD5, ioc.SHA1, ioc.SHA256, ioc.URL:
 		return 0
 	case ioc.IPv4, ioc.IPv6:
-		if !ind.Internal {
+		if !internal {
 			return 1
 		}
 	case ioc.Domain, ioc.Hostname:
 		return 2
 	}
 	return 3
+}
+
+// Order orders indicators of no incident (a lookup of pasted text) as
+// Prioritize does: by kind, then in the order given.
+func Order(inds []ioc.Indicator) []ioc.Indicator {
+	out := slices.Clone(inds)
+	slices.SortStableFunc(out, func(a, b ioc.Indicator) int {
+		return cmp.Compare(kindRank(a.Kind, a.Internal()), kindRank(b.Kind, b.Internal()))
+	})
+	return out
 }

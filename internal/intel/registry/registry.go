@@ -75,7 +75,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*intel.Engine, [
 	e := &intel.Engine{
 		NoExternal: cfg.Intel.NoExternal, Cache: o.Cache, Requests: o.Requests, Refresh: o.Refresh,
 		Now: o.Now, Notify: o.Notify, Settings: map[string]intel.Settings{}, NotConfigured: map[string]string{},
-		Private: Private(cfg.Intel),
+		Private: Private(cfg.Intel), MaxWait: cfg.Intel.MaxWait,
 	}
 	var out []Status
 	for _, id := range config.ProviderIDs {
