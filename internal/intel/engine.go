@@ -21,9 +21,9 @@ import (
 // Defaults for the Engine's zero values.
 const (
 	// DefaultConcurrency is a ceiling, not a pace: the quota decides how
-	// many requests go at once (a quota of 60 a minute lets 32 go; one of
+	// many requests go at once (a quota of 60 a minute lets 60 go; one of
 	// 4 a minute, 4).
-	DefaultConcurrency = 32
+	DefaultConcurrency = 64
 	DefaultCacheTTL    = 24 * time.Hour
 	DefaultNegativeTTL = time.Hour
 	DefaultRetries     = 2
@@ -320,6 +320,19 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 		refused []Result // not asked: the wait budget ran out
 		wg      sync.WaitGroup
 	)
+	// Requests take their turn at the quota in the order given: the i-th
+	// waits for turn i, and passes it on once the quota has let it go (or
+	// refused it), so that a scarce quota goes to the first.
+	turns := make([]chan struct{}, len(todo)+1)
+	for i := range turns {
+		turns[i] = make(chan struct{})
+	}
+	close(turns[0])
+	passed := make([]sync.Once, len(todo))
+	pass := func(i int) {
+		<-turns[i]
+		passed[i].Do(func() { close(turns[i+1]) })
+	}
 	for range min(s.Concurrency, len(todo)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
@@ -328,7 +341,8 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 				// this Engine) share one request.
 				key := p.Name() + "\x00" + string(ind.Kind) + "\x00" + ind.Value
 				v, _, _ := e.flight.Do(key, func() (any, error) {
-					res, err := r.call(ctx, p, s, br, ind)
+					<-turns[i]
+					res, err := r.call(ctx, p, s, br, ind, func() { pass(i) })
 					res = e.finish(p, ind, res, err)
 					r.store(ctx, p.Name(), s, ind, res)
 					if errors.Is(err, errOverBudget) {
@@ -336,6 +350,7 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 					}
 					return outcome{res, errors.Is(err, errOverBudget)}, nil
 				})
+				pass(i) // when another run made the request, or none was made
 				if o := v.(outcome); o.refused {
 					mu.Lock()
 					refused = append(refused, o.res)
@@ -400,8 +415,9 @@ func (e *Engine) cacheKey(provider string, s Settings, ind ioc.Indicator) CacheK
 }
 
 // call makes one lookup within the quota, retrying transient failures and
-// waiting out a Retry-After within MaxWait.
-func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind ioc.Indicator) (Result, error) {
+// waiting out a Retry-After within the wait budget. admitted is called once
+// the quota has let its first request go, or refused it.
+func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind ioc.Indicator, admitted func()) (Result, error) {
 	e := r.e
 	lim := e.limiter(ctx, p.Name(), s.Quota)
 	retries := e.Retries
@@ -414,6 +430,9 @@ func (r *run) call(ctx context.Context, p Provider, s Settings, br *breaker, ind
 			return Result{}, &notCalledError{err}
 		}
 		waited, err := lim.wait(ctx, e.now, r.deadline, e.Notify)
+		if attempt == 0 {
+			admitted()
+		}
 		r.count(func(st *Stats) { st.Waited += waited })
 		if err != nil {
 			return Result{}, err

@@ -180,10 +180,10 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 			section(SectionRelated, report.StatusOK, appear(len(related))+" in other alerts")
 		}
 	})
+	early := sumEnv
+	early.TIPending = true
 	wg.Go(func() {
-		env := sumEnv
-		env.TIPending = true
-		sums := summary.Summarize(ctx, env, r.Entities)
+		sums := summary.Summarize(ctx, early, r.Entities)
 		select {
 		case <-tiDone: // built again with the answers below, at once
 		default:
