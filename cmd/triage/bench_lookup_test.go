@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,10 +12,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
-// latencyFake answers OTX, GreyNoise and AbuseIPDB requests (under /otx,
-// /gn and /abuse) after a fixed latency, each with a clean answer.
+// latencyFake answers OTX, GreyNoise, AbuseIPDB and VirusTotal requests
+// (under /otx, /gn, /abuse and /vt) after a fixed latency, each with a
+// clean answer (VirusTotal: not found).
 func latencyFake(latency time.Duration) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(latency)
@@ -27,6 +31,9 @@ func latencyFake(latency time.Duration) *httptest.Server {
 			fmt.Fprintf(w, `{"indicator":%q,"type":"IPv4","pulse_info":{"count":0,"pulses":[]}}`, ip)
 		case strings.HasPrefix(r.URL.Path, "/gn/"):
 			fmt.Fprintf(w, `{"ip":%q,"noise":false,"riot":false,"classification":"unknown","message":"Success"}`, ip)
+		case strings.HasPrefix(r.URL.Path, "/vt/"):
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":{"code":"NotFoundError","message":"not found"}}`)
 		case strings.HasPrefix(r.URL.Path, "/abuse/"):
 			fmt.Fprintf(w, `{"data":{"ipAddress":%q,"isPublic":true,"abuseConfidenceScore":0,"totalReports":0}}`, r.URL.Query().Get("ipAddress"))
 		default:
@@ -104,4 +111,132 @@ providers:
 			}
 		})
 	}
+}
+
+// BenchmarkFreeTierRun times `triage run` of an incident naming 120 public
+// indicators with VirusTotal, OTX, GreyNoise and AbuseIPDB at their default
+// free-tier quotas (VirusTotal 4 a minute), every answer after 200 ms, and
+// the default wait budget of 20 s: it must return within the budget + 3 s
+// with every section but threat intel complete. limited is how many lookups
+// the quotas left for later. "addresses" names 110 addresses and 10 MD5
+// hashes; "names" 60 addresses, 30 domains, 20 URLs and 10 hashes, whose
+// summaries also ask DNS and RDAP, real services not faked here.
+func BenchmarkFreeTierRun(b *testing.B) {
+	for _, names := range []bool{false, true} {
+		b.Run(map[bool]string{false: "addresses", true: "names"}[names], func(b *testing.B) { freeTierRun(b, names) })
+	}
+}
+
+func freeTierRun(b *testing.B, names bool) {
+	bin := binary(b)
+	srv := latencyFake(200 * time.Millisecond)
+	defer srv.Close()
+	wsFile := filepath.Join(b.TempDir(), "many.db")
+	if err := manyIndicators(wsFile, names); err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		cfg := filepath.Join(dir, "triage.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir: %[1]s/data
+providers:
+  virustotal: {api_key: vt-key, base_url: %[2]s/vt}
+  otx: {api_key: otx-key, base_url: %[2]s/otx}
+  greynoise: {base_url: %[2]s/gn}
+  abuseipdb: {api_key: abuse-key, base_url: %[2]s/abuse}
+`, dir, srv.URL)), 0o600)
+		cmd := exec.Command(bin, "--config", cfg, "-w", wsFile, "run", "1", "--format", "json")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "MSTICPYCONFIG=" + filepath.Join(dir, "none.yaml")}
+		b.StartTimer()
+		start := time.Now()
+		out, err := cmd.Output()
+		el := time.Since(start)
+		b.StopTimer()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+			b.Fatalf("run: %v (want exit 3, partial)\n%.2000s", err, out)
+		}
+		var rep struct {
+			Sections  []struct{ Name, Status, Reason string }
+			Summaries []struct {
+				Sections []struct{ Name, Status string }
+			}
+			TI struct {
+				Complete bool
+				Results  []struct{ Status string }
+			}
+		}
+		if err := json.Unmarshal(out, &rep); err != nil {
+			b.Fatal(err)
+		}
+		limited := 0
+		for _, r := range rep.TI.Results {
+			if r.Status == "rate_limited" {
+				limited++
+			}
+		}
+		for _, s := range rep.Sections {
+			if s.Name != "threat intel" && s.Status != "ok" && s.Status != "empty" && s.Status != "partial" {
+				b.Errorf("section %s: %s %s", s.Name, s.Status, s.Reason)
+			}
+		}
+		// Registrations (RDAP) and DNS answers come from servers this
+		// benchmark does not fake: offline, they are the parts of the
+		// summaries that fail.
+		for _, sum := range rep.Summaries {
+			for _, sec := range sum.Sections {
+				if sec.Status == "error" && sec.Name != "Registration" && sec.Name != "DNS answers" {
+					b.Errorf("summary section %s failed", sec.Name)
+				}
+			}
+		}
+		if rep.TI.Complete || limited == 0 || el > 23*time.Second {
+			b.Errorf("took %s, TI complete %v with %d rate_limited; want within 23 s, incomplete", el, rep.TI.Complete, limited)
+		}
+		b.ReportMetric(float64(limited), "limited")
+		b.StartTimer()
+	}
+}
+
+// manyIndicators writes a local workspace with incident 1, whose alert
+// names 120 public indicators: with names, 30 of them domains and 20 URLs,
+// else addresses.
+func manyIndicators(path string, names bool) error {
+	ctx := context.Background()
+	ws, err := local.Open(ctx, "many", path, nil)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	t0 := time.Now().UTC().Add(-time.Hour)
+	var ents []string
+	add := func(typ, props string) {
+		ents = append(ents, fmt.Sprintf(`{"$id":"%d","Type":%q,%s}`, len(ents)+1, typ, props))
+	}
+	addrs := 110
+	if names {
+		addrs = 60
+		for i := range 30 {
+			add("dns", fmt.Sprintf(`"DomainName":"cdn-%d.badsite.net"`, i))
+		}
+		for i := range 20 {
+			add("url", fmt.Sprintf(`"Url":"https://dl-%d.badsite.net/get"`, i))
+		}
+	}
+	for i := range addrs {
+		add("ip", fmt.Sprintf(`"Address":"8.9.%d.%d"`, i/250, 1+i%250))
+	}
+	for i := range 10 {
+		add("filehash", fmt.Sprintf(`"Algorithm":"MD5","Value":"%032x"`, i+1))
+	}
+	return ws.Load(ctx, func(emit func(string, map[string]any) error) error {
+		if err := emit("SecurityIncident", map[string]any{"TimeGenerated": t0, "IncidentName": "inc-1", "IncidentNumber": 1,
+			"Title": "120 indicators", "Severity": "High", "Status": "New", "CreatedTime": t0, "LastModifiedTime": t0,
+			"AlertIds": []any{"a1"}}); err != nil {
+			return err
+		}
+		return emit("SecurityAlert", map[string]any{"TimeGenerated": t0, "SystemAlertId": "a1", "AlertName": "Many", "DisplayName": "Many",
+			"AlertSeverity": "High", "StartTime": t0, "EndTime": t0, "Status": "New", "ProviderName": "test",
+			"Entities": "[" + strings.Join(ents, ",") + "]"})
+	})
 }
