@@ -139,9 +139,21 @@ func (e *Engine) Lookup(ctx context.Context, inds []ioc.Indicator) []Result {
 
 // LookupStats is Lookup that also says what it did.
 func (e *Engine) LookupStats(ctx context.Context, inds []ioc.Indicator) ([]Result, Stats) {
+	return e.lookup(ctx, inds, e.MaxWait)
+}
+
+// LookupWithin is Lookup with its own wait budget in place of MaxWait
+// (the same values): to finish, in the background, what a Lookup's budget
+// left unasked.
+func (e *Engine) LookupWithin(ctx context.Context, inds []ioc.Indicator, wait time.Duration) []Result {
+	rs, _ := e.lookup(ctx, inds, wait)
+	return rs
+}
+
+func (e *Engine) lookup(ctx context.Context, inds []ioc.Indicator, wait time.Duration) ([]Result, Stats) {
 	e.once.Do(func() { e.limiters = map[string]*limiter{} })
 	inds = dedupe(inds)
-	run := &run{e: e, deadline: e.deadline()}
+	run := &run{e: e, deadline: e.deadline(wait)}
 	var wg sync.WaitGroup
 	for _, p := range e.Providers {
 		var todo []ioc.Indicator
@@ -232,15 +244,15 @@ type run struct {
 	stats    Stats
 }
 
-// deadline is the end of the wait budget of a Lookup starting now.
-func (e *Engine) deadline() time.Time {
+// deadline is the end of the wait budget of a lookup starting now.
+func (e *Engine) deadline(wait time.Duration) time.Time {
 	switch {
-	case e.MaxWait == WaitForever:
+	case wait == WaitForever:
 		return time.Time{}
-	case e.MaxWait < 0:
+	case wait < 0:
 		return e.now()
 	}
-	return e.now().Add(cmp.Or(e.MaxWait, DefaultMaxWait))
+	return e.now().Add(cmp.Or(wait, DefaultMaxWait))
 }
 
 func (r *run) add(rs ...Result) {

@@ -113,7 +113,11 @@ func TestSummariesDoNotWaitForTI(t *testing.T) {
 // alert names 2 addresses and whose earlier low-severity alert names 120
 // more, against a provider with 4 requests left: it answers the 2 first, and
 // the verdict says it is incomplete.
-func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
+// manyAddresses is a workspace with incident 1: its high-severity alert
+// names 203.0.113.7 and .8, its earlier low-severity one 120 other
+// addresses.
+func manyAddresses(t *testing.T) (*local.Workspace, *workspace.Catalog, time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	cat, err := workspace.LoadCatalog("")
 	if err != nil {
@@ -123,7 +127,7 @@ func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.Close()
+	t.Cleanup(func() { ws.Close() })
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	ipList := func(from, n int) string {
 		var b strings.Builder
@@ -154,6 +158,12 @@ func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
 	if err := ws.Load(ctx, workspacetest.Emitter(recs)); err != nil {
 		t.Fatal(err)
 	}
+	return ws, cat, t0
+}
+
+func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
+	ctx := context.Background()
+	ws, cat, t0 := manyAddresses(t)
 	g := &gated{open: make(chan struct{})}
 	close(g.open)
 	e := &intel.Engine{Providers: []intel.Provider{g}, MaxWait: 200 * time.Millisecond,
@@ -186,5 +196,46 @@ func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
 	}
 	if s := section(r, pipeline.SectionTI); s.Status != report.StatusPartial {
 		t.Errorf("TI section %+v, want partial", s)
+	}
+}
+
+// TestFinish triages 122 addresses with a quota of 50 lookups a second and
+// no wait, then finishes: every lookup is answered, the verdict is complete,
+// the report given is unchanged, and Progress hears the threat intel say
+// what it waits for, then its end, then the summaries.
+func TestFinish(t *testing.T) {
+	ws, cat, t0 := manyAddresses(t)
+	g := &gated{open: make(chan struct{})}
+	close(g.open)
+	e := &intel.Engine{Providers: []intel.Provider{g}, MaxWait: intel.NoWait,
+		Settings: map[string]intel.Settings{"gated": {Quota: intel.Quota{PerSecond: 50}}}}
+	opts := pipeline.Options{Workspace: ws, Catalog: cat, Intel: e, Now: func() time.Time { return t0 }}
+	r, err := pipeline.Run(context.Background(), opts, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := pipeline.Unfinished(r)
+	if left == 0 || r.TI.Complete {
+		t.Fatalf("%d lookups left, complete %v: want 72 left by a quota of 50 a second", left, r.TI.Complete)
+	}
+	var steps []string
+	opts.Progress = func(s report.Section, _ *report.Report) {
+		steps = append(steps, s.Name+": "+string(s.Status)+" "+s.Reason)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f := pipeline.Finish(ctx, opts, r)
+	if n := pipeline.Unfinished(f); n != 0 || !f.TI.Complete || f.TI.Severity != intel.SeverityInformation {
+		t.Errorf("after Finish: %d left, complete %v, verdict %s (%s)", n, f.TI.Complete, f.TI.Severity, f.TI.Explanation)
+	}
+	if pipeline.Unfinished(r) != left || r.TI.Complete {
+		t.Error("Finish changed the report it was given")
+	}
+	if len(steps) != 3 || !strings.Contains(steps[0], fmt.Sprintf("looking up the %d lookups left", left)) ||
+		!strings.HasPrefix(steps[1], pipeline.SectionTI+": ok") || !strings.HasPrefix(steps[2], pipeline.SectionSummaries) {
+		t.Errorf("progress:\n%s", strings.Join(steps, "\n"))
+	}
+	if s := section(f, pipeline.SectionTI); s.Status != report.StatusOK {
+		t.Errorf("the finished report's TI section: %+v", s)
 	}
 }
