@@ -130,7 +130,8 @@ func (s *Server) fillRun(p *incidentPage, run *run) {
 		}
 		p.Sections = append(p.Sections, v)
 	}
-	p.Done, p.Steps, p.Running = len(secs), len(steps), !done
+	// A step may complete twice (the summaries, once threat intel answers).
+	p.Done, p.Steps, p.Running = len(byStep), len(steps), !done
 	if err != nil {
 		p.Failed = err.Error()
 	}

@@ -186,6 +186,11 @@ func (s *Server) triage(env *Env, r *run) {
 	if err != nil {
 		s.log.Warn("triage", "workspace", r.key.ws, "incident", r.key.number, "err", err)
 	}
+	if err == nil && pipeline.Unfinished(rep) > 0 {
+		// What the wait budget left is looked up as the quotas free, while
+		// the page shows the rest; the page updates when the answers land.
+		rep = pipeline.Finish(ctx, opts, rep)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done, r.err, r.report, r.finished = true, err, rep, s.opts.Now()

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/web"
 )
 
@@ -552,4 +555,48 @@ func TestHostile(t *testing.T) {
 	_, lk := ts.get(t, "/lookup?ws=hostile")
 	_, body := ts.post(t, "/lookup?ws=hostile", url.Values{"csrf": {token(t, lk, "/lookup")}, "text": {strings.Join(hostileStrings, "\n") + " 203.0.113.66 evil.example.com"}}, nil)
 	checkInert(t, "lookup", body)
+}
+
+// steady answers every lookup "information", for a quota to ration.
+type steady struct{}
+
+func (steady) Name() string           { return "steady" }
+func (steady) External() bool         { return false }
+func (steady) Supports(ioc.Kind) bool { return true }
+func (steady) Lookup(context.Context, ioc.Indicator) (intel.Result, error) {
+	return intel.Result{Severity: intel.SeverityInformation, Summary: "seen"}, nil
+}
+
+// TestTriageFinishesLookups checks that lookups the wait budget left are
+// made after the page has its sections, and that the page hears of it: the
+// threat-intel section says what it waits for, then comes back complete.
+func TestTriageFinishesLookups(t *testing.T) {
+	o := options(t)
+	open := o.Open
+	o.Open = func(ctx context.Context, name string) (*web.Env, error) {
+		env, err := open(ctx, name)
+		if env != nil {
+			env.Intel = &intel.Engine{Providers: []intel.Provider{steady{}}, MaxWait: intel.NoWait,
+				Settings: map[string]intel.Settings{"steady": {Quota: intel.Quota{PerSecond: 4}}}}
+		}
+		return env, err
+	}
+	body := newServerWith(t, o).waitTriage(t, "demo", demoIncident)
+	var ti []string
+	for _, line := range strings.Split(body, "\n") {
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok || !strings.Contains(data, `"slug":"ti"`) {
+			continue
+		}
+		var d struct{ Status, Reason string }
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			t.Fatal(err)
+		}
+		ti = append(ti, d.Status+": "+d.Reason)
+	}
+	// The stream replays the finished report's sections last.
+	if len(ti) < 2 || !slices.ContainsFunc(ti, func(s string) bool { return strings.Contains(s, "lookups left as the providers' quotas free") }) ||
+		!strings.HasPrefix(ti[len(ti)-1], "ok: ") {
+		t.Errorf("threat-intel events:\n%s\nwant one saying what it waits for, the last ok", strings.Join(ti, "\n"))
+	}
 }
