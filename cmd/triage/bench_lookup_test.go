@@ -42,6 +42,20 @@ func latencyFake(latency time.Duration) *httptest.Server {
 	}))
 }
 
+// timed runs the binary with home as its home directory and returns its
+// stdout and how long the process took, the only time the benchmark counts
+// (the timer is stopped around it).
+func timed(b *testing.B, bin, home string, args ...string) ([]byte, time.Duration, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "MSTICPYCONFIG=" + filepath.Join(home, "none.yaml")}
+	b.StartTimer()
+	start := time.Now()
+	out, err := cmd.Output()
+	el := time.Since(start)
+	b.StopTimer()
+	return out, el, err
+}
+
 // BenchmarkLookupProcess times whole `triage lookup` processes of public
 // addresses in OTX, GreyNoise and AbuseIPDB, each answering after 200 ms,
 // with no workspace used: 50 addresses with quotas that do not bind (the
@@ -80,13 +94,7 @@ providers:
   greynoise: {base_url: %[2]s/gn, quota: %[3]s}
   abuseipdb: {api_key: abuse-key, base_url: %[2]s/abuse, quota: %[3]s}
 `, dir, srv.URL, quota)), 0o600)
-				cmd := exec.Command(bin, append([]string{"--config", cfg}, args...)...)
-				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "MSTICPYCONFIG=" + filepath.Join(dir, "none.yaml")}
-				b.StartTimer()
-				start := time.Now()
-				out, err := cmd.Output()
-				el := time.Since(start)
-				b.StopTimer()
+				out, el, err := timed(b, bin, dir, append([]string{"--config", cfg}, args...)...)
 				if err != nil {
 					b.Fatalf("lookup: %v\n%.2000s", err, out)
 				}
@@ -146,13 +154,7 @@ providers:
   greynoise: {base_url: %[2]s/gn}
   abuseipdb: {api_key: abuse-key, base_url: %[2]s/abuse}
 `, dir, srv.URL)), 0o600)
-		cmd := exec.Command(bin, "--config", cfg, "-w", wsFile, "run", "1", "--format", "json")
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "MSTICPYCONFIG=" + filepath.Join(dir, "none.yaml")}
-		b.StartTimer()
-		start := time.Now()
-		out, err := cmd.Output()
-		el := time.Since(start)
-		b.StopTimer()
+		out, el, err := timed(b, bin, dir, "--config", cfg, "-w", wsFile, "run", "1", "--format", "json")
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
 			b.Fatalf("run: %v (want exit 3, partial)\n%.2000s", err, out)
 		}

@@ -25,12 +25,18 @@ var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 // run runs the command line and returns its stdout, stderr and exit code.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return runCached(t, testCacheDir, args...)
+}
+
+// runCached is run with cacheDir as the user cache directory.
+func runCached(t *testing.T, cacheDir string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	s := &IO{
 		Out: &out, Err: &errb,
 		Now: func() time.Time { return testNow },
 		ConfigOptions: func(path string) config.LoadOptions {
-			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: cacheDir}
 		},
 	}
 	code := Run(context.Background(), s, args)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,24 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/workspace"
 )
-
-// runCached is run with cacheDir as the user cache directory.
-func runCached(t *testing.T, cacheDir string, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	s := &IO{
-		Out: &out, Err: &errb,
-		Now: func() time.Time { return testNow },
-		ConfigOptions: func(path string) config.LoadOptions {
-			return config.LoadOptions{ConfigPath: path, UserCacheDir: cacheDir}
-		},
-	}
-	code := Run(context.Background(), s, args)
-	return out.String(), errb.String(), code
-}
 
 // lookup and providers open the workspace only when sentinel-ti looks
 // something up: on the demo, nothing else builds its file.

@@ -20,6 +20,12 @@ import (
 // missing alert, an alert whose Entities is not JSON, an incident with no alerts.
 func smallWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog) {
 	t.Helper()
+	return memWorkspace(t, workspacetest.Records())
+}
+
+// memWorkspace is an in-memory workspace holding recs, closed after the test.
+func memWorkspace(t *testing.T, recs map[string][]map[string]any) (*local.Workspace, *workspace.Catalog) {
+	t.Helper()
 	ctx := context.Background()
 	cat, err := workspace.LoadCatalog("")
 	if err != nil {
@@ -30,8 +36,7 @@ func smallWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	err = ws.Load(ctx, workspacetest.Emitter(workspacetest.Records()))
-	if err != nil {
+	if err := ws.Load(ctx, workspacetest.Emitter(recs)); err != nil {
 		t.Fatal(err)
 	}
 	return ws, cat

@@ -118,16 +118,6 @@ func TestSummariesDoNotWaitForTI(t *testing.T) {
 // addresses.
 func manyAddresses(t *testing.T) (*local.Workspace, *workspace.Catalog, time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := local.Open(ctx, "test", ":memory:", cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	ipList := func(from, n int) string {
 		var b strings.Builder
@@ -155,9 +145,7 @@ func manyAddresses(t *testing.T) (*local.Workspace, *workspace.Catalog, time.Tim
 			alert("high", "High", t0.Add(-time.Minute), `[{"$id":"1","Address":"203.0.113.7","Type":"ip"},{"$id":"2","Address":"203.0.113.8","Type":"ip"}]`),
 		},
 	}
-	if err := ws.Load(ctx, workspacetest.Emitter(recs)); err != nil {
-		t.Fatal(err)
-	}
+	ws, cat := memWorkspace(t, recs)
 	return ws, cat, t0
 }
 
