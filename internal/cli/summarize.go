@@ -86,6 +86,7 @@ default) or --start/--end; threat intelligence as for lookup.`,
 	fl.StringVar(&o.end, "end", "", "window end (RFC 3339 or 2006-01-02)")
 	fl.StringVar(&o.format, "format", "md", "output format: {json|md}")
 	intelFlags(cmd, g)
+	waitFlag(cmd, g)
 	return cmd
 }
 
