@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	sumEnv := summary.Memo(summary.Env{
 		Workspace: o.Workspace, Catalog: o.Catalog,
 		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS,
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, Focus: focus(inc, r.Entities),
 	})
 	summaries := func(sums []report.Summary, note string) {
 		set(func() { r.Summaries = sums })
@@ -195,6 +195,23 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
 	return r, nil
+}
+
+// focus is what the summaries' tables keep first when cut: the rows of the
+// incident's activity and of its entities.
+func focus(inc triage.Incident, ents []triage.Entity) *summary.Focus {
+	f := &summary.Focus{Start: inc.FirstActivity, End: inc.LastActivity}
+	if f.Start.IsZero() {
+		f.Start = inc.Created
+	}
+	if f.End.IsZero() || f.End.Before(f.Start) {
+		f.End = inc.Created
+	}
+	for _, e := range ents {
+		_, value, _ := strings.Cut(e.Key, ":")
+		f.Names = append(f.Names, value, e.Name)
+	}
+	return f
 }
 
 // summariesStatus is the summaries section's status: partial when some

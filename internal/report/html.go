@@ -642,7 +642,7 @@ type part struct {
 type tableView struct {
 	Columns []string
 	Rows    [][]cell
-	Total   int
+	Cut     string // Table.Cut
 }
 
 // cell is one table cell.
@@ -693,7 +693,7 @@ func newTableView(t *Table) *tableView {
 	if t == nil {
 		return nil
 	}
-	tv := &tableView{Columns: t.Columns, Total: t.Total, Rows: make([][]cell, len(t.Rows))}
+	tv := &tableView{Columns: t.Columns, Cut: t.Cut(), Rows: make([][]cell, len(t.Rows))}
 	for i, row := range t.Rows {
 		cells := make([]cell, len(row))
 		for j, c := range row {

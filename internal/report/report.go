@@ -6,8 +6,10 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/triage"
@@ -163,6 +165,27 @@ type Table struct {
 	Rows    [][]string `json:"rows"`
 	// Total is the number of rows before the table was cut, when it was.
 	Total int `json:"total,omitempty"`
+	// IncidentRowsLeftOut is set when a cut table's rows were ordered for an
+	// incident, those inside its activity or naming its entities first: it
+	// is how many of them the cut left out.
+	IncidentRowsLeftOut *int `json:"incident_rows_left_out,omitempty"`
+}
+
+// Cut says how the table was cut ("20 of 36 rows shown; ..."), or "" when
+// it was not.
+func (t *Table) Cut() string {
+	if t == nil || t.Total == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%d of %s shown", len(t.Rows), english.Plural(t.Total, "row", "rows"))
+	switch n := t.IncidentRowsLeftOut; {
+	case n == nil:
+	case *n == 0:
+		s += "; the incident's come first (inside its activity or naming its entities), none of them left out"
+	default:
+		s += fmt.Sprintf("; the incident's come first (inside its activity or naming its entities), %d of them left out", *n)
+	}
+	return s + "."
 }
 
 // Fact is one labelled finding in a summary.

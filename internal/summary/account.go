@@ -182,7 +182,7 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 	slices.Sort(values)
 	p := env.params(values)
 	changes := env.params(values)
-	changes["details"] = env.maxRows()
+	changes["details"] = env.maxRows().n
 	res := env.runAll(ctx, map[string]workspace.Params{
 		qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p,
 		qAccountChanges: changes, qRelated: env.relatedParams(values, keys),

@@ -399,7 +399,7 @@ func tiSection(env *Env, value string) report.SummarySection {
 	v := intel.Roll(rs)
 	fact(&sec.Facts, "Verdict", string(v.Severity))
 	fact(&sec.Facts, "Failed lookups", strings.Join(failed, "; "))
-	sec.Table = recTable(rows, len(rows), col{"Provider", "Provider"}, col{"Status", "Status"}, col{"Severity", "Severity"},
+	sec.Table = recTable(rows, rowLimit{n: len(rows)}, col{"Provider", "Provider"}, col{"Status", "Status"}, col{"Severity", "Severity"},
 		col{"Summary", "Summary"})
 	return sec
 }
@@ -563,13 +563,13 @@ func splitBy(recs []workspace.Record, keys func(workspace.Record) []string) map[
 type col struct{ title, field string }
 
 // recTable is a table of record fields, cut to max rows.
-func recTable(recs []workspace.Record, max int, cols ...col) *report.Table {
+func recTable(recs []workspace.Record, lim rowLimit, cols ...col) *report.Table {
 	titles := make([]string, len(cols))
 	field := make(map[string]string, len(cols))
 	for i, c := range cols {
 		titles[i], field[c.title] = c.title, c.field
 	}
-	return table(recs, max, titles, func(r workspace.Record, title string) string { return text(r[field[title]]) })
+	return table(recs, lim, titles, func(r workspace.Record, title string) string { return text(r[field[title]]) })
 }
 
 // text formats a cell: times in RFC 3339 UTC, lists joined with ", "

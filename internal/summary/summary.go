@@ -13,6 +13,7 @@
 package summary
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +50,69 @@ type Env struct {
 	TIPending bool
 	// MaxRows cuts every table of a summary (0 means 20).
 	MaxRows int
+	// Focus, when set, is the incident the summaries are for: a table cut
+	// to MaxRows keeps its rows first.
+	Focus *Focus
+}
+
+// Focus is what of an incident a summary's rows are weighed by: where a
+// table is cut, the rows inside the incident's activity (an hour either
+// side: alerts trail their events) come first, then those naming one of its
+// entities, then the rest, each in the table's own order.
+type Focus struct {
+	Start, End time.Time
+	// Names are the incident's entities' identifying values (their key
+	// values and names), matched whole and regardless of case.
+	Names []string
+}
+
+// focusMargin widens the incident's activity for Focus.
+const focusMargin = time.Hour
+
+// rank places r for the cut: 0 when it lies within the incident's activity
+// (all its times do: the rows an alert was raised on), 1 when it names one
+// of names, 2 otherwise.
+func (f *Focus) rank(r workspace.Record, names map[string]bool) int {
+	times := 0
+	inside := true
+	named := false
+	var visit func(v any)
+	visit = func(v any) {
+		switch x := v.(type) {
+		case time.Time:
+			times++
+			if x.Before(f.Start.Add(-focusMargin)) || x.After(f.End.Add(focusMargin)) {
+				inside = false
+			}
+		case string:
+			named = named || names[strings.ToLower(strings.TrimSpace(x))]
+		case []any:
+			for _, it := range x {
+				visit(it)
+			}
+		case []string:
+			for _, it := range x {
+				visit(it)
+			}
+		}
+	}
+	for _, v := range r {
+		visit(v)
+	}
+	switch {
+	case times > 0 && inside:
+		return 0
+	case named:
+		return 1
+	}
+	return 2
+}
+
+// rowLimit is how a table is cut: to n rows, keeping focus's rows first
+// (when set).
+type rowLimit struct {
+	n     int
+	focus *Focus
 }
 
 // Summarize returns one summary per entity, in the entities' order. Kinds
@@ -186,11 +250,42 @@ func section(name, source string, recs []workspace.Record, warnings []string, er
 	return sec
 }
 
-// table builds a report table from records, cut to max rows.
-func table(recs []workspace.Record, max int, cols []string, cell func(r workspace.Record, col string) string) *report.Table {
+// table builds a report table from records, cut to lim's rows: with a
+// focus, its rows first (and the table says how many of them were cut).
+func table(recs []workspace.Record, lim rowLimit, cols []string, cell func(r workspace.Record, col string) string) *report.Table {
 	t := &report.Table{Columns: cols}
+	if lim.focus != nil && len(recs) > lim.n {
+		names := make(map[string]bool, len(lim.focus.Names))
+		for _, n := range lim.focus.Names {
+			names[strings.ToLower(n)] = true
+		}
+		// A name every row carries is the table's subject (the summarised
+		// entity itself), not a sign of the incident.
+		for n := range names {
+			one := map[string]bool{n: true}
+			if !slices.ContainsFunc(recs, func(r workspace.Record) bool { return lim.focus.rank(r, one) == 2 }) {
+				delete(names, n)
+			}
+		}
+		ranks := make([]int, len(recs))
+		order := make([]int, len(recs))
+		for i, r := range recs {
+			ranks[i], order[i] = lim.focus.rank(r, names), i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ranks[a], ranks[b]) })
+		sorted := make([]workspace.Record, len(recs))
+		cut := 0
+		for i, j := range order {
+			sorted[i] = recs[j]
+			if i >= lim.n && ranks[j] < 2 {
+				cut++
+			}
+		}
+		recs = sorted
+		t.IncidentRowsLeftOut = &cut
+	}
 	for i, r := range recs {
-		if i == max {
+		if i == lim.n {
 			t.Total = len(recs)
 			break
 		}
@@ -203,11 +298,12 @@ func table(recs []workspace.Record, max int, cols []string, cell func(r workspac
 	return t
 }
 
-func (env *Env) maxRows() int {
+func (env *Env) maxRows() rowLimit {
+	n := 20
 	if env.MaxRows > 0 {
-		return env.MaxRows
+		n = env.MaxRows
 	}
-	return 20
+	return rowLimit{n: n, focus: env.Focus}
 }
 
 // window returns the params start and end.
