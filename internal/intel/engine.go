@@ -357,9 +357,6 @@ func (r *run) provider(ctx context.Context, p Provider, inds []ioc.Indicator) {
 					res, err := r.call(ctx, p, s, br, ind, func() { pass(i) })
 					res = e.finish(p, ind, res, err)
 					r.store(ctx, p.Name(), s, ind, res)
-					if errors.Is(err, errOverBudget) {
-						res.Reason = err.Error()
-					}
 					return outcome{res, errors.Is(err, errOverBudget)}, nil
 				})
 				pass(i) // when another run made the request, or none was made
