@@ -1,0 +1,11 @@
+// Package kqlcheck holds no code for the program: its test checks every KQL
+// body of the named query catalog with Kusto.Language, Microsoft's own parser
+// and semantic analyser of KQL, against the published Log Analytics table
+// schemas (testdata/). The bodies are never run in the tests (sentineltest
+// answers them with their SQL twins), so this is what tells a misspelt
+// column, an unknown table or a type error from a working query before it
+// reaches a workspace.
+//
+// The engine is the npm package @kusto/language-service-next, run by
+// check.js under Node.js; install it with `npm ci` in this directory.
+package kqlcheck
