@@ -7,5 +7,6 @@
 // reaches a workspace.
 //
 // The engine is the npm package @kusto/language-service-next, run by
-// check.js under Node.js; install it with `npm ci` in this directory.
+// check.js under Node.js, as package-lock.json pins it; the test runs
+// `npm ci` in this directory when it is not installed.
 package kqlcheck

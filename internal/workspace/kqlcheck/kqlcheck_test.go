@@ -142,8 +142,8 @@ func TestKQL(t *testing.T) {
 }
 
 // findEngine returns the node executable, skipping the test when there is
-// none and failing it when Kusto.Language is not installed as
-// package-lock.json pins it.
+// none, and installs Kusto.Language as package-lock.json pins it when it is
+// not (failing the test when that fails).
 func findEngine(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
@@ -159,13 +159,23 @@ func findEngine(t *testing.T) string {
 	if want == "" {
 		t.Fatalf("package-lock.json pins no %s", pkg)
 	}
-	if _, err := os.Stat(filepath.Join(pkg, "package.json")); err != nil {
-		t.Fatalf("Kusto.Language is not installed (%v): run `%s`", err, install)
+	installed := func() string {
+		var p struct{ Version string }
+		if b, err := os.ReadFile(filepath.Join(pkg, "package.json")); err == nil {
+			json.Unmarshal(b, &p)
+		}
+		return p.Version
 	}
-	var installed struct{ Version string }
-	readJSON(t, filepath.Join(pkg, "package.json"), &installed)
-	if installed.Version != want {
-		t.Fatalf("%s is %s, package-lock.json pins %s: run `%s`", pkg, installed.Version, want, install)
+	if v := installed(); v != want {
+		// A clean clone has no node_modules: install what the lockfile
+		// pins (the npm registry must be reachable), as .ci/run does.
+		out, err := exec.Command("npm", "ci", "--no-audit", "--no-fund").CombinedOutput()
+		if err != nil {
+			t.Fatalf("Kusto.Language %s is not installed (found %q) and npm ci failed: %v\n%s\nrun `%s`", want, v, err, out, install)
+		}
+		if v := installed(); v != want {
+			t.Fatalf("npm ci installed %s %q, package-lock.json pins %s", pkg, v, want)
+		}
 	}
 	// Read here, though only node uses them, so that go test's cache
 	// notices when they change.
