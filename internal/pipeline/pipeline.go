@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	sumEnv := summary.Memo(summary.Env{
 		Workspace: o.Workspace, Catalog: o.Catalog,
 		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS,
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, IncidentAlerts: alertIDs(r.Alerts),
 	})
 	summaries := func(sums []report.Summary, note string) {
 		set(func() { r.Summaries = sums })
@@ -195,6 +195,15 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
 	return r, nil
+}
+
+// alertIDs are the alerts' ids.
+func alertIDs(as []triage.Alert) []string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // summariesStatus is the summaries section's status: partial when some

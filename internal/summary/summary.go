@@ -49,6 +49,11 @@ type Env struct {
 	TIPending bool
 	// MaxRows cuts every table of a summary (0 means 20).
 	MaxRows int
+	// IncidentAlerts are the ids of the alerts of the incident the
+	// entities come from: the related alerts are the others, as in the
+	// incident's Related alerts section. An entity's own alerts
+	// (Entity.Alerts) are left out in any case.
+	IncidentAlerts []string
 }
 
 // Summarize returns one summary per entity, in the entities' order. Kinds
