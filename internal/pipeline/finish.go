@@ -94,6 +94,7 @@ func Finish(ctx context.Context, o Options, r *report.Report) *report.Report {
 		Workspace: o.Workspace, Catalog: o.Catalog,
 		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
 		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, TI: ti.Results, Focus: focus(r.Incident, r.Entities),
+		IncidentAlerts: alertIDs(r.Alerts),
 	}, r.Entities)
 	out.Summaries = sums
 	st, reason = summariesStatus(sums)

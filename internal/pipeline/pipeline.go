@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	sumEnv := summary.Memo(summary.Env{
 		Workspace: o.Workspace, Catalog: o.Catalog,
 		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, Focus: focus(inc, r.Entities),
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, Focus: focus(inc, r.Entities), IncidentAlerts: alertIDs(r.Alerts),
 	})
 	summaries := func(sums []report.Summary, note string) {
 		set(func() { r.Summaries = sums })
@@ -212,6 +212,15 @@ func focus(inc triage.Incident, ents []triage.Entity) *summary.Focus {
 		f.Names = append(f.Names, value, e.Name)
 	}
 	return f
+}
+
+// alertIDs are the alerts' ids.
+func alertIDs(as []triage.Alert) []string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // summariesStatus is the summaries section's status: partial when some

@@ -1,41 +1,15 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
-
-// searchProps names, per kind, the properties whose raw values find candidate
-// alerts. Candidates are then kept only when they name an entity with the
-// same identity key: the search may be loose, the match never is.
-var searchProps = map[triage.Kind][]string{
-	triage.KindIP:               {"address"},
-	triage.KindURL:              {"url"},
-	triage.KindDNS:              {"domainName"},
-	triage.KindFileHash:         {"hashValue"},
-	triage.KindFile:             {"fileName"},
-	triage.KindAccount:          {"aadUserId", "sid", "accountName"},
-	triage.KindHost:             {"hostName", "azureID", "omsAgentID"},
-	triage.KindMailbox:          {"mailboxPrimaryAddress", "upn"},
-	triage.KindMailMessage:      {"networkMessageId"},
-	triage.KindSubmissionMail:   {"submissionId"},
-	triage.KindCloudApplication: {"appId", "appName"},
-	triage.KindAzureResource:    {"resourceId"},
-	triage.KindMalware:          {"malwareName"},
-	triage.KindRegistryKey:      {"key"},
-	triage.KindRegistryValue:    {"valueName"},
-	triage.KindSecurityGroup:    {"sid", "objectGuid", "distinguishedName"},
-	triage.KindIoTDevice:        {"deviceId"},
-	triage.KindNic:              {"macAddress"},
-}
 
 // PartialError is returned with a usable result that the workspace marked
 // incomplete.
@@ -46,9 +20,12 @@ func (e *PartialError) Error() string {
 }
 
 // Related finds the alerts outside the incident, from RelatedLookback before
-// the window to its end, that name one of the incident's entities. An alert
-// relates to an entity only when it names an entity with the same identity
-// key (10.0.0.1 does not match 10.0.0.10).
+// the window to its end, that name one of the incident's entities. The
+// search is loose (related_alerts finds candidates by text), the match is
+// not: an alert relates to an entity only when one of its entities is the
+// same identity (summary.NamedBy: 10.0.0.1 does not match 10.0.0.10; an
+// account matches the mailbox of its UPN). The entities' summaries find
+// their related alerts the same way, so both say the same.
 //
 // When the workspace marks the query's result partial, the related alerts
 // found are returned with a *PartialError.
@@ -56,12 +33,9 @@ func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog
 	alerts []triage.Alert, ents []triage.Entity, problem func(triage.Problem)) ([]report.Related, error) {
 	var values, keys []string
 	for _, e := range ents {
-		for _, p := range searchProps[e.Kind] {
-			if vs := stringValues(e.Properties[p]); len(vs) > 0 {
-				values = append(values, vs[0])
-				keys = append(keys, e.Key)
-				break
-			}
+		if vs := summary.RelatedValues(e); len(vs) > 0 {
+			values = append(values, vs...)
+			keys = append(keys, e.Key)
 		}
 	}
 	if len(values) == 0 {
@@ -91,49 +65,20 @@ func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog
 	for _, a := range alerts {
 		own[a.ID] = true
 	}
-	wanted := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		wanted[k] = true
-	}
-	byKey := make(map[string][]report.RelatedAlert)
-	seen := make(map[[2]string]bool)
-	for _, rec := range t.Records() {
-		a, _, _ := triage.ParseSecurityAlert(rec)
-		if own[a.ID] {
-			continue
-		}
-		for _, k := range a.EntityKeys {
-			if !wanted[k] || seen[[2]string{k, a.ID}] {
-				continue
-			}
-			seen[[2]string{k, a.ID}] = true
-			byKey[k] = append(byKey[k], report.RelatedAlert{
-				ID: a.ID, Name: a.Name, Severity: a.Severity, Time: alertTime(a), Product: a.Product,
-			})
-		}
-	}
+	cands := summary.ParseRelated(t.Records())
 	var out []report.Related
 	for _, e := range ents {
-		ras := byKey[e.Key]
-		if len(ras) == 0 {
+		found := cands.For(e, func(id string) bool { return own[id] })
+		if len(found) == 0 {
 			continue
 		}
-		slices.SortFunc(ras, func(a, b report.RelatedAlert) int {
-			return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.ID, b.ID))
-		})
+		ras := make([]report.RelatedAlert, len(found))
+		for i, a := range found {
+			ras[i] = report.RelatedAlert{ID: a.ID, Name: a.Name, Severity: a.Severity, Time: a.Time, Product: a.Product}
+		}
 		out = append(out, report.Related{Entity: e.Key, Kind: e.Kind, Name: e.Name, Alerts: ras})
 	}
 	return out, partial
-}
-
-func alertTime(a triage.Alert) time.Time {
-	switch {
-	case !a.Start.IsZero():
-		return a.Start
-	case !a.TimeGenerated.IsZero():
-		return a.TimeGenerated
-	}
-	return a.End
 }
 
 func dedupeStrings(ss []string) []string {

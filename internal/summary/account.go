@@ -171,23 +171,22 @@ func splitAccount(label string) (realm, name string) {
 // them, each row naming its account.
 func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
 	ids := make([]accountID, len(ents))
-	var values, keys []string
+	var values []string
 	for i, e := range ents {
 		identity(env, e, sums[i])
 		ids[i] = accountOf(e)
 		values = append(values, ids[i].values()...)
-		keys = append(keys, e.Key)
 	}
-	values, keys = dedupe(values), dedupe(keys)
+	values = dedupe(values)
 	slices.Sort(values)
 	p := env.params(values)
 	changes := env.params(values)
 	changes["details"] = env.maxRows().n
 	res := env.runAll(ctx, map[string]workspace.Params{
 		qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p,
-		qAccountChanges: changes, qRelated: env.relatedParams(values, keys),
+		qAccountChanges: changes, qRelated: env.relatedParams(ents),
 	})
-	alerts := parseAlerts(res[qRelated].recs)
+	related := ParseRelated(res[qRelated].recs)
 
 	// Locate every public address the accounts used, once.
 	var locs map[netip.Addr]lookupResult[Location]
@@ -224,7 +223,7 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 				"no address recorded for "+name+" "+span, fillAccountIPs(env, locs)),
 			env.sectionFor("Group, role and account changes", "AuditLogs, SecurityEvent, AzureActivity", res[qAccountChanges], changes,
 				"no group, role or account change made by or to "+name+" "+span, fillAccountChanges(env)),
-			relatedSection(env, res[qRelated], alerts, e, id.namedBy),
+			relatedSection(env, res[qRelated], related, e),
 		)
 	}
 }

@@ -148,7 +148,7 @@ func BenchmarkSummaryQueries(b *testing.B) {
 	benchSetup(b)
 	env := benchEnv()
 	values := map[triage.Kind][]string{}
-	keys := map[triage.Kind][]string{}
+	ents := map[triage.Kind][]triage.Entity{}
 	for _, e := range benchEnts[:min(50, len(benchEnts))] {
 		switch e.Kind {
 		case triage.KindIP:
@@ -162,7 +162,7 @@ func BenchmarkSummaryQueries(b *testing.B) {
 		default:
 			continue
 		}
-		keys[e.Kind] = append(keys[e.Kind], e.Key)
+		ents[e.Kind] = append(ents[e.Kind], e)
 	}
 	queries := map[triage.Kind][]string{
 		triage.KindIP:      {qIPHosts, qIPSignins, qIPAzure, qIPOffice, qIPLogons, qIPNetwork},
@@ -175,7 +175,7 @@ func BenchmarkSummaryQueries(b *testing.B) {
 		for _, name := range append(queries[k], qRelated) {
 			p := env.params(vs)
 			if name == qRelated {
-				p = env.relatedParams(vs, dedupe(keys[k]))
+				p = env.relatedParams(ents[k])
 			}
 			b.Run(string(k)+"/"+name, func(b *testing.B) {
 				for b.Loop() {

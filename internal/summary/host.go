@@ -140,21 +140,20 @@ func (id hostID) label(recs []workspace.Record) []workspace.Record {
 // each row naming its host.
 func summarizeHosts(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
 	ids := make([]hostID, len(ents))
-	var values, keys []string
+	var values []string
 	for i, e := range ents {
 		identity(env, e, sums[i])
 		ids[i] = hostOf(e)
 		values = append(values, ids[i].values()...)
-		keys = append(keys, e.Key)
 	}
-	values, keys = dedupe(values), dedupe(keys)
+	values = dedupe(values)
 	slices.Sort(values)
 	p := env.params(values)
 	res := env.runAll(ctx, map[string]workspace.Params{
 		qHostInfo: p, qHostIPs: p, qHostLogons: p, qHostProcesses: p, qHostChanges: p, qHostPersistence: p, qHostNotable: p,
-		qRelated: env.relatedParams(values, keys),
+		qRelated: env.relatedParams(ents),
 	})
-	alerts := parseAlerts(res[qRelated].recs)
+	related := ParseRelated(res[qRelated].recs)
 
 	for i, e := range ents {
 		id, s := ids[i], sums[i]
@@ -184,12 +183,7 @@ func summarizeHosts(ctx context.Context, env *Env, ents []triage.Entity, sums []
 				"no scheduled task, service or crontab created on "+name+" "+span, fillPersistence(env)),
 			env.sectionFor("Notable security events", "SecurityEvent, Syslog", res[qHostNotable], notable,
 				"no notable security event on "+name+" "+span, fillNotable(env)),
-			relatedSection(env, res[qRelated], alerts, e, func(a triage.Entity) string {
-				if a.Kind == triage.KindHost && id.same(hostOf(a)) {
-					return a.Name
-				}
-				return ""
-			}),
+			relatedSection(env, res[qRelated], related, e),
 		)
 	}
 }

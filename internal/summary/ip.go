@@ -57,16 +57,15 @@ func (ip ipEntity) internal() bool {
 // holds them, which hosts have them, and who and what used them.
 func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
 	ips := make([]ipEntity, len(ents))
-	var values, keys []string
+	var values []string
 	for i, e := range ents {
 		identity(env, e, sums[i])
 		ips[i] = ipOf(e)
 		if ips[i].value != "" {
 			values = append(values, ips[i].value)
-			keys = append(keys, e.Key)
 		}
 	}
-	values, keys = dedupe(values), dedupe(keys)
+	values = dedupe(values)
 
 	var (
 		res         map[string]outcome
@@ -86,7 +85,7 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 		p := env.params(values)
 		res = env.runAll(ctx, map[string]workspace.Params{
 			qIPHosts: p, qIPSignins: p, qIPAzure: p, qIPOffice: p, qIPLogons: p, qIPNetwork: p,
-			qRelated: env.relatedParams(values, keys),
+			qRelated: env.relatedParams(ents),
 		})
 	})
 	if env.Geo != nil {
@@ -102,7 +101,7 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 	}
 	hosts, signins, azure, office := byIP(qIPHosts), byIP(qIPSignins), byIP(qIPAzure), byIP(qIPOffice)
 	logons, network := byIP(qIPLogons), byIP(qIPNetwork)
-	alerts := parseAlerts(res[qRelated].recs)
+	related := ParseRelated(res[qRelated].recs)
 
 	for i, e := range ents {
 		ip, s := ips[i], sums[i]
@@ -130,12 +129,7 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 				"no Windows or SSH logon from "+ip.value+" "+span, fillIPLogons(env)),
 			env.sectionFor("Network events", "DeviceNetworkEvents, CommonSecurityLog", res[qIPNetwork], network[ip.value],
 				"no endpoint or firewall connection of "+ip.value+" "+span, fillIPNetwork(env)),
-			relatedSection(env, res[qRelated], alerts, e, func(a triage.Entity) string {
-				if a.Key == e.Key {
-					return a.Name
-				}
-				return ""
-			}),
+			relatedSection(env, res[qRelated], related, e),
 			tiSection(env, ip.value),
 		)
 		if r, ok := locs[ip.addr]; ok && r.err == nil && (r.value.Latitude != 0 || r.value.Longitude != 0) {
@@ -526,13 +520,6 @@ func (env *Env) params(values []string) workspace.Params {
 	return p
 }
 
-// relatedParams are related_alerts' parameters.
-func (env *Env) relatedParams(values, keys []string) workspace.Params {
-	p := env.params(values)
-	p["keys"] = keys
-	return p
-}
-
 // span is the window in words, for empty sections.
 func (env *Env) span() string {
 	return "between " + timeText(env.Start) + " and " + timeText(env.End)
@@ -754,63 +741,6 @@ func dedupe(ss []string) []string {
 	return out
 }
 
-// --- related alerts ---------------------------------------------------------------
-
-// parsedAlert is a candidate related alert and the entities it names.
-type parsedAlert struct {
-	alert triage.Alert
-	ents  []triage.Entity
-}
-
-// parseAlerts parses related_alerts' candidates, keyed by SystemAlertId.
-func parseAlerts(recs []workspace.Record) map[string]parsedAlert {
-	out := make(map[string]parsedAlert, len(recs))
-	for _, r := range recs {
-		a, ents, _ := triage.ParseSecurityAlert(r)
-		out[a.ID] = parsedAlert{alert: a, ents: ents}
-	}
-	return out
-}
-
-// relatedSection lists the alerts outside the entity's own that name it:
-// the candidates related_alerts found by text, kept only when one of their
-// entities is this one. same says so, and how the alert names it ("" when
-// it does not).
-func relatedSection(env *Env, o outcome, alerts map[string]parsedAlert, e triage.Entity, same func(triage.Entity) string) report.SummarySection {
-	own := make(map[string]bool, len(e.Alerts))
-	for _, id := range e.Alerts {
-		own[id] = true
-	}
-	var recs []workspace.Record
-	for _, r := range o.recs {
-		pa, ok := alerts[r.String("SystemAlertId")]
-		if !ok || own[pa.alert.ID] {
-			continue
-		}
-		var named []string
-		for _, ae := range pa.ents {
-			named = append(named, same(ae))
-		}
-		named = dedupe(named)
-		if len(named) == 0 {
-			continue
-		}
-		a := pa.alert
-		recs = append(recs, workspace.Record{
-			"Time": firstTime(a.Start, a.TimeGenerated, a.End), "Alert": a.Name, "Severity": string(a.Severity),
-			"Product": a.Product, "Status": a.Status, "Named": strings.Join(named, ", "), "Id": a.ID,
-		})
-	}
-	slices.SortStableFunc(recs, func(a, b workspace.Record) int { return b.Time("Time").Compare(a.Time("Time")) })
-	empty := "no alert outside this incident names " + e.Name + " " + env.span()
-	return env.sectionFor("Related alerts", "SecurityAlert", o, recs, empty, func(sec *report.SummarySection, recs []workspace.Record) {
-		fact(&sec.Facts, "Other alerts", strconv.Itoa(len(recs)))
-		fact(&sec.Facts, "Severities", countedByOne(recs, "Severity"))
-		sec.Table = recTable(recs, env.maxRows(), col{"Time", "Time"}, col{"Alert", "Alert"}, col{"Severity", "Severity"},
-			col{"Product", "Product"}, col{"Status", "Status"}, col{"Named as", "Named"})
-	})
-}
-
 // countedByOne counts records per distinct value of field: "High ×2, Low ×1".
 func countedByOne(recs []workspace.Record, field string) string {
 	ones := make([]workspace.Record, len(recs))
@@ -818,13 +748,4 @@ func countedByOne(recs []workspace.Record, field string) string {
 		ones[i] = workspace.Record{field: r[field], "n": int64(1)}
 	}
 	return countedBy(ones, field, "n", 10)
-}
-
-func firstTime(ts ...time.Time) time.Time {
-	for _, t := range ts {
-		if !t.IsZero() {
-			return t
-		}
-	}
-	return time.Time{}
 }

@@ -43,7 +43,15 @@ var theDemo struct {
 	ws   *local.Workspace
 	cat  *workspace.Catalog
 	ents map[string]triage.Entity // by key, from the incidents' details
-	err  error
+	// incidents are the incidents with their details, in the workspace's order.
+	incidents []demoIncident
+	err       error
+}
+
+// demoIncident is a demo incident and its details.
+type demoIncident struct {
+	triage.Incident
+	details triage.Details
 }
 
 // demoWorkspace opens the demo workspace in memory (Scale 1, anchored at
@@ -74,6 +82,7 @@ func demoWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog, map[stri
 			if err != nil {
 				return err
 			}
+			d.incidents = append(d.incidents, demoIncident{inc, det})
 			for _, e := range det.Entities {
 				if _, ok := d.ents[e.Key]; !ok {
 					d.ents[e.Key] = e

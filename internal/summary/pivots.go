@@ -3,6 +3,8 @@ package summary
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +19,11 @@ func init() {
 		env.pivot(ctx, ents, sums, pivotSpec{
 			query: "file_hash_sightings", param: "hashes",
 			values: func(e triage.Entity) []string { return lower(e.Prop("hashValue")) },
+			match:  hashColumns,
 			name:   "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
 			empty: "no device wrote or ran a file with this hash in the window",
 			cols:  []string{"DeviceName", "FileName", "Table", "Actions", "Count", "FirstSeen", "LastSeen"},
+			lists: []string{"Actions"},
 		})
 	}
 	summarizers[triage.KindFile] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
@@ -44,10 +48,10 @@ func init() {
 		cols := []string{"DeviceName", "Folder", "Table", "Actions", "Count", "FirstSeen", "LastSeen"}
 		if es, ss := pick(byHash); len(es) > 0 {
 			env.pivot(ctx, es, ss, pivotSpec{
-				query: "file_hash_sightings", param: "hashes", values: fileHashes,
+				query: "file_hash_sightings", param: "hashes", values: fileHashes, match: hashColumns,
 				name: "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
 				empty: "no device wrote or ran a file with this file's hashes in the window",
-				cols:  cols,
+				cols:  cols, lists: []string{"Actions"},
 			})
 		}
 		if es, ss := pick(byName); len(es) > 0 {
@@ -59,10 +63,11 @@ func init() {
 					}
 					return nil
 				},
-				name: "Where a file of this name was seen", source: "DeviceFileEvents, DeviceProcessEvents",
+				match: []string{"Value"},
+				name:  "Where a file of this name was seen", source: "DeviceFileEvents, DeviceProcessEvents",
 				empty: "no device wrote or ran a file of this name in the window",
 				skip:  "the file entity carries neither a hash nor a name",
-				cols:  append([]string{"SHA256"}, cols...),
+				cols:  append([]string{"SHA256"}, cols...), lists: []string{"Actions"},
 			})
 		}
 	}
@@ -73,9 +78,11 @@ func init() {
 			values: func(e triage.Entity) []string {
 				return append(lower(e.Prop("mailboxPrimaryAddress")), lower(e.Prop("upn"))...)
 			},
-			name: "Mailbox activity", source: "OfficeActivity",
+			match: []string{"UserId", "MailboxOwnerUPN"},
+			name:  "Mailbox activity", source: "OfficeActivity",
 			empty: "no Office activity by or on this mailbox in the window",
 			cols:  []string{"OfficeWorkload", "Operation", "Count", "ClientIPs", "FirstSeen", "LastSeen"},
+			lists: []string{"ClientIPs"},
 		})
 	}
 	summarizers[triage.KindAzureResource] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
@@ -83,12 +90,17 @@ func init() {
 		env.pivot(ctx, ents, sums, pivotSpec{
 			query: "azure_resource_activity", param: "ids",
 			values: func(e triage.Entity) []string { return lower(e.Prop("resourceId")) },
+			match:  []string{"Value"},
 			name:   "Activity on the resource", source: "AzureActivity",
 			empty: "no Azure activity on this resource or under it in the window",
 			cols:  []string{"Caller", "OperationNameValue", "Resources", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
+			lists: []string{"Resources", "Statuses", "CallerIPs"},
 		})
 	}
 }
+
+// hashColumns are file_hash_sightings' columns a row is matched on.
+var hashColumns = []string{"SHA256", "SHA1", "MD5"}
 
 // fileHashes are the hashes a File entity links to.
 func fileHashes(e triage.Entity) []string {
@@ -104,12 +116,16 @@ func fileHashes(e triage.Entity) []string {
 // pivotSpec is one question asked of the logs for every entity of a kind.
 type pivotSpec struct {
 	query, param string
-	// values are an entity's normalised values to ask about; rows whose
-	// Value column is one of them belong to it.
+	// values are an entity's normalised values to ask about; a row belongs
+	// to every entity one of whose values is in one of its match columns.
 	values              func(triage.Entity) []string
+	match               []string
 	name, source, empty string
 	skip                string // the reason when an entity has no value
-	cols                []string
+	// cols are the columns shown; lists those of them that hold sets of
+	// values ("a, b"), and every pivot query has Count, FirstSeen and
+	// LastSeen: an entity's rows that show the same thing are merged.
+	cols, lists []string
 }
 
 // pivot runs spec's query once for every entity and adds a section to each.
@@ -148,15 +164,72 @@ func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.
 		}
 		var rows []workspace.Record
 		for _, r := range recs {
-			if mine[strings.ToLower(r.String("Value"))] {
+			if slices.ContainsFunc(spec.match, func(c string) bool { return mine[strings.ToLower(r.String(c))] }) {
 				rows = append(rows, r)
 			}
 		}
+		rows = spec.merge(rows)
 		sums[i].Sections = append(sums[i].Sections, section(spec.name, spec.source, rows, warnings, err, spec.empty,
 			func(sec *report.SummarySection) {
 				sec.Table = table(rows, env.maxRows(), spec.cols, cell)
 			}))
 	}
+}
+
+// merge folds rows that show the same thing (equal in every shown column
+// but the count, the times and the lists): an entity matched by several
+// values may get one activity as several rows, such as a file's events
+// with and without an MD5, or a mailbox's use by its owner and by a
+// delegate. Counts add up, times widen, lists are unioned (and sorted, so
+// that a merge reads the same whatever the rows' order); merged rows keep
+// the place of their first part (the query orders by count).
+func (spec pivotSpec) merge(rows []workspace.Record) []workspace.Record {
+	var out []workspace.Record
+	at := map[string]int{}
+	for _, r := range rows {
+		var key strings.Builder
+		for _, c := range spec.cols {
+			switch {
+			case c == "Count", c == "FirstSeen", c == "LastSeen", slices.Contains(spec.lists, c):
+			default:
+				key.WriteString(cell(r, c) + "\x00")
+			}
+		}
+		i, ok := at[key.String()]
+		if !ok {
+			at[key.String()] = len(out)
+			out = append(out, maps.Clone(r))
+			i = len(out) - 1
+		} else {
+			m := out[i]
+			m["Count"] = m.Int("Count") + r.Int("Count")
+			if t := r.Time("FirstSeen"); !t.IsZero() && (m.Time("FirstSeen").IsZero() || t.Before(m.Time("FirstSeen"))) {
+				m["FirstSeen"] = t
+			}
+			if t := r.Time("LastSeen"); t.After(m.Time("LastSeen")) {
+				m["LastSeen"] = t
+			}
+		}
+		for _, c := range spec.lists {
+			out[i][c] = unionList(cell(out[i], c), cell(r, c))
+		}
+	}
+	return out
+}
+
+// unionList is the distinct items of comma-separated lists, sorted and
+// joined with ", " (SQL bodies join with "," and KQL ones with ", ").
+func unionList(lists ...string) string {
+	var items []string
+	for _, l := range lists {
+		for it := range strings.SplitSeq(l, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+	}
+	slices.Sort(items)
+	return strings.Join(slices.Compact(items), ", ")
 }
 
 // cell formats one value of a record for a table.

@@ -53,6 +53,11 @@ type Env struct {
 	// Focus, when set, is the incident the summaries are for: a table cut
 	// to MaxRows keeps its rows first.
 	Focus *Focus
+	// IncidentAlerts are the ids of the alerts of the incident the
+	// entities come from: the related alerts are the others, as in the
+	// incident's Related alerts section. An entity's own alerts
+	// (Entity.Alerts) are left out in any case.
+	IncidentAlerts []string
 }
 
 // Focus is what of an incident a summary's rows are weighed by: where a
