@@ -414,7 +414,7 @@ func TestLookup(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("lookup: %d\n%.500s", res.StatusCode, body)
 	}
-	for _, want := range []string{"203.0.113.66", "10.1.2.3", "internal", "sentinel-ti", "Verdict"} {
+	for _, want := range []string{"203.0.113.66", "10.1.2.3", "sentinel-ti", "Verdict"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the lookup page does not show %q", want)
 		}
@@ -434,6 +434,46 @@ func TestLookup(t *testing.T) {
 	res, body = ts.post(t, "/lookup", url.Values{"csrf": {token(t, page, "/lookup")}, "text": {"nothing to see"}}, nil)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No indicator found") {
 		t.Errorf("text without indicators: %d", res.StatusCode)
+	}
+}
+
+// The word beside an indicator says what it is: a documentation address is
+// reserved (no one's), a private one internal (ours); that neither is sent
+// out is a statement of its own beside the results.
+func TestLookupWithheldWords(t *testing.T) {
+	ts := newServer(t)
+	_, page := ts.get(t, "/lookup")
+	_, body := ts.post(t, "/lookup", url.Values{
+		"csrf": {token(t, page, "/lookup")},
+		"text": {"203.0.113.66 198.51.100.23 10.0.0.5 2001:db8:bad:1::66 evil.example 8.8.8.8"},
+	}, nil)
+	for _, tt := range []struct{ value, tag string }{
+		{"203.0.113.66", "reserved"},
+		{"198.51.100.23", "reserved"},
+		{"2001:db8:bad:1::66", "reserved"},
+		{"evil.example", "reserved"},
+		{"10.0.0.5", "internal"},
+		{"8.8.8.8", ""},
+	} {
+		chip := ""
+		for _, c := range strings.Split(body, `<li class="chip">`)[1:] {
+			c, _, _ = strings.Cut(c, "</li>")
+			if strings.Contains(c, ">"+tt.value+"<") {
+				chip = c
+			}
+		}
+		want := ""
+		if tt.tag != "" {
+			want = ` <span class="tag">` + tt.tag + `</span>`
+		}
+		if chip == "" || !strings.HasSuffix(chip, "</a>"+want) {
+			t.Errorf("the chip of %s is %q; want it to end with %q", tt.value, chip, want)
+		}
+	}
+	want := `Never sent to external providers: <span class="value">203.0.113.66</span>, <span class="value">198.51.100.23</span>, ` +
+		`<span class="value">2001:db8:bad:1::66</span>, <span class="value">evil.example</span> (reserved); <span class="value">10.0.0.5</span> (internal).`
+	if !strings.Contains(body, want) {
+		t.Errorf("the page does not say %q", want)
 	}
 }
 
