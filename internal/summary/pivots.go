@@ -78,16 +78,6 @@ func init() {
 			cols:  []string{"OfficeWorkload", "Operation", "Count", "ClientIPs", "FirstSeen", "LastSeen"},
 		})
 	}
-	summarizers[triage.KindAzureResource] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
-		generic(ctx, env, ents, sums)
-		env.pivot(ctx, ents, sums, pivotSpec{
-			query: "azure_resource_activity", param: "ids",
-			values: func(e triage.Entity) []string { return lower(e.Prop("resourceId")) },
-			name:   "Activity on the resource", source: "AzureActivity",
-			empty: "no Azure activity on this resource or under it in the window",
-			cols:  []string{"Caller", "OperationNameValue", "Resources", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
-		})
-	}
 }
 
 // fileHashes are the hashes a File entity links to.

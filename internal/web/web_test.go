@@ -62,6 +62,25 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// An entity page takes the name the report prints: a resource group by its
+// name is the group; a name that stands for nothing says what would match.
+func TestEntityPageNames(t *testing.T) {
+	ts := newServer(t)
+	for _, tt := range []struct{ path, want string }{
+		{"/entities/AzureResource/rg-finance-prod?ws=demo",
+			"/subscriptions/7725679f-6fa8-4075-abf9-4113bf57dce5/resourcegroups/rg-finance-prod"},
+		{"/entities/AzureResource/rg-financ?ws=demo",
+			"resources whose name contains it: /subscriptions/7725679f-6fa8-4075-abf9-4113bf57dce5/resourcegroups/rg-finance-prod"},
+		{"/entities/Host/wks-fin?ws=demo", "hosts whose name contains wks-fin: wks-fin-03.contoso-demo.example"},
+		{"/entities/Account/%3Cb%3Enobody?ws=demo", "no account &lt;b&gt;nobody in the logs"},
+	} {
+		code, body := ts.get(t, tt.path)
+		if code != http.StatusOK || !strings.Contains(body, tt.want) {
+			t.Errorf("GET %s: %d; want it to say %q\n%.3000s", tt.path, code, tt.want, body)
+		}
+	}
+}
+
 func TestSecurityHeaders(t *testing.T) {
 	ts := newServer(t)
 	res, err := ts.client.Get(ts.URL + "/")
