@@ -175,6 +175,9 @@ some lookup failed; its row says why.`,
 				if hidden := len(rs) - len(shown); err == nil && hidden > 0 {
 					_, err = fmt.Fprintf(s.Out, "\n%s not shown: --hits shows only those rated warning or high.\n", english.Plural(hidden, "result", "results"))
 				}
+				if w := withheld(e.intel, inds, shown); err == nil && w != "" {
+					_, err = fmt.Fprintf(s.Out, "\nNever sent to external providers: %s.\n", w)
+				}
 			}
 			if err != nil {
 				return err
@@ -197,6 +200,29 @@ some lookup failed; its row says why.`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// withheld lists the indicators of the rows shown that are never sent to
+// external providers, grouped by why: "203.0.113.66, 198.51.100.23
+// (reserved); 10.0.0.5 (internal)".
+func withheld(e *intel.Engine, inds []ioc.Indicator, shown []intel.Result) string {
+	var whys []ioc.Withholding
+	values := map[ioc.Withholding][]string{}
+	for _, ind := range inds {
+		w := e.Withheld(ind)
+		if w == "" || !slices.ContainsFunc(shown, func(r intel.Result) bool { return r.Indicator == ind.Value }) {
+			continue
+		}
+		if values[w] == nil {
+			whys = append(whys, w)
+		}
+		values[w] = append(values[w], clean(ind.Value, triage.MaxNameLen))
+	}
+	parts := make([]string, len(whys))
+	for i, w := range whys {
+		parts[i] = strings.Join(values[w], ", ") + " (" + string(w) + ")"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // isHit reports whether a result is one --hits shows: an answer rated

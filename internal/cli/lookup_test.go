@@ -95,6 +95,11 @@ func TestLookupOrderHitsAndVerdict(t *testing.T) {
 	if strings.Contains(table, "not shown") {
 		t.Errorf("without --hits, the table says rows were left out:\n%s", table)
 	}
+	// A documentation address is reserved, not ours; the statement is its
+	// own line, not a word in the results.
+	if want := "\nNever sent to external providers: 10.1.2.3 (internal); 203.0.113.66 (reserved).\n"; !strings.Contains(table, want) {
+		t.Errorf("the table does not say %q:\n%s", want, table)
+	}
 
 	out, errOut, code = run(t, append(args, "--hits")...)
 	if code != ExitOK || strings.Contains(out, "10.1.2.3") || !strings.Contains(out, "1 result not shown") || !strings.HasPrefix(out, want+"\n") {

@@ -31,13 +31,19 @@ each of its entities: the analyst's pivot ("what else did this touch?").
 
 KIND is one of ip, account, host, url, domain, filehash, mailbox,
 azureresource (or any Sentinel entity kind). VALUE is the address, the
-account (alice@contoso.com, CONTOSO\alice, alice, a SID or an Azure AD object
-id), the host name or FQDN, the URL, the domain, the hash, the mailbox
-address or the resource id. Activity is looked at over --since (7 days by
-default) or --start/--end; threat intelligence as for lookup.`,
+account (alice@contoso.com, CONTOSO\alice, alice, a SID or an Entra object
+id: an id is also looked for under the names the logs give it), the host
+name or FQDN, the URL, the domain, the hash, the mailbox address, or the
+Azure resource's id or name (the last part of its id, as reports print it,
+or its last parts: virtualMachines/vm-01). A name several accounts, hosts or
+resources share gives all of them, each labelled. A value the logs do not
+know gives an empty summary that says which names contain it, or what forms
+are accepted. Activity is looked at over --since (7 days by default) or
+--start/--end; threat intelligence as for lookup.`,
 		Example: `  triage summarize ip 203.0.113.66
   triage summarize account 'CONTOSO\sam.taylor' --since 30d
-  triage summarize host WKS-FIN-07 --format json`,
+  triage summarize host WKS-FIN-07 --format json
+  triage summarize azureresource rg-finance-prod`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := report.ParseFormat(o.format)

@@ -201,10 +201,28 @@ func (e *Engine) precheck(p Provider, ind ioc.Indicator) (Result, bool) {
 }
 
 func internalReason(ind ioc.Indicator) string {
-	if ind.Scope != "" && ind.Scope != ioc.Public {
-		return fmt.Sprintf("%s address is never sent to external providers", ind.Scope)
+	w := ind.Withheld()
+	switch {
+	case w == ioc.WithheldCredentials:
+		return "a URL with a password is never sent to external providers"
+	case ind.Scope != "" && ind.Scope != ioc.Public:
+		return fmt.Sprintf("%s address (%s) is never sent to external providers", ind.Scope, w)
 	}
-	return "internal name is never sent to external providers"
+	return fmt.Sprintf("%s name is never sent to external providers", w)
+}
+
+// Withheld says why ind is never sent to external providers, "" when it may
+// be: what it is (ioc.Indicator.Withheld), or the organisation's own names,
+// networks and accounts (Private), which are internal. A nil Engine knows
+// only the former.
+func (e *Engine) Withheld(ind ioc.Indicator) ioc.Withholding {
+	if w := ind.Withheld(); w != "" {
+		return w
+	}
+	if e != nil && e.Private != nil && e.Private(ind) != "" {
+		return ioc.WithheldInternal
+	}
+	return ""
 }
 
 func (e *Engine) settings(name string) Settings {

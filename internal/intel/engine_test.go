@@ -162,3 +162,43 @@ func TestRoll(t *testing.T) {
 		})
 	}
 }
+
+// A withheld indicator's skip says which kind of withheld it is: a
+// documentation address is reserved, not internal.
+func TestEngineWithheld(t *testing.T) {
+	ext := &fakeProvider{name: "ext", external: true, kinds: []ioc.Kind{ioc.IPv4, ioc.Domain, ioc.Hostname, ioc.URL}}
+	e := &Engine{Providers: []Provider{ext}, Retries: -1, Private: func(ind ioc.Indicator) string {
+		if ind.Value == "8.8.4.4" {
+			return "8.8.4.4 is in internal network 8.8.4.0/24 (intel.internal_networks)"
+		}
+		return ""
+	}}
+	tests := []struct {
+		value    string
+		withheld ioc.Withholding
+		reason   string
+	}{
+		{"10.0.0.5", ioc.WithheldInternal, "private address (internal) is never sent to external providers"},
+		{"203.0.113.66", ioc.WithheldReserved, "documentation address (reserved) is never sent to external providers"},
+		{"evil.example", ioc.WithheldReserved, "reserved name is never sent to external providers"},
+		{"fileserver.contoso.local", ioc.WithheldInternal, "internal name is never sent to external providers"},
+		{"https://a:b@evil.com/", ioc.WithheldCredentials, "a URL with a password is never sent to external providers"},
+		{"8.8.4.4", ioc.WithheldInternal, "8.8.4.4 is in internal network 8.8.4.0/24 (intel.internal_networks)"},
+		{"8.8.8.8", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			ind := mustParse(t, tt.value)
+			if got := e.Withheld(ind); got != tt.withheld {
+				t.Errorf("Withheld = %q, want %q", got, tt.withheld)
+			}
+			r, skipped := e.precheck(ext, ind)
+			if skipped != (tt.reason != "") || r.Reason != tt.reason {
+				t.Errorf("precheck = %v %q, want skipped %v %q", skipped, r.Reason, tt.reason != "", tt.reason)
+			}
+		})
+	}
+	if got := (*Engine)(nil).Withheld(mustParse(t, "8.8.4.4")); got != "" {
+		t.Errorf("nil engine: Withheld(8.8.4.4) = %q, want none", got)
+	}
+}

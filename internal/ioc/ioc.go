@@ -55,47 +55,93 @@ type Indicator struct {
 func (i Indicator) String() string { return string(i.Kind) + " " + i.Value }
 
 // Internal reports whether the indicator must never be sent to an external
-// provider by default: a non-public IP; a URL whose host is a non-public IP or
-// an internal name, or that carries a password; a domain, host name or e-mail
-// address whose name is internal. A name is internal when it has one label,
-// when its top-level domain is not a delegated ICANN TLD (.local, .internal,
-// .lan, .corp, .localdomain, .intranet, and the reserved .example, .test,
-// .invalid, .localhost, .alt) or when it is under .arpa (home.arpa, reverse
-// DNS). Hashes are never internal; an unknown kind or a value that does not
-// parse is always internal.
-func (i Indicator) Internal() bool {
+// provider by default: whenever Withheld gives a reason. Despite the name,
+// that is also true of reserved indicators, which belong to no one.
+func (i Indicator) Internal() bool { return i.Withheld() != "" }
+
+// Withholding is why an indicator is never sent to an external provider by
+// default. The words matter: "internal" reads as "ours", and a documentation
+// address an attacker plays from in a test is not ours.
+type Withholding string
+
+const (
+	// WithheldInternal indicators name something inside a network: a
+	// private, shared (CGNAT), loopback, link-local or unspecified address
+	// (see Scope.Internal), a name with one label, or a name under a
+	// top-level domain only an organisation resolves (.local, .corp, .lan,
+	// .internal, .localhost, home.arpa, any undelegated TLD) or under .arpa.
+	WithheldInternal Withholding = "internal"
+	// WithheldReserved indicators name nothing anywhere: a documentation,
+	// benchmarking, multicast, broadcast or other special-use address, or a
+	// name under a reserved TLD (.example, .test, .invalid, .alt).
+	WithheldReserved Withholding = "reserved"
+	// WithheldCredentials is a URL that carries a password.
+	WithheldCredentials Withholding = "credentials"
+)
+
+// Withheld says why the indicator is never sent to an external provider by
+// default, "" when it may be. Hashes are never withheld; an unknown kind or
+// a value that does not parse is internal.
+func (i Indicator) Withheld() Withholding {
 	switch i.Kind {
 	case MD5, SHA1, SHA256:
-		return false
+		return ""
 	case IPv4, IPv6:
 		s := i.Scope
 		if s == "" {
 			a, err := netip.ParseAddr(i.Value)
 			if err != nil {
-				return true
+				return WithheldInternal
 			}
 			s = ScopeOf(a)
 		}
-		return s != Public
+		return scopeWithheld(s)
 	case Domain, Hostname:
-		return internalName(i.Value)
+		return nameWithheld(i.Value)
 	case Email:
 		at := strings.LastIndexByte(i.Value, '@')
-		return at < 0 || internalName(i.Value[at+1:])
+		if at < 0 {
+			return WithheldInternal
+		}
+		return nameWithheld(i.Value[at+1:])
 	case URL:
 		u, err := splitURL(i.Value)
 		if err != nil {
-			return true
+			return WithheldInternal
 		}
 		if strings.Contains(u.userinfo, ":") {
-			return true
+			return WithheldCredentials
 		}
 		if a, ok := hostAddr(u.host); ok {
-			return ScopeOf(a) != Public
+			return scopeWithheld(ScopeOf(a))
 		}
-		return internalName(u.host)
+		return nameWithheld(u.host)
 	}
-	return true
+	return WithheldInternal
+}
+
+func scopeWithheld(s Scope) Withholding {
+	switch {
+	case s == Public:
+		return ""
+	case s.Internal():
+		return WithheldInternal
+	}
+	return WithheldReserved
+}
+
+// reservedTLDs name nothing anywhere (RFC 2606, 6761, 9476).
+var reservedTLDs = map[string]bool{"example": true, "test": true, "invalid": true, "alt": true}
+
+func nameWithheld(name string) Withholding {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	if dot := strings.LastIndexByte(name, '.'); dot >= 0 && reservedTLDs[name[dot+1:]] {
+		return WithheldReserved
+	}
+	if internalName(name) {
+		return WithheldInternal
+	}
+	return ""
 }
 
 // internalName reports whether a domain or host name can only be meaningful

@@ -201,52 +201,64 @@ func TestIndicatorJSON(t *testing.T) {
 	}
 }
 
-func TestInternal(t *testing.T) {
+func TestWithheld(t *testing.T) {
 	tests := []struct {
 		ind  Indicator
-		want bool
+		want Withholding
 	}{
-		{Indicator{Kind: IPv4, Value: "8.8.8.8", Scope: Public}, false},
-		{Indicator{Kind: IPv4, Value: "10.0.0.1", Scope: Private}, true},
-		{Indicator{Kind: IPv4, Value: "10.0.0.1"}, true},  // scope derived from the value
-		{Indicator{Kind: IPv4, Value: "8.8.8.8"}, false},  // scope derived from the value
-		{Indicator{Kind: IPv4, Value: "not-an-ip"}, true}, // unparseable: keep it in
-		{Indicator{Kind: IPv6, Value: "fe80::1"}, true},
-		{Indicator{Kind: IPv6, Value: "fd00::1"}, true},
-		{Indicator{Kind: IPv6, Value: "2001:db8::1"}, true},
-		{Indicator{Kind: IPv6, Value: "2606:4700:4700::1111"}, false},
-		{Indicator{Kind: Domain, Value: "example.com"}, false},
-		{Indicator{Kind: Hostname, Value: "www.example.co.uk"}, false},
-		{Indicator{Kind: Hostname, Value: "dc01"}, true},
-		{Indicator{Kind: Hostname, Value: "localhost"}, true},
-		{Indicator{Kind: Hostname, Value: "dc01.contoso.local"}, true},
-		{Indicator{Kind: Hostname, Value: "db.svc.internal"}, true},
-		{Indicator{Kind: Hostname, Value: "nas.lan"}, true},
-		{Indicator{Kind: Hostname, Value: "ws1.contoso.corp"}, true},
-		{Indicator{Kind: Hostname, Value: "printer.home.arpa"}, true},
-		{Indicator{Kind: Hostname, Value: "7.100.51.198.in-addr.arpa"}, true},
-		{Indicator{Kind: Domain, Value: "foo.test"}, true},
-		{Indicator{Kind: Domain, Value: "foo.example"}, true},
-		{Indicator{Kind: Domain, Value: "x.onion"}, false},
-		{Indicator{Kind: Email, Value: "bob@example.com"}, false},
-		{Indicator{Kind: Email, Value: "svc@contoso.local"}, true},
-		{Indicator{Kind: URL, Value: "https://evil.example.com/a"}, false},
-		{Indicator{Kind: URL, Value: "http://10.0.0.5:8080/x", Scope: Private}, true},
-		{Indicator{Kind: URL, Value: "http://[fe80::1]/x"}, true},
-		{Indicator{Kind: URL, Value: "http://198.51.100.7/"}, true},
-		{Indicator{Kind: URL, Value: "http://8.8.8.8/"}, false},
-		{Indicator{Kind: URL, Value: "http://intranet.contoso.local/"}, true},
-		{Indicator{Kind: URL, Value: "https://admin:hunter2@example.com/"}, true}, // carries a password
-		{Indicator{Kind: URL, Value: "https://paypal.com@evil.example/"}, true},
-		{Indicator{Kind: URL, Value: "https://paypal.com@evil.com/"}, false},
-		{Indicator{Kind: URL, Value: "not a url"}, true},
-		{Indicator{Kind: MD5, Value: "d41d8cd98f00b204e9800998ecf8427e"}, false},
-		{Indicator{Kind: "registry-key", Value: "HKLM"}, true},
+		{Indicator{Kind: IPv4, Value: "8.8.8.8", Scope: Public}, ""},
+		{Indicator{Kind: IPv4, Value: "10.0.0.1", Scope: Private}, WithheldInternal},
+		{Indicator{Kind: IPv4, Value: "10.0.0.1"}, WithheldInternal},  // scope derived from the value
+		{Indicator{Kind: IPv4, Value: "8.8.8.8"}, ""},                 // scope derived from the value
+		{Indicator{Kind: IPv4, Value: "not-an-ip"}, WithheldInternal}, // unparseable: keep it in
+		{Indicator{Kind: IPv6, Value: "fe80::1"}, WithheldInternal},
+		{Indicator{Kind: IPv6, Value: "fd00::1"}, WithheldInternal},
+		{Indicator{Kind: IPv6, Value: "2001:db8::1"}, WithheldReserved},
+		{Indicator{Kind: IPv4, Value: "203.0.113.66"}, WithheldReserved},
+		{Indicator{Kind: IPv4, Value: "198.18.0.1"}, WithheldReserved}, // benchmarking
+		{Indicator{Kind: IPv4, Value: "100.64.0.1"}, WithheldInternal}, // shared (CGNAT)
+		{Indicator{Kind: IPv4, Value: "127.0.0.1"}, WithheldInternal},
+		{Indicator{Kind: IPv4, Value: "224.0.0.251"}, WithheldReserved},
+		{Indicator{Kind: Hostname, Value: "test"}, WithheldInternal}, // one label, not the TLD
+		{Indicator{Kind: IPv6, Value: "2606:4700:4700::1111"}, ""},
+		{Indicator{Kind: Domain, Value: "example.com"}, ""},
+		{Indicator{Kind: Hostname, Value: "www.example.co.uk"}, ""},
+		{Indicator{Kind: Hostname, Value: "dc01"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "localhost"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "dc01.contoso.local"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "db.svc.internal"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "nas.lan"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "ws1.contoso.corp"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "printer.home.arpa"}, WithheldInternal},
+		{Indicator{Kind: Hostname, Value: "7.100.51.198.in-addr.arpa"}, WithheldInternal},
+		{Indicator{Kind: Domain, Value: "foo.test"}, WithheldReserved},
+		{Indicator{Kind: Domain, Value: "foo.example"}, WithheldReserved},
+		{Indicator{Kind: Hostname, Value: "www.evil.example."}, WithheldReserved},
+		{Indicator{Kind: Domain, Value: "foo.invalid"}, WithheldReserved},
+		{Indicator{Kind: Email, Value: "ceo@contoso-demo.example"}, WithheldReserved},
+		{Indicator{Kind: Domain, Value: "x.onion"}, ""},
+		{Indicator{Kind: Email, Value: "bob@example.com"}, ""},
+		{Indicator{Kind: Email, Value: "svc@contoso.local"}, WithheldInternal},
+		{Indicator{Kind: URL, Value: "https://evil.example.com/a"}, ""},
+		{Indicator{Kind: URL, Value: "http://10.0.0.5:8080/x", Scope: Private}, WithheldInternal},
+		{Indicator{Kind: URL, Value: "http://[fe80::1]/x"}, WithheldInternal},
+		{Indicator{Kind: URL, Value: "http://198.51.100.7/"}, WithheldReserved},
+		{Indicator{Kind: URL, Value: "http://8.8.8.8/"}, ""},
+		{Indicator{Kind: URL, Value: "http://intranet.contoso.local/"}, WithheldInternal},
+		{Indicator{Kind: URL, Value: "https://admin:hunter2@example.com/"}, WithheldCredentials}, // carries a password
+		{Indicator{Kind: URL, Value: "https://paypal.com@evil.example/"}, WithheldReserved},
+		{Indicator{Kind: URL, Value: "https://paypal.com@evil.com/"}, ""},
+		{Indicator{Kind: URL, Value: "not a url"}, WithheldInternal},
+		{Indicator{Kind: MD5, Value: "d41d8cd98f00b204e9800998ecf8427e"}, ""},
+		{Indicator{Kind: "registry-key", Value: "HKLM"}, WithheldInternal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ind.String(), func(t *testing.T) {
-			if got := tt.ind.Internal(); got != tt.want {
-				t.Errorf("%v.Internal() = %v, want %v", tt.ind, got, tt.want)
+			if got := tt.ind.Withheld(); got != tt.want {
+				t.Errorf("%v.Withheld() = %q, want %q", tt.ind, got, tt.want)
+			}
+			if got := tt.ind.Internal(); got != (tt.want != "") {
+				t.Errorf("%v.Internal() = %v, want %v", tt.ind, got, tt.want != "")
 			}
 		})
 	}

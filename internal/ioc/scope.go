@@ -22,6 +22,19 @@ const (
 	Broadcast     Scope = "broadcast"     // 255.255.255.255
 )
 
+// Internal reports whether addresses of the scope are inside a network:
+// private, shared (CGNAT), loopback, link-local or unspecified ones, which
+// only mean something where they are used (a host's own, its network's).
+// Documentation, benchmarking and other reserved scopes are not internal:
+// they belong to no network.
+func (s Scope) Internal() bool {
+	switch s {
+	case Private, CGNAT, Loopback, LinkLocal, Unspecified:
+		return true
+	}
+	return false
+}
+
 type scopeRange struct {
 	prefix netip.Prefix
 	scope  Scope

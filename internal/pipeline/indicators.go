@@ -38,7 +38,8 @@ func Indicators(alerts []triage.Alert, ents []triage.Entity) []report.Indicator 
 		if !ok {
 			i = len(out)
 			index[ind] = i
-			out = append(out, report.Indicator{Value: ind.Value, Type: ind.Kind, Scope: ind.Scope, Internal: ind.Internal(), Sources: []string{}})
+			out = append(out, report.Indicator{Value: ind.Value, Type: ind.Kind, Scope: ind.Scope, Internal: ind.Internal(),
+				Withheld: ind.Withheld(), Sources: []string{}})
 		}
 		if !slices.Contains(out[i].Sources, source) {
 			out[i].Sources = append(out[i].Sources, source)

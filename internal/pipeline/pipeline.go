@@ -135,6 +135,13 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	section(SectionGraph, report.StatusOK, english.Plural(len(r.Graph.Nodes), "node", "nodes")+", "+english.Plural(len(r.Graph.Edges), "edge", "edges"))
 
 	r.Indicators = Indicators(r.Alerts, r.Entities)
+	// The organisation's configured names, networks and accounts are
+	// withheld too, as internal: the report says what the engine will do.
+	for i, ind := range toIOC(r.Indicators) {
+		if w := o.Intel.Withheld(ind); w != "" {
+			r.Indicators[i].Withheld, r.Indicators[i].Internal = w, true
+		}
+	}
 	Prioritize(r.Indicators, r.Alerts, r.Entities)
 	if len(r.Indicators) == 0 {
 		section(SectionIndicator, report.StatusEmpty, "no entity or alert text yields an indicator")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -136,4 +137,59 @@ func TestReportPlurals(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A documentation address is reserved, not internal (which reads as "ours"),
+// and that it is never sent out is said beside the results, not instead of
+// them.
+func TestWithheldWords(t *testing.T) {
+	r := hostileReport("plain")
+	r.Indicators = nil
+	for _, v := range []string{"203.0.113.66", "10.0.0.5", "evil.example", "8.8.8.8"} {
+		ind, err := ioc.Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Indicators = append(r.Indicators, Indicator{Value: ind.Value, Type: ind.Kind, Scope: ind.Scope,
+			Internal: ind.Internal(), Withheld: ind.Withheld()})
+	}
+	statement := "Never sent to external providers: 203.0.113.66, evil.example (reserved); 10.0.0.5 (internal)."
+	var md bytes.Buffer
+	if err := Render(&md, r, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), statement) {
+		t.Errorf("Markdown does not say %q", statement)
+	}
+	var h bytes.Buffer
+	if err := Render(&h, r, FormatHTML); err != nil {
+		t.Fatal(err)
+	}
+	doc := h.String()
+	for _, tt := range []struct{ value, scope, sent string }{
+		{"203.0.113.66", "reserved (documentation)", "never sent"},
+		{"10.0.0.5", "internal (private)", "never sent"},
+		{"evil.example", "reserved", "never sent"},
+		{"8.8.8.8", "public", "allowed"},
+	} {
+		want := "<code>" + tt.value + "</code></div></td><td>" + string(must(ioc.Parse(tt.value)).Kind) +
+			"</td><td>" + tt.scope + "</td><td>" + tt.sent + "</td>"
+		if !strings.Contains(doc, want) {
+			t.Errorf("HTML has no indicator row %q", want)
+		}
+	}
+	if strings.Contains(doc, "never: internal") {
+		t.Error("HTML still badges indicators never: internal")
+	}
+	htmlStatement := "Never sent to external providers: <code>203.0.113.66</code>, <code>evil.example</code> (reserved); <code>10.0.0.5</code> (internal)."
+	if !strings.Contains(doc, htmlStatement) {
+		t.Errorf("HTML does not say %q", htmlStatement)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

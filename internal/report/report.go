@@ -7,6 +7,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/triage-dev/triage/internal/english"
@@ -78,8 +79,15 @@ type Indicator struct {
 	Value string    `json:"value"`
 	Type  ioc.Kind  `json:"type"`
 	Scope ioc.Scope `json:"scope,omitempty"`
-	// Internal indicators are never sent to external providers.
+	// Internal indicators are never sent to external providers: every
+	// withheld one, reserved ones too (the name is older than the
+	// distinction).
 	Internal bool `json:"internal"`
+	// Withheld says why: internal (private addresses, internal names, the
+	// organisation's configured networks, domains and accounts), reserved
+	// (documentation, benchmarking and other special-use addresses, reserved
+	// TLDs such as .example) or credentials (a URL with a password).
+	Withheld ioc.Withholding `json:"withheld,omitempty"`
 	// Sources are the entity keys, or "alert <id> text", it was found in.
 	Sources []string `json:"sources"`
 	// Priority is the indicator's place in the order of lookups, 1 first
@@ -236,4 +244,30 @@ func (r *Report) Partial() bool {
 		}
 	}
 	return false
+}
+
+// Withheld is the indicators never sent to external providers for one reason.
+type Withheld struct {
+	Why    ioc.Withholding
+	Values []string
+}
+
+// Withheld groups the indicators never sent to external providers by why
+// (internal, reserved...), in the order they first appear: what the report
+// says beside the threat-intel results, so that no result reads as if an
+// outside service had been asked.
+func (r *Report) Withheld() []Withheld {
+	var out []Withheld
+	for _, ind := range r.Indicators {
+		if ind.Withheld == "" {
+			continue
+		}
+		i := slices.IndexFunc(out, func(w Withheld) bool { return w.Why == ind.Withheld })
+		if i < 0 {
+			i = len(out)
+			out = append(out, Withheld{Why: ind.Withheld})
+		}
+		out[i].Values = append(out[i].Values, ind.Value)
+	}
+	return out
 }

@@ -177,15 +177,29 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 		ids[i] = accountOf(e)
 		values = append(values, ids[i].values()...)
 	}
-	values = dedupe(values)
-	slices.Sort(values)
-	p := env.params(values)
-	changes := env.params(values)
-	changes["details"] = env.maxRows().n
-	res := env.runAll(ctx, map[string]workspace.Params{
-		qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p,
-		qAccountChanges: changes, qRelated: env.relatedParams(ents),
-	})
+	ask := func(values []string) map[string]outcome {
+		values = dedupe(values)
+		slices.Sort(values)
+		p := env.params(values)
+		changes := env.params(values)
+		changes["details"] = env.maxRows().n
+		return env.runAll(ctx, map[string]workspace.Params{
+			qAccountSignins: p, qAccountLogons: p, qAccountAzure: p, qAccountOffice: p, qAccountIPs: p,
+			qAccountChanges: changes, qRelated: env.relatedParams(ents),
+		})
+	}
+	res := ask(values)
+	// An account given by an id alone (a SID, an Entra object id) is asked
+	// about again under the names the logs gave it: its sign-ins and
+	// Office activity are under its UPN, its logons under DOMAIN\name, which
+	// the id alone finds only where a log writes the id too.
+	if learnNames(ids, res) {
+		values = nil
+		for _, id := range ids {
+			values = append(values, id.values()...)
+		}
+		res = ask(values)
+	}
 	related := ParseRelated(res[qRelated].recs)
 
 	// Locate every public address the accounts used, once.
@@ -226,6 +240,76 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 			relatedSection(env, res[qRelated], related, e),
 		)
 	}
+	env.hintAccounts(ctx, ents, ids, sums)
+}
+
+// accountForms is what an account may be given as.
+const accountForms = `give an account's UPN (alice@contoso.com), DOMAIN\name (CONTOSO\alice), SAM name (alice), ` +
+	"SID (S-1-5-21-...) or Entra object id"
+
+// hintAccounts makes the summaries of accounts no log names empty, with the
+// accounts whose name contains theirs, else the forms an account may be
+// given as.
+func (env *Env) hintAccounts(ctx context.Context, ents []triage.Entity, ids []accountID, sums []*report.Summary) {
+	var none []int
+	var names []string
+	for i, s := range sums {
+		if foundNothing(s) {
+			none = append(none, i)
+			names = append(names, ids[i].name)
+		}
+	}
+	if len(none) == 0 {
+		return
+	}
+	found, err := env.named(ctx, qAccountNames, names, "Account")
+	if err != nil {
+		found = nil // a hint only: the forms then
+	}
+	for _, i := range none {
+		n := ids[i].name
+		nothingFound(sums[i], "no account "+ents[i].Name+" in the logs "+env.span(),
+			"accounts whose name contains "+n, found[n], accountForms)
+	}
+}
+
+// learnNames adds to every account known by ids alone the accounts that
+// the rows of res matched by those ids name (UPNs, domain\name), and
+// reports whether it added any.
+func learnNames(ids []accountID, res map[string]outcome) bool {
+	learned := false
+	for i := range ids {
+		id := &ids[i]
+		if id.name != "" || len(id.strong) == 0 {
+			continue
+		}
+		var labels []string
+		for q, o := range res {
+			if q == qRelated {
+				continue
+			}
+			for _, r := range o.recs {
+				acct := strings.ToLower(r.String("Account"))
+				if id.own(acct, strings.ToLower(r.String("AccountId"))) {
+					labels = append(labels, acct)
+				}
+			}
+		}
+		slices.Sort(labels)
+		for _, l := range dedupe(labels) {
+			realm, name := splitAccount(l)
+			if realm == "" || name == "" || id.strong[l] {
+				continue
+			}
+			id.strong[l], id.forms[l], id.realms[realm] = true, true, true
+			id.forms[name] = true
+			if id.name == "" {
+				id.name = name
+			}
+			learned = true
+		}
+	}
+	return learned
 }
 
 // label returns copies of the records about this account, each with Label:

@@ -186,6 +186,35 @@ func summarizeHosts(ctx context.Context, env *Env, ents []triage.Entity, sums []
 			relatedSection(env, res[qRelated], related, e),
 		)
 	}
+	env.hintHosts(ctx, ents, ids, sums)
+}
+
+// hostForms is what a host may be given as.
+const hostForms = "give a host's name (WKS-01) or FQDN (wks-01.contoso.com) as its agents report it, " +
+	"or its agent, Defender device or Azure resource id"
+
+// hintHosts makes the summaries of hosts no log names empty, with the hosts
+// whose name contains theirs, else the forms a host may be given as.
+func (env *Env) hintHosts(ctx context.Context, ents []triage.Entity, ids []hostID, sums []*report.Summary) {
+	var none []int
+	var names []string
+	for i, s := range sums {
+		if foundNothing(s) {
+			none = append(none, i)
+			names = append(names, ids[i].short)
+		}
+	}
+	if len(none) == 0 {
+		return
+	}
+	found, err := env.named(ctx, qHostNames, names, "Host")
+	if err != nil {
+		found = nil // a hint only: the forms then
+	}
+	for _, i := range none {
+		nothingFound(sums[i], "no host named "+ents[i].Name+" in the logs "+env.span(),
+			"hosts whose name contains "+ids[i].short, found[ids[i].short], hostForms)
+	}
 }
 
 // hostFacts says which hosts the logs show under the entity's names.

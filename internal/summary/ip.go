@@ -45,13 +45,7 @@ type ipEntity struct {
 
 // internal reports whether the address is only meaningful inside an
 // organisation (RFC 1918 and the like), so that no public source knows it.
-func (ip ipEntity) internal() bool {
-	switch ip.scope {
-	case ioc.Private, ioc.Loopback, ioc.LinkLocal, ioc.CGNAT, ioc.Unspecified:
-		return true
-	}
-	return false
-}
+func (ip ipEntity) internal() bool { return ip.scope.Internal() }
 
 // summarizeIPs summarises IP addresses: what they are, where they are and who
 // holds them, which hosts have them, and who and what used them.

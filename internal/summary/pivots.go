@@ -85,18 +85,6 @@ func init() {
 			lists: []string{"ClientIPs"},
 		})
 	}
-	summarizers[triage.KindAzureResource] = func(ctx context.Context, env *Env, ents []triage.Entity, sums []*report.Summary) {
-		generic(ctx, env, ents, sums)
-		env.pivot(ctx, ents, sums, pivotSpec{
-			query: "azure_resource_activity", param: "ids",
-			values: func(e triage.Entity) []string { return lower(e.Prop("resourceId")) },
-			match:  []string{"Value"},
-			name:   "Activity on the resource", source: "AzureActivity",
-			empty: "no Azure activity on this resource or under it in the window",
-			cols:  []string{"Caller", "OperationNameValue", "Resources", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"},
-			lists: []string{"Resources", "Statuses", "CallerIPs"},
-		})
-	}
 }
 
 // hashColumns are file_hash_sightings' columns a row is matched on.

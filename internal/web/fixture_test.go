@@ -132,6 +132,8 @@ func testEntity(kind, value string) (triage.Entity, error) {
 		return triage.NewEntity(triage.KindURL, map[string]any{"url": value})
 	case "dnsresolution", "domain":
 		return triage.NewEntity(triage.KindDNS, map[string]any{"domainName": value})
+	case "azureresource":
+		return triage.NewEntity(triage.KindAzureResource, map[string]any{"resourceId": value})
 	}
 	return triage.Entity{}, fmt.Errorf("unknown kind %q", kind)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/report"
 )
 
 // maxLookup is how many indicators one lookup takes.
@@ -22,11 +23,16 @@ type lookupPage struct {
 	Results    []lookupResult
 	Cut        int // indicators left out beyond maxLookup
 	NoIntel    bool
+	// Withheld lists the indicators never sent to external providers, by
+	// why: what the page says beside the results.
+	Withheld []report.Withheld
 }
 
 type lookupIndicator struct {
 	ioc.Indicator
-	Internal bool
+	// Withheld is why it is never sent to external providers: internal,
+	// reserved or credentials; "" when it may be.
+	Withheld ioc.Withholding
 	Href     string // its entity page, when it has one
 }
 
@@ -68,11 +74,20 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, ind := range inds {
-		li := lookupIndicator{Indicator: ind, Internal: ind.Internal()}
+		li := lookupIndicator{Indicator: ind, Withheld: env.Intel.Withheld(ind)}
 		if k := pivotKind(ind.Kind); k != "" {
 			li.Href = entityPath(ws, k+":"+ind.Value)
 		}
 		p.Indicators = append(p.Indicators, li)
+		if li.Withheld == "" {
+			continue
+		}
+		i := slices.IndexFunc(p.Withheld, func(g report.Withheld) bool { return g.Why == li.Withheld })
+		if i < 0 {
+			i = len(p.Withheld)
+			p.Withheld = append(p.Withheld, report.Withheld{Why: li.Withheld})
+		}
+		p.Withheld[i].Values = append(p.Withheld[i].Values, ind.Value)
 	}
 	if env.Intel == nil {
 		p.NoIntel = true

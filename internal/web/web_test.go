@@ -62,6 +62,25 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// An entity page takes the name the report prints: a resource group by its
+// name is the group; a name that stands for nothing says what would match.
+func TestEntityPageNames(t *testing.T) {
+	ts := newServer(t)
+	for _, tt := range []struct{ path, want string }{
+		{"/entities/AzureResource/rg-finance-prod?ws=demo",
+			"/subscriptions/7725679f-6fa8-4075-abf9-4113bf57dce5/resourcegroups/rg-finance-prod"},
+		{"/entities/AzureResource/rg-financ?ws=demo",
+			"resources whose name contains it: /subscriptions/7725679f-6fa8-4075-abf9-4113bf57dce5/resourcegroups/rg-finance-prod"},
+		{"/entities/Host/wks-fin?ws=demo", "hosts whose name contains wks-fin: wks-fin-03.contoso-demo.example"},
+		{"/entities/Account/%3Cb%3Enobody?ws=demo", "no account &lt;b&gt;nobody in the logs"},
+	} {
+		code, body := ts.get(t, tt.path)
+		if code != http.StatusOK || !strings.Contains(body, tt.want) {
+			t.Errorf("GET %s: %d; want it to say %q\n%.3000s", tt.path, code, tt.want, body)
+		}
+	}
+}
+
 func TestSecurityHeaders(t *testing.T) {
 	ts := newServer(t)
 	res, err := ts.client.Get(ts.URL + "/")
@@ -414,7 +433,7 @@ func TestLookup(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("lookup: %d\n%.500s", res.StatusCode, body)
 	}
-	for _, want := range []string{"203.0.113.66", "10.1.2.3", "internal", "sentinel-ti", "Verdict"} {
+	for _, want := range []string{"203.0.113.66", "10.1.2.3", "sentinel-ti", "Verdict"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the lookup page does not show %q", want)
 		}
@@ -434,6 +453,46 @@ func TestLookup(t *testing.T) {
 	res, body = ts.post(t, "/lookup", url.Values{"csrf": {token(t, page, "/lookup")}, "text": {"nothing to see"}}, nil)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No indicator found") {
 		t.Errorf("text without indicators: %d", res.StatusCode)
+	}
+}
+
+// The word beside an indicator says what it is: a documentation address is
+// reserved (no one's), a private one internal (ours); that neither is sent
+// out is a statement of its own beside the results.
+func TestLookupWithheldWords(t *testing.T) {
+	ts := newServer(t)
+	_, page := ts.get(t, "/lookup")
+	_, body := ts.post(t, "/lookup", url.Values{
+		"csrf": {token(t, page, "/lookup")},
+		"text": {"203.0.113.66 198.51.100.23 10.0.0.5 2001:db8:bad:1::66 evil.example 8.8.8.8"},
+	}, nil)
+	for _, tt := range []struct{ value, tag string }{
+		{"203.0.113.66", "reserved"},
+		{"198.51.100.23", "reserved"},
+		{"2001:db8:bad:1::66", "reserved"},
+		{"evil.example", "reserved"},
+		{"10.0.0.5", "internal"},
+		{"8.8.8.8", ""},
+	} {
+		chip := ""
+		for _, c := range strings.Split(body, `<li class="chip">`)[1:] {
+			c, _, _ = strings.Cut(c, "</li>")
+			if strings.Contains(c, ">"+tt.value+"<") {
+				chip = c
+			}
+		}
+		want := ""
+		if tt.tag != "" {
+			want = ` <span class="tag">` + tt.tag + `</span>`
+		}
+		if chip == "" || !strings.HasSuffix(chip, "</a>"+want) {
+			t.Errorf("the chip of %s is %q; want it to end with %q", tt.value, chip, want)
+		}
+	}
+	want := `Never sent to external providers: <span class="value">203.0.113.66</span>, <span class="value">198.51.100.23</span>, ` +
+		`<span class="value">2001:db8:bad:1::66</span>, <span class="value">evil.example</span> (reserved); <span class="value">10.0.0.5</span> (internal).`
+	if !strings.Contains(body, want) {
+		t.Errorf("the page does not say %q", want)
 	}
 }
 
