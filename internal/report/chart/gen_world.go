@@ -6,7 +6,7 @@
 //
 // Usage (from this directory, or through go generate):
 //
-//	go run gen_world.go [-in ../../../../shared/data/world-atlas/countries-110m.json] [-out world.txt]
+//	go run gen_world.go [-in testdata/world-atlas/countries-110m.json] [-out world.txt]
 //
 // Antarctica is left out; rings that cross the antimeridian are split at it
 // so that no line crosses the map.
@@ -51,7 +51,7 @@ type topology struct {
 type pt [2]float64 // lon, lat
 
 func main() {
-	in := flag.String("in", "../../../../shared/data/world-atlas/countries-110m.json", "world-atlas TopoJSON `file`")
+	in := flag.String("in", "testdata/world-atlas/countries-110m.json", "world-atlas TopoJSON `file`")
 	out := flag.String("out", "world.txt", "output `file`")
 	flag.Parse()
 	data, err := os.ReadFile(*in)
