@@ -77,18 +77,6 @@ func needsStore(sts []registry.Status) bool {
 // knownProviders are the names --provider takes: the configuration's.
 func knownProviders() []string { return config.ProviderIDs }
 
-// waitedOut counts the lookups a longer wait would make: those whose
-// provider's quota, or Retry-After, outlasted the wait budget.
-func waitedOut(rs []intel.Result) int {
-	n := 0
-	for _, r := range rs {
-		if r.Status == intel.StatusRateLimited {
-			n++
-		}
-	}
-	return n
-}
-
 // waitFlag adds --wait to a command that waits for lookups.
 func waitFlag(cmd *cobra.Command, g *globalOptions) {
 	cmd.Flags().Var(waitValue{&g.wait, &g.waitSet}, "wait",
@@ -182,7 +170,7 @@ some lookup failed; its row says why.`,
 			if err != nil {
 				return err
 			}
-			if n := waitedOut(rs); n > 0 {
+			if n := intel.Unfinished(rs); n > 0 {
 				fmt.Fprintf(s.Err, "triage: %s not made within the wait for quotas; to finish them, run the same lookup with --wait forever (answers already given are reused from the cache)\n",
 					english.Plural(n, "lookup was", "lookups were"))
 			}

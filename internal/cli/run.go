@@ -101,7 +101,7 @@ place of the report, unless -o is given).`,
 			}
 			if r.Partial() {
 				fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
-				if n := waitedOut(r.TI.Results); n > 0 {
+				if n := pipeline.Unfinished(r); n > 0 {
 					fmt.Fprintf(s.Err, "triage: %s not made within the wait for quotas; to finish them: triage run %s --wait forever (answers already given are reused from the cache)\n",
 						english.Plural(n, "lookup was", "lookups were"), args[0])
 				}

@@ -617,6 +617,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Unfinished counts the lookups of rs that a longer wait would make: those
+// whose provider's quota, or Retry-After, outlasted the wait budget
+// (rate_limited). LookupWithin makes them.
+func Unfinished(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Status == StatusRateLimited {
+			n++
+		}
+	}
+	return n
+}
+
 // ParseWait reads a wait budget as a person writes it: a duration ("20s",
 // "2m"), "0" for none (NoWait) or "forever" (WaitForever).
 func ParseWait(s string) (time.Duration, error) {

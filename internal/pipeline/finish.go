@@ -12,17 +12,9 @@ import (
 	"github.com/triage-dev/triage/internal/summary"
 )
 
-// Unfinished counts the lookups of r that the wait budget left: their
-// provider's quota (or Retry-After) outlasted it. Finish makes them.
-func Unfinished(r *report.Report) int {
-	n := 0
-	for _, res := range r.TI.Results {
-		if res.Status == intel.StatusRateLimited {
-			n++
-		}
-	}
-	return n
-}
+// Unfinished counts the lookups the wait budget left in r (see
+// intel.Unfinished). Finish makes them.
+func Unfinished(r *report.Report) int { return intel.Unfinished(r.TI.Results) }
 
 // Finish makes, as the providers' quotas allow, the lookups the wait
 // budget left in r, until ctx's deadline (a request whose turn would come
@@ -40,11 +32,7 @@ func Finish(ctx context.Context, o Options, r *report.Report) *report.Report {
 	out.Sections = slices.Clone(r.Sections)
 	section := func(name string, st report.Status, reason string) {
 		s := report.Section{Name: name, Status: st, Reason: reason}
-		if i := slices.IndexFunc(out.Sections, func(s report.Section) bool { return s.Name == name }); i >= 0 {
-			out.Sections[i] = s
-		} else {
-			out.Sections = append(out.Sections, s)
-		}
+		out.SetSection(s)
 		if o.Progress != nil {
 			o.Progress(s, &out)
 		}
@@ -90,12 +78,9 @@ func Finish(ctx context.Context, o Options, r *report.Report) *report.Report {
 	st, reason := tiStatus(ti)
 	section(SectionTI, st, reason)
 
-	sums := summary.Summarize(ctx, summary.Env{
-		Workspace: o.Workspace, Catalog: o.Catalog,
-		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, TI: ti.Results, Focus: focus(r.Incident, r.Entities),
-		IncidentAlerts: alertIDs(r.Alerts),
-	}, r.Entities)
+	env := summaryEnv(o, r)
+	env.TI = ti.Results
+	sums := summary.Summarize(ctx, env, r.Entities)
 	out.Summaries = sums
 	st, reason = summariesStatus(sums)
 	section(SectionSummaries, st, reason)

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -92,11 +91,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		s := report.Section{Name: name, Status: st, Reason: reason}
-		if i := slices.IndexFunc(r.Sections, func(s report.Section) bool { return s.Name == name }); i >= 0 {
-			r.Sections[i] = s // a step completed again
-		} else {
-			r.Sections = append(r.Sections, s)
-		}
+		r.SetSection(s)
 		if o.Progress != nil {
 			o.Progress(s, r)
 		}
@@ -152,11 +147,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	// Nothing waits for threat intel but its own section: related alerts
 	// and the summaries' queries run while the lookups are in flight, and
 	// the summaries are completed again with the answers.
-	sumEnv := summary.Memo(summary.Env{
-		Workspace: o.Workspace, Catalog: o.Catalog,
-		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS, Focus: focus(inc, r.Entities), IncidentAlerts: alertIDs(r.Alerts),
-	})
+	sumEnv := summary.Memo(summaryEnv(o, r))
 	summaries := func(sums []report.Summary, note string) {
 		set(func() { r.Summaries = sums })
 		st, reason := summariesStatus(sums)
@@ -202,6 +193,17 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
 	return r, nil
+}
+
+// summaryEnv is what r's entity summaries are built from, without threat
+// intel.
+func summaryEnv(o Options, r *report.Report) summary.Env {
+	return summary.Env{
+		Workspace: o.Workspace, Catalog: o.Catalog,
+		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
+		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS,
+		Focus: focus(r.Incident, r.Entities), IncidentAlerts: alertIDs(r.Alerts),
+	}
 }
 
 // focus is what the summaries' tables keep first when cut: the rows of the

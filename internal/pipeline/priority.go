@@ -52,24 +52,17 @@ func Prioritize(inds []report.Indicator, alerts []triage.Alert, ents []triage.En
 			}
 		}
 	}
-	order := make([]int, len(inds)) // appearance of each value, before sorting
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		x, y := inds[a], inds[b]
+	// Stable: ties keep the order Indicators found them in.
+	slices.SortStableFunc(inds, func(x, y report.Indicator) int {
 		return cmp.Or(
 			cmp.Compare(y.AlertSeverity.Rank(), x.AlertSeverity.Rank()),
 			cmp.Compare(y.Alerts, x.Alerts),
 			cmp.Compare(kindRank(x.Type, x.Internal), kindRank(y.Type, y.Internal)),
 		)
 	})
-	sorted := make([]report.Indicator, len(inds))
-	for i, j := range order {
-		sorted[i] = inds[j]
-		sorted[i].Priority = i + 1
+	for i := range inds {
+		inds[i].Priority = i + 1
 	}
-	copy(inds, sorted)
 }
 
 // kindRank orders kinds for lookup: what identifies malware or its delivery

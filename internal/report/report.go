@@ -233,6 +233,16 @@ type Section struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// SetSection records a step's section, in place of the step's earlier one
+// when it completes again (the summaries, once threat intel answers).
+func (r *Report) SetSection(s Section) {
+	if i := slices.IndexFunc(r.Sections, func(x Section) bool { return x.Name == s.Name }); i >= 0 {
+		r.Sections[i] = s
+		return
+	}
+	r.Sections = append(r.Sections, s)
+}
+
 // Partial reports whether any section failed or is partial (a failed
 // threat-intel lookup fails its section), so the report may be incomplete. Problems with the
 // incident's own data (a malformed entity) are listed but do not make a
