@@ -74,13 +74,11 @@ type Focus struct {
 // focusMargin widens the incident's activity for Focus.
 const focusMargin = time.Hour
 
-// rank places r for the cut: 0 when it lies within the incident's activity
-// (all its times do: the rows an alert was raised on), 1 when it names one
-// of names, 2 otherwise.
-func (f *Focus) rank(r workspace.Record, names map[string]bool) int {
+// mark says whether r lies within the incident's activity (it has times,
+// all within) and which of names it carries.
+func (f *Focus) mark(r workspace.Record, names map[string]bool) (inside bool, carried []string) {
 	times := 0
-	inside := true
-	named := false
+	inside = true
 	var visit func(v any)
 	visit = func(v any) {
 		switch x := v.(type) {
@@ -90,7 +88,9 @@ func (f *Focus) rank(r workspace.Record, names map[string]bool) int {
 				inside = false
 			}
 		case string:
-			named = named || names[strings.ToLower(strings.TrimSpace(x))]
+			if n := strings.ToLower(strings.TrimSpace(x)); names[n] {
+				carried = append(carried, n)
+			}
 		case []any:
 			for _, it := range x {
 				visit(it)
@@ -104,13 +104,51 @@ func (f *Focus) rank(r workspace.Record, names map[string]bool) int {
 	for _, v := range r {
 		visit(v)
 	}
-	switch {
-	case times > 0 && inside:
-		return 0
-	case named:
-		return 1
+	return inside && times > 0, carried
+}
+
+// order puts recs in the order a cut keeps them: those within the
+// incident's activity, then those naming its entities, then the rest, each
+// in their own order. It returns how many of the first two kinds there are.
+func (f *Focus) order(recs []workspace.Record) ([]workspace.Record, int) {
+	names := make(map[string]bool, len(f.Names))
+	for _, n := range f.Names {
+		names[strings.ToLower(n)] = true
 	}
-	return 2
+	ranks := make([]int, len(recs))
+	carried := make([][]string, len(recs))
+	rows := map[string]int{} // rows carrying each name
+	for i, r := range recs {
+		var inside bool
+		inside, carried[i] = f.mark(r, names)
+		if !inside {
+			ranks[i] = 2
+		}
+		for _, n := range dedupe(carried[i]) {
+			rows[n]++
+		}
+	}
+	focused := 0
+	for i := range recs {
+		// A name every row carries is the table's subject (the summarised
+		// entity itself), not a sign of the incident.
+		if ranks[i] == 2 && slices.ContainsFunc(carried[i], func(n string) bool { return rows[n] < len(recs) }) {
+			ranks[i] = 1
+		}
+		if ranks[i] < 2 {
+			focused++
+		}
+	}
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ranks[a], ranks[b]) })
+	out := make([]workspace.Record, len(recs))
+	for i, j := range order {
+		out[i] = recs[j]
+	}
+	return out, focused
 }
 
 // rowLimit is how a table is cut: to n rows, keeping focus's rows first
@@ -260,33 +298,9 @@ func section(name, source string, recs []workspace.Record, warnings []string, er
 func table(recs []workspace.Record, lim rowLimit, cols []string, cell func(r workspace.Record, col string) string) *report.Table {
 	t := &report.Table{Columns: cols}
 	if lim.focus != nil && len(recs) > lim.n {
-		names := make(map[string]bool, len(lim.focus.Names))
-		for _, n := range lim.focus.Names {
-			names[strings.ToLower(n)] = true
-		}
-		// A name every row carries is the table's subject (the summarised
-		// entity itself), not a sign of the incident.
-		for n := range names {
-			one := map[string]bool{n: true}
-			if !slices.ContainsFunc(recs, func(r workspace.Record) bool { return lim.focus.rank(r, one) == 2 }) {
-				delete(names, n)
-			}
-		}
-		ranks := make([]int, len(recs))
-		order := make([]int, len(recs))
-		for i, r := range recs {
-			ranks[i], order[i] = lim.focus.rank(r, names), i
-		}
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ranks[a], ranks[b]) })
-		sorted := make([]workspace.Record, len(recs))
-		cut := 0
-		for i, j := range order {
-			sorted[i] = recs[j]
-			if i >= lim.n && ranks[j] < 2 {
-				cut++
-			}
-		}
-		recs = sorted
+		var focused int
+		recs, focused = lim.focus.order(recs)
+		cut := max(focused-lim.n, 0)
 		t.IncidentRowsLeftOut = &cut
 	}
 	for i, r := range recs {
