@@ -180,19 +180,17 @@ func printIncidents(s *IO, now time.Time, incs []triage.Incident, asJSON bool) e
 }
 
 func parseSeverity(v string) (triage.Severity, error) {
-	for _, s := range []triage.Severity{triage.SeverityHigh, triage.SeverityMedium, triage.SeverityLow, triage.SeverityInformational} {
-		if strings.EqualFold(v, string(s)) || (s == triage.SeverityInformational && strings.EqualFold(v, "info")) {
-			return s, nil
-		}
+	s, err := triage.ParseSeverity(v)
+	if err != nil {
+		return "", &FlagError{err}
 	}
-	return "", &FlagError{fmt.Errorf("unknown severity %q (want high, medium, low or informational)", v)}
+	return s, nil
 }
 
 func parseStatus(v string) (triage.Status, error) {
-	for _, s := range []triage.Status{triage.StatusNew, triage.StatusActive, triage.StatusClosed} {
-		if strings.EqualFold(v, string(s)) {
-			return s, nil
-		}
+	s, err := triage.ParseStatus(v)
+	if err != nil {
+		return "", &FlagError{err}
 	}
-	return "", &FlagError{fmt.Errorf("unknown status %q (want new, active or closed)", v)}
+	return s, nil
 }

@@ -96,10 +96,7 @@ are accepted. Activity is looked at over --since (7 days by default) or
 	return cmd
 }
 
-var (
-	sidPattern  = regexp.MustCompile(`^(?i)S-1-\d+(-\d+)+$`)
-	guidPattern = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-)
+var sidPattern = regexp.MustCompile(`^(?i)S-1-\d+(-\d+)+$`)
 
 // entityOf builds the entity KIND VALUE stands for.
 func entityOf(kind, value string) (triage.Entity, error) {
@@ -117,7 +114,7 @@ func entityOf(kind, value string) (triage.Entity, error) {
 		switch {
 		case sidPattern.MatchString(value):
 			props["sid"] = value
-		case guidPattern.MatchString(value):
+		case triage.IsGUID(value):
 			props["aadUserId"] = value
 		case strings.Contains(value, `\`):
 			d, n, _ := strings.Cut(value, `\`)

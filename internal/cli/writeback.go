@@ -367,28 +367,12 @@ func editLabels(cur, add, remove []string) (labels, missing []string) {
 	return labels, missing
 }
 
-// fold lower-cases s and drops the separators people write between words.
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '-', '_', ' ':
-			return -1
-		}
-		return r
-	}, strings.ToLower(s))
-}
-
 func parseClassification(v string) (triage.Classification, error) {
-	short := map[string]triage.Classification{"tp": triage.ClassTruePositive, "bp": triage.ClassBenignPositive, "fp": triage.ClassFalsePositive}
-	if c, ok := short[fold(v)]; ok {
-		return c, nil
+	c, err := triage.ParseClassification(v)
+	if err != nil {
+		return "", &FlagError{err}
 	}
-	for _, c := range []triage.Classification{triage.ClassTruePositive, triage.ClassBenignPositive, triage.ClassFalsePositive, triage.ClassUndetermined} {
-		if fold(v) == fold(string(c)) {
-			return c, nil
-		}
-	}
-	return "", &FlagError{fmt.Errorf("unknown classification %q (want true-positive, benign-positive, false-positive or undetermined)", v)}
+	return c, nil
 }
 
 func parseReason(v string) (string, error) {
@@ -398,7 +382,7 @@ func parseReason(v string) (string, error) {
 	var all []string
 	for _, c := range []triage.Classification{triage.ClassTruePositive, triage.ClassBenignPositive, triage.ClassFalsePositive} {
 		for _, r := range workspace.ClassificationReasons[c] {
-			if fold(v) == fold(r) {
+			if triage.SameWord(v, r) {
 				return r, nil
 			}
 			all = append(all, r)
@@ -407,36 +391,13 @@ func parseReason(v string) (string, error) {
 	return "", &FlagError{fmt.Errorf("unknown classification reason %q (want one of %s)", v, strings.Join(all, ", "))}
 }
 
-// parseOwner reads --owner: none (or unassigned, or "") unassigns, a GUID is
-// an object id, anything with an @ a user principal name.
+// parseOwner reads --owner as triage.ParseOwner does.
 func parseOwner(v string) (triage.Owner, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" || strings.EqualFold(v, "none") || strings.EqualFold(v, "unassigned"):
-		return triage.Owner{}, nil
-	case isGUID(v):
-		return triage.Owner{ObjectID: v}, nil
-	case strings.Contains(v, "@"):
-		return triage.Owner{UPN: v}, nil
+	o, err := triage.ParseOwner(v)
+	if err != nil {
+		return triage.Owner{}, &FlagError{fmt.Errorf("--owner: %w", err)}
 	}
-	return triage.Owner{}, &FlagError{fmt.Errorf("--owner %q: want a user principal name (alice@contoso.com), an object id (GUID) or none", v)}
-}
-
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if r != '-' {
-				return false
-			}
-		case !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F'):
-			return false
-		}
-	}
-	return true
+	return o, nil
 }
 
 // incidentRef names an incident for messages: its number, else its name.

@@ -424,16 +424,8 @@ func TestUpdateLabelsAndValues(t *testing.T) {
 		t.Errorf("missing (-want +got):\n%s", d)
 	}
 
-	for in, want := range map[string]triage.Classification{
-		"closed-nope": "", "false-positive": triage.ClassFalsePositive, "FalsePositive": triage.ClassFalsePositive,
-		"falsepositive": triage.ClassFalsePositive, "true_positive": triage.ClassTruePositive, "BP": triage.ClassBenignPositive,
-		"undetermined": triage.ClassUndetermined,
-	} {
-		got, err := parseClassification(in)
-		if got != want || (err != nil) != (want == "") {
-			t.Errorf("parseClassification(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
+	// The classifications and owners are triage.ParseClassification's and
+	// triage.ParseOwner's, tested there.
 	for in, want := range map[string]string{
 		"incorrect-alert-logic": "IncorrectAlertLogic", "suspicious but expected": "SuspiciousButExpected",
 		"INACCURATEDATA": "InaccurateData", "bogus": "",
@@ -441,14 +433,6 @@ func TestUpdateLabelsAndValues(t *testing.T) {
 		got, err := parseReason(in)
 		if got != want || (err != nil) != (want == "") {
 			t.Errorf("parseReason(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for in, want := range map[string]triage.Owner{
-		"none": {}, "Unassigned": {}, "alice@contoso.com": {UPN: "alice@contoso.com"},
-		"0C0C0C0C-1111-2222-3333-444444444444": {ObjectID: "0C0C0C0C-1111-2222-3333-444444444444"},
-	} {
-		if got, err := parseOwner(in); err != nil || got != want {
-			t.Errorf("parseOwner(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // Level grades a Finding.
@@ -175,7 +177,7 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 	switch {
 	case w.WorkspaceID == "":
 		r.err("no workspace id (the Log Analytics workspace GUID, \"Workspace ID\" on the workspace's Overview page in the Azure portal): %s", set("workspace_id", "WorkspaceId"))
-	case !isGUID(w.WorkspaceID):
+	case !triage.IsGUID(w.WorkspaceID):
 		r.err("workspace id %q is not a GUID: %s", w.WorkspaceID, set("workspace_id", "WorkspaceId"))
 	}
 	switch {
@@ -184,7 +186,7 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 	case !validTenant(w.TenantID):
 		r.err("tenant id %q is neither a GUID nor a domain: %s", w.TenantID, set("tenant_id", "TenantId"))
 	}
-	if w.SubscriptionID != "" && !isGUID(w.SubscriptionID) {
+	if w.SubscriptionID != "" && !triage.IsGUID(w.SubscriptionID) {
 		r.err("subscription id %q is not a GUID: %s", w.SubscriptionID, set("subscription_id", "SubscriptionId"))
 	}
 	if !w.IncidentsAPI() {

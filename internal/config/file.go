@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // fileConfig is the shape of triage.yaml. msticpyconfig.yaml is translated
@@ -453,19 +454,15 @@ func canonicalAuth(m string) string {
 	return ""
 }
 
-var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func isGUID(s string) bool { return guid.MatchString(s) }
-
 func checkGUID(v *string, key, what string, bad badFunc) {
-	if v != nil && !isGUID(*v) {
+	if v != nil && !triage.IsGUID(*v) {
 		bad(key, "want a %s, a GUID like 00000000-0000-0000-0000-000000000000, got %q", what, *v)
 	}
 }
 
 // validTenant accepts a tenant GUID or a domain like contoso.onmicrosoft.com.
 func validTenant(s string) bool {
-	return isGUID(s) || normalizeDomain(s) != "" && strings.Contains(s, ".")
+	return triage.IsGUID(s) || normalizeDomain(s) != "" && strings.Contains(s, ".")
 }
 
 func checkTenant(v *string, key string, bad badFunc) {

@@ -145,13 +145,11 @@ func isBlank(v any) bool {
 	return false
 }
 
-// parseSeverity maps any case of a Sentinel severity onto its constant; other
-// values are kept as written.
+// parseSeverity reads a severity as ParseSeverity does; other values are
+// kept as written.
 func parseSeverity(s string) Severity {
-	for _, sev := range []Severity{SeverityInformational, SeverityLow, SeverityMedium, SeverityHigh} {
-		if strings.EqualFold(s, string(sev)) {
-			return sev
-		}
+	if sev, err := ParseSeverity(s); err == nil {
+		return sev
 	}
 	return Severity(s)
 }

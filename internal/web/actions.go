@@ -70,30 +70,32 @@ func readUpdateForm(r *http.Request, inc triage.Incident) (updateForm, workspace
 	f.Classification, f.Reason = r.PostFormValue("classification"), r.PostFormValue("reason")
 	f.Comment = r.PostFormValue("classification_comment")
 	var ch workspace.Change
+	// The values are read as the CLI reads them (triage.Parse*); the
+	// form's messages are its own.
 	if f.Status != "" {
-		st := triage.Status(f.Status)
-		if !slices.Contains(statuses, st) {
+		st, err := triage.ParseStatus(f.Status)
+		if err != nil {
 			f.Errors["status"] = "Choose New, Active or Closed."
 		}
 		ch.Status = &st
 	}
 	if f.Severity != "" {
-		sev := triage.Severity(f.Severity)
-		if !slices.Contains(severities, sev) {
+		sev, err := triage.ParseSeverity(f.Severity)
+		if err != nil {
 			f.Errors["severity"] = "Choose High, Medium, Low or Informational."
 		}
 		ch.Severity = &sev
 	}
 	if f.Owner != "" {
-		own, err := parseOwner(f.Owner)
+		own, err := triage.ParseOwner(f.Owner)
 		if err != nil {
-			f.Errors["owner"] = err.Error()
+			f.Errors["owner"] = "Give a user principal name (alice@contoso.com), an object id (GUID), or none to unassign."
 		}
 		ch.Owner = &own
 	}
 	if f.Classification != "" {
-		c := triage.Classification(f.Classification)
-		if _, ok := workspace.ClassificationReasons[c]; !ok {
+		c, err := triage.ParseClassification(f.Classification)
+		if err != nil {
 			f.Errors["classification"] = "Choose one of the classifications."
 		}
 		ch.Classification = &c
@@ -128,37 +130,6 @@ func readUpdateForm(r *http.Request, inc triage.Incident) (updateForm, workspace
 		}
 	}
 	return f, ch
-}
-
-// parseOwner reads the owner field: none (or unassigned) unassigns, a GUID
-// is an object id, anything with an @ a user principal name.
-func parseOwner(v string) (triage.Owner, error) {
-	switch {
-	case strings.EqualFold(v, "none") || strings.EqualFold(v, "unassigned"):
-		return triage.Owner{}, nil
-	case guidLike(v):
-		return triage.Owner{ObjectID: strings.ToLower(v)}, nil
-	case strings.Contains(v, "@") && !strings.ContainsAny(v, " \t\r\n"):
-		return triage.Owner{UPN: v}, nil
-	}
-	return triage.Owner{}, errors.New("Give a user principal name (alice@contoso.com), an object id (GUID), or none to unassign.")
-}
-
-func guidLike(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
-			return false
-		}
-	}
-	return true
 }
 
 type confirmPage struct {
