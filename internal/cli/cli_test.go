@@ -277,30 +277,6 @@ func TestHelpShowsDefaultsAsTyped(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{48 * time.Hour, "48h"},
-		{7 * 24 * time.Hour, "7d"},
-		{72 * time.Hour, "3d"},
-		{90 * time.Minute, "1h30m"},
-		{time.Hour, "1h"},
-		{30 * time.Second, "30s"},
-		{0, "0s"},
-	}
-	for _, tt := range tests {
-		got := formatDuration(tt.d)
-		if got != tt.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-		if back, err := parseDuration(got); err != nil || back != tt.d {
-			t.Errorf("parseDuration(%q) = %v, %v; want %v back", got, back, err, tt.d)
-		}
-	}
-}
-
 func TestVersion(t *testing.T) {
 	want := "triage " + buildinfo.String() + "\n"
 	for _, args := range [][]string{{"--version"}, {"version"}} {

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 	"unicode"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 func noArgs(_ *cobra.Command, args []string) error {
@@ -27,20 +26,21 @@ func oneIncident(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// durationValue is a flag that takes Go durations plus days ("7d"). Its
-// String is the default the help shows, so it is written as a person types
-// it: "48h" and "7d", not "48h0m0s" and "168h0m0s".
+// durationValue is a flag that takes a length of time as timespan.Parse
+// reads it (Go durations plus days, "7d"). Its String is the default the
+// help shows, so it is written as a person types it (timespan.Format): "48h"
+// and "7d", not "48h0m0s" and "168h0m0s".
 type durationValue struct{ d *time.Duration }
 
 func (v durationValue) String() string {
 	if v.d == nil {
 		return ""
 	}
-	return formatDuration(*v.d)
+	return timespan.Format(*v.d)
 }
 func (v durationValue) Type() string { return "duration" }
 func (v durationValue) Set(s string) error {
-	d, err := parseDuration(s)
+	d, err := timespan.Parse(s)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (v waitValue) String() string {
 	case *v.d < 0:
 		return "0"
 	}
-	return formatDuration(*v.d)
+	return timespan.Format(*v.d)
 }
 func (v waitValue) Type() string { return "duration" }
 func (v waitValue) Set(s string) error {
@@ -74,39 +74,6 @@ func (v waitValue) Set(s string) error {
 	}
 	*v.d, *v.set = d, true
 	return nil
-}
-
-// formatDuration writes d as parseDuration reads it: whole days beyond 48
-// hours (as ago counts), else Go's form without its zero minutes and
-// seconds.
-func formatDuration(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d > 2*day && d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-func parseDuration(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days < 0 {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q (want e.g. 48h or 7d)", s)
-	}
-	return d, nil
 }
 
 // window resolves --since/--start/--end into a time range ending now by default.

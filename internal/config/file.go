@@ -7,13 +7,13 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -195,8 +195,8 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func validEnvName(s string) bool { return envName.MatchString(s) }
 
-// duration is a time.Duration written as Go does (90s, 5m, 1h30m) or in days
-// (7d).
+// duration is a positive time.Duration as timespan.Parse reads it: written
+// as Go does (90s, 5m, 1h30m) or in days (7d).
 type duration time.Duration
 
 func (d *duration) UnmarshalYAML(n *yaml.Node) error {
@@ -212,16 +212,10 @@ func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 func parseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err == nil && days > 0 {
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	} else if v, err := time.ParseDuration(s); err == nil && v > 0 {
+	if v, err := timespan.Parse(s); err == nil && v > 0 {
 		return v, nil
 	}
-	return 0, fmt.Errorf("want a positive duration such as 30s, 5m, 24h or 7d, got %q", s)
+	return 0, fmt.Errorf("want a positive duration such as 30s, 5m, 24h or 7d, got %q", strings.TrimSpace(s))
 }
 
 // stringList is a list of strings that may be written as one string.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 // Defaults for the Engine's zero values.
@@ -630,18 +631,20 @@ func Unfinished(rs []Result) int {
 	return n
 }
 
-// ParseWait reads a wait budget as a person writes it: a duration ("20s",
-// "2m"), "0" for none (NoWait) or "forever" (WaitForever).
+// ParseWait reads a wait budget as a person writes it: "forever"
+// (WaitForever), or a length of time as timespan.Parse reads it ("20s",
+// "2m"), zero ("0") meaning none (NoWait).
 func ParseWait(s string) (time.Duration, error) {
-	switch s = strings.TrimSpace(s); s {
-	case "forever":
+	s = strings.TrimSpace(s)
+	if s == "forever" {
 		return WaitForever, nil
-	case "0", "0s":
-		return NoWait, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	d, err := timespan.Parse(s)
+	switch {
+	case err != nil:
 		return 0, fmt.Errorf("want a wait such as 20s or 2m, 0 for none, or forever, got %q", s)
+	case d == 0:
+		return NoWait, nil
 	}
 	return d, nil
 }

@@ -477,12 +477,14 @@ func countStatus(rs []Result, st Status) int {
 }
 
 func TestParseWait(t *testing.T) {
-	for in, want := range map[string]time.Duration{"20s": 20 * time.Second, "2m": 2 * time.Minute, "0": NoWait, "forever": WaitForever} {
+	// A wait is a length of time as timespan.Parse reads it, days too.
+	for in, want := range map[string]time.Duration{"20s": 20 * time.Second, "2m": 2 * time.Minute, "0": NoWait, "0s": NoWait,
+		"forever": WaitForever, " 1h ": time.Hour, "7d": 7 * 24 * time.Hour} {
 		if got, err := ParseWait(in); err != nil || got != want {
 			t.Errorf("ParseWait(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "-5s", "soon", "7d"} {
+	for _, bad := range []string{"", "-5s", "soon", "-1d", "never"} {
 		if _, err := ParseWait(bad); err == nil {
 			t.Errorf("ParseWait(%q) accepted", bad)
 		}

@@ -77,10 +77,10 @@ func TestParseOwner(t *testing.T) {
 
 func TestIsGUID(t *testing.T) {
 	for s, want := range map[string]bool{
-		"00000000-0000-0000-0000-000000000000": true,
-		"0C0C0C0C-1111-2222-3333-44444444abcd": true,
-		"0c0c0c0c-1111-2222-3333-44444444ABCD": true,
-		"0c0c0c0c-1111-2222-3333-44444444444":  false, // one digit short
+		"00000000-0000-0000-0000-000000000000":  true,
+		"0C0C0C0C-1111-2222-3333-44444444abcd":  true,
+		"0c0c0c0c-1111-2222-3333-44444444ABCD":  true,
+		"0c0c0c0c-1111-2222-3333-44444444444":   false, // one digit short
 		"0c0c0c0c-1111-2222-3333-4444444444444": false,
 		"0c0c0c0c11111-2222-3333-444444444444":  false, // a digit where a hyphen goes
 		"0c0c0c0c-1111-2222-3333-44444444444g":  false,

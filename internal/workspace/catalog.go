@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 // TimeFormat is how the local store writes datetimes: fixed-width UTC text
@@ -376,7 +378,7 @@ func defaultValue(t ParamType, v any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("want a duration such as 90m or 7d, got %T", v)
 		}
-		return parseSpan(s)
+		return timespan.Parse(s)
 	case TypeList:
 		items, ok := v.([]any)
 		if !ok {
@@ -395,17 +397,3 @@ func defaultValue(t ParamType, v any) (any, error) {
 	return coerce(t, v)
 }
 
-// parseSpan parses a Go duration, also accepting a whole number of days ("7d").
-func parseSpan(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int64
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("want a duration such as 90m or 7d: %w", err)
-	}
-	return d, nil
-}

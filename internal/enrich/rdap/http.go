@@ -8,11 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 // firstBackoff is the wait before the first retry when the server gives no
@@ -64,7 +65,7 @@ func (c *Client) get(ctx context.Context, base, rel, accept string) (answer, err
 		if a.status != http.StatusTooManyRequests && a.status != http.StatusServiceUnavailable {
 			return answer{}, newStatusError(a)
 		}
-		wait := retryAfter(a.header, c.now())
+		wait := timespan.RetryAfter(a.header.Get("Retry-After"), c.now())
 		throttled := a.status == http.StatusTooManyRequests || wait > 0
 		if wait > c.maxWait() {
 			return answer{}, &RateLimitError{RetryAfter: wait, Server: a.server}
@@ -182,25 +183,6 @@ func errorTitle(body []byte) string {
 		s += e.Description[0]
 	}
 	return clip(clean(s))
-}
-
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date;
-// 0 when absent, unreadable or past.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		return time.Duration(min(s, 1<<31)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // serverOf is the base URL of the server that answered at u for the

@@ -18,13 +18,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 // DefaultMaxBody is the default limit on a response body: 4 MiB.
@@ -243,7 +243,7 @@ func (c *Client) statusError(resp *http.Response, body []byte) error {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%s: %w (check the API key)", what, intel.ErrUnauthorized)
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return &intel.RateLimitError{RetryAfter: RetryAfter(resp.Header, time.Now())}
+		return &intel.RateLimitError{RetryAfter: timespan.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
 		return fmt.Errorf("%s: %w", what, intel.ErrTransient)
 	}
@@ -282,22 +282,6 @@ func clip(s string) string {
 		return s[:200] + "…"
 	}
 	return s
-}
-
-// RetryAfter reads a Retry-After header (seconds or an HTTP date); 0 when
-// absent or unreadable.
-func RetryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // OneLine turns text written by others (a pulse name, a service's message)

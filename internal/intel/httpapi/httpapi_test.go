@@ -56,18 +56,6 @@ func TestOK(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for v, want := range map[string]time.Duration{
-		"": 0, "12": 12 * time.Second, "0.5": 500 * time.Millisecond, "soon": 0,
-		"Thu, 01 Jan 2026 00:01:00 GMT": time.Minute,
-	} {
-		if got := httpapi.RetryAfter(http.Header{"Retry-After": {v}}, now); got != want {
-			t.Errorf("RetryAfter(%q) = %s, want %s", v, got, want)
-		}
-	}
-}
-
 // TestRedact: a service that quotes back any credential the client sent —
 // a header, a query parameter, or a secret the header carries encoded —
 // never gets it into the error, which still maps to the right intel error.

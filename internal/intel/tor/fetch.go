@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
-	"github.com/triage-dev/triage/internal/intel/httpapi"
+	"github.com/triage-dev/triage/internal/timespan"
 )
 
 // maxBody bounds the list read. The real list is well under a megabyte.
@@ -55,7 +55,7 @@ func (p *Provider) fetch(ctx context.Context) (*exitList, error) {
 	case c == http.StatusUnauthorized || c == http.StatusForbidden:
 		return nil, fmt.Errorf("%s: %w", what, intel.ErrUnauthorized)
 	case c == http.StatusTooManyRequests:
-		return nil, fmt.Errorf("tor: download %s: %w", p.ref, &intel.RateLimitError{RetryAfter: httpapi.RetryAfter(resp.Header, p.now())})
+		return nil, fmt.Errorf("tor: download %s: %w", p.ref, &intel.RateLimitError{RetryAfter: timespan.RetryAfter(resp.Header.Get("Retry-After"), p.now())})
 	case c >= 500 || c == http.StatusRequestTimeout:
 		return nil, fmt.Errorf("%s: %w", what, intel.ErrTransient)
 	default:

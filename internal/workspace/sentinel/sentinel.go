@@ -28,6 +28,7 @@ import (
 	si "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/securityinsights/armsecurityinsights/v2"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
@@ -200,8 +201,8 @@ func (t throttleNotice) Do(req *policy.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date) and its millisecond
-// variants; 0 when absent.
+// retryAfter reads Azure's millisecond variants of Retry-After, else
+// Retry-After itself (timespan.RetryAfter); 0 when absent.
 func retryAfter(h http.Header) time.Duration {
 	for _, k := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
 		if v := h.Get(k); v != "" {
@@ -210,17 +211,7 @@ func retryAfter(h http.Header) time.Duration {
 			}
 		}
 	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
-	}
-	return 0
+	return timespan.RetryAfter(h.Get("Retry-After"), time.Now())
 }
 
 // signIn wraps the credential so that a failure to get a token is reported
