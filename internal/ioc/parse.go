@@ -34,9 +34,9 @@ import (
 // rejected. A name is a Domain when it equals its registered domain (eTLD+1
 // by the full public suffix list, so both example.co.uk and
 // evil.blogspot.com are domains) or is itself a public suffix (github.io), and
-// a Hostname when it has more labels. Internationalised names are lower-cased
-// and punycode-encoded (bücher.de is xn--bcher-kva.de; there is no Unicode
-// normalisation).
+// a Hostname when it has more labels. Internationalised names are converted
+// to ASCII as browsers look them up (ASCIIName: bücher.de is
+// xn--bcher-kva.de).
 //
 // The error names the value and says why it is none of these.
 func Parse(s string) (Indicator, error) {
@@ -150,18 +150,18 @@ func checkPort(p string) error {
 	return nil
 }
 
-// normName lower-cases a name, drops one trailing dot, converts an
-// internationalised name to ASCII, and checks it.
+// normName converts an internationalised name to ASCII, lower-cases it,
+// drops one trailing dot (also one written as an ideographic full stop),
+// and checks it.
 func normName(s string) (string, Kind, error) {
-	s = strings.TrimSuffix(s, ".")
 	if !isASCII(s) {
-		a, err := toASCIIName(s)
+		a, err := ASCIIName(s)
 		if err != nil {
-			return "", "", err
+			return "", "", fmt.Errorf("not a valid internationalised name: %w", err)
 		}
 		s = a
 	}
-	s = strings.ToLower(s)
+	s = strings.TrimSuffix(strings.ToLower(s), ".")
 	k, err := checkName(s)
 	return s, k, err
 }

@@ -8,12 +8,9 @@
 // internal.
 //
 // Names are normalised as ioc.Parse normalises them: lower-case, one trailing
-// dot dropped, internationalised labels punycode-encoded. Non-ASCII input goes
-// through the UTS #46 lookup mapping (golang.org/x/net/idna), as browsers do,
-// so full-width letters become ASCII and the result is in Unicode
-// normalisation form C; ioc.Parse does no mapping or normalisation, so for
-// such input the two can differ. For ASCII and punycode input, which is what
-// ioc produces, they agree.
+// dot dropped, internationalised names converted by ioc.ASCIIName (the UTS
+// #46 lookup mapping, as browsers do, so full-width letters become ASCII and
+// the result is in Unicode normalisation form C).
 package domain
 
 import (
@@ -24,7 +21,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/triage-dev/triage/internal/ioc"
@@ -115,18 +111,6 @@ func (f *Facts) problem(format string, args ...any) {
 	}
 }
 
-// lookup converts names as browsers do for DNS lookups (UTS #46,
-// non-transitional, so ß stays ß), but allows underscores (_dmarc) and
-// hyphens in the third and fourth places (r3---sn-abc.googlevideo.com):
-// checkLabel judges ASCII itself.
-var lookup = idna.New(
-	idna.MapForLookup(),
-	idna.Transitional(false),
-	idna.StrictDomainName(false),
-	idna.CheckHyphens(false),
-	idna.BidiRule(),
-)
-
 // Analyze states the facts of a domain or host name. It refangs first, like
 // ioc.Parse ("evil[.]example[.]com"), trims white space and drops one
 // trailing dot. It accepts any name, including unknown TLDs, single labels
@@ -161,7 +145,7 @@ func analyze(s string) (Facts, bool) {
 	if isASCII(s) {
 		ascii = strings.ToLower(s)
 	} else {
-		a, err := lookup.ToASCII(s)
+		a, err := ioc.ASCIIName(s)
 		if err != nil {
 			f.problem("not a valid internationalised name: %s", idnaReason(err))
 		}
@@ -180,7 +164,7 @@ func analyze(s string) (Facts, bool) {
 		}
 		if strings.HasPrefix(l, "xn--") {
 			f.IDN = true
-			u, err := lookup.ToUnicode(l)
+			u, err := ioc.UnicodeName(l)
 			switch {
 			case err != nil:
 				f.problem("label %q is not valid IDNA punycode: %s", shorten(l), idnaReason(err))

@@ -333,12 +333,12 @@ func TestConfusablesTable(t *testing.T) {
 		if c < 'a' || c > 'z' {
 			t.Errorf("confusables[%U] = %q, want a lower-case ASCII letter", r, c)
 		}
-		a, err := lookup.ToASCII(string(r) + "x")
+		a, err := ioc.ASCIIName(string(r) + "x")
 		if err != nil {
 			t.Errorf("confusables[%U]: IDNA rejects it: %v", r, err)
 			continue
 		}
-		u, err := lookup.ToUnicode(a)
+		u, err := ioc.UnicodeName(a)
 		if err != nil || u != string(r)+"x" {
 			t.Errorf("confusables[%U]: IDNA maps it to %q (%v), so it never appears in a U-label", r, u, err)
 		}

@@ -225,7 +225,7 @@ func (u *URL) setHostPort(auth string) error {
 	// as IPv4 if its last label is a number.
 	ascii := strings.ToLower(host)
 	if !isASCII(ascii) {
-		if a, err := lookup.ToASCII(host); err == nil {
+		if a, err := ioc.ASCIIName(host); err == nil {
 			ascii = a
 		}
 	}
