@@ -396,4 +396,3 @@ func defaultValue(t ParamType, v any) (any, error) {
 	}
 	return coerce(t, v)
 }
-
