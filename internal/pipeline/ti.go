@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
@@ -43,12 +42,10 @@ func TIQuery(ws workspace.Workspace, cat *workspace.Catalog, now func() time.Tim
 	}
 }
 
-// noTable reports whether err says that table does not exist (Log
-// Analytics: "Failed to resolve table ... named 'X'"; SQLite: "no such
-// table: X").
+// noTable reports whether err says that the workspace has no such table.
 func noTable(err error, table string) bool {
-	msg := err.Error()
-	return strings.Contains(msg, table) && (strings.Contains(msg, "resolve") || strings.Contains(msg, "no such table"))
+	var nt *workspace.NoTableError
+	return errors.As(err, &nt) && nt.Table == table
 }
 
 func tiMatches(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, name string, values []string, now func() time.Time) ([]sentinelti.Match, error) {

@@ -227,12 +227,12 @@ func (w faultyWS) Query(ctx context.Context, q *workspace.Query, p workspace.Par
 	return w.Workspace.Query(ctx, q, p)
 }
 
-// noTable fails the queries that read table as SQLite does when the table
-// does not exist.
+// noTable fails the queries that read table as a workspace does when the
+// table does not exist.
 func noTable(table string) func(q *workspace.Query) error {
 	return func(q *workspace.Query) error {
 		if strings.Contains(q.Bodies[workspace.SQL], table) {
-			return fmt.Errorf("query %q: SQL logic error: no such table: %s (1)", q.Name, table)
+			return fmt.Errorf("query %q: %w", q.Name, &workspace.NoTableError{Table: table, Err: errors.New("SQL logic error: no such table: " + table + " (1)")})
 		}
 		return nil
 	}

@@ -225,7 +225,8 @@ func fact(facts *[]report.Fact, label, value string) {
 }
 
 // query runs a named query and returns its records. A table the workspace
-// does not have is reported as ErrNoTable, naming it.
+// does not have is reported as the workspace's *workspace.NoTableError,
+// naming it.
 func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]workspace.Record, []string, error) {
 	q, err := env.Catalog.Get(name)
 	if err != nil {
@@ -233,39 +234,13 @@ func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]w
 	}
 	t, err := env.Workspace.Query(ctx, q, p)
 	if err != nil {
-		if table := missingTable(err); table != "" {
-			return nil, nil, &NoTableError{Table: table, Err: err}
+		var nt *workspace.NoTableError
+		if errors.As(err, &nt) {
+			return nil, nil, nt
 		}
 		return nil, nil, fmt.Errorf("query %s: %w", name, err)
 	}
 	return t.Records(), t.Warnings, nil
-}
-
-// NoTableError is a query on a table the workspace does not have.
-type NoTableError struct {
-	Table string
-	Err   error
-}
-
-func (e *NoTableError) Error() string { return "the workspace has no " + e.Table + " table" }
-func (e *NoTableError) Unwrap() error { return e.Err }
-
-// missingTable returns the table a "no such table" error names (SQLite:
-// "no such table: X"; Log Analytics: "Failed to resolve table or column
-// expression named 'X'").
-func missingTable(err error) string {
-	msg := err.Error()
-	for _, m := range []struct{ before, after string }{{"no such table: ", ""}, {"expression named '", "'"}} {
-		if i := strings.Index(msg, m.before); i >= 0 {
-			rest := msg[i+len(m.before):]
-			end := strings.IndexAny(rest, " '\n)")
-			if end < 0 {
-				end = len(rest)
-			}
-			return rest[:end]
-		}
-	}
-	return ""
 }
 
 // section turns a query's outcome into a summary section: error with what
@@ -274,7 +249,7 @@ func missingTable(err error) string {
 func section(name, source string, recs []workspace.Record, warnings []string, err error, empty string,
 	fill func(*report.SummarySection)) report.SummarySection {
 	sec := report.SummarySection{Name: name, Source: source}
-	var nt *NoTableError
+	var nt *workspace.NoTableError
 	switch {
 	case errors.As(err, &nt):
 		sec.Status, sec.Reason = report.StatusSkipped, nt.Error()

@@ -55,6 +55,7 @@ type Workspace interface {
 	Details(ctx context.Context, inc triage.Incident) (triage.Details, error)
 	// Query runs a named query from the catalog with typed parameters. A
 	// result that the service marks partial comes back with Table.Warnings set.
+	// A query over a table the workspace lacks fails with a *NoTableError.
 	Query(ctx context.Context, q *Query, p Params) (Table, error)
 	// Close releases the workspace's resources.
 	Close() error

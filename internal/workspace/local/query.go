@@ -29,7 +29,7 @@ func (w *Workspace) Query(ctx context.Context, q *workspace.Query, p workspace.P
 	}
 	names, decls, raw, err := w.run(ctx, text, args)
 	if err != nil {
-		return workspace.Table{}, fmt.Errorf("query %q: %w", q.Name, err)
+		return workspace.Table{}, fmt.Errorf("query %q: %w", q.Name, noTable(err))
 	}
 	t, err := w.decode(q.Columns, names, decls, raw)
 	if err != nil {

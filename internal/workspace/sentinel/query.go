@@ -53,6 +53,9 @@ func (w *Workspace) Query(ctx context.Context, q *workspace.Query, p workspace.P
 
 	var raw *http.Response
 	res, err := w.logs.QueryWorkspace(policy.WithCaptureResponse(ctx, &raw), w.cfg.WorkspaceID, body, opts)
+	if table := noTableIn(err); table != "" {
+		return workspace.Table{}, fmt.Errorf("sentinel workspace %s: query %s: %w", w.cfg.Name, q.Name, &workspace.NoTableError{Table: table, Err: err})
+	}
 	if err != nil {
 		return workspace.Table{}, w.classify(err, "query "+q.Name)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -422,6 +424,19 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 			t.Errorf("ti_indicators as of now = %v, want none", tab.Rows)
 		}
 	})
+	t.Run("missing table", func(t *testing.T) {
+		q := missingTableQuery(t)
+		_, err := ws.Query(ctx, q, nil)
+		var nt *workspace.NoTableError
+		switch {
+		case !errors.As(err, &nt):
+			t.Errorf("Query(%s) = %v, want a *workspace.NoTableError", q.Name, err)
+		case nt.Table != MissingTable:
+			t.Errorf("NoTableError names table %q, want %s (%v)", nt.Table, MissingTable, err)
+		case !strings.Contains(err.Error(), MissingTable):
+			t.Errorf("error %q does not name the table", err)
+		}
+	})
 	t.Run("bad params", func(t *testing.T) {
 		q, err := cat.Get("alerts_by_id")
 		if err != nil {
@@ -462,4 +477,35 @@ func testConcurrent(t *testing.T, ctx context.Context, ws workspace.Workspace, c
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// MissingTable is a table no workspace has.
+const MissingTable = "TriageConformanceMissing"
+
+// missingTableQuery is a catalog query (a user's, as loaded from a
+// directory) that reads MissingTable.
+func missingTableQuery(t *testing.T) *workspace.Query {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := `queries:
+  - name: conformance_missing_table
+    description: Reads a table no workspace has.
+    kql: |
+      ` + MissingTable + `
+      | take 1
+    sql: |
+      SELECT * FROM ` + MissingTable + ` LIMIT 1
+`
+	if err := os.WriteFile(filepath.Join(dir, "missing.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := workspace.LoadCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cat.Get("conformance_missing_table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -681,6 +682,13 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 	if q == nil {
+		// Log Analytics answers a query that starts from a table the
+		// workspace lacks with SEM0100; the fake lacks what its local
+		// workspace does not know.
+		if table := firstWord(text); table != "" && !slices.Contains(local.Tables(), table) {
+			writeNoTable(w, table)
+			return
+		}
 		writeQueryError(w, "this fake answers only the built-in named queries")
 		return
 	}
@@ -695,11 +703,33 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 	t, err := s.ws.Query(r.Context(), q, workspace.Params(params))
+	var nt *workspace.NoTableError
+	if errors.As(err, &nt) {
+		writeNoTable(w, nt.Table)
+		return
+	}
 	if err != nil {
 		writeQueryError(w, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, s.laTable(t))
+}
+
+// firstWord is the identifier a KQL body starts with when it is a table
+// name (capitalised, as Log Analytics names tables, not a lower-case
+// operator such as union), or "".
+func firstWord(text string) string {
+	text = strings.TrimSpace(text)
+	end := strings.IndexFunc(text, func(r rune) bool {
+		return !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	})
+	if end < 0 {
+		end = len(text)
+	}
+	if end == 0 || text[0] < 'A' || text[0] > 'Z' {
+		return ""
+	}
+	return text[:end]
 }
 
 func isASCII(s string) bool {
@@ -715,6 +745,21 @@ func writeQueryError(w http.ResponseWriter, msg string) {
 	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{
 		"code": "BadArgumentError", "message": "The request had some invalid properties",
 		"innererror": map[string]any{"code": "SyntaxError", "message": msg},
+	}})
+}
+
+// writeNoTable answers as Log Analytics does a query over a table the
+// workspace lacks: the semantic error SEM0100 two inner errors deep.
+func writeNoTable(w http.ResponseWriter, table string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{
+		"code": "BadArgumentError", "message": "The request had some invalid properties",
+		"innererror": map[string]any{
+			"code": "SemanticError", "message": "A semantic error occurred.",
+			"innererror": map[string]any{
+				"code":    "SEM0100",
+				"message": "'where' operator: Failed to resolve table or column expression named '" + table + "'",
+			},
+		},
 	}})
 }
 
