@@ -18,11 +18,12 @@ var farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 // ListIncidents calls fn for the latest state of each incident in the
 // filter, newest first (by creation time, then number), through the catalog
 // query incidents_in_window. The window, severities, statuses, owner and
-// title are filtered in SQL; SQLite folds case for ASCII only, so an owner or
-// title filter with other letters is applied here instead, with Unicode case
-// folding. All matching incidents are read before fn is first called, so fn
-// may use the workspace. An error from fn is returned as is. Incidents carry
-// an ETag that changes with every revision (see Update).
+// title are filtered in SQL for speed (SQLite folds case for ASCII only, so
+// an owner or title filter with other letters is left out of the SQL), and
+// f.Match has the last word on every row. All matching incidents are read
+// before fn is first called, so fn may use the workspace. An error from fn
+// is returned as is. Incidents carry an ETag that changes with every
+// revision (see Update).
 func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilter, fn func(triage.Incident) error) error {
 	q, err := w.cat.Get("incidents_in_window")
 	if err != nil {
@@ -50,7 +51,7 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 		if err != nil {
 			return fmt.Errorf("list incidents: row %d: %w", i, err)
 		}
-		if matchOwner(inc.Owner, f.Owner) && matchTitle(inc.Title, f.Title) {
+		if f.Match(inc) {
 			incs = append(incs, inc)
 		}
 	}
@@ -177,18 +178,4 @@ func asciiOnly(s string) string {
 		}
 	}
 	return s
-}
-
-func matchOwner(o triage.Owner, want string) bool {
-	switch {
-	case want == "":
-		return true
-	case strings.EqualFold(want, "unassigned"):
-		return o == triage.Owner{}
-	}
-	return strings.EqualFold(o.AssignedTo, want) || strings.EqualFold(o.UPN, want) || strings.EqualFold(o.Email, want)
-}
-
-func matchTitle(title, want string) bool {
-	return want == "" || strings.Contains(strings.ToLower(title), strings.ToLower(want))
 }
