@@ -458,12 +458,11 @@ func syntheticIncident(a *alertState, n int64) map[string]any {
 	return rec
 }
 
-// severity spells a severity as Sentinel does when it is one of its four.
+// severity spells a severity as Sentinel does when triage.ParseSeverity
+// reads it as one of its four.
 func severity(s string) string {
-	for _, sev := range []triage.Severity{triage.SeverityHigh, triage.SeverityMedium, triage.SeverityLow, triage.SeverityInformational} {
-		if strings.EqualFold(strings.TrimSpace(s), string(sev)) {
-			return string(sev)
-		}
+	if sev, err := triage.ParseSeverity(s); err == nil {
+		return string(sev)
 	}
 	return s
 }

@@ -118,13 +118,19 @@ func readQueueQuery(r *http.Request, ws string, now time.Time) queueQuery {
 		}
 		q.start = now.Add(-windows[i].D)
 	}
-	if q.Severity != "" && !slices.Contains(severities, triage.Severity(q.Severity)) {
-		q.errs = append(q.errs, "Unknown severity; showing every severity.")
-		q.Severity = ""
+	if q.Severity != "" {
+		sev, err := triage.ParseSeverity(q.Severity)
+		if err != nil {
+			q.errs = append(q.errs, "Unknown severity; showing every severity.")
+		}
+		q.Severity = string(sev)
 	}
-	if q.Status != "" && !slices.Contains(statuses, triage.Status(q.Status)) {
-		q.errs = append(q.errs, "Unknown status; showing every status.")
-		q.Status = ""
+	if q.Status != "" {
+		st, err := triage.ParseStatus(q.Status)
+		if err != nil {
+			q.errs = append(q.errs, "Unknown status; showing every status.")
+		}
+		q.Status = string(st)
 	}
 	if !slices.ContainsFunc(sortColumns, func(c sortColumn) bool { return c.Key == q.Sort }) {
 		q.Sort = "created"
