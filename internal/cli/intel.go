@@ -42,7 +42,7 @@ func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentine
 	}
 	opts := registry.Options{
 		WorkspaceTI: ti,
-		All:        g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
+		All:         g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	}
 	eng, sts, err := registry.Build(ctx, e.cfg, opts)
