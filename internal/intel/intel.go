@@ -1,8 +1,9 @@
 // Package intel asks threat-intelligence providers about indicators. It defines
-// the Provider interface, the one result envelope every provider × indicator
-// yields, and the Engine that runs lookups concurrently, keeps indicators that
-// must stay private away from external providers, and rolls the results up
-// into one verdict.
+// the Provider interface, the Spec each provider package declares itself with
+// (listed in intel/providers, built by intel/registry), the one result
+// envelope every provider × indicator yields, and the Engine that runs
+// lookups concurrently, keeps indicators that must stay private away from
+// external providers, and rolls the results up into one verdict.
 package intel
 
 import (
