@@ -197,7 +197,7 @@ func TestResolveSecretsWithStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if vt := cfg.Providers[config.ProviderVirusTotal].APIKey; vt.IsSet() || vt.Source().VaultURL != vault.srv.URL {
+	if vt := cfg.Providers["virustotal"].APIKey; vt.IsSet() || vt.Source().VaultURL != vault.srv.URL {
 		t.Fatalf("before ResolveSecrets the key is %v from %s, want unset from %s", vt, vt.Source(), vault.srv.URL)
 	}
 
@@ -205,10 +205,10 @@ func TestResolveSecretsWithStore(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "providers.otx.api_key: ") || !strings.Contains(err.Error(), "secret missing not found in "+vault.srv.URL) {
 		t.Errorf("ResolveSecrets error %v, want one for providers.otx.api_key saying the secret is not found", err)
 	}
-	if got := cfg.Providers[config.ProviderVirusTotal].APIKey.Reveal(); got != kvValue {
+	if got := cfg.Providers["virustotal"].APIKey.Reveal(); got != kvValue {
 		t.Errorf("virustotal api key %q after ResolveSecrets, want the vault's value", got)
 	}
-	if otx := cfg.Providers[config.ProviderOTX].APIKey; otx.IsSet() || otx.Err() == nil {
+	if otx := cfg.Providers["otx"].APIKey; otx.IsSet() || otx.Err() == nil {
 		t.Errorf("otx api key %v (err %v), want unset with the vault's error", otx, otx.Err())
 	}
 	if strings.Contains(err.Error(), kvValue) {

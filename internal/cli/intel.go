@@ -16,10 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
+	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/ioc"
@@ -41,8 +41,8 @@ func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentine
 		}
 	}
 	opts := registry.Options{
-		SentinelTI: ti,
-		All:        g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
+		WorkspaceTI: ti,
+		All:         g.allProviders, Only: g.providers, Refresh: g.refresh, Now: s.Now,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	}
 	eng, sts, err := registry.Build(ctx, e.cfg, opts)
@@ -74,8 +74,8 @@ func needsStore(sts []registry.Status) bool {
 	return false
 }
 
-// knownProviders are the names --provider takes: the configuration's.
-func knownProviders() []string { return config.ProviderIDs }
+// knownProviders are the names --provider takes.
+func knownProviders() []string { return providers.Names() }
 
 // waitFlag adds --wait to a command that waits for lookups.
 func waitFlag(cmd *cobra.Command, g *globalOptions) {
@@ -377,11 +377,10 @@ workspace is not opened: sentinel-ti's row names the workspace it reads.`,
 	return cmd
 }
 
-// providerRow is one line of `triage providers`.
+// providerRow is one line of `triage providers`: the provider's status,
+// with its state, and what was used of its quota.
 type providerRow struct {
 	registry.Status
-	State     string         `json:"state"` // runs, off, not configured, not primary
-	NeedsKey  bool           `json:"needs_key"`
 	QuotaText string         `json:"quota_text"`
 	Used      map[string]int `json:"used,omitempty"` // requests in the last hour, day, 30 days
 	Cached    int            `json:"cached"`
@@ -409,19 +408,7 @@ func providerRows(ctx context.Context, e *env, now time.Time) ([]providerRow, er
 	}
 	var rows []providerRow
 	for _, st := range e.providers {
-		r := providerRow{Status: st, NeedsKey: needsKey(st.Name), QuotaText: st.Quota.String()}
-		switch {
-		case st.Running && st.Reason == "":
-			r.State = "runs"
-		case st.Running:
-			r.State = "skipped"
-		case !st.Enabled:
-			r.State = "off"
-		case strings.HasPrefix(st.Reason, "not primary"):
-			r.State = "on request"
-		default:
-			r.State = "not configured"
-		}
+		r := providerRow{Status: st, QuotaText: st.Quota.String()}
 		if store != nil && !st.Quota.IsZero() {
 			r.Used = map[string]int{}
 			for _, w := range []struct {
@@ -436,20 +423,12 @@ func providerRows(ctx context.Context, e *env, now time.Time) ([]providerRow, er
 			r.QuotaText += fmt.Sprintf(" (%d today)", r.Used["day"])
 		}
 		r.Cached = stats[st.Name].Entries
-		if st.Name == config.ProviderSentinelTI && st.Running {
+		if st.ReadsWorkspace && st.Running {
 			r.Workspace = e.wsName
 		}
 		rows = append(rows, r)
 	}
 	return rows, nil
-}
-
-func needsKey(name string) bool {
-	switch name {
-	case "virustotal", "otx", "xforce", "abuseipdb":
-		return true
-	}
-	return false
 }
 
 func kindsText(ks []ioc.Kind) string {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/triage-dev/triage/internal/intel/providers"
 )
 
 // Defaults.
@@ -414,9 +416,9 @@ func originFile(os []Origin, def string) string {
 }
 
 func (b *builder) providers(fc *fileConfig) {
-	for _, id := range ProviderIDs {
-		info := providerInfos[id]
-		p := Provider{Name: id, Enabled: info.onByDef, Primary: true}
+	for _, spec := range providers.All {
+		id := spec.Name
+		p := Provider{Name: id, Enabled: spec.OnByDefault, Primary: true}
 		fp := fc.Providers[id]
 		if fp == nil {
 			b.cfg.Providers[id] = p
@@ -437,7 +439,7 @@ func (b *builder) providers(fc *fileConfig) {
 			continue
 		}
 		p.APIKey = b.secret(fp.APIKey)
-		if info.needsID {
+		if spec.NeedsID {
 			p.APIID = b.secret(fp.APIID)
 		}
 		p.BaseURL = normalizeURL(deref(fp.BaseURL))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -52,7 +53,7 @@ func (c *Config) Check() []Finding {
 		out = append(out, c.checkWorkspace(c.Workspaces[name])...)
 	}
 	out = append(out, c.checkDataDir()...)
-	for _, id := range ProviderIDs {
+	for _, id := range providers.Names() {
 		if p, ok := c.Providers[id]; ok {
 			out = append(out, c.checkProvider(p)...)
 		}
@@ -317,23 +318,23 @@ func describeSecret(what string, s Secret) string {
 
 func (c *Config) checkProvider(p Provider) []Finding {
 	r := &report{subject: "provider " + p.Name}
-	info := providerInfos[p.Name]
+	spec, _ := providers.Find(p.Name)
 	key := "providers." + p.Name
 	if !p.Enabled {
 		msg := "off"
 		switch {
 		case p.DisabledBy != "":
 			msg = "turned off by " + p.DisabledBy + fmt.Sprintf(": set %s.enabled: true in triage.yaml to use it", key)
-		case info.needsKey:
+		case spec.NeedsKey:
 			msg = fmt.Sprintf("not configured: set %s.api_key in triage.yaml to use it", key)
-		case info.files:
-			msg = fmt.Sprintf("not configured: set %s.files in triage.yaml to CSV or STIX 2.1 files to use it", key)
+		case spec.Files != "":
+			msg = fmt.Sprintf("not configured: set %s.files in triage.yaml to %s to use it", key, spec.Files)
 		default:
 			msg = fmt.Sprintf("not configured: add %s: {} to triage.yaml to use it", key)
 		}
 		return []Finding{{Subject: r.subject, Level: LevelOff, Message: msg}}
 	}
-	if info.external && c.Intel.NoExternal {
+	if spec.External && c.Intel.NoExternal {
 		return []Finding{{Subject: r.subject, Level: LevelOff, Message: "off: external lookups are turned off (intel.no_external in triage.yaml)"}}
 	}
 	var parts []string
@@ -344,29 +345,29 @@ func (c *Config) checkProvider(p Provider) []Finding {
 	}
 	keyKind := p.APIKey.Source().Kind
 	switch {
-	case info.optKey && (!p.APIKey.IsSet() && (keyKind == "" || keyKind == SecretPlain)):
+	case spec.OptionalKey && (!p.APIKey.IsSet() && (keyKind == "" || keyKind == SecretPlain)):
 		parts = append(parts, "no api key (community API)")
-	case info.needsKey || info.optKey:
+	case spec.NeedsKey || spec.OptionalKey:
 		msg := c.secretProblem("api key", p.APIKey, key+".api_key")
 		switch {
 		case msg == "":
 			parts = append(parts, describeSecret("api key", p.APIKey))
-		case info.optKey:
+		case spec.OptionalKey:
 			r.warn("%s; until then the keyless community API is used", msg)
 		default:
 			r.err("%s", msg)
 		}
 	}
-	if info.needsID {
+	if spec.NeedsID {
 		if msg := c.secretProblem("api id", p.APIID, key+".api_id"); msg != "" {
 			r.err("%s", msg)
 		} else {
 			parts = append(parts, describeSecret("api id", p.APIID))
 		}
 	}
-	if info.files {
+	if spec.Files != "" {
 		if len(p.Files) == 0 {
-			r.err("no files: set %s.files in triage.yaml to CSV or STIX 2.1 files", key)
+			r.err("no files: set %s.files in triage.yaml to %s", key, spec.Files)
 		}
 		for _, f := range p.Files {
 			if fi, err := os.Stat(f); err != nil {
@@ -379,8 +380,8 @@ func (c *Config) checkProvider(p Provider) []Finding {
 			parts = append(parts, fmt.Sprintf("%d feed file(s)", len(p.Files)))
 		}
 	}
-	if p.Name == ProviderSentinelTI {
-		parts = append(parts, "reads the workspace's ThreatIntelIndicators table")
+	if spec.Note != "" {
+		parts = append(parts, spec.Note)
 	}
 	if p.BaseURL != "" {
 		parts = append(parts, "at "+p.BaseURL)

@@ -127,6 +127,24 @@ func TestCheckProvidersOff(t *testing.T) {
 	}
 }
 
+// Tor's list is searched locally, so it is not external: intel.no_external
+// leaves it on, in config check as in the engine.
+func TestCheckNoExternalKeepsLocalProviders(t *testing.T) {
+	c, _ := mustLoadTriage(t, "intel: {no_external: true}\nproviders:\n  tor: {}\n", nil)
+	found := false
+	for _, f := range c.Check() {
+		if f.Subject == "provider tor" {
+			found = true
+			if !f.OK || !strings.HasPrefix(f.Message, "enabled, primary") {
+				t.Errorf("%s: want it enabled, its lookups do not leave the organisation", f)
+			}
+		}
+	}
+	if !found {
+		t.Error("no finding for tor")
+	}
+}
+
 func TestCheckMsticpyHints(t *testing.T) {
 	c, err := Load(LoadOptions{MsticpyPath: fixture, Getenv: envOf(map[string]string{"VTAUTHKEY": "k"})})
 	if err != nil {

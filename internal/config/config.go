@@ -8,6 +8,13 @@
 // Check says, for every workspace and provider, whether it is usable and what
 // to fix. Nothing in this package reaches the network: the environment and
 // the Key Vault client are injected, and files are only read.
+//
+// The threat-intel providers are those of package intel/providers: their
+// specs say the names (and aliases, and msticpy's names) triage.yaml and
+// msticpyconfig.yaml may use, and what each needs (a key, an api_id,
+// files). This package keeps each provider's settings by name and checks
+// them against the specs; it never builds a provider (intel/registry does,
+// from these settings), so the specs are read, not called.
 package config
 
 import (
@@ -31,8 +38,8 @@ type Config struct {
 	// Workspaces by name. "demo", the built-in demo workspace, is always
 	// present.
 	Workspaces map[string]Workspace `json:"workspaces"`
-	// Providers by id (see ProviderIDs): every known provider is present,
-	// enabled or not.
+	// Providers by name (intel/providers): every known provider is
+	// present, enabled or not.
 	Providers map[string]Provider `json:"providers"`
 
 	// Azure holds the defaults every Sentinel workspace starts from.
@@ -167,51 +174,6 @@ type KeyVault struct {
 	Endpoints Endpoints `json:"endpoints"`
 	Auth      Auth      `json:"auth"`
 	Origins   []Origin  `json:"origins,omitempty"`
-}
-
-// The threat-intelligence provider ids.
-const (
-	ProviderVirusTotal = "virustotal"
-	ProviderOTX        = "otx"
-	ProviderGreyNoise  = "greynoise"
-	ProviderXForce     = "xforce"
-	ProviderAbuseIPDB  = "abuseipdb"
-	ProviderTor        = "tor"
-	ProviderLocalFeed  = "localfeed"
-	ProviderSentinelTI = "sentinel-ti"
-)
-
-// ProviderIDs lists every provider triage.yaml may configure.
-var ProviderIDs = []string{
-	ProviderVirusTotal, ProviderOTX, ProviderGreyNoise, ProviderXForce,
-	ProviderAbuseIPDB, ProviderTor, ProviderLocalFeed, ProviderSentinelTI,
-}
-
-// providerInfo is what the configuration knows about a provider.
-type providerInfo struct {
-	needsKey bool // no lookups without APIKey
-	needsID  bool // no lookups without APIID
-	optKey   bool // an APIKey is optional (more answers with one)
-	external bool // lookups leave the organisation
-	onByDef  bool // enabled without configuration
-	files    bool // reads Files
-}
-
-var providerInfos = map[string]providerInfo{
-	ProviderVirusTotal: {needsKey: true, external: true},
-	ProviderOTX:        {needsKey: true, external: true},
-	ProviderGreyNoise:  {optKey: true, external: true},
-	ProviderXForce:     {needsKey: true, needsID: true, external: true},
-	ProviderAbuseIPDB:  {needsKey: true, external: true},
-	ProviderTor:        {external: true},
-	ProviderLocalFeed:  {files: true},
-	ProviderSentinelTI: {onByDef: true},
-}
-
-// providerAliases are other names triage.yaml accepts for a provider.
-var providerAliases = map[string]string{
-	"sentinelti": ProviderSentinelTI, "azsti": ProviderSentinelTI,
-	"alienvault": ProviderOTX, "ibmxforce": ProviderXForce, "vt": ProviderVirusTotal,
 }
 
 // Provider is one threat-intelligence provider's settings. Zero numbers and

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -316,20 +317,21 @@ func validateTriage(d *decoder, fc *fileConfig) {
 			bad(key+".max_concurrent_queries", "must be at least 1, got %d", *w.MaxConcurrentQueries)
 		}
 	}
-	providers := map[string]*fileProvider{}
+	byName := map[string]*fileProvider{}
 	for _, name := range byLine("providers.", sortedKeys(fc.Providers)) {
 		p := fc.Providers[name]
 		key := "providers." + name
-		id := canonicalProvider(name)
-		if id == "" {
-			bad(key, "unknown provider %q (known: %s)", name, strings.Join(ProviderIDs, ", "))
+		spec, ok := providers.Find(name)
+		if !ok {
+			bad(key, "unknown provider %q (known: %s)", name, strings.Join(providers.Names(), ", "))
 			continue
 		}
-		if _, dup := providers[id]; dup {
+		id := spec.Name
+		if _, dup := byName[id]; dup {
 			bad(key, "provider %s is configured twice", id)
 			continue
 		}
-		providers[id] = p
+		byName[id] = p
 		checkURL(p.BaseURL, key+".base_url", bad)
 		if p.Concurrency != nil && *p.Concurrency < 1 {
 			bad(key+".concurrency", "must be at least 1, got %d", *p.Concurrency)
@@ -344,15 +346,15 @@ func validateTriage(d *decoder, fc *fileConfig) {
 				}
 			}
 		}
-		if p.Files != nil && !providerInfos[id].files {
-			bad(key+".files", "only %s reads files", ProviderLocalFeed)
+		if p.Files != nil && spec.Files == "" {
+			bad(key+".files", "only %s reads files", strings.Join(readingFiles(), ", "))
 		}
-		if p.APIID != nil && !providerInfos[id].needsID {
+		if p.APIID != nil && !spec.NeedsID {
 			bad(key+".api_id", "%s takes no api_id", id)
 		}
 	}
 	if fc.Providers != nil {
-		fc.Providers = providers
+		fc.Providers = byName
 	}
 	if g := fc.GeoIP; g != nil {
 		checkNonEmpty(g.DBFolder, "geoip.db_folder", bad)
@@ -376,15 +378,15 @@ func validateTriage(d *decoder, fc *fileConfig) {
 	}
 }
 
-func canonicalProvider(name string) string {
-	id := strings.ToLower(strings.TrimSpace(name))
-	if a, ok := providerAliases[id]; ok {
-		id = a
+// readingFiles names the providers that read files.
+func readingFiles() []string {
+	var out []string
+	for _, s := range providers.All {
+		if s.Files != "" {
+			out = append(out, s.Name)
+		}
 	}
-	if _, ok := providerInfos[id]; !ok {
-		return ""
-	}
-	return id
+	return out
 }
 
 type badFunc func(key, format string, args ...any)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/providers"
 )
 
 func TestLoadPaths(t *testing.T) {
@@ -474,12 +475,12 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("DataDir %q, DBFolder %q", c.DataDir, c.GeoIP.DBFolder)
 	}
 	var on []string
-	for _, id := range ProviderIDs {
+	for _, id := range providers.Names() {
 		if c.Providers[id].Enabled {
 			on = append(on, id)
 		}
 	}
-	if diff := cmp.Diff([]string{ProviderSentinelTI}, on); diff != "" {
+	if diff := cmp.Diff([]string{"sentinel-ti"}, on); diff != "" {
 		t.Errorf("enabled without configuration (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(Auth{Methods: []string{AuthDefault}}, c.Azure.Auth); diff != "" {

@@ -7,23 +7,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// msticpyProviders maps msticpy's TI provider names (its TI_PROVIDERS keys
-// and the section names people use, lower case) to triage's ids.
-var msticpyProviders = map[string]string{
-	"otx":           ProviderOTX,
-	"virustotal":    ProviderVirusTotal,
-	"xforce":        ProviderXForce,
-	"greynoise":     ProviderGreyNoise,
-	"abuseipdb":     ProviderAbuseIPDB,
-	"tor":           ProviderTor,
-	"torexitnodes":  ProviderTor,
-	"azsti":         ProviderSentinelTI,
-	"azuresentinel": ProviderSentinelTI,
-	"mssentinel":    ProviderSentinelTI,
-	"sentinel":      ProviderSentinelTI,
-}
+	"github.com/triage-dev/triage/internal/intel/providers"
+)
 
 const msticpyNoLoad = "--no-load--"
 
@@ -422,8 +408,8 @@ func (r *msticpyReader) tiProviders(root *yaml.Node) {
 			class = s
 		}
 		if class == msticpyNoLoad {
-			if id := msticpyProviders[strings.ToLower(section)]; id != "" && r.fc.Providers[id] == nil {
-				r.setProvider(id, &fileProvider{
+			if spec, ok := providers.FindMsticpy(section); ok && r.fc.Providers[spec.Name] == nil {
+				r.setProvider(spec.Name, &fileProvider{
 					Enabled:    ptr(false),
 					Origins:    []Origin{r.origin(k.Line, path)},
 					DisabledBy: fmt.Sprintf("Provider: %s in %s", msticpyNoLoad, r.origin(k.Line, path)),
@@ -431,11 +417,12 @@ func (r *msticpyReader) tiProviders(root *yaml.Node) {
 			}
 			return
 		}
-		id := msticpyProviders[strings.ToLower(class)]
-		if id == "" {
+		spec, ok := providers.FindMsticpy(class)
+		if !ok {
 			r.warn(k.Line, path, "provider %s is not supported by triage; ignored", class)
 			return
 		}
+		id := spec.Name
 		if prev := r.fc.Providers[id]; prev != nil && prev.DisabledBy == "" {
 			r.warn(k.Line, path, "%s is already configured by %s; ignored", id, prev.Origins[0])
 			return
@@ -450,7 +437,7 @@ func (r *msticpyReader) tiProviders(root *yaml.Node) {
 		}
 		_, args := child(v, "Args")
 		p.APIKey = r.secret(args, "AuthKey", path+".Args")
-		if info := providerInfos[id]; info.needsID {
+		if spec.NeedsID {
 			p.APIID = r.secret(args, "ApiID", path+".Args")
 		}
 		pairs(args, func(ak, av *yaml.Node) {

@@ -128,7 +128,7 @@ func TestLoadMsticpyMissingEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vt := c.Providers[ProviderVirusTotal]
+	vt := c.Providers["virustotal"]
 	if vt.APIKey.IsSet() || vt.APIKey.Err() == nil || vt.APIKey.Err().Error() != "environment variable VTAUTHKEY is not set" {
 		t.Errorf("virustotal key: set %v, err %v", vt.APIKey.IsSet(), vt.APIKey.Err())
 	}
@@ -437,7 +437,7 @@ QueryDefinitions: {Custom: [x]}
 	if got := findingsOf(c.Check(), "workspace Good"); len(got) == 0 || !strings.HasPrefix(got[0], "error: Azure Germany was closed") {
 		t.Errorf("Good findings: %q", got)
 	}
-	if !c.Providers[ProviderTor].Enabled || !c.Providers[ProviderVirusTotal].Enabled || c.Providers[ProviderVirusTotal].Primary {
+	if !c.Providers["tor"].Enabled || !c.Providers["virustotal"].Enabled || c.Providers["virustotal"].Primary {
 		t.Errorf("providers: %+v", viewProviders(c.Providers))
 	}
 }

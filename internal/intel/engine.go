@@ -558,7 +558,7 @@ func (e *Engine) finish(p Provider, ind ioc.Indicator, r Result, err error) Resu
 		}
 		return r
 	}
-	r.Severity, r.Details, r.Raw, r.Summary = SeverityUnknown, nil, nil, ""
+	r.Severity, r.Details, r.PassiveDNS, r.Raw, r.Summary = SeverityUnknown, nil, nil, nil, ""
 	var rl *RateLimitError
 	var qe *QuotaError
 	switch {

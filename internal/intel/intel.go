@@ -1,8 +1,9 @@
 // Package intel asks threat-intelligence providers about indicators. It defines
-// the Provider interface, the one result envelope every provider × indicator
-// yields, and the Engine that runs lookups concurrently, keeps indicators that
-// must stay private away from external providers, and rolls the results up
-// into one verdict.
+// the Provider interface, the Spec each provider package declares itself with
+// (listed in intel/providers, built by intel/registry), the one result
+// envelope every provider × indicator yields, and the Engine that runs
+// lookups concurrently, keeps indicators that must stay private away from
+// external providers, and rolls the results up into one verdict.
 package intel
 
 import (
@@ -75,14 +76,45 @@ type Result struct {
 	Provider  string   `json:"provider"`
 	Status    Status   `json:"status"`
 	// Reason says why a lookup was skipped, failed or is not configured.
-	Reason    string          `json:"reason,omitempty"`
-	Severity  Severity        `json:"severity"`
-	Summary   string          `json:"summary,omitempty"`
-	Details   map[string]any  `json:"details,omitempty"`
-	Link      string          `json:"link,omitempty"`
-	Raw       json.RawMessage `json:"raw,omitempty"`
-	FromCache bool            `json:"from_cache"`
-	FetchedAt time.Time       `json:"fetched_at,omitzero"`
+	Reason   string   `json:"reason,omitempty"`
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary,omitempty"`
+	// Details are the provider's own facts, by its own names; facts other
+	// packages read are typed fields, such as PassiveDNS.
+	Details map[string]any `json:"details,omitempty"`
+	// PassiveDNS is the provider's passive DNS of the indicator, when it
+	// was asked for (VirusTotal's resolutions, OTX's passive DNS).
+	PassiveDNS *PassiveDNS     `json:"passive_dns,omitempty"`
+	Link       string          `json:"link,omitempty"`
+	Raw        json.RawMessage `json:"raw,omitempty"`
+	FromCache  bool            `json:"from_cache"`
+	FetchedAt  time.Time       `json:"fetched_at,omitzero"`
+}
+
+// PassiveDNS is what a provider's passive DNS says of an address or a name:
+// the records it gave, in its order, or why asking for them failed (the
+// lookup itself did not).
+type PassiveDNS struct {
+	Records []Resolution `json:"records"`
+	// Total is how many records the provider has, more than Records when
+	// it gave only the first few; 0 when it did not say.
+	Total int `json:"total,omitempty"`
+	// Err says why the passive DNS request failed; Records is then empty.
+	Err string `json:"error,omitempty"`
+}
+
+// Resolution is one passive DNS record: a name seen resolving to an
+// address. Times are as the provider wrote them.
+type Resolution struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address,omitempty"`
+	Type    string `json:"type,omitempty"` // the record type: A, AAAA, CNAME, ...
+	First   string `json:"first,omitempty"`
+	Last    string `json:"last,omitempty"`
+	// Date is when the provider saw the resolution, for a provider that
+	// gives one date rather than First and Last (VirusTotal).
+	Date string `json:"date,omitempty"`
+	ASN  string `json:"asn,omitempty"`
 }
 
 // Provider looks up indicators in one threat-intelligence source.

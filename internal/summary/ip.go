@@ -303,21 +303,20 @@ func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 		if !strings.EqualFold(r.Indicator, ip.value) || r.Status != intel.StatusOK {
 			continue
 		}
-		for _, k := range []string{"resolutions", "passive_dns"} {
-			if recs, ok := r.Details[k]; ok {
-				providers = append(providers, r.Provider)
-				for _, m := range objects(recs) {
-					rows = append(rows, workspace.Record{
-						"Provider": r.Provider,
-						"Name":     firstNonEmpty(text(m["host_name"]), text(m["hostname"]), text(m["address"])),
-						"Type":     text(m["record_type"]),
-						"First":    firstNonEmpty(text(m["first"]), text(m["date"])),
-						"Last":     text(m["last"]),
-					})
-				}
-			}
-			if e := text(r.Details[k+"_error"]); e != "" {
-				failures = append(failures, r.Provider+": "+e)
+		switch pd := r.PassiveDNS; {
+		case pd == nil:
+		case pd.Err != "":
+			failures = append(failures, r.Provider+": "+pd.Err)
+		default:
+			providers = append(providers, r.Provider)
+			for _, rec := range pd.Records {
+				rows = append(rows, workspace.Record{
+					"Provider": r.Provider,
+					"Name":     firstNonEmpty(rec.Name, rec.Address),
+					"Type":     rec.Type,
+					"First":    firstNonEmpty(rec.First, rec.Date),
+					"Last":     rec.Last,
+				})
 			}
 		}
 	}
@@ -612,31 +611,6 @@ func parens(s string) string {
 		return ""
 	}
 	return "(" + s + ")"
-}
-
-// objects reads a list of objects from a provider's details, as the
-// provider built it or as JSON decoded it.
-func objects(v any) []map[string]any {
-	var out []map[string]any
-	switch x := v.(type) {
-	case []map[string]string:
-		for _, m := range x {
-			o := make(map[string]any, len(m))
-			for k, s := range m {
-				o[k] = s
-			}
-			out = append(out, o)
-		}
-	case []map[string]any:
-		out = x
-	case []any:
-		for _, it := range x {
-			if m, ok := it.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
 }
 
 // sumWhere adds up an integer field over the records keep accepts (all when

@@ -201,11 +201,11 @@ func (demoRegistry) Domain(context.Context, string) (DomainRecord, error) {
 func demoTI() []intel.Result {
 	return []intel.Result{
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "virustotal", Status: intel.StatusOK, Severity: intel.SeverityHigh,
-			Summary: "9/94 engines flag it", Details: map[string]any{"resolutions": []map[string]string{
-				{"host_name": "vps66.anonymizer.example", "date": "2026-11-20T08:00:00Z"}}}},
+			Summary: "9/94 engines flag it", PassiveDNS: &intel.PassiveDNS{Records: []intel.Resolution{
+				{Name: "vps66.anonymizer.example", Date: "2026-11-20T08:00:00Z"}}}},
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "otx", Status: intel.StatusOK, Severity: intel.SeverityWarning,
-			Summary: "1 pulse", Details: map[string]any{"passive_dns": []any{map[string]any{
-				"hostname": "mail.anonymizer.example", "record_type": "A", "first": "2026-10-01T00:00:00Z", "last": "2026-11-21T00:00:00Z"}}}},
+			Summary: "1 pulse", PassiveDNS: &intel.PassiveDNS{Records: []intel.Resolution{{
+				Name: "mail.anonymizer.example", Address: "203.0.113.66", Type: "A", First: "2026-10-01T00:00:00Z", Last: "2026-11-21T00:00:00Z"}}}},
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "greynoise", Status: intel.StatusRateLimited, Severity: intel.SeverityUnknown,
 			Reason: "rate limited, retry after 1m0s"},
 		{Indicator: "http://files.example.org/dl/OneDriveUpdate.ps1", Type: ioc.URL, Provider: "sentinel-ti", Status: intel.StatusOK,

@@ -70,9 +70,11 @@ func (s *Server) now(env *Env) time.Time {
 // holds a key, only whether one is set.
 type ProviderRow struct {
 	Name string
-	// State is "runs", "skipped", "off", "on request" or "not configured".
-	State    string
-	Reason   string // why it does not run, or is skipped
+	// State is what the configuration makes of the provider, as the
+	// registry worked it out; Reason says why it does not run, or is
+	// skipped.
+	State    intel.ProviderState
+	Reason   string
 	NeedsKey bool
 	KeySet   bool
 	External bool

@@ -499,7 +499,8 @@ func TestLookupWithheldWords(t *testing.T) {
 func TestProviders(t *testing.T) {
 	ts := newServer(t)
 	_, page := ts.get(t, "/providers")
-	for _, want := range []string{"sentinel-ti", "virustotal", "not configured", "no API key", `class="key-missing">missing`, `class="key-set">set`} {
+	for _, want := range []string{"sentinel-ti", "virustotal", "not configured", "no API key", `class="key-missing">missing`, `class="key-set">set`,
+		`class="pstate ps-on-request">on request`, `class="pstate ps-not-configured">not configured`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the providers page does not show %q", want)
 		}

@@ -68,6 +68,24 @@ const MaxAgeInDays = 90
 // requests a day. Paid plans allow more; a configured quota overrides it.
 var DefaultQuota = intel.Quota{PerDay: 1000}
 
+// Spec declares the provider to the rest of triage.
+var Spec = intel.Spec{
+	Name:           "abuseipdb",
+	MsticpyNames:   []string{"abuseipdb"},
+	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6},
+	External:       true,
+	NeedsKey:       true,
+	DefaultBaseURL: DefaultBaseURL,
+	DefaultQuota:   DefaultQuota,
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
 // Options configure a Provider.
 type Options struct {
 	// BaseURL is the API's address; "" means DefaultBaseURL.
@@ -117,13 +135,14 @@ func New(o Options) (*Provider, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "abuseipdb" }
+func (*Provider) Name() string { return Spec.Name }
 
 // External implements intel.Provider: lookups go to AbuseIPDB.
-func (*Provider) External() bool { return true }
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: IPv4 and IPv6 addresses.
-func (*Provider) Supports(k ioc.Kind) bool { return k == ioc.IPv4 || k == ioc.IPv6 }
+// Supports implements intel.Provider: the kinds of Spec, IPv4 and IPv6
+// addresses.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // check is the answer of /check.
 type check struct {

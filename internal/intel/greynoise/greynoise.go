@@ -61,6 +61,25 @@ const webURL = "https://viz.greynoise.io/ip/"
 // by contract; configure them.
 var DefaultQuota = intel.Quota{PerDay: 7}
 
+// Spec declares the provider to the rest of triage.
+var Spec = intel.Spec{
+	Name:           "greynoise",
+	MsticpyNames:   []string{"greynoise"},
+	Kinds:          []ioc.Kind{ioc.IPv4},
+	External:       true,
+	OptionalKey:    true,
+	DefaultBaseURL: DefaultBaseURL,
+	DefaultQuota:   DefaultQuota,
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+			Enterprise: s.Options["enterprise"] == "true"})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
 // Options configures a Provider.
 type Options struct {
 	// BaseURL replaces DefaultBaseURL (tests, proxies).
@@ -131,13 +150,13 @@ func baseURL(s string) (string, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "greynoise" }
+func (*Provider) Name() string { return Spec.Name }
 
 // External implements intel.Provider.
-func (*Provider) External() bool { return true }
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: IPv4 addresses only.
-func (*Provider) Supports(k ioc.Kind) bool { return k == ioc.IPv4 }
+// Supports implements intel.Provider: the kinds of Spec, IPv4 addresses only.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // String describes the provider without its key.
 func (p *Provider) String() string {

@@ -55,6 +55,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,36 @@ import (
 	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/ioc"
 )
+
+// Spec declares the provider to the rest of triage: its feeds are
+// providers.localfeed.files, and options.min_confidence is
+// Options.MinConfidence.
+var Spec = intel.Spec{
+	Name:  name,
+	Kinds: ioc.Kinds,
+	Files: "CSV or STIX 2.1 files",
+	New: func(s intel.Setup) (intel.Provider, error) {
+		minConf := 0
+		if v := s.Options["min_confidence"]; v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("options.min_confidence %q is not a number", v)
+			}
+			minConf = n
+		}
+		if len(s.Files) == 0 {
+			return nil, fmt.Errorf("no feed files: set providers.%s.files", name)
+		}
+		p, err := New(Options{Files: s.Files, MinConfidence: minConf, Now: s.Now})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
+// name is the provider's name, Spec.Name.
+const name = "localfeed"
 
 // Options configures the provider.
 type Options struct {
@@ -235,19 +266,14 @@ func New(o Options) (*Provider, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "localfeed" }
+func (*Provider) Name() string { return Spec.Name }
 
-// External implements intel.Provider: feeds are local files.
-func (*Provider) External() bool { return false }
+// External implements intel.Provider: false, as feeds are local files.
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: every indicator kind.
-func (*Provider) Supports(k ioc.Kind) bool {
-	switch k {
-	case ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256, ioc.Email:
-		return true
-	}
-	return false
-}
+// Supports implements intel.Provider: the kinds of Spec, every indicator
+// kind.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // Stats says what New loaded and what it left out.
 func (p *Provider) Stats() Stats {

@@ -13,11 +13,11 @@
 //	/api/v1/indicators/file/{hash}/general      MD5, SHA-1 and SHA-256
 //	/api/v1/indicators/{IPv4|IPv6|domain|hostname}/{value}/passive_dns
 //
-// The passive DNS section is only asked for when Options.PassiveDNS is set,
-// and only after the general section has answered; up to ten of its records
-// go into Details["passive_dns"] (with the total in "passive_dns_count"), and
-// a failure there is noted in Details["passive_dns_error"] without failing
-// the lookup.
+// The passive DNS section is only asked for when Options.PassiveDNS is set
+// (options: {passive_dns: "true"} in triage.yaml), and only after the
+// general section has answered; up to ten of its records go into
+// Result.PassiveDNS (with the total), and a failure there is noted in
+// PassiveDNS.Err without failing the lookup.
 //
 // Severity follows msticpy's OTX provider, counting the pulses that name the
 // indicator (pulse_info.count, or the length of pulse_info.pulses when that
@@ -63,6 +63,35 @@ const webURL = "https://otx.alienvault.com/indicator/"
 // requests, so 60 lookups a minute is at most 7,200 requests an hour: under
 // that figure, with room for other tools sharing the key.
 var DefaultQuota = intel.Quota{PerMinute: 60}
+
+// Spec declares the provider to the rest of triage.
+var Spec = intel.Spec{
+	Name:           "otx",
+	Aliases:        []string{"alienvault"},
+	MsticpyNames:   []string{"otx"},
+	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
+	External:       true,
+	NeedsKey:       true,
+	DefaultBaseURL: DefaultBaseURL,
+	DefaultQuota:   DefaultQuota,
+	RequestsPerLookup: func(options map[string]string) int {
+		if options[passiveDNSOption] == "true" {
+			return 2
+		}
+		return 1
+	},
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+			PassiveDNS: s.Options[passiveDNSOption] == "true"})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
+// passiveDNSOption is the setting that turns Options.PassiveDNS on.
+const passiveDNSOption = "passive_dns"
 
 // Options configures a Provider.
 type Options struct {
@@ -135,13 +164,14 @@ func baseURL(s string) (string, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "otx" }
+func (*Provider) Name() string { return Spec.Name }
 
 // External implements intel.Provider.
-func (*Provider) External() bool { return true }
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: IPs, domains, host names, URLs and hashes.
-func (*Provider) Supports(k ioc.Kind) bool { _, ok := apiType[k]; return ok }
+// Supports implements intel.Provider: the kinds of Spec (IPs, domains, host
+// names, URLs and hashes).
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // String describes the provider without its key.
 func (p *Provider) String() string {
@@ -192,13 +222,7 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 	// Passive DNS is asked for only once the general section has answered,
 	// so that a refused key or a throttled account costs one request.
 	if p.passiveDNS && hasPassiveDNS(ind.Kind) {
-		a := p.fetchPassiveDNS(ctx, prefix+"/passive_dns")
-		if a.err != nil {
-			r.Details["passive_dns_error"] = a.err.Error()
-		} else {
-			r.Details["passive_dns"] = a.records
-			r.Details["passive_dns_count"] = a.count
-		}
+		r.PassiveDNS = p.fetchPassiveDNS(ctx, prefix+"/passive_dns")
 	}
 	return r, nil
 }

@@ -360,22 +360,27 @@ func TestPassiveDNS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, _ := r.Details["passive_dns"].([]map[string]string)
-		if len(recs) != 10 {
-			t.Fatalf("passive_dns has %d records, want 10: %v", len(recs), r.Details["passive_dns"])
+		if r.PassiveDNS == nil || len(r.PassiveDNS.Records) != 10 {
+			t.Fatalf("PassiveDNS = %+v, want 10 records", r.PassiveDNS)
 		}
-		want := map[string]string{
-			"address": "198.51.100.7", "hostname": "h00.malicious.example", "record_type": "A",
-			"first": "2024-01-10T08:10:03", "last": "2024-04-10T21:00:55", "asn": "AS64500 example hosting b.v.",
+		recs := r.PassiveDNS.Records
+		want := intel.Resolution{
+			Address: "198.51.100.7", Name: "h00.malicious.example", Type: "A",
+			First: "2024-01-10T08:10:03", Last: "2024-04-10T21:00:55", ASN: "AS64500 example hosting b.v.",
 		}
 		if diff := cmp.Diff(want, recs[0]); diff != "" {
 			t.Errorf("first record (-want +got):\n%s", diff)
 		}
-		if recs[9]["hostname"] != "h09.malicious.example" {
+		if recs[9].Name != "h09.malicious.example" {
 			t.Errorf("last record kept = %v, want h09", recs[9])
 		}
-		if r.Details["passive_dns_count"] != 12 {
-			t.Errorf("passive_dns_count = %v, want 12", r.Details["passive_dns_count"])
+		if r.PassiveDNS.Total != 12 || r.PassiveDNS.Err != "" {
+			t.Errorf("PassiveDNS.Total, Err = %d, %q; want 12 and no error", r.PassiveDNS.Total, r.PassiveDNS.Err)
+		}
+		for _, k := range []string{"passive_dns", "passive_dns_count", "passive_dns_error"} {
+			if v, ok := r.Details[k]; ok {
+				t.Errorf("Details[%s] = %v: passive DNS belongs in PassiveDNS", k, v)
+			}
 		}
 		if r.Severity != intel.SeverityHigh || string(r.Raw) != gen {
 			t.Errorf("Severity = %s, Raw = %.40s…; want high and the general body", r.Severity, r.Raw)
@@ -403,8 +408,8 @@ func TestPassiveDNS(t *testing.T) {
 			if diff := cmp.Diff([]string{tc.path + "general", tc.path + "passive_dns"}, f.paths()); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
-			if recs, ok := r.Details["passive_dns"].([]map[string]string); !ok || len(recs) != 0 {
-				t.Errorf("passive_dns = %#v, want an empty list", r.Details["passive_dns"])
+			if r.PassiveDNS == nil || r.PassiveDNS.Records == nil || len(r.PassiveDNS.Records) != 0 || r.PassiveDNS.Err != "" {
+				t.Errorf("PassiveDNS = %#v, want an empty list", r.PassiveDNS)
 			}
 		})
 	}
@@ -421,8 +426,8 @@ func TestPassiveDNS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := r.Details["passive_dns"]; ok {
-				t.Errorf("%s: passive_dns present", ind)
+			if r.PassiveDNS != nil {
+				t.Errorf("%s: PassiveDNS present", ind)
 			}
 		}
 		if len(f.paths()) != 2 {
@@ -436,8 +441,8 @@ func TestPassiveDNS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := r.Details["passive_dns"]; ok {
-			t.Error("passive_dns present without Options.PassiveDNS")
+		if r.PassiveDNS != nil {
+			t.Error("PassiveDNS present without Options.PassiveDNS")
 		}
 	})
 
@@ -462,12 +467,14 @@ func TestPassiveDNS(t *testing.T) {
 			if r.Severity != intel.SeverityHigh || r.Details["pulse_count"] != 3 {
 				t.Errorf("Severity, pulse_count = %s, %v; want high, 3", r.Severity, r.Details["pulse_count"])
 			}
-			msg, _ := r.Details["passive_dns_error"].(string)
-			if !strings.Contains(msg, "passive DNS") || !strings.Contains(msg, tc.want) {
-				t.Errorf("passive_dns_error = %q, want one mentioning passive DNS and %q", msg, tc.want)
+			if r.PassiveDNS == nil {
+				t.Fatal("no PassiveDNS after a failure")
 			}
-			if _, ok := r.Details["passive_dns"]; ok {
-				t.Error("passive_dns present after a failure")
+			if msg := r.PassiveDNS.Err; !strings.Contains(msg, "passive DNS") || !strings.Contains(msg, tc.want) {
+				t.Errorf("PassiveDNS.Err = %q, want one mentioning passive DNS and %q", msg, tc.want)
+			}
+			if len(r.PassiveDNS.Records) != 0 {
+				t.Error("passive DNS records present after a failure")
 			}
 			providertest.NoKey(t, r, err)
 		})
@@ -527,8 +534,8 @@ func TestErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if msg, _ := r.Details["passive_dns_error"].(string); !strings.Contains(msg, "<secret>") {
-			t.Errorf("passive_dns_error = %q, want the key redacted", msg)
+		if r.PassiveDNS == nil || !strings.Contains(r.PassiveDNS.Err, "<secret>") {
+			t.Errorf("PassiveDNS = %+v, want the failure with the key redacted", r.PassiveDNS)
 		}
 		providertest.NoKey(t, r, err)
 	})

@@ -158,37 +158,28 @@ type passiveDNS struct {
 	} `json:"passive_dns"`
 }
 
-type pdnsAnswer struct {
-	records []map[string]string
-	count   int
-	err     error
-}
-
-func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) pdnsAnswer {
+// fetchPassiveDNS asks for the passive DNS section at path. A failure is
+// the answer's Err: it never fails the lookup.
+func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) *intel.PassiveDNS {
 	c := p.c
 	c.MaxBody = maxPassiveDNSBody
 	var v passiveDNS
 	if _, err := c.GetJSON(ctx, path, nil, &v); err != nil {
-		return pdnsAnswer{err: fmt.Errorf("passive DNS: %w", err)}
+		return &intel.PassiveDNS{Records: []intel.Resolution{}, Err: fmt.Errorf("passive DNS: %w", err).Error()}
 	}
-	a := pdnsAnswer{records: []map[string]string{}, count: len(v.Records)}
-	if v.Count != nil && *v.Count > a.count {
-		a.count = *v.Count
+	a := &intel.PassiveDNS{Records: []intel.Resolution{}, Total: len(v.Records)}
+	if v.Count != nil && *v.Count > a.Total {
+		a.Total = *v.Count
 	}
+	line := func(s string) string { return httpapi.OneLine(s, 255) }
 	for _, rec := range v.Records {
-		if len(a.records) == maxPassiveDNS {
+		if len(a.Records) == maxPassiveDNS {
 			break
 		}
-		m := map[string]string{}
-		for k, s := range map[string]string{
-			"address": rec.Address, "hostname": rec.Hostname, "record_type": rec.RecordType,
-			"first": rec.First, "last": rec.Last, "asn": rec.ASN,
-		} {
-			if s = httpapi.OneLine(s, 255); s != "" {
-				m[k] = s
-			}
-		}
-		a.records = append(a.records, m)
+		a.Records = append(a.Records, intel.Resolution{
+			Name: line(rec.Hostname), Address: line(rec.Address), Type: line(rec.RecordType),
+			First: line(rec.First), Last: line(rec.Last), ASN: line(rec.ASN),
+		})
 	}
 	return a
 }

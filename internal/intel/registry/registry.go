@@ -1,8 +1,9 @@
 // Package registry builds the threat-intelligence engine from configuration:
-// one client per enabled provider with its base URL, key, timeout and quota
-// (the provider's free tier unless configured), the cache and request log,
-// the organisation's private indicators, and a status line for every
-// provider saying whether it runs and, if not, why.
+// one provider per enabled spec of package intel/providers, built by the
+// spec's New from its base URL, key, timeout and options, with its quota
+// (the spec's free tier unless configured), the cache and request log, the
+// organisation's private indicators, and the state of every provider:
+// whether it runs and, if not, why.
 package registry
 
 import (
@@ -15,20 +16,12 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
-	"github.com/triage-dev/triage/internal/intel/abuseipdb"
-	"github.com/triage-dev/triage/internal/intel/greynoise"
-	"github.com/triage-dev/triage/internal/intel/localfeed"
-	"github.com/triage-dev/triage/internal/intel/otx"
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
-	"github.com/triage-dev/triage/internal/intel/tor"
-	"github.com/triage-dev/triage/internal/intel/virustotal"
-	"github.com/triage-dev/triage/internal/intel/xforce"
+	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
@@ -36,9 +29,10 @@ import (
 type Options struct {
 	// HTTP sends the providers' requests; nil means a default client.
 	HTTP *http.Client
-	// SentinelTI runs the workspace's threat-intelligence query; nil turns
-	// the sentinel-ti provider off (no workspace).
-	SentinelTI sentinelti.QueryFunc
+	// WorkspaceTI runs the workspace's threat-intelligence query; nil
+	// leaves the providers that read the workspace (sentinel-ti) unable to
+	// run.
+	WorkspaceTI intel.WorkspaceTI
 	// Cache and Requests are the persistent store (nil: none).
 	Cache    intel.Cache
 	Requests intel.RequestLog
@@ -54,23 +48,31 @@ type Options struct {
 
 // Status is what the configuration makes of one provider.
 type Status struct {
-	Name        string      `json:"name"`
-	Enabled     bool        `json:"enabled"`
-	Primary     bool        `json:"primary"`
-	Running     bool        `json:"running"` // part of the engine
-	External    bool        `json:"external"`
-	KeySet      bool        `json:"key_set"`
-	BaseURL     string      `json:"base_url,omitempty"`
-	Kinds       []ioc.Kind  `json:"kinds"`
-	Quota       intel.Quota `json:"quota"`
-	Reason      string      `json:"reason,omitempty"` // why it does not run
-	Origins     []string    `json:"origins,omitempty"`
-	Fingerprint string      `json:"-"`
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	Primary bool   `json:"primary"`
+	Running bool   `json:"running"` // part of the engine
+	// State is what the other fields come to, for people; Reason says
+	// why a provider that is not ProviderRuns does not run, or is skipped.
+	State       intel.ProviderState `json:"state"`
+	External    bool                `json:"external"`
+	NeedsKey    bool                `json:"needs_key"`
+	KeySet      bool                `json:"key_set"`
+	BaseURL     string              `json:"base_url,omitempty"`
+	Kinds       []ioc.Kind          `json:"kinds"`
+	Quota       intel.Quota         `json:"quota"`
+	Reason      string              `json:"reason,omitempty"`
+	Origins     []string            `json:"origins,omitempty"`
+	Fingerprint string              `json:"-"`
+	// ReadsWorkspace is set for a provider that reads the workspace
+	// (sentinel-ti): the workspace is named beside it.
+	ReadsWorkspace bool `json:"-"`
 }
 
-// Build returns the engine for cfg and the status of every provider.
-// Providers that are enabled but cannot run (no key, a bad setting) give
-// not_configured results with the reason; disabled ones are left out.
+// Build returns the engine for cfg and the status of every provider of
+// providers.All, in its order. Providers that are enabled but cannot run
+// (no key, a bad setting) give not_configured results with the reason;
+// disabled ones are left out.
 func Build(ctx context.Context, cfg *config.Config, o Options) (*intel.Engine, []Status, error) {
 	e := &intel.Engine{
 		NoExternal: cfg.Intel.NoExternal, Cache: o.Cache, Requests: o.Requests, Refresh: o.Refresh,
@@ -78,45 +80,47 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*intel.Engine, [
 		Private: Private(cfg.Intel), MaxWait: cfg.Intel.MaxWait,
 	}
 	var out []Status
-	for _, id := range config.ProviderIDs {
+	for _, spec := range providers.All {
+		id := spec.Name
 		pc := cfg.Providers[id]
-		st := Status{Name: id, Enabled: pc.Enabled, Primary: pc.Primary, KeySet: pc.APIKey.IsSet(), BaseURL: pc.BaseURL}
+		st := Status{Name: id, Enabled: pc.Enabled, Primary: pc.Primary, KeySet: pc.APIKey.IsSet(), BaseURL: pc.BaseURL,
+			Kinds: spec.Kinds, External: spec.External, NeedsKey: spec.NeedsKey, ReadsWorkspace: spec.ReadsWorkspace}
 		for _, og := range pc.Origins {
 			st.Origins = append(st.Origins, og.String())
 		}
-		p, quota, err := newProvider(id, pc, cfg, o)
-		st.Kinds, st.External = kinds[id], id != config.ProviderTor && id != config.ProviderLocalFeed && id != config.ProviderSentinelTI
-		st.Quota = quota
+		p, err := newProvider(spec, pc, cfg, o)
+		st.Quota = quota(spec, pc)
 		wanted := pc.Enabled && (pc.Primary || o.All || len(o.Only) > 0)
 		if len(o.Only) > 0 {
 			wanted = pc.Enabled && contains(o.Only, id)
 		}
 		switch {
 		case !pc.Enabled:
-			st.Reason = cmp.Or(pc.DisabledBy, "not enabled")
+			st.State, st.Reason = intel.ProviderOff, cmp.Or(pc.DisabledBy, "not enabled")
 			if contains(o.Only, id) {
 				// Asked for by name (--provider): its rows say why it cannot
 				// answer, rather than the provider missing from the answer.
 				e.NotConfigured[id] = offReason(id, pc, err)
 			}
 		case err != nil:
-			st.Reason = err.Error()
+			st.State, st.Reason = intel.ProviderNotConfigured, err.Error()
 			if wanted {
 				e.NotConfigured[id] = st.Reason
 			}
 		case !wanted:
+			st.State = intel.ProviderOnRequest
 			st.Reason = "not primary: looked up only when asked for (--all or --provider " + id + ")"
 		case st.External && cfg.Intel.NoExternal:
-			st.Reason = "external lookups are turned off (intel.no_external)"
+			st.State, st.Reason = intel.ProviderSkipped, "external lookups are turned off (intel.no_external)"
 			st.Running = true
 		default:
-			st.Running = true
+			st.State, st.Running = intel.ProviderRuns, true
 		}
 		if err == nil && wanted {
 			st.Fingerprint = fingerprint(id, pc)
 			e.Providers = append(e.Providers, p)
 			e.Settings[id] = intel.Settings{
-				Concurrency: pc.Concurrency, Quota: quota, Fingerprint: st.Fingerprint,
+				Concurrency: pc.Concurrency, Quota: st.Quota, Fingerprint: st.Fingerprint,
 				CacheTTL:    cmp.Or(pc.CacheTTL, cfg.Intel.CacheTTL),
 				NegativeTTL: cmp.Or(pc.NegativeCacheTTL, cfg.Intel.NegativeCacheTTL),
 			}
@@ -139,119 +143,55 @@ func offReason(id string, pc config.Provider, err error) string {
 	return fmt.Sprintf("not enabled: add providers.%s to triage.yaml to use it", id)
 }
 
-// newProvider builds one provider's client and its quota (the configured
-// windows over the provider's free tier).
-func newProvider(id string, pc config.Provider, cfg *config.Config, o Options) (intel.Provider, intel.Quota, error) {
-	key := func() (string, error) {
+// newProvider builds one provider from its spec and settings: what the
+// spec says it needs is checked here, the rest by the spec's New.
+func newProvider(spec intel.Spec, pc config.Provider, cfg *config.Config, o Options) (intel.Provider, error) {
+	id := spec.Name
+	su := intel.Setup{
+		BaseURL: base(pc.BaseURL, spec.DefaultBaseURL), Timeout: cmp.Or(pc.Timeout, cfg.Intel.Timeout), HTTP: o.HTTP,
+		Options: pc.Options, Files: pc.Files, CacheTTL: pc.CacheTTL, Dir: filepath.Join(cfg.DataDir, id), Now: o.Now,
+		WorkspaceTI: o.WorkspaceTI,
+	}
+	switch {
+	case spec.NeedsKey:
 		if err := pc.APIKey.Err(); err != nil {
-			return "", fmt.Errorf("api_key: %v", err)
+			return nil, fmt.Errorf("api_key: %v", err)
 		}
 		if !pc.APIKey.IsSet() {
-			return "", fmt.Errorf("no API key: set providers.%s.api_key", id)
+			return nil, fmt.Errorf("no API key: set providers.%s.api_key", id)
 		}
-		return pc.APIKey.Reveal(), nil
+		su.APIKey = pc.APIKey.Reveal()
+	case spec.OptionalKey && pc.APIKey.IsSet():
+		su.APIKey = pc.APIKey.Reveal()
 	}
-	timeout := cmp.Or(pc.Timeout, cfg.Intel.Timeout)
-	var (
-		p   intel.Provider
-		q   intel.Quota
-		err error
-	)
-	switch id {
-	case config.ProviderVirusTotal:
-		q = virustotal.DefaultQuota
-		var k string
-		if k, err = key(); err == nil {
-			p, err = virustotal.New(virustotal.Options{BaseURL: base(pc.BaseURL, virustotal.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
-				Resolutions: pc.Options["resolutions"] == "true"})
+	if spec.NeedsID {
+		if !pc.APIID.IsSet() {
+			return nil, fmt.Errorf("no API id: set providers.%s.api_id", id)
 		}
-	case config.ProviderOTX:
-		q = otx.DefaultQuota
-		var k string
-		if k, err = key(); err == nil {
-			p, err = otx.New(otx.Options{BaseURL: base(pc.BaseURL, otx.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
-				PassiveDNS: pc.Options["passive_dns"] == "true"})
-		}
-	case config.ProviderGreyNoise:
-		q = greynoise.DefaultQuota
-		k := ""
-		if pc.APIKey.IsSet() {
-			k = pc.APIKey.Reveal()
-		}
-		p, err = greynoise.New(greynoise.Options{BaseURL: base(pc.BaseURL, greynoise.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout,
-			Enterprise: pc.Options["enterprise"] == "true"})
-	case config.ProviderXForce:
-		q = xforce.DefaultQuota
-		var k string
-		if k, err = key(); err == nil {
-			if !pc.APIID.IsSet() {
-				err = fmt.Errorf("no API id: set providers.%s.api_id", id)
-			} else {
-				p, err = xforce.New(xforce.Options{BaseURL: base(pc.BaseURL, xforce.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, APIID: pc.APIID.Reveal(), Timeout: timeout})
-			}
-		}
-	case config.ProviderAbuseIPDB:
-		q = abuseipdb.DefaultQuota
-		var k string
-		if k, err = key(); err == nil {
-			p, err = abuseipdb.New(abuseipdb.Options{BaseURL: base(pc.BaseURL, abuseipdb.DefaultBaseURL), HTTP: o.HTTP, APIKey: k, Timeout: timeout})
-		}
-	case config.ProviderTor:
-		p, err = tor.New(tor.Options{URL: base(pc.BaseURL, tor.DefaultURL), HTTP: o.HTTP, Timeout: timeout,
-			CacheDir: filepath.Join(cfg.DataDir, "tor"), MaxAge: pc.CacheTTL, Now: o.Now})
-	case config.ProviderLocalFeed:
-		minConf := 0
-		if s := pc.Options["min_confidence"]; s != "" {
-			if minConf, err = strconv.Atoi(s); err != nil {
-				err = fmt.Errorf("options.min_confidence %q is not a number", s)
-			}
-		}
-		if err == nil {
-			if len(pc.Files) == 0 {
-				err = fmt.Errorf("no feed files: set providers.%s.files", id)
-			} else {
-				p, err = localfeed.New(localfeed.Options{Files: pc.Files, MinConfidence: minConf, Now: o.Now})
-			}
-		}
-	case config.ProviderSentinelTI:
-		if o.SentinelTI == nil {
-			err = fmt.Errorf("no workspace to read threat intelligence from")
-		} else {
-			p = sentinelti.New(o.SentinelTI)
-		}
-	default:
-		err = fmt.Errorf("unknown provider %q", id)
+		su.APIID = pc.APIID.Reveal()
 	}
-	q = mergeQuota(q, pc.Quota)
-	if (id == config.ProviderVirusTotal && pc.Options["resolutions"] == "true") ||
-		(id == config.ProviderOTX && pc.Options["passive_dns"] == "true") {
-		// Two requests per lookup: the engine counts lookups.
-		q = halve(q)
-	}
-	return p, q, err
+	return spec.New(su)
 }
 
-// halve is the quota in lookups of two requests each.
-func halve(q intel.Quota) intel.Quota {
-	h := func(n int) int {
-		if n == 0 {
+// quota is a provider's budget in lookups: the configured windows over the
+// spec's free tier, divided by the requests one lookup costs (the engine
+// counts lookups).
+func quota(spec intel.Spec, pc config.Provider) intel.Quota {
+	q := mergeQuota(spec.DefaultQuota, pc.Quota)
+	if spec.RequestsPerLookup == nil {
+		return q
+	}
+	n := spec.RequestsPerLookup(pc.Options)
+	if n <= 1 {
+		return q
+	}
+	div := func(w int) int {
+		if w == 0 {
 			return 0
 		}
-		return max(n/2, 1)
+		return max(w/n, 1)
 	}
-	return intel.Quota{PerSecond: h(q.PerSecond), PerMinute: h(q.PerMinute), PerHour: h(q.PerHour), PerDay: h(q.PerDay), PerMonth: h(q.PerMonth)}
-}
-
-// kinds are the indicator types each provider looks up.
-var kinds = map[string][]ioc.Kind{
-	config.ProviderVirusTotal: {ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
-	config.ProviderOTX:        {ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
-	config.ProviderGreyNoise:  {ioc.IPv4},
-	config.ProviderXForce:     {ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
-	config.ProviderAbuseIPDB:  {ioc.IPv4, ioc.IPv6},
-	config.ProviderTor:        {ioc.IPv4, ioc.IPv6},
-	config.ProviderLocalFeed:  ioc.Kinds,
-	config.ProviderSentinelTI: ioc.Kinds,
+	return intel.Quota{PerSecond: div(q.PerSecond), PerMinute: div(q.PerMinute), PerHour: div(q.PerHour), PerDay: div(q.PerDay), PerMonth: div(q.PerMonth)}
 }
 
 // base is the configured address of a service, or "" for its default. An
@@ -286,7 +226,10 @@ func mergeQuota(def intel.Quota, c config.Quota) intel.Quota {
 }
 
 // fingerprint stands for a provider's configuration in cache keys: its
-// address and a hash of its key, never the key.
+// address, a hash of its key (never the key), its files and its options.
+// Options change what an answer holds (passive DNS, the enterprise API), so
+// answers cached under other options are not reused; that also keeps
+// answers cached before passive DNS was a typed field of the result out.
 func fingerprint(id string, pc config.Provider) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00", id, pc.BaseURL)
@@ -297,6 +240,10 @@ func fingerprint(id string, pc config.Provider) string {
 		fmt.Fprintf(h, "%s\x00", pc.APIID.Fingerprint())
 	}
 	fmt.Fprintf(h, "%v", pc.Files)
+	if len(pc.Options) > 0 {
+		// fmt prints a map's keys sorted: the same options, the same text.
+		fmt.Fprintf(h, "\x00%v", pc.Options)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -2,16 +2,20 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
+	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
@@ -22,57 +26,170 @@ func testConfig(t *testing.T) *config.Config {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{DataDir: t.TempDir(), Providers: map[string]config.Provider{}}
-	for _, id := range config.ProviderIDs {
+	for _, id := range providers.Names() {
 		cfg.Providers[id] = config.Provider{Name: id, Enabled: true, Primary: true,
 			APIKey: config.NewSecret("key-" + id), APIID: config.NewSecret("id-" + id)}
 	}
-	lf := cfg.Providers[config.ProviderLocalFeed]
+	lf := cfg.Providers["localfeed"]
 	lf.Files = []string{feed}
-	cfg.Providers[config.ProviderLocalFeed] = lf
+	cfg.Providers["localfeed"] = lf
 	return cfg
 }
 
-var noTI sentinelti.QueryFunc = func(context.Context, []string) ([]sentinelti.Match, error) { return nil, nil }
+var noTI intel.WorkspaceTI = func(context.Context, []string) ([]intel.TIMatch, error) { return nil, nil }
 
-// TestKindsTable keeps the static table of kinds true to the providers.
-func TestKindsTable(t *testing.T) {
+// TestEverySpecBuilds builds every provider of the list from a complete
+// configuration, and checks each is what its spec declares.
+func TestEverySpecBuilds(t *testing.T) {
 	cfg := testConfig(t)
-	e, sts, err := Build(context.Background(), cfg, Options{SentinelTI: noTI})
+	e, sts, err := Build(context.Background(), cfg, Options{WorkspaceTI: noTI})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.Providers) != len(config.ProviderIDs) {
-		t.Fatalf("%d providers built, want all %d: %+v", len(e.Providers), len(config.ProviderIDs), sts)
+	if len(e.Providers) != len(providers.All) || len(sts) != len(providers.All) {
+		t.Fatalf("%d providers built, %d statuses; want all %d: %+v", len(e.Providers), len(sts), len(providers.All), sts)
 	}
-	for _, p := range e.Providers {
-		var got []ioc.Kind
+	seen := map[string]bool{}
+	for i, spec := range providers.All {
+		if seen[spec.Name] || spec.Name != strings.ToLower(spec.Name) || spec.New == nil || len(spec.Kinds) == 0 {
+			t.Errorf("spec %d: name %q twice or not lower case, or no New or Kinds", i, spec.Name)
+		}
+		seen[spec.Name] = true
+		p, st := e.Providers[i], sts[i]
+		if p.Name() != spec.Name || st.Name != spec.Name {
+			t.Fatalf("provider %d is %s (status %s), want %s in the list's order", i, p.Name(), st.Name, spec.Name)
+		}
+		if p.External() != spec.External || st.External != spec.External {
+			t.Errorf("%s: external %v, status %v; the spec says %v", spec.Name, p.External(), st.External, spec.External)
+		}
+		if st.State != intel.ProviderRuns || !st.Running || st.Reason != "" {
+			t.Errorf("%s: state %q, running %v, reason %q; want it running", spec.Name, st.State, st.Running, st.Reason)
+		}
+	}
+}
+
+// TestKindsAreWhatProvidersLookUp checks each spec's Kinds against what
+// its provider does: Supports says so for exactly those kinds, a lookup of
+// any other kind is refused as unsupported, and a lookup of one of them is
+// not (the providers' own tables of endpoints agree with their specs).
+func TestKindsAreWhatProvidersLookUp(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	cfg := testConfig(t)
+	cfg.Intel.Timeout = 2 * time.Second
+	for id, pc := range cfg.Providers {
+		pc.BaseURL = srv.URL
+		cfg.Providers[id] = pc
+	}
+	e, _, err := Build(context.Background(), cfg, Options{WorkspaceTI: noTI, HTTP: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := map[ioc.Kind]string{
+		ioc.IPv4: "198.51.100.7", ioc.IPv6: "2001:db8::7", ioc.Domain: "example.com", ioc.Hostname: "www.example.com",
+		ioc.URL: "https://example.com/x", ioc.MD5: "d41d8cd98f00b204e9800998ecf8427e",
+		ioc.SHA1:   "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		ioc.SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", ioc.Email: "someone@example.com",
+	}
+	for i, spec := range providers.All {
+		p := e.Providers[i]
 		for _, k := range ioc.Kinds {
-			if p.Supports(k) {
-				got = append(got, k)
+			want := slices.Contains(spec.Kinds, k)
+			if p.Supports(k) != want {
+				t.Errorf("%s: Supports(%s) = %v, its spec's Kinds %v", spec.Name, k, !want, spec.Kinds)
+			}
+			_, err := p.Lookup(context.Background(), ioc.Indicator{Kind: k, Value: sample[k]})
+			if refused := errors.Is(err, intel.ErrUnsupported); refused == want {
+				t.Errorf("%s: lookup of a %s: %v; its spec's Kinds %v", spec.Name, k, err, spec.Kinds)
 			}
 		}
-		if !slices.Equal(got, kinds[p.Name()]) {
-			t.Errorf("%s supports %v, the table says %v", p.Name(), got, kinds[p.Name()])
+	}
+}
+
+// TestState checks the one state every provider is given, and that the
+// state and the engine agree.
+func TestState(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Intel.NoExternal = true
+	vt := cfg.Providers["virustotal"]
+	vt.APIKey = config.Secret{}
+	cfg.Providers["virustotal"] = vt
+	otx := cfg.Providers["otx"]
+	otx.Primary = false
+	cfg.Providers["otx"] = otx
+	ab := cfg.Providers["abuseipdb"]
+	ab.Enabled = false
+	cfg.Providers["abuseipdb"] = ab
+
+	e, sts, err := Build(context.Background(), cfg, Options{WorkspaceTI: noTI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]intel.ProviderState{
+		"virustotal": intel.ProviderNotConfigured, "otx": intel.ProviderOnRequest, "abuseipdb": intel.ProviderOff,
+		"greynoise": intel.ProviderSkipped, "xforce": intel.ProviderSkipped,
+		"tor": intel.ProviderRuns, "localfeed": intel.ProviderRuns, "sentinel-ti": intel.ProviderRuns,
+	}
+	for _, st := range sts {
+		if w, ok := want[st.Name]; ok && st.State != w {
+			t.Errorf("%s: state %q, want %q (%+v)", st.Name, st.State, w, st)
 		}
-		i := slices.IndexFunc(sts, func(s Status) bool { return s.Name == p.Name() })
-		if sts[i].External != p.External() {
-			t.Errorf("%s: status says external %v, the provider %v", p.Name(), sts[i].External, p.External())
+		built := slices.ContainsFunc(e.Providers, func(p intel.Provider) bool { return p.Name() == st.Name })
+		if built != st.Running || st.Running != (st.State == intel.ProviderRuns || st.State == intel.ProviderSkipped) {
+			t.Errorf("%s: state %q, running %v, in the engine %v", st.Name, st.State, st.Running, built)
+		}
+		if (st.State == intel.ProviderRuns) == (st.Reason != "") {
+			t.Errorf("%s: state %q with reason %q", st.Name, st.State, st.Reason)
+		}
+		if spec, _ := providers.Find(st.Name); st.NeedsKey != spec.NeedsKey || st.ReadsWorkspace != spec.ReadsWorkspace {
+			t.Errorf("%s: needs key %v, reads the workspace %v; not as its spec says", st.Name, st.NeedsKey, st.ReadsWorkspace)
+		}
+	}
+}
+
+// TestQuotaPerLookup: a lookup that costs two requests (VirusTotal with
+// resolutions, OTX with passive DNS) gets half the quota, in lookups.
+func TestQuotaPerLookup(t *testing.T) {
+	cfg := testConfig(t)
+	vt := cfg.Providers["virustotal"]
+	vt.Options = map[string]string{"resolutions": "true"}
+	cfg.Providers["virustotal"] = vt
+	otx := cfg.Providers["otx"]
+	otx.Options = map[string]string{"passive_dns": "true"}
+	otx.Quota = config.Quota{PerMinute: 3, PerHour: 1}
+	cfg.Providers["otx"] = otx
+	_, sts, err := Build(context.Background(), cfg, Options{WorkspaceTI: noTI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]intel.Quota{
+		"virustotal": {PerMinute: 2, PerDay: 250, PerMonth: 7750},
+		"otx":        {PerMinute: 1, PerHour: 1},
+		"greynoise":  {PerDay: 7},
+	}
+	for _, st := range sts {
+		if w, ok := want[st.Name]; ok && st.Quota != w {
+			t.Errorf("%s: quota %+v, want %+v", st.Name, st.Quota, w)
 		}
 	}
 }
 
 func TestBuildReasons(t *testing.T) {
 	cfg := testConfig(t)
-	vt := cfg.Providers[config.ProviderVirusTotal]
+	vt := cfg.Providers["virustotal"]
 	vt.APIKey = config.Secret{}
 	vt.Quota = config.Quota{PerMinute: 2}
-	cfg.Providers[config.ProviderVirusTotal] = vt
-	otx := cfg.Providers[config.ProviderOTX]
+	cfg.Providers["virustotal"] = vt
+	otx := cfg.Providers["otx"]
 	otx.Primary = false
-	cfg.Providers[config.ProviderOTX] = otx
-	ab := cfg.Providers[config.ProviderAbuseIPDB]
+	cfg.Providers["otx"] = otx
+	ab := cfg.Providers["abuseipdb"]
 	ab.Enabled, ab.DisabledBy = false, "triage.yaml:3 (providers.abuseipdb.enabled)"
-	cfg.Providers[config.ProviderAbuseIPDB] = ab
+	cfg.Providers["abuseipdb"] = ab
 
 	e, sts, err := Build(context.Background(), cfg, Options{})
 	if err != nil {
@@ -111,14 +228,14 @@ func TestBuildReasons(t *testing.T) {
 // rows saying why, whether it is off, has no key, or was never configured.
 func TestOnlyNamesProvidersThatCannotRun(t *testing.T) {
 	cfg := testConfig(t)
-	ab := cfg.Providers[config.ProviderAbuseIPDB]
+	ab := cfg.Providers["abuseipdb"]
 	ab.Enabled, ab.DisabledBy = false, "enabled: false in triage.yaml:3"
-	cfg.Providers[config.ProviderAbuseIPDB] = ab
-	cfg.Providers[config.ProviderVirusTotal] = config.Provider{Name: config.ProviderVirusTotal, Primary: true} // never configured
-	cfg.Providers[config.ProviderTor] = config.Provider{Name: config.ProviderTor, Primary: true}               // never configured, needs no key
-	xf := cfg.Providers[config.ProviderXForce]
+	cfg.Providers["abuseipdb"] = ab
+	cfg.Providers["virustotal"] = config.Provider{Name: "virustotal", Primary: true} // never configured
+	cfg.Providers["tor"] = config.Provider{Name: "tor", Primary: true}               // never configured, needs no key
+	xf := cfg.Providers["xforce"]
 	xf.APIID = config.Secret{}
-	cfg.Providers[config.ProviderXForce] = xf // enabled, misconfigured
+	cfg.Providers["xforce"] = xf // enabled, misconfigured
 
 	tests := []struct {
 		only string
@@ -132,7 +249,7 @@ func TestOnlyNamesProvidersThatCannotRun(t *testing.T) {
 	ind, _ := ioc.Parse("203.0.113.5")
 	for _, tt := range tests {
 		t.Run(tt.only, func(t *testing.T) {
-			e, _, err := Build(context.Background(), cfg, Options{Only: []string{tt.only}, SentinelTI: noTI})
+			e, _, err := Build(context.Background(), cfg, Options{Only: []string{tt.only}, WorkspaceTI: noTI})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +263,7 @@ func TestOnlyNamesProvidersThatCannotRun(t *testing.T) {
 		})
 	}
 	// Without --provider, providers that are off stay out of the answer.
-	e, _, _ := Build(context.Background(), cfg, Options{SentinelTI: noTI})
+	e, _, _ := Build(context.Background(), cfg, Options{WorkspaceTI: noTI})
 	for _, name := range []string{"abuseipdb", "virustotal", "tor"} {
 		if _, ok := e.NotConfigured[name]; ok {
 			t.Errorf("%s, off and not asked for, gives not_configured rows", name)
@@ -164,6 +281,13 @@ func TestFingerprint(t *testing.T) {
 	}
 	if strings.Contains(fa, "secret") {
 		t.Error("the fingerprint holds the key")
+	}
+	// Options shape the answers: answers cached under others are not reused.
+	d, e := a, a
+	d.Options = map[string]string{"resolutions": "true", "x": "1"}
+	e.Options = map[string]string{"x": "1", "resolutions": "true"}
+	if fd := fingerprint("vt", d); fd == fa || fd != fingerprint("vt", e) {
+		t.Errorf("fingerprint with options %s, without %s: want distinct, and stable across map order", fd, fa)
 	}
 }
 

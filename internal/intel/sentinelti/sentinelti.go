@@ -8,6 +8,7 @@ package sentinelti
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,19 +17,29 @@ import (
 )
 
 // Match is one active indicator row of the threat-intelligence table.
-type Match struct {
-	ObservableKey   string // "ipv4-addr:value", "file:hashes.'SHA-256'", ...
-	ObservableValue string
-	Confidence      int
-	Name            string // the STIX indicator's name, if any
-	Description     string
-	Tags            []string
-	Source          string
-}
+type Match = intel.TIMatch
 
 // QueryFunc returns the active table rows whose observable value is one of
 // values (lower-cased). It is called once per batch.
-type QueryFunc func(ctx context.Context, values []string) ([]Match, error)
+type QueryFunc = intel.WorkspaceTI
+
+// Spec declares the provider to the rest of triage: on by default, it
+// reads the workspace through Setup.WorkspaceTI.
+var Spec = intel.Spec{
+	Name:           "sentinel-ti",
+	Aliases:        []string{"sentinelti", "azsti"},
+	MsticpyNames:   []string{"azsti", "azuresentinel", "mssentinel", "sentinel"},
+	Kinds:          ioc.Kinds,
+	ReadsWorkspace: true,
+	OnByDefault:    true,
+	Note:           "reads the workspace's ThreatIntelIndicators table",
+	New: func(s intel.Setup) (intel.Provider, error) {
+		if s.WorkspaceTI == nil {
+			return nil, errors.New("no workspace to read threat intelligence from")
+		}
+		return New(s.WorkspaceTI), nil
+	},
+}
 
 // Provider is the workspace threat-intelligence table as an intel.Provider.
 type Provider struct {
@@ -41,19 +52,15 @@ func New(query QueryFunc) *Provider { return &Provider{query: query} }
 var _ intel.BatchProvider = (*Provider)(nil)
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "sentinel-ti" }
+func (*Provider) Name() string { return Spec.Name }
 
-// External implements intel.Provider: the table is the organisation's own.
-func (*Provider) External() bool { return false }
+// External implements intel.Provider: false, as the table is the
+// organisation's own.
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider.
-func (*Provider) Supports(k ioc.Kind) bool {
-	switch k {
-	case ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256, ioc.Email:
-		return true
-	}
-	return false
-}
+// Supports implements intel.Provider: the kinds of Spec, every indicator
+// kind.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // Lookup implements intel.Provider.
 func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result, error) {

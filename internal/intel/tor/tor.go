@@ -40,6 +40,22 @@ const DefaultURL = "https://check.torproject.org/exit-addresses"
 // DefaultMaxAge is how long a downloaded list is used before it is refreshed.
 const DefaultMaxAge = 24 * time.Hour
 
+// Spec declares the provider to the rest of triage. The list is kept in
+// the provider's directory, and its cache_ttl is the list's MaxAge.
+var Spec = intel.Spec{
+	Name:           "tor",
+	MsticpyNames:   []string{"tor", "torexitnodes"},
+	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6},
+	DefaultBaseURL: DefaultURL,
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{URL: s.BaseURL, HTTP: s.HTTP, Timeout: s.Timeout, CacheDir: s.Dir, MaxAge: s.CacheTTL, Now: s.Now})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
 // failBackoff is how long a failed download is not retried.
 const failBackoff = time.Minute
 
@@ -122,14 +138,15 @@ func New(o Options) (*Provider, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "tor" }
+func (*Provider) Name() string { return Spec.Name }
 
-// External implements intel.Provider: the list is downloaded in bulk and
-// searched locally, so no indicator is sent anywhere.
-func (*Provider) External() bool { return false }
+// External implements intel.Provider: false, as the list is downloaded in
+// bulk and searched locally, so no indicator is sent anywhere.
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: IPv4 and IPv6 addresses.
-func (*Provider) Supports(k ioc.Kind) bool { return k == ioc.IPv4 || k == ioc.IPv6 }
+// Supports implements intel.Provider: the kinds of Spec, IPv4 and IPv6
+// addresses.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // Lookup implements intel.Provider. It loads the list if needed, and returns
 // an ok result for a hit (warning) and for a miss (information). Errors are

@@ -12,13 +12,13 @@
 //	url               /urls/{id}   id = the URL in base64url without "=" padding
 //	md5, sha1, sha256 /files/{hash}
 //
-// With Options.Resolutions set, an IP, domain or host-name lookup that
-// succeeds also asks for the object's passive DNS,
-// /ip_addresses/{ip}/resolutions?limit=10 or /domains/{name}/resolutions?limit=10,
-// into Details["resolutions"]. That second request costs quota too, so such a
-// lookup spends two requests of the budget; the Engine counts one per Lookup,
-// so halve the quota when turning it on. When it fails, the lookup does not:
-// Details["resolutions_error"] says why.
+// With Options.Resolutions set (options: {resolutions: "true"} in
+// triage.yaml), an IP, domain or host-name lookup that succeeds also asks
+// for the object's passive DNS, /ip_addresses/{ip}/resolutions?limit=10 or
+// /domains/{name}/resolutions?limit=10, into Result.PassiveDNS. That second
+// request costs quota too, so such a lookup spends two requests of the
+// budget (Spec.RequestsPerLookup). When it fails, the lookup does not:
+// PassiveDNS.Err says why.
 //
 // An answer of 404 (VirusTotal's NotFoundError) is intel.ErrNotFound; the
 // other HTTP failures are mapped by httpapi.
@@ -65,6 +65,35 @@ const guiURL = "https://www.virustotal.com/gui"
 
 // DefaultQuota is the public (free) API's request budget.
 var DefaultQuota = intel.Quota{PerMinute: 4, PerDay: 500, PerMonth: 15500}
+
+// Spec declares the provider to the rest of triage.
+var Spec = intel.Spec{
+	Name:           "virustotal",
+	Aliases:        []string{"vt"},
+	MsticpyNames:   []string{"virustotal"},
+	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
+	External:       true,
+	NeedsKey:       true,
+	DefaultBaseURL: DefaultBaseURL,
+	DefaultQuota:   DefaultQuota,
+	RequestsPerLookup: func(options map[string]string) int {
+		if options[resolutionsOption] == "true" {
+			return 2
+		}
+		return 1
+	},
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+			Resolutions: s.Options[resolutionsOption] == "true"})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
+// resolutionsOption is the setting that turns Options.Resolutions on.
+const resolutionsOption = "resolutions"
 
 // resolutionsLimit is how many passive DNS records a lookup asks for.
 const resolutionsLimit = 10
@@ -127,19 +156,13 @@ func (p *Provider) String() string { return "virustotal" }
 func (p *Provider) GoString() string { return p.String() }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "virustotal" }
+func (*Provider) Name() string { return Spec.Name }
 
 // External implements intel.Provider.
-func (*Provider) External() bool { return true }
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider.
-func (*Provider) Supports(k ioc.Kind) bool {
-	switch k {
-	case ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256:
-		return true
-	}
-	return false
-}
+// Supports implements intel.Provider: the kinds of Spec.
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // Lookup implements intel.Provider.
 func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result, error) {
@@ -176,9 +199,9 @@ func (p *Provider) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result,
 	if p.resolutions && (ind.Kind.IsIP() || ind.Kind == ioc.Domain || ind.Kind == ioc.Hostname) {
 		res, err := p.lookupResolutions(ctx, ind.Kind, path)
 		if err != nil {
-			r.Details["resolutions_error"] = err.Error()
+			r.PassiveDNS = &intel.PassiveDNS{Records: []intel.Resolution{}, Err: err.Error()}
 		} else {
-			r.Details["resolutions"] = res
+			r.PassiveDNS = &intel.PassiveDNS{Records: res}
 		}
 	}
 	return r, nil
@@ -386,7 +409,7 @@ func date(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC33
 
 // lookupResolutions fetches the passive DNS of the object at path: host
 // names for an IP address, IP addresses for a domain, newest first.
-func (p *Provider) lookupResolutions(ctx context.Context, k ioc.Kind, path string) ([]map[string]string, error) {
+func (p *Provider) lookupResolutions(ctx context.Context, k ioc.Kind, path string) ([]intel.Resolution, error) {
 	var env struct {
 		Data []struct {
 			Attributes struct {
@@ -399,17 +422,17 @@ func (p *Provider) lookupResolutions(ctx context.Context, k ioc.Kind, path strin
 	if _, err := p.c.GetJSON(ctx, path+"/resolutions", url.Values{"limit": {fmt.Sprint(resolutionsLimit)}}, &env); err != nil {
 		return nil, fmt.Errorf("resolutions: %w", unwrapProvider(err))
 	}
-	out := make([]map[string]string, 0, len(env.Data))
+	out := make([]intel.Resolution, 0, len(env.Data))
 	for _, r := range env.Data {
 		a := r.Attributes
-		e := map[string]string{}
+		var e intel.Resolution
 		if k.IsIP() {
-			e["host_name"] = a.HostName
+			e.Name = a.HostName
 		} else {
-			e["ip_address"] = a.IPAddress
+			e.Address = a.IPAddress
 		}
 		if a.Date > 0 {
-			e["date"] = date(a.Date)
+			e.Date = date(a.Date)
 		}
 		out = append(out, e)
 	}

@@ -370,18 +370,18 @@ func TestSeverity(t *testing.T) {
 }
 
 func TestResolutions(t *testing.T) {
-	ipRes := []map[string]string{
-		{"host_name": "cdn-update.example.net", "date": "2024-06-03T07:33:20Z"},
-		{"host_name": "mail.example.org", "date": "2024-03-01T00:00:00Z"},
-	}
-	domainRes := []map[string]string{{"ip_address": "203.0.113.10", "date": "2024-06-04T11:20:00Z"}}
+	ipRes := &intel.PassiveDNS{Records: []intel.Resolution{
+		{Name: "cdn-update.example.net", Date: "2024-06-03T07:33:20Z"},
+		{Name: "mail.example.org", Date: "2024-03-01T00:00:00Z"},
+	}}
+	domainRes := &intel.PassiveDNS{Records: []intel.Resolution{{Address: "203.0.113.10", Date: "2024-06-04T11:20:00Z"}}}
 	tests := []struct {
 		name        string
 		ind         ioc.Indicator
 		resolutions bool
 		routes      map[string]http.HandlerFunc
 		calls       []call
-		want        any // Details["resolutions"], nil for none
+		want        *intel.PassiveDNS // nil for none
 	}{
 		{
 			name: "ip", ind: ioc.Indicator{Kind: ioc.IPv4, Value: "198.51.100.7"}, resolutions: true,
@@ -417,7 +417,7 @@ func TestResolutions(t *testing.T) {
 				{Path: "/domains/www.example.com", Key: providertest.Key},
 				{Path: "/domains/www.example.com/resolutions", Query: "limit=10", Key: providertest.Key},
 			},
-			want: []map[string]string{},
+			want: &intel.PassiveDNS{Records: []intel.Resolution{}},
 		},
 		{
 			name: "off by default", ind: ioc.Indicator{Kind: ioc.IPv4, Value: "198.51.100.7"},
@@ -441,18 +441,13 @@ func TestResolutions(t *testing.T) {
 			if diff := cmp.Diff(tc.calls, f.Calls()); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
-			got, ok := r.Details["resolutions"]
-			if tc.want == nil {
-				if ok {
-					t.Errorf("Details[resolutions] = %v, want none", got)
+			if diff := cmp.Diff(tc.want, r.PassiveDNS); diff != "" {
+				t.Errorf("PassiveDNS (-want +got):\n%s", diff)
+			}
+			for _, k := range []string{"resolutions", "resolutions_error"} {
+				if v, ok := r.Details[k]; ok {
+					t.Errorf("Details[%s] = %v: passive DNS belongs in PassiveDNS", k, v)
 				}
-				return
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("Details[resolutions] (-want +got):\n%s", diff)
-			}
-			if e, ok := r.Details["resolutions_error"]; ok {
-				t.Errorf("Details[resolutions_error] = %v", e)
 			}
 		})
 	}
@@ -487,12 +482,8 @@ func TestResolutionsFailure(t *testing.T) {
 			if r.Severity != intel.SeverityHigh || r.Summary != "3/90 engines flag it malicious, 1 suspicious" {
 				t.Errorf("Severity, Summary = %s, %q", r.Severity, r.Summary)
 			}
-			if got, ok := r.Details["resolutions"]; ok {
-				t.Errorf("Details[resolutions] = %v, want none", got)
-			}
-			msg, _ := r.Details["resolutions_error"].(string)
-			if !strings.HasPrefix(msg, "resolutions: ") {
-				t.Errorf("Details[resolutions_error] = %q, want the failure", msg)
+			if r.PassiveDNS == nil || len(r.PassiveDNS.Records) != 0 || !strings.HasPrefix(r.PassiveDNS.Err, "resolutions: ") {
+				t.Errorf("PassiveDNS = %+v, want no records and the failure", r.PassiveDNS)
 			}
 		})
 	}

@@ -67,6 +67,26 @@ const MaxBody = 1 << 20
 // API reference does not state it, so a configured quota overrides it.
 var DefaultQuota = intel.Quota{PerMonth: 5000}
 
+// Spec declares the provider to the rest of triage.
+var Spec = intel.Spec{
+	Name:           "xforce",
+	Aliases:        []string{"ibmxforce"},
+	MsticpyNames:   []string{"xforce"},
+	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6, ioc.Domain, ioc.Hostname, ioc.URL, ioc.MD5, ioc.SHA1, ioc.SHA256},
+	External:       true,
+	NeedsKey:       true,
+	NeedsID:        true,
+	DefaultBaseURL: DefaultBaseURL,
+	DefaultQuota:   DefaultQuota,
+	New: func(s intel.Setup) (intel.Provider, error) {
+		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, APIID: s.APIID, Timeout: s.Timeout})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	},
+}
+
 // Options configure a Provider.
 type Options struct {
 	// BaseURL is the API's address; "" means DefaultBaseURL.
@@ -127,16 +147,14 @@ func New(o Options) (*Provider, error) {
 }
 
 // Name implements intel.Provider.
-func (*Provider) Name() string { return "xforce" }
+func (*Provider) Name() string { return Spec.Name }
 
 // External implements intel.Provider: lookups go to IBM.
-func (*Provider) External() bool { return true }
+func (*Provider) External() bool { return Spec.External }
 
-// Supports implements intel.Provider: IPs, names, URLs and hashes.
-func (*Provider) Supports(k ioc.Kind) bool {
-	_, ok := endpoints[k]
-	return ok
-}
+// Supports implements intel.Provider: the kinds of Spec (IPs, names, URLs
+// and hashes).
+func (*Provider) Supports(k ioc.Kind) bool { return Spec.Supports(k) }
 
 // endpoint is where one kind is looked up: the API path prefix and the
 // portal's page prefix.
