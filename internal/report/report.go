@@ -209,11 +209,13 @@ type ColumnType string
 
 // The column types.
 const (
-	// ColLabel names what a row is about: an account, a host, an
-	// operation, a process. A chart groups rows by a label column.
+	// ColLabel names what a row is about: the operation, process, peer or
+	// host it counts or describes. A chart groups rows by the first label
+	// column whose values differ.
 	ColLabel ColumnType = "label"
-	// ColText is any other text: a command line, a reason, a list of
-	// names, an identifier, a source table.
+	// ColText is any other text: the context of a row (the summary's own
+	// entity in the form the row names it, a workload, a source table), a
+	// command line, a reason, a list of names, an identifier.
 	ColText ColumnType = "text"
 	// ColAddress is an IP address, or several joined by ", ". A chart may
 	// group rows by it as by a label.

@@ -439,7 +439,7 @@ func fillAccountSignins(env *Env) func(*report.SummarySection, []workspace.Recor
 				cmp.Compare(b.Int("Count"), a.Int("Count")))
 		})
 		sec.Table = table(rows, env.maxRows(),
-			col{"Account", "Account", report.ColLabel}, col{"IP address", "IP", report.ColAddress},
+			col{"Account", "Account", report.ColText}, col{"IP address", "IP", report.ColAddress},
 			col{"Location", "Location", report.ColLabel}, col{"ASN", "ASN", report.ColLabel},
 			col{"Sign-ins", "Count", report.ColCount}, col{"Succeeded", "OK", report.ColSuccesses},
 			col{"Failed", "Failed", report.ColFailures}, col{"Risky", "Risky", report.ColCount},
@@ -470,7 +470,7 @@ func fillAccountLogons(env *Env) func(*report.SummarySection, []workspace.Record
 			return cmp.Compare(b.Int("Failures")+b.Int("Successes"), a.Int("Failures")+a.Int("Successes"))
 		})
 		sec.Table = table(recs, env.maxRows(),
-			col{"Account", "Label", report.ColLabel}, col{"Host", "Host", report.ColLabel},
+			col{"Account", "Label", report.ColText}, col{"Host", "Host", report.ColLabel},
 			col{"Logon type", "LogonType", report.ColLabel}, col{"Source", "Source", report.ColText},
 			col{"Successes", "Successes", report.ColSuccesses}, col{"Failures", "Failures", report.ColFailures},
 			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
@@ -486,7 +486,7 @@ func fillAccountAzure(env *Env) func(*report.SummarySection, []workspace.Record)
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(a, b workspace.Record) int { return b.Time("LastSeen").Compare(a.Time("LastSeen")) })
 		sec.Table = table(recs, env.maxRows(),
-			col{"Account", "Label", report.ColLabel}, col{"Operation", "OperationNameValue", report.ColLabel},
+			col{"Account", "Label", report.ColText}, col{"Operation", "OperationNameValue", report.ColLabel},
 			col{"Resource", "ResourceId", report.ColText}, col{"Status", "ActivityStatusValue", report.ColOutcome},
 			col{"Count", "Count", report.ColCount}, col{"From", "IpAddresses", report.ColAddress},
 			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
@@ -498,7 +498,7 @@ func fillAccountOffice(env *Env) func(*report.SummarySection, []workspace.Record
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "By workload", countedBy(recs, "OfficeWorkload", "Count", 10))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Account", "Label", report.ColLabel}, col{"Workload", "OfficeWorkload", report.ColLabel},
+			col{"Account", "Label", report.ColText}, col{"Workload", "OfficeWorkload", report.ColText},
 			col{"Operation", "Operation", report.ColLabel}, col{"Count", "Count", report.ColCount},
 			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
 			col{"Last seen", "LastSeen", report.ColLastSeen})
@@ -560,7 +560,7 @@ func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[Location]) func(*
 		slices.Sort(failed)
 		fact(&sec.Facts, "Failed geolocation", strings.Join(dedupe(failed), "; "))
 		sec.Table = table(rows, env.maxRows(),
-			col{"Account", "Account", report.ColLabel}, col{"IP address", "IP", report.ColAddress},
+			col{"Account", "Account", report.ColText}, col{"IP address", "IP", report.ColAddress},
 			col{"Location", "Location", report.ColLabel}, col{"ASN", "ASN", report.ColLabel},
 			col{"Seen in", "Sources", report.ColText}, col{"Events", "Count", report.ColCount},
 			col{"First seen", "First", report.ColFirstSeen}, col{"Last seen", "Last", report.ColLastSeen})
@@ -597,7 +597,7 @@ func fillAccountChanges(env *Env) func(*report.SummarySection, []workspace.Recor
 			return cmp.Or(b.Time("TimeGenerated").Compare(a.Time("TimeGenerated")), cmp.Compare(a.Int("Seq"), b.Int("Seq")))
 		})
 		sec.Table = table(rows, env.maxRows(),
-			col{"Time", "TimeGenerated", report.ColTime}, col{"Account", "Label", report.ColLabel},
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Account", "Label", report.ColText},
 			col{"As", "Role", report.ColText}, col{"Source", "Source", report.ColText},
 			col{"Operation", "Operation", report.ColLabel}, col{"Object", "Object", report.ColLabel},
 			col{"Detail", "Detail", report.ColText}, col{"By", "Actor", report.ColLabel})

@@ -282,7 +282,7 @@ func fillHostInfo(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Agents", strings.Join(dedupe(agents), "; "))
 		fact(&sec.Facts, "Last reported", timeText(maxTime(recs, "LastSeen")))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Host", "Label", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Host", "Label", report.ColText}, col{"Source", "Source", report.ColText},
 			col{"OS family", "OSFamily", report.ColLabel}, col{"OS", "OSName", report.ColLabel},
 			col{"Version", "OSVersion", report.ColText}, col{"Agent", "Agent", report.ColLabel},
 			col{"Agent version", "AgentVersion", report.ColText}, col{"Agent id", "AgentId", report.ColText},
@@ -334,7 +334,7 @@ func fillHostIPs(env *Env) func(*report.SummarySection, []workspace.Record) {
 		}
 		fact(&sec.Facts, "Addresses", strings.Join(dedupe(ips), ", "))
 		sec.Table = table(rows, env.maxRows(),
-			col{"Host", "Host", report.ColLabel}, col{"Address", "IP", report.ColAddress},
+			col{"Host", "Host", report.ColText}, col{"Address", "IP", report.ColAddress},
 			col{"Scope", "Scope", report.ColText}, col{"Type", "Type", report.ColText}, col{"MAC", "MAC", report.ColText},
 			col{"Seen in", "Sources", report.ColText}, col{"First seen", "First", report.ColFirstSeen},
 			col{"Last seen", "Last", report.ColLastSeen})
@@ -348,7 +348,7 @@ func fillHostLogons(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Accounts", countList(recs, "Account", 10))
 		fact(&sec.Facts, "Logon types", countedBy(recs, "LogonType", "Successes", 10))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Host", "Label", report.ColLabel}, col{"Account", "Account", report.ColLabel},
+			col{"Host", "Label", report.ColText}, col{"Account", "Account", report.ColLabel},
 			col{"Logon type", "LogonType", report.ColLabel}, col{"Source", "Source", report.ColText},
 			col{"Successes", "Successes", report.ColSuccesses}, col{"Failures", "Failures", report.ColFailures},
 			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
@@ -377,7 +377,7 @@ func fillHostProcesses(env *Env) func(*report.SummarySection, []workspace.Record
 				"FirstSeen": r["FirstSeen"], "LastSeen": r["LastSeen"]}
 		}
 		sec.Table = table(rows, env.maxRows(),
-			col{"Host", "Host", report.ColLabel}, col{"Count", "Count", report.ColCount},
+			col{"Host", "Host", report.ColText}, col{"Count", "Count", report.ColCount},
 			col{"Process", "Process", report.ColLabel}, col{"Command line", "CommandLine", report.ColText},
 			col{"Account", "Account", report.ColLabel}, col{"Seen in", "Sources", report.ColText},
 			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
@@ -520,7 +520,7 @@ func fillEncoded(env *Env) func(*report.SummarySection, []workspace.Record) {
 				"FirstSeen": r["FirstSeen"], "Decoded": clip(r.String("Decoded"), maxCommandLine)}
 		}
 		sec.Table = table(rows, env.maxRows(),
-			col{"Host", "Host", report.ColLabel}, col{"Process", "Process", report.ColLabel},
+			col{"Host", "Host", report.ColText}, col{"Process", "Process", report.ColLabel},
 			col{"Account", "Account", report.ColLabel}, col{"Count", "Count", report.ColCount},
 			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Decoded command", "Decoded", report.ColText})
 	}
@@ -550,7 +550,7 @@ func fillHostChanges(env *Env) func(*report.SummarySection, []workspace.Record) 
 		fact(&sec.Facts, "Changes", strconv.Itoa(len(recs)))
 		fact(&sec.Facts, "Events", countedByOne(recs, "Activity"))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColLabel},
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColText},
 			col{"Event", "EventID", report.ColText}, col{"Activity", "Activity", report.ColLabel},
 			col{"By", "Actor", report.ColLabel}, col{"Target", "Target", report.ColLabel},
 			col{"Member", "Member", report.ColLabel})
@@ -566,7 +566,7 @@ func fillPersistence(env *Env) func(*report.SummarySection, []workspace.Record) 
 		}
 		fact(&sec.Facts, "Names", strings.Join(dedupe(names), ", "))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColLabel},
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColText},
 			col{"Kind", "Kind", report.ColLabel}, col{"Name", "Name", report.ColLabel},
 			col{"Command", "Command", report.ColText}, col{"By", "Account", report.ColLabel},
 			col{"Event", "EventID", report.ColText})
@@ -581,7 +581,7 @@ func fillNotable(env *Env) func(*report.SummarySection, []workspace.Record) {
 			return cmp.Or(cmp.Compare(a.Int("Count"), b.Int("Count")), b.Time("LastSeen").Compare(a.Time("LastSeen")))
 		})
 		sec.Table = table(recs, env.maxRows(),
-			col{"Host", "Label", report.ColLabel}, col{"Event", "EventID", report.ColText},
+			col{"Host", "Label", report.ColText}, col{"Event", "EventID", report.ColText},
 			col{"Activity", "Activity", report.ColLabel}, col{"Source", "Source", report.ColText},
 			col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
 			col{"Last seen", "LastSeen", report.ColLastSeen})

@@ -435,7 +435,7 @@ func fillIPAzure(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "Callers", countList(recs, "Caller", 10))
 		sec.Table = table(recs, env.maxRows(),
-			col{"Caller", "Caller", report.ColLabel}, col{"Operation", "OperationNameValue", report.ColLabel},
+			col{"Caller", "Caller", report.ColText}, col{"Operation", "OperationNameValue", report.ColLabel},
 			col{"Status", "ActivityStatusValue", report.ColOutcome}, col{"Resource", "ResourceId", report.ColText},
 			col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
 			col{"Last seen", "LastSeen", report.ColLastSeen})
@@ -447,7 +447,7 @@ func fillIPOffice(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "Users", countList(recs, "UserId", 10))
 		sec.Table = table(recs, env.maxRows(),
-			col{"User", "UserId", report.ColLabel}, col{"Workload", "OfficeWorkload", report.ColLabel},
+			col{"User", "UserId", report.ColText}, col{"Workload", "OfficeWorkload", report.ColText},
 			col{"Operation", "Operation", report.ColLabel}, col{"Count", "Count", report.ColCount},
 			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
@@ -481,7 +481,7 @@ func fillIPNetwork(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Sources", strings.Join(distinct(recs, "Source"), ", "))
 		sec.Table = table(recs, env.maxRows(),
 			col{"Source", "Source", report.ColText}, col{"Role", "Role", report.ColText},
-			col{"Device", "Device", report.ColLabel}, col{"Peer", "Peer", report.ColAddress},
+			col{"Peer", "Peer", report.ColAddress}, col{"Device", "Device", report.ColLabel},
 			col{"Name", "Url", report.ColText}, col{"Port", "Port", report.ColText},
 			col{"Action", "Action", report.ColOutcome}, col{"Count", "Count", report.ColCount},
 			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})

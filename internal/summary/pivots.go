@@ -83,7 +83,7 @@ func init() {
 			match: []string{"UserId", "MailboxOwnerUPN"},
 			name:  "Mailbox activity", source: "OfficeActivity",
 			empty: "no Office activity by or on this mailbox in the window",
-			cols: []col{{"Workload", "OfficeWorkload", report.ColLabel}, {"Operation", "Operation", report.ColLabel},
+			cols: []col{{"Workload", "OfficeWorkload", report.ColText}, {"Operation", "Operation", report.ColLabel},
 				{"Count", "Count", report.ColCount}, {"Client addresses", "ClientIPs", report.ColAddress},
 				{"First seen", "FirstSeen", report.ColFirstSeen}, {"Last seen", "LastSeen", report.ColLastSeen}},
 			lists: []string{"ClientIPs"},

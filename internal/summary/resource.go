@@ -19,7 +19,7 @@ const qResourceActivity = "azure_resource_activity"
 
 // resourceCols are the columns of a resource's activity table.
 var resourceCols = []col{
-	{"Caller", "Caller", report.ColLabel}, {"Operation", "OperationNameValue", report.ColLabel},
+	{"Caller", "Caller", report.ColText}, {"Operation", "OperationNameValue", report.ColLabel},
 	{"Resources", "Resources", report.ColText}, {"Statuses", "Statuses", report.ColOutcome}, {"Count", "Count", report.ColCount},
 	{"Caller addresses", "CallerIPs", report.ColAddress}, {"First seen", "FirstSeen", report.ColFirstSeen},
 	{"Last seen", "LastSeen", report.ColLastSeen},

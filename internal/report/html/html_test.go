@@ -36,7 +36,7 @@ import (
 // guided is the order of the report document's sections.
 var guided = []string{"incident", "verdict", "alerts", "entities", "graph", "indicators", "ti", "map", "summaries", "related", "problems"}
 
-// stepIDs are the sections each step's fragment holds, as HTMLSection
+// stepIDs are the sections each step's fragment holds, as Section
 // documents them.
 var stepIDs = map[string][]string{
 	report.StepDetails:    {"incident", "alerts", "entities"},
@@ -544,7 +544,7 @@ func checkSummaries(t *testing.T, r *report.Report, sec *html.Node) {
 // fragment reads nothing a later step writes.
 func TestHTMLSections(t *testing.T) {
 	reports := map[string]*report.Report{
-		// Enough summaries for WriteHTML to render them side by side.
+		// Enough summaries for Write to render them side by side.
 		"big": bigReport(20, 120),
 	}
 	if !testing.Short() {
@@ -588,7 +588,7 @@ func TestHTMLSections(t *testing.T) {
 		})
 	}
 	if err := reporthtml.Section(io.Discard, &report.Report{}, "no such step", reporthtml.Options{}); err == nil {
-		t.Error("HTMLSection of an unknown step: no error")
+		t.Error("Section of an unknown step: no error")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/reporttest"
 )
 
@@ -48,5 +49,19 @@ func TestMarkdownEscape(t *testing.T) {
 		if got := Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A table shows its columns' headers, escaped, not the fields they name.
+func TestTableHeaders(t *testing.T) {
+	s := report.Summary{Kind: "Ip", Name: "192.0.2.1", Sections: []report.SummarySection{{Name: "Azure activity", Status: report.StatusOK,
+		Table: &report.Table{Columns: []report.Column{{Name: "OperationNameValue", Header: "Operation | <b>", Type: report.ColLabel}},
+			Rows: [][]string{{"write"}}}}}}
+	var b bytes.Buffer
+	if err := WriteSummaries(&b, []report.Summary{s}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, `| Operation \| &lt;b\> |`) || strings.Contains(out, "OperationNameValue") {
+		t.Errorf("the table's header row is not its escaped headers:\n%s", out)
 	}
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -119,4 +120,40 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// The JSON of a summary table carries each column as an object (schema
+// version 2): its name, header and type.
+func TestJSONTableColumns(t *testing.T) {
+	r := reporttest.Report("x")
+	r.Summaries[0].Sections = []report.SummarySection{{Name: "Sign-ins", Status: report.StatusOK, Table: &report.Table{
+		Columns: []report.Column{{Name: "FirstSeen", Header: "First seen", Type: report.ColFirstSeen}},
+		Rows:    [][]string{{"2026-11-25T10:00:00Z"}},
+	}}}
+	var b bytes.Buffer
+	if err := Report(&b, r, JSON); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SchemaVersion int `json:"schema_version"`
+		Summaries     []struct {
+			Sections []struct {
+				Table struct {
+					Columns []map[string]string `json:"columns"`
+					Rows    [][]string          `json:"rows"`
+				} `json:"table"`
+			} `json:"sections"`
+		} `json:"summaries"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.SchemaVersion != 2 {
+		t.Errorf("schema_version %d, want 2", got.SchemaVersion)
+	}
+	tab := got.Summaries[0].Sections[0].Table
+	want := map[string]string{"name": "FirstSeen", "header": "First seen", "type": "first_seen"}
+	if len(tab.Columns) != 1 || !maps.Equal(tab.Columns[0], want) || tab.Rows[0][0] != "2026-11-25T10:00:00Z" {
+		t.Errorf("table %+v, want the column %v", tab, want)
+	}
 }
