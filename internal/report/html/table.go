@@ -30,8 +30,8 @@ type cell struct {
 }
 
 // Body is the table's rows as HTML. Tables are most of a large report's
-// cells, and html/template's reflection costs microseconds a cell: the rows
-// are written here instead, each value escaped as text (the escaping
+// cells, and html/template's reflection is slow for each one: the rows are
+// written here instead, each value escaped as text (the escaping
 // html/template applies to text content), with fixed markup around it.
 func (tv *tableView) Body() template.HTML {
 	var b strings.Builder
