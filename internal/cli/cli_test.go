@@ -17,7 +17,7 @@ import (
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
-	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/markdown"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -481,7 +481,7 @@ func TestAlertsInTimeOrder(t *testing.T) {
 		t.Errorf("run --format json: alerts %q, want %q", got, want)
 	}
 	out, _, _ = run(t, "run", "121", "--format", "md")
-	inOrder("markdown", out[strings.Index(out, "## Alerts"):strings.Index(out, "## Entities")], report.MarkdownEscape)
+	inOrder("markdown", out[strings.Index(out, "## Alerts"):strings.Index(out, "## Entities")], markdown.Escape)
 	out, _, _ = run(t, "run", "121", "--format", "html")
 	table := out[strings.Index(out, `<table class="data alerts">`):]
 	inOrder("html", table[:strings.Index(table, "</table>")], html.EscapeString)

@@ -13,6 +13,7 @@ import (
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/render"
 )
 
 type runOptions struct {
@@ -49,7 +50,7 @@ place of the report, unless -o is given).`,
   triage run 42 --post --dry-run`,
 		Args: oneIncident,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := report.ParseFormat(o.format)
+			format, err := render.ParseFormat(o.format)
 			if err != nil {
 				return &FlagError{err}
 			}
@@ -173,16 +174,16 @@ func pathErr(err error) error {
 
 // writeReport renders r to path, or to out when path is empty. A file is
 // written whole or not at all.
-func writeReport(out io.Writer, path string, r *report.Report, f report.Format) error {
+func writeReport(out io.Writer, path string, r *report.Report, f render.Format) error {
 	if path == "" {
-		return report.Render(out, r, f)
+		return render.Report(out, r, f)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".triage-report-*")
 	if err != nil {
 		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}
 	defer os.Remove(tmp.Name())
-	if err := report.Render(tmp, r, f); err != nil {
+	if err := render.Report(tmp, r, f); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write report %s: %w", path, pathErr(err))
 	}

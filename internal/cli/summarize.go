@@ -11,6 +11,7 @@ import (
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/render"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -46,11 +47,11 @@ are accepted. Activity is looked at over --since (7 days by default) or
   triage summarize azureresource rg-finance-prod`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := report.ParseFormat(o.format)
+			format, err := render.ParseFormat(o.format)
 			if err != nil {
 				return &FlagError{err}
 			}
-			if format == report.FormatHTML {
+			if format == render.HTML {
 				return &FlagError{fmt.Errorf("--format html is for whole reports (triage run); summaries are json or md")}
 			}
 			ent, err := entityOf(args[0], args[1])
@@ -76,7 +77,7 @@ are accepted. Activity is looked at over --since (7 days by default) or
 			env := summary.Env{Workspace: e.ws, Catalog: e.catalog, Start: start, End: end, TI: e.intel.Lookup(cmd.Context(), inds)}
 			env.Geo, env.Registry, env.DNS = e.enrich()
 			sums := summary.Summarize(cmd.Context(), env, []triage.Entity{ent})
-			if err := report.RenderSummaries(s.Out, sums, format); err != nil {
+			if err := render.Summaries(s.Out, sums, format); err != nil {
 				return err
 			}
 			if sums[0].Status == report.StatusError || sums[0].Status == report.StatusPartial {

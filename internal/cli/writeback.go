@@ -17,6 +17,8 @@ import (
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/comment"
+	"github.com/triage-dev/triage/internal/report/markdown"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -408,8 +410,8 @@ func incidentRef(inc triage.Incident) string {
 	return inc.Name
 }
 
-// postSummary posts report.Comment(r) on the incident: it replaces the
-// incident's triage summary comment (the first comment report.IsComment
+// postSummary posts comment.Render(r) on the incident: it replaces the
+// incident's triage summary comment (the first comment comment.IsSummary
 // recognises) or adds one. With dryRun it writes the comment to out
 // instead.
 // summaryNamespace names the ids of triage summary comments.
@@ -426,11 +428,11 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 		return err
 	}
 	inc := r.Incident
-	pointer := fmt.Sprintf("run `triage run %s` on workspace %s", incidentRef(inc), report.MarkdownEscape(e.ws.Name()))
+	pointer := fmt.Sprintf("run `triage run %s` on workspace %s", incidentRef(inc), markdown.Escape(e.ws.Name()))
 	if inc.Number == 0 {
-		pointer = fmt.Sprintf("run triage run %s on workspace %s", report.MarkdownEscape(inc.Name), report.MarkdownEscape(e.ws.Name()))
+		pointer = fmt.Sprintf("run triage run %s on workspace %s", markdown.Escape(inc.Name), markdown.Escape(e.ws.Name()))
 	}
-	msg := report.Comment(r, workspace.MaxCommentLength, pointer)
+	msg := comment.Render(r, workspace.MaxCommentLength, pointer)
 	comments, err := w.Comments(ctx, inc)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -440,7 +442,7 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 	}
 	var ids []string
 	for _, c := range comments {
-		if report.IsComment(c.Message) {
+		if comment.IsSummary(c.Message) {
 			ids = append(ids, c.ID)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/triage-dev/triage/internal/config"
-	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/comment"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -343,7 +343,7 @@ func TestUpdateConflict(t *testing.T) {
 func TestPostSummary(t *testing.T) {
 	db, ws := lab(t)
 	// An analyst's comment that quotes the marker is not the summary.
-	quote := "The bot's line reads: " + report.CommentMarker
+	quote := "The bot's line reads: " + comment.Marker
 	if _, errOut, code := run(t, append(ws, "comment", "1", "-m", quote)...); code != ExitOK {
 		t.Fatal(errOut)
 	}
@@ -352,7 +352,7 @@ func TestPostSummary(t *testing.T) {
 	if code != ExitOK && code != ExitPartial {
 		t.Fatalf("dry run: exit %d: %s", code, errOut)
 	}
-	if !strings.HasPrefix(out, report.CommentMarker+"\n\n# Incident 1:") || !strings.Contains(errOut, "would be added") {
+	if !strings.HasPrefix(out, comment.Marker+"\n\n# Incident 1:") || !strings.Contains(errOut, "would be added") {
 		t.Errorf("dry run: stdout %.200q, stderr %q", out, errOut)
 	}
 	if cs := labComments(t, db, "1"); len(cs) != 1 {
@@ -383,7 +383,7 @@ func TestPostSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The report fits: the comment is the marker and the report.
-		if want := report.CommentMarker + "\n\n" + string(md); cs[1].Message != want {
+		if want := comment.Marker + "\n\n" + string(md); cs[1].Message != want {
 			t.Errorf("run %d: the comment is not the marker and the report:\n%.300q\n%.300q", i, cs[1].Message, want)
 		}
 	}

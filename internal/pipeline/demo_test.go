@@ -264,7 +264,7 @@ func TestRelatedAgreesWithSummaries(t *testing.T) {
 			}
 			switch sec.Status {
 			case report.StatusOK:
-				at, name := slices.Index(sec.Table.Columns, "Time"), slices.Index(sec.Table.Columns, "Alert")
+				at, name := slices.Index(sec.Table.Headers(), "Time"), slices.Index(sec.Table.Headers(), "Alert")
 				for _, row := range sec.Table.Rows {
 					got = append(got, row[at]+" "+row[name])
 				}

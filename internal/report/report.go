@@ -1,8 +1,7 @@
-// Package report is the model of one incident's triage — a single struct that
-// is the stable JSON schema — and its renderers: JSON, Markdown, a
-// self-contained HTML document, and the HTML fragments the web UI shows as
-// each step completes. The model knows no I/O beyond the writer it renders
-// to.
+// Package report is the model of one incident's triage: a single struct that
+// is the stable JSON schema. It does no I/O and draws nothing; the renderers
+// live beneath it (markdown, html, comment, and render, which picks one by
+// format) so that the packages that build a report do not carry them.
 package report
 
 import (
@@ -18,7 +17,10 @@ import (
 
 // SchemaVersion is the version of the JSON schema. Fields may be added within
 // a version; none is renamed or changes meaning.
-const SchemaVersion = 1
+//
+// Version 2: a summary table's columns are objects (name, header, type)
+// instead of strings, and its time cells are RFC 3339 UTC in every table.
+const SchemaVersion = 2
 
 // Report is the whole guided triage of one incident.
 type Report struct {
@@ -167,9 +169,10 @@ type SummarySection struct {
 	Table  *Table `json:"table,omitempty"`
 }
 
-// Table is a small result shown as is: column names and rows of text.
+// Table is a small result shown as is: typed columns and rows of text, one
+// cell per column, each written in the one form its column's type says.
 type Table struct {
-	Columns []string   `json:"columns"`
+	Columns []Column   `json:"columns"`
 	Rows    [][]string `json:"rows"`
 	// Total is the number of rows before the table was cut, when it was.
 	Total int `json:"total,omitempty"`
@@ -177,6 +180,93 @@ type Table struct {
 	// incident, those inside its activity or naming its entities first: it
 	// is how many of them the cut left out.
 	IncidentRowsLeftOut *int `json:"incident_rows_left_out,omitempty"`
+}
+
+// Headers are the headers of the table's columns, in order.
+func (t *Table) Headers() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Header
+	}
+	return out
+}
+
+// Column is one column of a Table. The summary that builds the table sets
+// all three, so that a renderer shows and draws it without guessing.
+type Column struct {
+	// Name is the field of the rows the column shows, as the summary's
+	// query or source names it ("OperationNameValue"): for programs.
+	Name string `json:"name"`
+	// Header is what a reader sees above the column ("Operation").
+	Header string `json:"header"`
+	// Type says what the cells hold and the form they are written in.
+	Type ColumnType `json:"type"`
+}
+
+// ColumnType is what the cells of a column hold. Every cell of a column is
+// written in its type's one form, or is empty when the row has no value.
+type ColumnType string
+
+// The column types.
+const (
+	// ColLabel names what a row is about: the operation, process, peer or
+	// host it counts or describes. A chart groups rows by the first label
+	// column whose values differ.
+	ColLabel ColumnType = "label"
+	// ColText is any other text: the context of a row (the summary's own
+	// entity in the form the row names it, a workload, a source table), a
+	// command line, a reason, a list of names, an identifier.
+	ColText ColumnType = "text"
+	// ColAddress is an IP address, or several joined by ", ". A chart may
+	// group rows by it as by a label.
+	ColAddress ColumnType = "address"
+	// ColCount is a whole number of events, in decimal digits.
+	ColCount ColumnType = "count"
+	// ColSuccesses and ColFailures are the numbers of a row's events that
+	// succeeded and that failed, in decimal digits.
+	ColSuccesses ColumnType = "successes"
+	ColFailures  ColumnType = "failures"
+	// ColTime is when the row's one event happened (see FormatTime).
+	ColTime ColumnType = "time"
+	// ColFirstSeen and ColLastSeen are the times of the first and the last
+	// event a row stands for (see FormatTime).
+	ColFirstSeen ColumnType = "first_seen"
+	ColLastSeen  ColumnType = "last_seen"
+	// ColOutcome is how an event ended, in the source's words ("Success",
+	// "Failure", "Blocked"), or several of them joined by ", ".
+	ColOutcome ColumnType = "outcome"
+	// ColResultCode is a sign-in result code: 0 is a success, any other
+	// number a failure.
+	ColResultCode ColumnType = "result_code"
+	// ColSeverity is an alert's severity (High, Medium, Low, Informational).
+	ColSeverity ColumnType = "severity"
+)
+
+// IsTime reports whether the cells of columns of type t are times, in
+// FormatTime's form.
+func (t ColumnType) IsTime() bool {
+	return t == ColTime || t == ColFirstSeen || t == ColLastSeen
+}
+
+// IsCount reports whether the cells of columns of type t are counts.
+func (t ColumnType) IsCount() bool {
+	return t == ColCount || t == ColSuccesses || t == ColFailures
+}
+
+// FormatTime writes t as the cell of a time column: RFC 3339 in UTC, to the
+// second; the zero time is an empty cell.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// ParseTime reads the cell of a time column as FormatTime wrote it; ok is
+// false for an empty cell or anything else.
+func ParseTime(cell string) (t time.Time, ok bool) {
+	t, err := time.Parse(time.RFC3339, cell)
+	return t, err == nil
 }
 
 // Cut says how the table was cut ("20 of 36 rows shown; ..."), or "" when

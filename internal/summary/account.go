@@ -438,9 +438,13 @@ func fillAccountSignins(env *Env) func(*report.SummarySection, []workspace.Recor
 			return cmp.Or(cmp.Compare(b.Int("Risky"), a.Int("Risky")), cmp.Compare(failRate(b), failRate(a)),
 				cmp.Compare(b.Int("Count"), a.Int("Count")))
 		})
-		sec.Table = recTable(rows, env.maxRows(), col{"Account", "Account"}, col{"IP address", "IP"}, col{"Location", "Location"},
-			col{"ASN", "ASN"}, col{"Sign-ins", "Count"}, col{"Succeeded", "OK"}, col{"Failed", "Failed"}, col{"Risky", "Risky"},
-			col{"Applications", "Apps"}, col{"First seen", "First"}, col{"Last seen", "Last"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Account", "Account", report.ColText}, col{"IP address", "IP", report.ColAddress},
+			col{"Location", "Location", report.ColLabel}, col{"ASN", "ASN", report.ColLabel},
+			col{"Sign-ins", "Count", report.ColCount}, col{"Succeeded", "OK", report.ColSuccesses},
+			col{"Failed", "Failed", report.ColFailures}, col{"Risky", "Risky", report.ColCount},
+			col{"Applications", "Apps", report.ColText}, col{"First seen", "First", report.ColFirstSeen},
+			col{"Last seen", "Last", report.ColLastSeen})
 	}
 }
 
@@ -465,9 +469,12 @@ func fillAccountLogons(env *Env) func(*report.SummarySection, []workspace.Record
 		slices.SortStableFunc(recs, func(a, b workspace.Record) int {
 			return cmp.Compare(b.Int("Failures")+b.Int("Successes"), a.Int("Failures")+a.Int("Successes"))
 		})
-		sec.Table = recTable(recs, env.maxRows(), col{"Account", "Label"}, col{"Host", "Host"}, col{"Logon type", "LogonType"},
-			col{"Source", "Source"}, col{"Successes", "Successes"}, col{"Failures", "Failures"},
-			col{"From", "IpAddresses"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Account", "Label", report.ColText}, col{"Host", "Host", report.ColLabel},
+			col{"Logon type", "LogonType", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Successes", "Successes", report.ColSuccesses}, col{"Failures", "Failures", report.ColFailures},
+			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -478,9 +485,11 @@ func fillAccountAzure(env *Env) func(*report.SummarySection, []workspace.Record)
 		fact(&sec.Facts, "Resources", strconv.Itoa(len(distinct(recs, "ResourceId"))))
 		recs = slices.Clone(recs)
 		slices.SortStableFunc(recs, func(a, b workspace.Record) int { return b.Time("LastSeen").Compare(a.Time("LastSeen")) })
-		sec.Table = recTable(recs, env.maxRows(), col{"Account", "Label"}, col{"Operation", "OperationNameValue"},
-			col{"Resource", "ResourceId"}, col{"Status", "ActivityStatusValue"}, col{"Count", "Count"},
-			col{"From", "IpAddresses"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Account", "Label", report.ColText}, col{"Operation", "OperationNameValue", report.ColLabel},
+			col{"Resource", "ResourceId", report.ColText}, col{"Status", "ActivityStatusValue", report.ColOutcome},
+			col{"Count", "Count", report.ColCount}, col{"From", "IpAddresses", report.ColAddress},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -488,9 +497,11 @@ func fillAccountOffice(env *Env) func(*report.SummarySection, []workspace.Record
 	return func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "By workload", countedBy(recs, "OfficeWorkload", "Count", 10))
-		sec.Table = recTable(recs, env.maxRows(), col{"Account", "Label"}, col{"Workload", "OfficeWorkload"},
-			col{"Operation", "Operation"}, col{"Count", "Count"}, col{"From", "IpAddresses"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Account", "Label", report.ColText}, col{"Workload", "OfficeWorkload", report.ColText},
+			col{"Operation", "Operation", report.ColLabel}, col{"Count", "Count", report.ColCount},
+			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -548,8 +559,11 @@ func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[Location]) func(*
 		}
 		slices.Sort(failed)
 		fact(&sec.Facts, "Failed geolocation", strings.Join(dedupe(failed), "; "))
-		sec.Table = recTable(rows, env.maxRows(), col{"Account", "Account"}, col{"IP address", "IP"}, col{"Location", "Location"},
-			col{"ASN", "ASN"}, col{"Seen in", "Sources"}, col{"Events", "Count"}, col{"First seen", "First"}, col{"Last seen", "Last"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Account", "Account", report.ColText}, col{"IP address", "IP", report.ColAddress},
+			col{"Location", "Location", report.ColLabel}, col{"ASN", "ASN", report.ColLabel},
+			col{"Seen in", "Sources", report.ColText}, col{"Events", "Count", report.ColCount},
+			col{"First seen", "First", report.ColFirstSeen}, col{"Last seen", "Last", report.ColLastSeen})
 	}
 }
 
@@ -582,9 +596,11 @@ func fillAccountChanges(env *Env) func(*report.SummarySection, []workspace.Recor
 		slices.SortStableFunc(rows, func(a, b workspace.Record) int {
 			return cmp.Or(b.Time("TimeGenerated").Compare(a.Time("TimeGenerated")), cmp.Compare(a.Int("Seq"), b.Int("Seq")))
 		})
-		sec.Table = recTable(rows, env.maxRows(), col{"Time", "TimeGenerated"}, col{"Account", "Label"}, col{"As", "Role"},
-			col{"Source", "Source"}, col{"Operation", "Operation"}, col{"Object", "Object"}, col{"Detail", "Detail"},
-			col{"By", "Actor"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Account", "Label", report.ColText},
+			col{"As", "Role", report.ColText}, col{"Source", "Source", report.ColText},
+			col{"Operation", "Operation", report.ColLabel}, col{"Object", "Object", report.ColLabel},
+			col{"Detail", "Detail", report.ColText}, col{"By", "Actor", report.ColLabel})
 	}
 }
 

@@ -139,7 +139,7 @@ func TestAccountWorkstationUser(t *testing.T) {
 	}
 	var as []string
 	for _, r := range secs["Group, role and account changes"].Table.Rows {
-		as = append(as, r[slices.Index(secs["Group, role and account changes"].Table.Columns, "As")])
+		as = append(as, r[slices.Index(secs["Group, role and account changes"].Table.Headers(), "As")])
 	}
 	slices.Sort(as)
 	if d := cmp.Diff([]string{"member", "target"}, as); d != "" {
@@ -198,7 +198,7 @@ func TestAccountChangesLatestDetailed(t *testing.T) {
 		t.Errorf("the latest 3 changes differ (-all +few):\n%s", d)
 	}
 	for _, r := range few.Table.Rows {
-		if r[slices.Index(few.Table.Columns, "Object")] == "" || r[slices.Index(few.Table.Columns, "By")] == "" {
+		if r[slices.Index(few.Table.Headers(), "Object")] == "" || r[slices.Index(few.Table.Headers(), "By")] == "" {
 			t.Errorf("a change without its details: %v", r)
 		}
 	}

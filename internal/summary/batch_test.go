@@ -145,7 +145,7 @@ func TestBatchedRowsOfSeveralEntities(t *testing.T) {
 			for _, r := range sec.Table.Rows {
 				row := map[string]string{}
 				for i, c := range sec.Table.Columns {
-					row[c] = r[i]
+					row[c.Name] = r[i]
 				}
 				if row["Table"] != "" {
 					got = append(got, row["Table"]+" "+row["Count"]+" "+row["Actions"])

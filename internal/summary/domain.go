@@ -80,17 +80,28 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 		rows := mine(dns.recs, "Value")
 		s.Sections = append(s.Sections, section("Who resolved it", "DnsEvents", rows, dns.warnings, dns.err,
 			"no DNS query for "+host+" in the window", func(sec *report.SummarySection) {
-				sec.Table = table(rows, env.maxRows(), []string{"Computer", "ClientIP", "Answers", "Count", "FirstSeen", "LastSeen"}, cell)
+				sec.Table = table(rows, env.maxRows(),
+					col{"Host", "Computer", report.ColLabel}, col{"Client address", "ClientIP", report.ColAddress},
+					col{"Answers", "Answers", report.ColText}, col{"Count", "Count", report.ColCount},
+					col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 			}))
 		rows = mine(dev.recs, "RemoteUrl")
 		s.Sections = append(s.Sections, section("Devices that connected to it", "DeviceNetworkEvents", rows, dev.warnings, dev.err,
 			"no device connection to "+host+" in the window", func(sec *report.SummarySection) {
-				sec.Table = table(rows, env.maxRows(), []string{"DeviceName", "RemoteUrl", "RemoteIP", "Processes", "Count", "FirstSeen", "LastSeen"}, cell)
+				sec.Table = table(rows, env.maxRows(),
+					col{"Device", "DeviceName", report.ColLabel}, col{"URL", "RemoteUrl", report.ColText},
+					col{"Remote address", "RemoteIP", report.ColAddress}, col{"Processes", "Processes", report.ColText},
+					col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+					col{"Last seen", "LastSeen", report.ColLastSeen})
 			}))
 		rows = mine(proxy.recs, "DestinationHostName", "RequestURL")
 		s.Sections = append(s.Sections, section("Firewall and proxy records", "CommonSecurityLog", rows, proxy.warnings, proxy.err,
 			"no firewall or proxy record for "+host+" in the window", func(sec *report.SummarySection) {
-				sec.Table = table(rows, env.maxRows(), []string{"SourceIP", "SourceUserName", "RequestURL", "DestinationIP", "Actions", "Count", "FirstSeen", "LastSeen"}, cell)
+				sec.Table = table(rows, env.maxRows(),
+					col{"Source address", "SourceIP", report.ColAddress}, col{"User", "SourceUserName", report.ColLabel},
+					col{"URL", "RequestURL", report.ColText}, col{"Destination address", "DestinationIP", report.ColAddress},
+					col{"Actions", "Actions", report.ColOutcome}, col{"Count", "Count", report.ColCount},
+					col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 			}))
 	}
 }

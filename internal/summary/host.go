@@ -281,10 +281,14 @@ func fillHostInfo(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Operating system", strings.Join(dedupe(os), "; "))
 		fact(&sec.Facts, "Agents", strings.Join(dedupe(agents), "; "))
 		fact(&sec.Facts, "Last reported", timeText(maxTime(recs, "LastSeen")))
-		sec.Table = recTable(recs, env.maxRows(), col{"Host", "Label"}, col{"Source", "Source"}, col{"OS family", "OSFamily"},
-			col{"OS", "OSName"}, col{"Version", "OSVersion"}, col{"Agent", "Agent"}, col{"Agent version", "AgentVersion"},
-			col{"Agent id", "AgentId"}, col{"Environment", "Environment"}, col{"Azure resource", "ResourceId"},
-			col{"Address", "IPAddress"}, col{"Details", "Details"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Host", "Label", report.ColText}, col{"Source", "Source", report.ColText},
+			col{"OS family", "OSFamily", report.ColLabel}, col{"OS", "OSName", report.ColLabel},
+			col{"Version", "OSVersion", report.ColText}, col{"Agent", "Agent", report.ColLabel},
+			col{"Agent version", "AgentVersion", report.ColText}, col{"Agent id", "AgentId", report.ColText},
+			col{"Environment", "Environment", report.ColLabel}, col{"Azure resource", "ResourceId", report.ColText},
+			col{"Address", "IPAddress", report.ColAddress}, col{"Details", "Details", report.ColText},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -329,8 +333,11 @@ func fillHostIPs(env *Env) func(*report.SummarySection, []workspace.Record) {
 				"Sources": strings.Join(dedupe(a.srcs), ", "), "First": a.first, "Last": a.last})
 		}
 		fact(&sec.Facts, "Addresses", strings.Join(dedupe(ips), ", "))
-		sec.Table = recTable(rows, env.maxRows(), col{"Host", "Host"}, col{"Address", "IP"}, col{"Scope", "Scope"},
-			col{"Type", "Type"}, col{"MAC", "MAC"}, col{"Seen in", "Sources"}, col{"First seen", "First"}, col{"Last seen", "Last"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Host", "Host", report.ColText}, col{"Address", "IP", report.ColAddress},
+			col{"Scope", "Scope", report.ColText}, col{"Type", "Type", report.ColText}, col{"MAC", "MAC", report.ColText},
+			col{"Seen in", "Sources", report.ColText}, col{"First seen", "First", report.ColFirstSeen},
+			col{"Last seen", "Last", report.ColLastSeen})
 	}
 }
 
@@ -340,9 +347,12 @@ func fillHostLogons(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Failed logons", strconv.FormatInt(sumWhere(recs, "Failures", nil), 10))
 		fact(&sec.Facts, "Accounts", countList(recs, "Account", 10))
 		fact(&sec.Facts, "Logon types", countedBy(recs, "LogonType", "Successes", 10))
-		sec.Table = recTable(recs, env.maxRows(), col{"Host", "Label"}, col{"Account", "Account"}, col{"Logon type", "LogonType"},
-			col{"Source", "Source"}, col{"Successes", "Successes"}, col{"Failures", "Failures"}, col{"From", "IpAddresses"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Host", "Label", report.ColText}, col{"Account", "Account", report.ColLabel},
+			col{"Logon type", "LogonType", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Successes", "Successes", report.ColSuccesses}, col{"Failures", "Failures", report.ColFailures},
+			col{"From", "IpAddresses", report.ColAddress}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -366,9 +376,11 @@ func fillHostProcesses(env *Env) func(*report.SummarySection, []workspace.Record
 				"CommandLine": clip(r.String("CommandLine"), maxCommandLine), "Account": r["Account"], "Sources": r["Sources"],
 				"FirstSeen": r["FirstSeen"], "LastSeen": r["LastSeen"]}
 		}
-		sec.Table = recTable(rows, env.maxRows(), col{"Host", "Host"}, col{"Count", "Count"}, col{"Process", "Process"},
-			col{"Command line", "CommandLine"}, col{"Account", "Account"}, col{"Seen in", "Sources"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Host", "Host", report.ColText}, col{"Count", "Count", report.ColCount},
+			col{"Process", "Process", report.ColLabel}, col{"Command line", "CommandLine", report.ColText},
+			col{"Account", "Account", report.ColLabel}, col{"Seen in", "Sources", report.ColText},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -507,8 +519,10 @@ func fillEncoded(env *Env) func(*report.SummarySection, []workspace.Record) {
 			rows[i] = workspace.Record{"Host": r["Host"], "Process": r["Process"], "Account": r["Account"], "Count": r["Count"],
 				"FirstSeen": r["FirstSeen"], "Decoded": clip(r.String("Decoded"), maxCommandLine)}
 		}
-		sec.Table = recTable(rows, env.maxRows(), col{"Host", "Host"}, col{"Process", "Process"}, col{"Account", "Account"},
-			col{"Count", "Count"}, col{"First seen", "FirstSeen"}, col{"Decoded command", "Decoded"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Host", "Host", report.ColText}, col{"Process", "Process", report.ColLabel},
+			col{"Account", "Account", report.ColLabel}, col{"Count", "Count", report.ColCount},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Decoded command", "Decoded", report.ColText})
 	}
 }
 
@@ -524,8 +538,10 @@ func fillIndicators(env *Env) func(*report.SummarySection, []workspace.Record) {
 				}
 			}
 		}
-		sec.Table = recTable(recs, env.maxRows(), col{"Indicator", "Indicator"}, col{"Type", "Type"}, col{"Scope", "Scope"},
-			col{"Found in", "In"}, col{"Threat intel", "TI"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Indicator", "Indicator", report.ColLabel}, col{"Type", "Type", report.ColText},
+			col{"Scope", "Scope", report.ColText}, col{"Found in", "In", report.ColText},
+			col{"Threat intel", "TI", report.ColText})
 	}
 }
 
@@ -533,8 +549,11 @@ func fillHostChanges(env *Env) func(*report.SummarySection, []workspace.Record) 
 	return func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Changes", strconv.Itoa(len(recs)))
 		fact(&sec.Facts, "Events", countedByOne(recs, "Activity"))
-		sec.Table = recTable(recs, env.maxRows(), col{"Time", "TimeGenerated"}, col{"Host", "Label"}, col{"Event", "EventID"},
-			col{"Activity", "Activity"}, col{"By", "Actor"}, col{"Target", "Target"}, col{"Member", "Member"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColText},
+			col{"Event", "EventID", report.ColText}, col{"Activity", "Activity", report.ColLabel},
+			col{"By", "Actor", report.ColLabel}, col{"Target", "Target", report.ColLabel},
+			col{"Member", "Member", report.ColLabel})
 	}
 }
 
@@ -546,8 +565,11 @@ func fillPersistence(env *Env) func(*report.SummarySection, []workspace.Record) 
 			names = append(names, r.String("Name"))
 		}
 		fact(&sec.Facts, "Names", strings.Join(dedupe(names), ", "))
-		sec.Table = recTable(recs, env.maxRows(), col{"Time", "TimeGenerated"}, col{"Host", "Label"}, col{"Kind", "Kind"},
-			col{"Name", "Name"}, col{"Command", "Command"}, col{"By", "Account"}, col{"Event", "EventID"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Time", "TimeGenerated", report.ColTime}, col{"Host", "Label", report.ColText},
+			col{"Kind", "Kind", report.ColLabel}, col{"Name", "Name", report.ColLabel},
+			col{"Command", "Command", report.ColText}, col{"By", "Account", report.ColLabel},
+			col{"Event", "EventID", report.ColText})
 	}
 }
 
@@ -558,7 +580,10 @@ func fillNotable(env *Env) func(*report.SummarySection, []workspace.Record) {
 		slices.SortStableFunc(recs, func(a, b workspace.Record) int {
 			return cmp.Or(cmp.Compare(a.Int("Count"), b.Int("Count")), b.Time("LastSeen").Compare(a.Time("LastSeen")))
 		})
-		sec.Table = recTable(recs, env.maxRows(), col{"Host", "Label"}, col{"Event", "EventID"}, col{"Activity", "Activity"},
-			col{"Source", "Source"}, col{"Count", "Count"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Host", "Label", report.ColText}, col{"Event", "EventID", report.ColText},
+			col{"Activity", "Activity", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }

@@ -328,8 +328,10 @@ func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 		slices.SortStableFunc(rows, func(a, b workspace.Record) int {
 			return cmp.Or(cmp.Compare(b.String("Last"), a.String("Last")), cmp.Compare(b.String("First"), a.String("First")))
 		})
-		sec.Table = recTable(rows, env.maxRows(), col{"Name", "Name"}, col{"Type", "Type"}, col{"First seen", "First"},
-			col{"Last seen", "Last"}, col{"Provider", "Provider"})
+		sec.Table = table(rows, env.maxRows(),
+			col{"Name", "Name", report.ColLabel}, col{"Type", "Type", report.ColText},
+			col{"First seen", "First", report.ColFirstSeen}, col{"Last seen", "Last", report.ColLastSeen},
+			col{"Provider", "Provider", report.ColLabel})
 		fact(&sec.Facts, "Names", strconv.Itoa(len(rows)))
 		fact(&sec.Facts, "Failed lookups", strings.Join(failures, "; "))
 	case len(failures) > 0:
@@ -386,8 +388,9 @@ func tiSection(env *Env, value string) report.SummarySection {
 	v := intel.Roll(rs)
 	fact(&sec.Facts, "Verdict", string(v.Severity))
 	fact(&sec.Facts, "Failed lookups", strings.Join(failed, "; "))
-	sec.Table = recTable(rows, rowLimit{n: len(rows)}, col{"Provider", "Provider"}, col{"Status", "Status"}, col{"Severity", "Severity"},
-		col{"Summary", "Summary"})
+	sec.Table = table(rows, rowLimit{n: len(rows)},
+		col{"Provider", "Provider", report.ColLabel}, col{"Status", "Status", report.ColText},
+		col{"Severity", "Severity", report.ColText}, col{"Summary", "Summary", report.ColText})
 	return sec
 }
 
@@ -400,8 +403,10 @@ func fillIPHosts(env *Env) func(*report.SummarySection, []workspace.Record) {
 			names = append(names, strings.ToLower(r.String("Host")))
 		}
 		fact(&sec.Facts, "Hosts", strings.Join(dedupe(names), ", "))
-		sec.Table = recTable(recs, env.maxRows(), col{"Host", "Host"}, col{"Source", "Source"}, col{"Host id", "HostId"},
-			col{"OS", "OS"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Host", "Host", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Host id", "HostId", report.ColText}, col{"OS", "OS", report.ColLabel},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -416,9 +421,11 @@ func fillIPSignins(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Result codes", countedBy(recs, "ResultType", "Count", 10))
 		fact(&sec.Facts, "First seen", timeText(minTime(recs, "FirstSeen")))
 		fact(&sec.Facts, "Last seen", timeText(maxTime(recs, "LastSeen")))
-		sec.Table = recTable(recs, env.maxRows(), col{"Account", "Account"}, col{"Result", "ResultType"},
-			col{"Reason", "ResultDescription"}, col{"Application", "AppDisplayName"}, col{"Count", "Count"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Account", "Account", report.ColLabel}, col{"Result", "ResultType", report.ColResultCode},
+			col{"Reason", "ResultDescription", report.ColText}, col{"Application", "AppDisplayName", report.ColLabel},
+			col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -426,9 +433,11 @@ func fillIPAzure(env *Env) func(*report.SummarySection, []workspace.Record) {
 	return func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "Callers", countList(recs, "Caller", 10))
-		sec.Table = recTable(recs, env.maxRows(), col{"Caller", "Caller"}, col{"Operation", "OperationNameValue"},
-			col{"Status", "ActivityStatusValue"}, col{"Resource", "ResourceId"}, col{"Count", "Count"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Caller", "Caller", report.ColText}, col{"Operation", "OperationNameValue", report.ColLabel},
+			col{"Status", "ActivityStatusValue", report.ColOutcome}, col{"Resource", "ResourceId", report.ColText},
+			col{"Count", "Count", report.ColCount}, col{"First seen", "FirstSeen", report.ColFirstSeen},
+			col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -436,8 +445,10 @@ func fillIPOffice(env *Env) func(*report.SummarySection, []workspace.Record) {
 	return func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Operations", strconv.FormatInt(sumWhere(recs, "Count", nil), 10))
 		fact(&sec.Facts, "Users", countList(recs, "UserId", 10))
-		sec.Table = recTable(recs, env.maxRows(), col{"User", "UserId"}, col{"Workload", "OfficeWorkload"},
-			col{"Operation", "Operation"}, col{"Count", "Count"}, col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"User", "UserId", report.ColText}, col{"Workload", "OfficeWorkload", report.ColText},
+			col{"Operation", "Operation", report.ColLabel}, col{"Count", "Count", report.ColCount},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -447,9 +458,11 @@ func fillIPLogons(env *Env) func(*report.SummarySection, []workspace.Record) {
 		fact(&sec.Facts, "Failed logons", strconv.FormatInt(sumWhere(recs, "Failures", nil), 10))
 		fact(&sec.Facts, "Hosts", countList(recs, "Host", 10))
 		fact(&sec.Facts, "Accounts", countList(recs, "Account", 10))
-		sec.Table = recTable(recs, env.maxRows(), col{"Host", "Host"}, col{"Account", "Account"}, col{"Logon type", "LogonType"},
-			col{"Source", "Source"}, col{"Successes", "Successes"}, col{"Failures", "Failures"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Host", "Host", report.ColLabel}, col{"Account", "Account", report.ColLabel},
+			col{"Logon type", "LogonType", report.ColLabel}, col{"Source", "Source", report.ColText},
+			col{"Successes", "Successes", report.ColSuccesses}, col{"Failures", "Failures", report.ColFailures},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -465,9 +478,12 @@ func fillIPNetwork(env *Env) func(*report.SummarySection, []workspace.Record) {
 		}
 		fact(&sec.Facts, "External peers", countedBy(external, "Peer", "Count", 10))
 		fact(&sec.Facts, "Sources", strings.Join(distinct(recs, "Source"), ", "))
-		sec.Table = recTable(recs, env.maxRows(), col{"Source", "Source"}, col{"Role", "Role"}, col{"Device", "Device"},
-			col{"Peer", "Peer"}, col{"Name", "Url"}, col{"Port", "Port"}, col{"Action", "Action"}, col{"Count", "Count"},
-			col{"First seen", "FirstSeen"}, col{"Last seen", "LastSeen"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Source", "Source", report.ColText}, col{"Role", "Role", report.ColText},
+			col{"Peer", "Peer", report.ColAddress}, col{"Device", "Device", report.ColLabel},
+			col{"Name", "Url", report.ColText}, col{"Port", "Port", report.ColText},
+			col{"Action", "Action", report.ColOutcome}, col{"Count", "Count", report.ColCount},
+			col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 	}
 }
 
@@ -539,17 +555,11 @@ func splitBy(recs []workspace.Record, keys func(workspace.Record) []string) map[
 	return out
 }
 
-// col is a table column: its title and the record field it shows.
-type col struct{ title, field string }
-
-// recTable is a table of record fields, cut to max rows.
-func recTable(recs []workspace.Record, lim rowLimit, cols ...col) *report.Table {
-	titles := make([]string, len(cols))
-	field := make(map[string]string, len(cols))
-	for i, c := range cols {
-		titles[i], field[c.title] = c.title, c.field
-	}
-	return table(recs, lim, titles, func(r workspace.Record, title string) string { return text(r[field[title]]) })
+// col is a table column: its header, the record field it shows, and the
+// type of its cells (see report.ColumnType).
+type col struct {
+	header, field string
+	typ           report.ColumnType
 }
 
 // text formats a cell: times in RFC 3339 UTC, lists joined with ", "
@@ -599,12 +609,7 @@ func anySlice(ss []string) []any {
 }
 
 // timeText is t in RFC 3339 UTC, or "" for the zero time.
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
+func timeText(t time.Time) string { return report.FormatTime(t) }
 
 func parens(s string) string {
 	if s == "" {

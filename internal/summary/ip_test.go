@@ -266,9 +266,9 @@ func column(t *testing.T, tab *report.Table, title string) []string {
 	if tab == nil {
 		t.Fatalf("no table")
 	}
-	i := slices.Index(tab.Columns, title)
+	i := slices.Index(tab.Headers(), title)
 	if i < 0 {
-		t.Fatalf("no column %q in %v", title, tab.Columns)
+		t.Fatalf("no column %q in %v", title, tab.Headers())
 	}
 	var out []string
 	for _, r := range tab.Rows {
@@ -285,7 +285,7 @@ func rowWith(t *testing.T, tab *report.Table, title, value string) map[string]st
 		if v == value {
 			row := map[string]string{}
 			for j, c := range tab.Columns {
-				row[c] = tab.Rows[i][j]
+				row[c.Header] = tab.Rows[i][j]
 			}
 			return row
 		}
@@ -399,7 +399,7 @@ func TestIPVictim(t *testing.T) {
 		for _, r := range net.Rows {
 			m := map[string]string{}
 			for j, c := range net.Columns {
-				m[c] = r[j]
+				m[c.Header] = r[j]
 			}
 			if m["Source"] == src && m["Peer"] == "198.51.100.23" {
 				found = true
@@ -433,8 +433,8 @@ func TestIPExactMatch(t *testing.T) {
 	// WKS-FIN-07 does appear, as a client of SRV-APP-01: never as 10.0.0.1 itself.
 	net := secs["Network events"].Table
 	for i, dev := range column(t, net, "Device") {
-		if strings.HasPrefix(dev, "wks-fin-07") && (net.Rows[i][slices.Index(net.Columns, "Role")] != "remote" ||
-			net.Rows[i][slices.Index(net.Columns, "Peer")] != "10.0.0.10") {
+		if strings.HasPrefix(dev, "wks-fin-07") && (net.Rows[i][slices.Index(net.Headers(), "Role")] != "remote" ||
+			net.Rows[i][slices.Index(net.Headers(), "Peer")] != "10.0.0.10") {
 			t.Errorf("WKS-FIN-07 row of 10.0.0.1: %v", net.Rows[i])
 		}
 	}

@@ -50,10 +50,10 @@ func TestURLSummary(t *testing.T) {
 		t.Errorf("facts %v", s.Facts)
 	}
 	secs := wantOK(t, s, "Who resolved it", "Devices that connected to it", "Firewall and proxy records", "DNS answers")
-	if got := column(t, secs["Devices that connected to it"].Table, "DeviceName"); !slices.ContainsFunc(got, func(d string) bool { return strings.HasPrefix(d, "wks-fin-07") }) {
+	if got := column(t, secs["Devices that connected to it"].Table, "Device"); !slices.ContainsFunc(got, func(d string) bool { return strings.HasPrefix(d, "wks-fin-07") }) {
 		t.Errorf("devices %v, want WKS-FIN-07 (the beacon)", got)
 	}
-	if got := column(t, secs["Firewall and proxy records"].Table, "SourceIP"); !slices.Contains(got, "10.0.0.10") {
+	if got := column(t, secs["Firewall and proxy records"].Table, "Source address"); !slices.Contains(got, "10.0.0.10") {
 		t.Errorf("proxy sources %v, want 10.0.0.10", got)
 	}
 	// demoRegistry knows no domain: an honest "empty".
@@ -77,7 +77,7 @@ func TestFileSummaries(t *testing.T) {
 	hash := entityOfKind(t, triage.KindFileHash, "818ede854daf")
 	sums := Summarize(context.Background(), env, []triage.Entity{byName, hash})
 	sec := wantOK(t, sums[0], "Where a file of this name was seen")["Where a file of this name was seen"]
-	if got := column(t, sec.Table, "DeviceName"); len(got) == 0 || !strings.HasPrefix(got[0], "wks-fin-07") {
+	if got := column(t, sec.Table, "Device"); len(got) == 0 || !strings.HasPrefix(got[0], "wks-fin-07") {
 		t.Errorf("file by name seen on %v", got)
 	}
 	wantOK(t, sums[1], "Where the file was seen")

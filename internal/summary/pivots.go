@@ -2,11 +2,9 @@ package summary
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
@@ -22,7 +20,9 @@ func init() {
 			match:  hashColumns,
 			name:   "Where the file was seen", source: "DeviceFileEvents, DeviceProcessEvents",
 			empty: "no device wrote or ran a file with this hash in the window",
-			cols:  []string{"DeviceName", "FileName", "Table", "Actions", "Count", "FirstSeen", "LastSeen"},
+			cols: []col{{"Device", "DeviceName", report.ColLabel}, {"File name", "FileName", report.ColLabel},
+				{"Seen in", "Table", report.ColText}, {"Actions", "Actions", report.ColText}, {"Count", "Count", report.ColCount},
+				{"First seen", "FirstSeen", report.ColFirstSeen}, {"Last seen", "LastSeen", report.ColLastSeen}},
 			lists: []string{"Actions"},
 		})
 	}
@@ -45,7 +45,9 @@ func init() {
 			}
 			return es, ss
 		}
-		cols := []string{"DeviceName", "Folder", "Table", "Actions", "Count", "FirstSeen", "LastSeen"}
+		cols := []col{{"Device", "DeviceName", report.ColLabel}, {"Folder", "Folder", report.ColText},
+			{"Seen in", "Table", report.ColText}, {"Actions", "Actions", report.ColText}, {"Count", "Count", report.ColCount},
+			{"First seen", "FirstSeen", report.ColFirstSeen}, {"Last seen", "LastSeen", report.ColLastSeen}}
 		if es, ss := pick(byHash); len(es) > 0 {
 			env.pivot(ctx, es, ss, pivotSpec{
 				query: "file_hash_sightings", param: "hashes", values: fileHashes, match: hashColumns,
@@ -67,7 +69,7 @@ func init() {
 				name:  "Where a file of this name was seen", source: "DeviceFileEvents, DeviceProcessEvents",
 				empty: "no device wrote or ran a file of this name in the window",
 				skip:  "the file entity carries neither a hash nor a name",
-				cols:  append([]string{"SHA256"}, cols...), lists: []string{"Actions"},
+				cols:  append([]col{{"SHA-256", "SHA256", report.ColText}}, cols...), lists: []string{"Actions"},
 			})
 		}
 	}
@@ -81,7 +83,9 @@ func init() {
 			match: []string{"UserId", "MailboxOwnerUPN"},
 			name:  "Mailbox activity", source: "OfficeActivity",
 			empty: "no Office activity by or on this mailbox in the window",
-			cols:  []string{"OfficeWorkload", "Operation", "Count", "ClientIPs", "FirstSeen", "LastSeen"},
+			cols: []col{{"Workload", "OfficeWorkload", report.ColText}, {"Operation", "Operation", report.ColLabel},
+				{"Count", "Count", report.ColCount}, {"Client addresses", "ClientIPs", report.ColAddress},
+				{"First seen", "FirstSeen", report.ColFirstSeen}, {"Last seen", "LastSeen", report.ColLastSeen}},
 			lists: []string{"ClientIPs"},
 		})
 	}
@@ -110,10 +114,12 @@ type pivotSpec struct {
 	match               []string
 	name, source, empty string
 	skip                string // the reason when an entity has no value
-	// cols are the columns shown; lists those of them that hold sets of
-	// values ("a, b"), and every pivot query has Count, FirstSeen and
-	// LastSeen: an entity's rows that show the same thing are merged.
-	cols, lists []string
+	// cols are the columns shown; lists the fields of those of them that
+	// hold sets of values ("a, b"), and every pivot query has Count,
+	// FirstSeen and LastSeen: an entity's rows that show the same thing are
+	// merged.
+	cols  []col
+	lists []string
 }
 
 // pivot runs spec's query once for every entity and adds a section to each.
@@ -159,7 +165,7 @@ func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.
 		rows = spec.merge(rows)
 		sums[i].Sections = append(sums[i].Sections, section(spec.name, spec.source, rows, warnings, err, spec.empty,
 			func(sec *report.SummarySection) {
-				sec.Table = table(rows, env.maxRows(), spec.cols, cell)
+				sec.Table = table(rows, env.maxRows(), spec.cols...)
 			}))
 	}
 }
@@ -178,9 +184,9 @@ func (spec pivotSpec) merge(rows []workspace.Record) []workspace.Record {
 		var key strings.Builder
 		for _, c := range spec.cols {
 			switch {
-			case c == "Count", c == "FirstSeen", c == "LastSeen", slices.Contains(spec.lists, c):
+			case c.field == "Count", c.field == "FirstSeen", c.field == "LastSeen", slices.Contains(spec.lists, c.field):
 			default:
-				key.WriteString(cell(r, c) + "\x00")
+				key.WriteString(cell(r, c.field) + "\x00")
 			}
 		}
 		i, ok := at[key.String()]
@@ -220,19 +226,8 @@ func unionList(lists ...string) string {
 	return strings.Join(slices.Compact(items), ", ")
 }
 
-// cell formats one value of a record for a table.
-func cell(r workspace.Record, col string) string {
-	switch v := r[col].(type) {
-	case nil:
-		return ""
-	case time.Time:
-		return v.UTC().Format("2006-01-02 15:04")
-	case string:
-		return v
-	default:
-		return fmt.Sprint(v)
-	}
-}
+// cell is one value of a record as a table shows it (see text).
+func cell(r workspace.Record, field string) string { return text(r[field]) }
 
 // lower returns s lower-cased as a one-element list, or none when empty.
 func lower(s string) []string {

@@ -185,8 +185,10 @@ func relatedSection(env *Env, o outcome, cands RelatedCandidates, e triage.Entit
 	return env.sectionFor("Related alerts", "SecurityAlert", o, recs, empty, func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Other alerts", strconv.Itoa(len(recs)))
 		fact(&sec.Facts, "Severities", countedByOne(recs, "Severity"))
-		sec.Table = recTable(recs, env.maxRows(), col{"Time", "Time"}, col{"Alert", "Alert"}, col{"Severity", "Severity"},
-			col{"Product", "Product"}, col{"Status", "Status"}, col{"Named as", "Named"})
+		sec.Table = table(recs, env.maxRows(),
+			col{"Time", "Time", report.ColTime}, col{"Alert", "Alert", report.ColLabel},
+			col{"Severity", "Severity", report.ColSeverity}, col{"Product", "Product", report.ColText},
+			col{"Status", "Status", report.ColText}, col{"Named as", "Named", report.ColText})
 	})
 }
 

@@ -17,7 +17,13 @@ func init() { summarizers[triage.KindAzureResource] = summarizeResources }
 // (summary_other.yaml).
 const qResourceActivity = "azure_resource_activity"
 
-var resourceCols = []string{"Caller", "OperationNameValue", "Resources", "Statuses", "Count", "CallerIPs", "FirstSeen", "LastSeen"}
+// resourceCols are the columns of a resource's activity table.
+var resourceCols = []col{
+	{"Caller", "Caller", report.ColText}, {"Operation", "OperationNameValue", report.ColLabel},
+	{"Resources", "Resources", report.ColText}, {"Statuses", "Statuses", report.ColOutcome}, {"Count", "Count", report.ColCount},
+	{"Caller addresses", "CallerIPs", report.ColAddress}, {"First seen", "FirstSeen", report.ColFirstSeen},
+	{"Last seen", "LastSeen", report.ColLastSeen},
+}
 
 // resourceAsk is what an Azure resource entity asks about: a full id, or a
 // name (the last part of ids, or the last parts: "virtualmachines/vm-1") as
@@ -106,12 +112,9 @@ func summarizeResources(ctx context.Context, env *Env, ents []triage.Entity, sum
 			"no Azure activity on this resource or under it "+env.span(), func(sec *report.SummarySection, rows []workspace.Record) {
 				cols := resourceCols
 				if len(a.ids) > 1 { // which of the resources of that name
-					cols = append([]string{"Value"}, cols...)
+					cols = append([]col{{"Resource id", "Value", report.ColText}}, cols...)
 				}
-				sec.Table = table(rows, env.maxRows(), cols, cell)
-				if len(a.ids) > 1 {
-					sec.Table.Columns[0] = "Resource id"
-				}
+				sec.Table = table(rows, env.maxRows(), cols...)
 			}))
 		if a.id != "" && foundNothing(s) {
 			hints = append(hints, i)

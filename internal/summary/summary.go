@@ -268,10 +268,15 @@ func section(name, source string, recs []workspace.Record, warnings []string, er
 	return sec
 }
 
-// table builds a report table from records, cut to lim's rows: with a
-// focus, its rows first (and the table says how many of them were cut).
-func table(recs []workspace.Record, lim rowLimit, cols []string, cell func(r workspace.Record, col string) string) *report.Table {
-	t := &report.Table{Columns: cols}
+// table builds a report table of the records' fields cols name, cut to
+// lim's rows: with a focus, its rows first (and the table says how many of
+// them were cut). Each cell is written in its column type's one form:
+// times in RFC 3339 UTC (report.FormatTime), everything else as text does.
+func table(recs []workspace.Record, lim rowLimit, cols ...col) *report.Table {
+	t := &report.Table{Columns: make([]report.Column, len(cols))}
+	for i, c := range cols {
+		t.Columns[i] = report.Column{Name: c.field, Header: c.header, Type: c.typ}
+	}
 	if lim.focus != nil && len(recs) > lim.n {
 		var focused int
 		recs, focused = lim.focus.order(recs)
@@ -285,11 +290,34 @@ func table(recs []workspace.Record, lim rowLimit, cols []string, cell func(r wor
 		}
 		row := make([]string, len(cols))
 		for j, c := range cols {
-			row[j] = cell(r, c)
+			if c.typ.IsTime() {
+				row[j] = timeCell(r[c.field])
+			} else {
+				row[j] = text(r[c.field])
+			}
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// timeCell writes a value of a time column: a time as report.FormatTime
+// does, and a time a source gave as text (threat-intel providers do) in the
+// same form, read as RFC 3339 or, without a zone, as UTC. Text that is no
+// time is left out: the column promises times.
+func timeCell(v any) string {
+	switch x := v.(type) {
+	case time.Time:
+		return report.FormatTime(x)
+	case string:
+		x = strings.TrimSpace(x)
+		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return report.FormatTime(t)
+			}
+		}
+	}
+	return ""
 }
 
 func (env *Env) maxRows() rowLimit {

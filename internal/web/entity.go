@@ -10,7 +10,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
-	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -108,8 +108,8 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 	sum := sums[0]
 	p.Status, p.Reason = string(sum.Status), sum.Reason
 	var buf bytes.Buffer
-	hopts := report.HTMLOptions{EntityHref: func(k string) string { return entityPath(ws, k) }}
-	if err := report.HTMLSummary(&buf, &sum, hopts); err != nil {
+	hopts := reporthtml.Options{EntityHref: func(k string) string { return entityPath(ws, k) }}
+	if err := reporthtml.Summary(&buf, &sum, hopts); err != nil {
 		s.log.Warn("render summary", "entity", key, "err", err)
 		p.Error = err.Error()
 	} else {

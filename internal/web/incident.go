@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
+	"github.com/triage-dev/triage/internal/report/render"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -238,13 +240,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	switch f := r.URL.Query().Get("format"); f {
 	case "html", "":
 		ct, name = "text/html; charset=utf-8", name+".html"
-		err = report.WriteHTML(&buf, rep, report.HTMLOptions{})
+		err = reporthtml.Write(&buf, rep, reporthtml.Options{})
 	case "json":
 		ct, name = "application/json", name+".json"
-		err = report.Render(&buf, rep, report.FormatJSON)
+		err = render.Report(&buf, rep, render.JSON)
 	case "md":
 		ct, name = "text/markdown; charset=utf-8", name+".md"
-		err = report.Render(&buf, rep, report.FormatMarkdown)
+		err = render.Report(&buf, rep, render.Markdown)
 	default:
 		s.fail(w, r, http.StatusBadRequest, "The report comes as html, json or md.", nil)
 		return

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/english"
+	"github.com/triage-dev/triage/internal/intel"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -31,12 +33,14 @@ var pageNames = []string{"queue", "incident", "confirm", "entity", "lookup", "pr
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
 	funcs := template.FuncMap{
-		"asset":    func(name string) string { return p.asset(name) },
-		"time":     formatTime,
-		"isotime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"sevclass": sevClass,
-		"ticlass":  tiClass,
-		"stclass":  statusClass,
+		"asset":   func(name string) string { return p.asset(name) },
+		"time":    formatTime,
+		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// The class functions are the report's, so a page and a report
+		// show a value the same way; templates pass values of any type.
+		"sevclass": func(v any) string { return reporthtml.SeverityClass(triage.Severity(fmt.Sprint(v))) },
+		"ticlass":  func(v any) string { return reporthtml.TIClass(intel.Severity(fmt.Sprint(v))) },
+		"stclass":  reporthtml.StatusClass,
 		"clip":     clip,
 		"join":     func(ss []string) string { return strings.Join(ss, ", ") },
 		"lower":    strings.ToLower,
@@ -121,46 +125,6 @@ func formatTime(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-// sevClass returns the class name of an incident's or alert's severity,
-// as report.css names them: a fixed set, whatever the value.
-func sevClass(v any) string {
-	switch strings.ToLower(fmt.Sprint(v)) {
-	case "high":
-		return "high"
-	case "medium":
-		return "medium"
-	case "low":
-		return "low"
-	case "informational", "information":
-		return "informational"
-	}
-	return "unknown"
-}
-
-// tiClass returns the class name of a threat-intel severity.
-func tiClass(v any) string {
-	switch fmt.Sprint(v) {
-	case "high":
-		return "high"
-	case "warning":
-		return "medium"
-	case "information":
-		return "informational"
-	case "none":
-		return "none"
-	}
-	return "unknown"
-}
-
-// statusClass returns the class name of a step's or lookup's status.
-func statusClass(v any) string {
-	switch s := fmt.Sprint(v); s {
-	case "ok", "partial", "empty", "skipped", "error", "not_found", "rate_limited", "timeout", "not_configured", "unsupported", "waiting":
-		return s
-	}
-	return "unknown"
 }
 
 // clip shortens s to n characters with an ellipsis, for labels whose full

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/report/chart"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -276,7 +277,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		})
 		counts[inc.Severity]++
 		events = append(events, chart.Event{
-			Time: inc.Created, Class: sevClass(inc.Severity),
+			Time: inc.Created, Class: reporthtml.SeverityClass(inc.Severity),
 			Label: "#" + strconv.Itoa(inc.Number) + " " + clip(120, inc.Title), Href: href,
 		})
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
 )
 
 // steps are the triage's steps in order, with the short names the URLs use.
@@ -76,7 +77,7 @@ type verdictView struct {
 }
 
 func newVerdict(rep *report.Report) *verdictView {
-	return &verdictView{Severity: string(rep.TI.Severity), Class: "ti-" + tiClass(rep.TI.Severity), Explanation: rep.TI.Explanation}
+	return &verdictView{Severity: string(rep.TI.Severity), Class: "ti-" + reporthtml.TIClass(rep.TI.Severity), Explanation: rep.TI.Explanation}
 }
 
 // snapshot returns the run's state and a channel closed on its next change.
@@ -165,7 +166,7 @@ func (rs *runs) wait() { rs.wg.Wait() }
 func (s *Server) triage(env *Env, r *run) {
 	ctx, cancel := context.WithTimeout(s.ctx, runTimeout)
 	defer cancel()
-	hopts := report.HTMLOptions{EntityHref: func(key string) string { return entityPath(r.key.ws, key) }}
+	hopts := reporthtml.Options{EntityHref: func(key string) string { return entityPath(r.key.ws, key) }}
 	opts := pipeline.Options{
 		Workspace: env.Workspace, Catalog: env.Catalog, Intel: env.Intel, Now: s.opts.Now,
 		Geo: env.Geo, Registry: env.Registry, DNS: env.DNS,
@@ -199,9 +200,9 @@ func (s *Server) triage(env *Env, r *run) {
 
 // renderSection renders the part of rep that step sec filled in, or the
 // reason it cannot be shown.
-func (s *Server) renderSection(rep *report.Report, sec report.Section, o report.HTMLOptions) string {
+func (s *Server) renderSection(rep *report.Report, sec report.Section, o reporthtml.Options) string {
 	var buf bytes.Buffer
-	if err := report.HTMLSection(&buf, rep, sec.Name, o); err != nil {
+	if err := reporthtml.Section(&buf, rep, sec.Name, o); err != nil {
 		s.log.Warn("render section", "step", sec.Name, "err", err)
 		buf.Reset()
 		sectionError.Execute(&buf, struct{ Title, Status, Reason, Err string }{stepTitle(sec.Name), string(sec.Status), sec.Reason, err.Error()})

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"path"
 
-	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
 )
 
 //go:embed static
@@ -29,7 +29,7 @@ func newStaticFiles() (*staticFiles, error) {
 	for _, src := range []struct {
 		fs  fs.FS
 		dir string
-	}{{report.Assets, "assets"}, {staticFS, "static"}} {
+	}{{reporthtml.Assets, "assets"}, {staticFS, "static"}} {
 		ents, err := fs.ReadDir(src.fs, src.dir)
 		if err != nil {
 			return nil, fmt.Errorf("web: static files: %w", err)

@@ -1,4 +1,11 @@
-package report
+// Package html renders a report as HTML: one self-contained document, and
+// the fragments the web UI shows as each step of a triage completes (Section)
+// and on an entity's page (Summary). Charts are drawn by package chart from
+// what the report's types say: a table's chart is chosen by its columns'
+// types, never by their headers. The CSS class functions here are the one
+// mapping of severities and statuses onto report.css's classes; the web UI
+// uses them too.
+package html
 
 import (
 	"bufio"
@@ -15,20 +22,21 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/chart"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
-// HTMLOptions configures the HTML renderings.
-type HTMLOptions struct {
+// Options configures the HTML renderings.
+type Options struct {
 	// EntityHref returns the link to an entity's own page, given its key
 	// (the web UI's pivot). Nil links each entity to its summary within
 	// the same document. Whatever it returns goes through html/template's
@@ -86,28 +94,28 @@ func cspHash(s string) string {
 }
 
 // The ids of the <section> elements each step's fragment holds, in the
-// order of the report document. HTMLSection documents which step writes
+// order of the report document. Section documents which step writes
 // which.
 var stepSections = map[string][]string{
-	StepDetails:    {"incident", "alerts", "entities"},
-	StepGraph:      {"graph"},
-	StepIndicators: {"indicators"},
-	StepTI:         {"verdict", "ti"},
-	StepRelated:    {"related"},
-	StepSummaries:  {"map", "summaries", "problems"},
+	report.StepDetails:    {"incident", "alerts", "entities"},
+	report.StepGraph:      {"graph"},
+	report.StepIndicators: {"indicators"},
+	report.StepTI:         {"verdict", "ti"},
+	report.StepRelated:    {"related"},
+	report.StepSummaries:  {"map", "summaries", "problems"},
 }
 
-// WriteHTML writes r as one self-contained HTML document: styles and script
+// Write writes r as one self-contained HTML document: styles and script
 // inline, allowed by their hashes in the document's own
 // Content-Security-Policy, and no request to anywhere when it is opened.
 //
-// The document holds, in the guided order, the sections HTMLSection writes
+// The document holds, in the guided order, the sections Section writes
 // (incident, verdict, alerts, entities, graph, indicators, ti, map,
 // summaries, related, problems), rendered by the same templates, and a
 // navigation bar that print hides. Invalid UTF-8 in the report is written as
 // U+FFFD. The document is written as it is rendered: an error may leave
 // part of it written.
-func WriteHTML(w io.Writer, r *Report, o HTMLOptions) error {
+func Write(w io.Writer, r *report.Report, o Options) error {
 	if r == nil {
 		return errors.New("HTML report: no report")
 	}
@@ -166,19 +174,19 @@ func (v *view) writeSummaries(w io.Writer) error {
 	return nil
 }
 
-// HTMLSection writes, as an HTML fragment, the part of the report that the
+// Section writes, as an HTML fragment, the part of the report that the
 // step named step (one of the Step constants) fills in: the web UI shows it
 // as the step completes. It reads only what that step and the steps before
 // it wrote.
 //
 // Each fragment is one or more <section> elements; their ids, by step:
 //
-//	StepDetails     incident, alerts, entities
-//	StepGraph       graph
-//	StepIndicators  indicators
-//	StepTI          verdict, ti
-//	StepRelated     related
-//	StepSummaries   map, summaries, problems (the problems of every step and
+//	report.StepDetails     incident, alerts, entities
+//	report.StepGraph       graph
+//	report.StepIndicators  indicators
+//	report.StepTI          verdict, ti
+//	report.StepRelated     related
+//	report.StepSummaries   map, summaries, problems (the problems of every step and
 //	                how each step went: the last step writes them)
 //
 // The report document orders them incident, verdict, alerts, entities,
@@ -186,14 +194,14 @@ func (v *view) writeSummaries(w io.Writer) error {
 // fills slots as steps complete should keep that order. Every section
 // shows the status and reason its step recorded in r.Sections. Links to
 // entities go to EntityHref, or to the entity's summary (id "e-" and a
-// hash of its key, as HTMLSummary writes it) when that is nil.
+// hash of its key, as Summary writes it) when that is nil.
 //
 // Fragments hold no script and no style: a page shows them with
 // report.css and chart.css and, for the controls they hold (expand or
 // collapse every summary, hidden until it runs), report.js, which also
 // works on fragments added after it loaded. A page may add its own theme
 // switch: <button type="button" class="js-only" data-action="theme" hidden>.
-func HTMLSection(w io.Writer, r *Report, step string, o HTMLOptions) error {
+func Section(w io.Writer, r *report.Report, step string, o Options) error {
 	ids, ok := stepSections[step]
 	if !ok {
 		return fmt.Errorf("HTML report: unknown step %q", step)
@@ -205,11 +213,11 @@ func HTMLSection(w io.Writer, r *Report, step string, o HTMLOptions) error {
 	}{v, ids})
 }
 
-// HTMLSummary writes one entity's summary as an HTML fragment: the web UI's
+// Summary writes one entity's summary as an HTML fragment: the web UI's
 // page for an entity. It is a <details id="e-…" class="summary" open>
 // element, the same one the report's summaries section holds.
-func HTMLSummary(w io.Writer, s *Summary, o HTMLOptions) error {
-	v := newView(&Report{}, o)
+func Summary(w io.Writer, s *report.Summary, o Options) error {
+	v := newView(&report.Report{}, o)
 	return execute(w, "summary", v.Sum(s, true))
 }
 
@@ -280,37 +288,37 @@ func (v *validWriter) close() error {
 }
 
 func htmlFuncs() template.FuncMap {
-	f := maps.Clone(funcs)
-	delete(f, "md")
-	maps.Copy(f, template.FuncMap{
-		"sev":     sevClass,
-		"tisev":   tiClass,
-		"status":  statusClass,
+	return template.FuncMap{
+		"time":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"join":    func(ss []string) string { return strings.Join(ss, ", ") },
+		"upper":   strings.ToUpper,
+		"plural":  english.Plural,
+		"sev":     SeverityClass,
+		"tisev":   TIClass,
+		"status":  StatusClass,
 		"anchor":  anchor,
 		"aanchor": alertAnchor,
 		"set":     func(t time.Time) bool { return !t.IsZero() },
 		"lower":   strings.ToLower,
-		"isnum":   isNumber,
 		// short clips a value that is never long when it is genuine (a
-		// kind, a status, a provider, a column name) so a hostile one
+		// kind, a status, a provider, a column header) so a hostile one
 		// cannot fill the page.
 		"short": func(v any) string { return clip(fmt.Sprint(v), 120) },
-	})
-	return f
+	}
 }
 
 // view is what the templates see: the report, the options and what is
 // derived from them. Its methods read only the parts of the report the
-// template calling them may read (see HTMLSection).
+// template calling them may read (see Section).
 type view struct {
-	R *Report
-	o HTMLOptions
+	R *report.Report
+	o Options
 
 	entities map[string]*triage.Entity // by key, built on first use
 	entityTI map[string]intel.Severity // by entity key, built on first use
 }
 
-func newView(r *Report, o HTMLOptions) *view { return &view{R: r, o: o} }
+func newView(r *report.Report, o Options) *view { return &view{R: r, o: o} }
 
 // Href is the link to the entity with key.
 func (v *view) Href(key string) string {
@@ -324,7 +332,7 @@ func (v *view) Href(key string) string {
 func (v *view) Pages() bool { return v.o.EntityHref != nil }
 
 // Step is the recorded status of the step named name, or nil.
-func (v *view) Step(name string) *Section {
+func (v *view) Step(name string) *report.Section {
 	for i := len(v.R.Sections) - 1; i >= 0; i-- {
 		if v.R.Sections[i].Name == name {
 			return &v.R.Sections[i]
@@ -337,7 +345,7 @@ func (v *view) Step(name string) *Section {
 // went well, and that nothing is known when the step failed or was
 // skipped, so a failure never reads as "nothing found".
 func (v *view) Empty(id, msg string) string {
-	if st := v.StepFor(id); st != nil && (st.Status == StatusError || st.Status == StatusSkipped) {
+	if st := v.StepFor(id); st != nil && (st.Status == report.StatusError || st.Status == report.StatusSkipped) {
 		return "Not known: this step did not complete (see its status above)."
 	}
 	return msg
@@ -415,7 +423,7 @@ func (v *view) TIRows() []tiRow {
 		r := &rs[i]
 		row := tiRow{Result: r, OK: r.Status == intel.StatusOK, Class: "unknown", Because: reasons[id{r.Indicator, r.Provider, string(r.Type)}]}
 		if row.OK {
-			row.Class = tiClass(r.Severity)
+			row.Class = TIClass(r.Severity)
 		}
 		out[i] = row
 	}
@@ -485,7 +493,7 @@ func (v *view) AlertsChart() template.HTML {
 			continue
 		}
 		evs = append(evs, chart.Event{
-			Time: t, Lane: clip(a.Name, 80), Class: sevClass(a.Severity),
+			Time: t, Lane: clip(a.Name, 80), Class: SeverityClass(a.Severity),
 			Label: fmt.Sprintf("%s · %s · %s", clip(a.Name, 200), a.Severity, t.UTC().Format("2006-01-02 15:04:05 UTC")),
 			Href:  "#" + alertAnchor(a.ID),
 		})
@@ -511,12 +519,12 @@ func (v *view) GraphChart() template.HTML {
 	}
 	nodes := make([]chart.Node, 0, len(g.Nodes))
 	for _, n := range g.Nodes {
-		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 60), Class: sevClass(triage.Severity(n.Severity))}
+		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 60), Class: SeverityClass(triage.Severity(n.Severity))}
 		switch n.Type {
-		case NodeIncident:
+		case report.NodeIncident:
 			cn.Group, cn.Href = "incident", "#incident"
 			cn.Detail = []string{"incident: " + clip(n.Label, 200)}
-		case NodeAlert:
+		case report.NodeAlert:
 			cn.Group = "alert"
 			cn.Href = "#" + alertAnchor(strings.TrimPrefix(n.ID, "alert:"))
 			cn.Detail = []string{"alert: " + clip(n.Label, 200), "severity: " + n.Severity}
@@ -546,7 +554,7 @@ func (v *view) RelatedChart() template.HTML {
 				continue
 			}
 			evs = append(evs, chart.Event{
-				Time: a.Time, Lane: lane, Class: sevClass(a.Severity),
+				Time: a.Time, Lane: lane, Class: SeverityClass(a.Severity),
 				Label: fmt.Sprintf("%s · %s · %s", clip(a.Name, 200), a.Severity, a.Time.UTC().Format("2006-01-02 15:04 UTC")),
 				Href:  v.Href(rel.Entity),
 			})
@@ -572,7 +580,7 @@ func (v *view) MapPoints() []chart.Point {
 		}
 		pts = append(pts, chart.Point{
 			Latitude: s.Location.Latitude, Longitude: s.Location.Longitude,
-			Label: clip(label, 200), Weight: activity(s), Class: tiClass(v.EntityTI(s.Entity)),
+			Label: clip(label, 200), Weight: activity(s), Class: TIClass(v.EntityTI(s.Entity)),
 			Href: v.Href(s.Entity),
 		})
 	}
@@ -589,8 +597,8 @@ func (v *view) MapChart() template.HTML {
 }
 
 // Located are the summaries with a location, for the map's table.
-func (v *view) Located() []*Summary {
-	var out []*Summary
+func (v *view) Located() []*report.Summary {
+	var out []*report.Summary
 	for i := range v.R.Summaries {
 		if v.R.Summaries[i].Location != nil {
 			out = append(out, &v.R.Summaries[i])
@@ -601,7 +609,7 @@ func (v *view) Located() []*Summary {
 
 // activity is how much a summary found: the rows of its tables, before
 // they were cut.
-func activity(s *Summary) float64 {
+func activity(s *report.Summary) float64 {
 	n := 0
 	for _, sec := range s.Sections {
 		if sec.Table == nil {
@@ -619,7 +627,7 @@ func activity(s *Summary) float64 {
 // sumView is one summary as its template sees it.
 type sumView struct {
 	*view
-	S *Summary
+	S *report.Summary
 	// Open summaries are expanded: an entity page's, and those of entities
 	// threat intelligence rates warning or high.
 	Open bool
@@ -632,77 +640,9 @@ type sumView struct {
 
 // part is one section of a summary with the chart drawn from it.
 type part struct {
-	Sec   *SummarySection
+	Sec   *report.SummarySection
 	Chart template.HTML
 	Table *tableView
-}
-
-// tableView is a summary table with its cells sorted out for display:
-// numbers align right, long values scroll in their cell.
-type tableView struct {
-	Columns []string
-	Rows    [][]cell
-	Cut     string // Table.Cut
-}
-
-// cell is one table cell.
-type cell struct {
-	T string
-	// Num cells are numbers, Time cells timestamps (neither wraps); Long
-	// ones are long enough to need a scrolling box; Plain ones are none of
-	// these.
-	Num, Time, Long, Plain bool
-}
-
-// Body is the table's rows as HTML. Tables are most of a large report's
-// cells, and html/template's reflection costs microseconds a cell: the rows
-// are written here instead, each value escaped as text (the escaping
-// html/template applies to text content), with fixed markup around it.
-func (tv *tableView) Body() template.HTML {
-	var b strings.Builder
-	for _, row := range tv.Rows {
-		b.WriteString("\n<tr>")
-		for _, c := range row {
-			boxed := false
-			switch {
-			case c.Plain:
-				b.WriteString("<td>")
-			case c.Num:
-				b.WriteString(`<td class="num">`)
-			case c.Time:
-				b.WriteString(`<td class="nowrap">`)
-			default:
-				b.WriteString(`<td><div class="x">`)
-				boxed = true
-			}
-			template.HTMLEscape(&b, []byte(c.T))
-			if boxed {
-				b.WriteString("</div>")
-			}
-			b.WriteString("</td>")
-		}
-		b.WriteString("</tr>")
-	}
-	return template.HTML(b.String())
-}
-
-// longCell is the length from which a cell's value gets a box of its own.
-const longCell = 80
-
-func newTableView(t *Table) *tableView {
-	if t == nil {
-		return nil
-	}
-	tv := &tableView{Columns: t.Columns, Cut: t.Cut(), Rows: make([][]cell, len(t.Rows))}
-	for i, row := range t.Rows {
-		cells := make([]cell, len(row))
-		for j, c := range row {
-			num, tm, long := isNumber(c), isTimestamp(c), len(c) > longCell
-			cells[j] = cell{T: c, Num: num, Time: tm, Long: long, Plain: !num && !tm && !long}
-		}
-		tv.Rows[i] = cells
-	}
-	return tv
 }
 
 // tiRow is one row of the threat-intel table.
@@ -717,7 +657,7 @@ type tiRow struct {
 }
 
 // Sum returns the view of a summary; page is set for the entity's own page.
-func (v *view) Sum(s *Summary, page bool) sumView {
+func (v *view) Sum(s *report.Summary, page bool) sumView {
 	ti := v.EntityTI(s.Entity)
 	return sumView{view: v, S: s, TI: ti, Open: page || ti.Rank() >= intel.SeverityWarning.Rank(), Link: !page && v.Pages()}
 }
@@ -742,292 +682,17 @@ func (sv sumView) Parts() []part {
 }
 
 // Activity is how much the summary found (see activity).
-func (v *view) Activity(s *Summary) int { return int(activity(s)) }
+func (v *view) Activity(s *report.Summary) int { return int(activity(s)) }
 
 // StepFor is the recorded status of the step that writes the section with
 // id, or nil.
-func (v *view) StepFor(id string) *Section {
+func (v *view) StepFor(id string) *report.Section {
 	for step, ids := range stepSections {
 		if slices.Contains(ids, id) {
 			return v.Step(step)
 		}
 	}
 	return nil
-}
-
-// SectionChart draws what a summary section's table lends itself to: a
-// timeline of alerts, bars of a count per label, or events over time.
-func (v *view) SectionChart(s *Summary, sec *SummarySection) template.HTML {
-	t := sec.Table
-	if t == nil || len(t.Rows) < 2 {
-		return ""
-	}
-	col := func(names ...string) int {
-		for _, n := range names {
-			for i, c := range t.Columns {
-				if strings.EqualFold(c, n) {
-					return i
-				}
-			}
-		}
-		return -1
-	}
-	cell := func(row []string, i int) string {
-		if i < 0 || i >= len(row) {
-			return ""
-		}
-		return row[i]
-	}
-	title := clip(sec.Name+" · "+s.Name, 200)
-	tc := col("Time", "TimeGenerated")
-	if tc >= 0 {
-		if ac, sc := col("Alert", "AlertName", "Name"), col("Severity", "AlertSeverity"); ac >= 0 && sc >= 0 {
-			var evs []chart.Event
-			for _, row := range t.Rows {
-				if tm, ok := parseTime(cell(row, tc)); ok {
-					sv := cell(row, sc)
-					evs = append(evs, chart.Event{Time: tm, Lane: clip(cell(row, ac), 80), Class: sevClass(triage.Severity(sv)),
-						Label: clip(cell(row, ac), 200) + " · " + clip(sv, 40) + " · " + tm.UTC().Format("2006-01-02 15:04 UTC")})
-				}
-			}
-			if len(evs) > 0 {
-				return chart.Timeline(evs, chart.TimeOptions{Title: title, Width: 720})
-			}
-		}
-	}
-	if bars, series, what := tableBars(t); len(bars) >= 2 {
-		return chart.Bars(bars, chart.BarOptions{Title: clip(what+" · "+s.Name, 200), Series: series, Width: 560})
-	}
-	if tc >= 0 && len(t.Rows) >= 3 {
-		oc := col("Result", "ResultType", "Outcome", "Action", "Actions", "Status")
-		var evs []chart.Event
-		for _, row := range t.Rows {
-			if tm, ok := parseTime(cell(row, tc)); ok {
-				evs = append(evs, chart.Event{Time: tm, Class: outcomeClass(cell(row, oc), false), Label: tm.UTC().Format("2006-01-02 15:04 UTC")})
-			}
-		}
-		if len(evs) >= 3 {
-			return chart.Histogram(evs, chart.TimeOptions{Title: title, Width: 720})
-		}
-	}
-	return ""
-}
-
-// The columns tableBars counts, and the columns it labels bars by, in order
-// of preference.
-var (
-	successCols = []string{"Successes", "Succeeded", "Success"}
-	failureCols = []string{"Failures", "Failed", "Failure"}
-	countCols   = []string{"Count", "Events", "Sign-ins", "Connections", "Logons", "Hits"}
-	outcomeCols = []string{"Result", "ResultType", "Outcome", "Status", "Action", "Actions"}
-	labelCols   = []string{"Operation", "Peer", "Host", "Computer", "DeviceName", "Device", "IP address", "Address",
-		"Account", "Process", "Activity", "Event", "Application", "Workload", "Name"}
-)
-
-// maxBars is the most bars a summary chart draws.
-const maxBars = 12
-
-// tableBars turns a table with a count column into bars: the counts summed
-// per value of its most telling label column, largest first. It returns
-// the series (success and failure, or the count column) and what the chart
-// shows ("Count by Operation"); no bars when the table has no count column
-// of numbers or no label column whose values differ.
-func tableBars(t *Table) (bars []chart.Bar, series []string, what string) {
-	find := func(names []string) int {
-		for _, n := range names {
-			if i := slices.IndexFunc(t.Columns, func(c string) bool { return strings.EqualFold(c, n) }); i >= 0 {
-				return i
-			}
-		}
-		return -1
-	}
-	var (
-		vals     []int
-		outcomes []string // per row, when a count is split by outcome
-	)
-	if s, f := find(successCols), find(failureCols); s >= 0 && f >= 0 {
-		vals, series = []int{s, f}, []string{chart.ClassSuccess, chart.ClassFailure}
-		what = t.Columns[s] + " and " + strings.ToLower(t.Columns[f])
-	} else if c := find(countCols); c >= 0 {
-		vals, series = []int{c}, []string{t.Columns[c]}
-		what = t.Columns[c]
-		// A count with an outcome beside it (sign-ins with their result
-		// code, operations with their status) stacks successes and
-		// failures.
-		if oc := find(outcomeCols); oc >= 0 {
-			code := strings.HasPrefix(strings.ToLower(t.Columns[oc]), "result")
-			outcomes = make([]string, len(t.Rows))
-			known := false
-			for i, row := range t.Rows {
-				if oc < len(row) {
-					outcomes[i] = outcomeClass(row[oc], code)
-					known = known || outcomes[i] != ""
-				}
-			}
-			if known {
-				series = []string{chart.ClassSuccess, chart.ClassFailure, "other"}
-				what += " by outcome"
-			} else {
-				outcomes = nil
-			}
-		}
-	} else {
-		return nil, nil, ""
-	}
-	usable := func(i int) bool {
-		return i >= 0 && !slices.Contains(vals, i)
-	}
-	distinct := func(i int) bool {
-		for _, row := range t.Rows[1:] {
-			if i < len(row) && len(t.Rows[0]) > i && row[i] != t.Rows[0][i] {
-				return true
-			}
-		}
-		return false
-	}
-	label := -1
-	for _, n := range labelCols {
-		if i := find([]string{n}); usable(i) && distinct(i) {
-			label = i
-			break
-		}
-	}
-	if label < 0 {
-		return nil, nil, ""
-	}
-	what += " by " + strings.ToLower(t.Columns[label])
-	index := map[string]int{}
-	for ri, row := range t.Rows {
-		if label >= len(row) {
-			continue
-		}
-		k := row[label]
-		i, ok := index[k]
-		if !ok {
-			i = len(bars)
-			index[k] = i
-			bars = append(bars, chart.Bar{Label: clip(k, 60), Values: make([]float64, len(series))})
-		}
-		for j, c := range vals {
-			if c >= len(row) {
-				continue
-			}
-			x, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(row[c]), ",", ""), 64)
-			if err != nil {
-				return nil, nil, "" // not a count column after all
-			}
-			if outcomes != nil {
-				j = map[string]int{chart.ClassSuccess: 0, chart.ClassFailure: 1}[outcomes[ri]]
-				if outcomes[ri] == "" {
-					j = 2
-				}
-			}
-			bars[i].Values[j] += x
-		}
-	}
-	if outcomes != nil {
-		other := false
-		for _, b := range bars {
-			other = other || b.Values[2] != 0
-		}
-		if !other {
-			series = series[:2]
-			for i := range bars {
-				bars[i].Values = bars[i].Values[:2]
-			}
-		}
-	}
-	sum := func(b chart.Bar) (s float64) {
-		for _, x := range b.Values {
-			s += x
-		}
-		return s
-	}
-	slices.SortStableFunc(bars, func(a, b chart.Bar) int {
-		sa, sb := sum(a), sum(b)
-		switch {
-		case sa > sb:
-			return -1
-		case sa < sb:
-			return 1
-		}
-		return 0
-	})
-	if len(bars) > maxBars {
-		bars = bars[:maxBars]
-	}
-	return bars, series, what
-}
-
-// parseTime reads the times summary tables hold.
-func parseTime(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// outcomeClass maps an outcome cell to the success or failure class, or
-// "" when it says neither. In a result-code column (code), 0 is success
-// and any other number a failure, as sign-in logs have it.
-func outcomeClass(s string, code bool) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	switch {
-	case s == "":
-		return ""
-	case code && s == "0":
-		return chart.ClassSuccess
-	case code && isNumber(s):
-		return chart.ClassFailure
-	case strings.Contains(s, "fail"), strings.Contains(s, "denied"), strings.Contains(s, "block"),
-		strings.Contains(s, "drop"), strings.Contains(s, "reject"), strings.Contains(s, "error"):
-		return chart.ClassFailure
-	case strings.Contains(s, "success"), strings.Contains(s, "succeeded"), strings.Contains(s, "allow"), s == "ok":
-		return chart.ClassSuccess
-	}
-	return ""
-}
-
-// sevClass maps an incident or alert severity, whatever its spelling, to
-// one of the chart severity classes, or "unknown".
-func sevClass(s triage.Severity) string {
-	switch strings.ToLower(strings.TrimSpace(string(s))) {
-	case "high":
-		return chart.ClassHigh
-	case "medium":
-		return chart.ClassMedium
-	case "low":
-		return chart.ClassLow
-	case "informational", "information", "info":
-		return chart.ClassInformational
-	}
-	return "unknown"
-}
-
-// tiClass maps a threat-intel severity to a fixed class name.
-func tiClass(s intel.Severity) string {
-	switch s {
-	case intel.SeverityHigh:
-		return chart.ClassHigh
-	case intel.SeverityWarning:
-		return chart.ClassMedium
-	case intel.SeverityInformation:
-		return chart.ClassInformational
-	case intel.SeverityNone:
-		return "none"
-	}
-	return "unknown"
-}
-
-// statusClass maps a status to a fixed class name.
-func statusClass(s any) string {
-	switch v := fmt.Sprint(s); v {
-	case "ok", "partial", "empty", "skipped", "error", "not_found", "rate_limited", "timeout", "not_configured", "unsupported":
-		return v
-	}
-	return "unknown"
 }
 
 // anchor is the id of an entity's summary: a hash of its key, so that any
@@ -1056,32 +721,4 @@ func clip(s string, n int) string {
 		count++
 	}
 	return s
-}
-
-// isTimestamp reports whether a table cell looks like a date and time
-// ("2006-01-02T15:04:05Z", "2006-01-02 15:04").
-func isTimestamp(s string) bool {
-	return len(s) >= 16 && len(s) <= 35 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':'
-}
-
-// isNumber reports whether a table cell is a number (it is then aligned
-// right): digits with an optional sign, decimal point and thousands commas.
-func isNumber(s string) bool {
-	if s == "" || len(s) > 24 {
-		return false
-	}
-	digits, dot := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case (c == '-' || c == '+') && i == 0:
-		case c == '.' && !dot:
-			dot = true
-		case c == ',' && digits > 0:
-		default:
-			return false
-		}
-	}
-	return digits > 0
 }

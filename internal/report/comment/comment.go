@@ -1,4 +1,7 @@
-package report
+// Package comment renders a report as the comment triage posts back to an
+// incident: its Markdown, with a marker line that finds it again, shortened
+// to fit the service's limit.
+package comment
 
 import (
 	"fmt"
@@ -8,20 +11,22 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/markdown"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
-// CommentMarker is the first line of every comment Comment renders. It is
-// plain visible text, so it survives a service that renders or sanitises
-// comments (an HTML comment would not), and it is how triage finds its own
-// summary among an incident's comments (see IsComment).
-const CommentMarker = "triage-summary: this comment is written by triage and replaced by its next run"
+// Marker is the first line of every comment Render writes. It is plain
+// visible text, so it survives a service that renders or sanitises comments
+// (an HTML comment would not), and it is how triage finds its own summary
+// among an incident's comments (see IsSummary).
+const Marker = "triage-summary: this comment is written by triage and replaced by its next run"
 
-// IsComment reports whether a comment's message is a summary Comment
-// rendered: it starts with CommentMarker, after any leading white space and
+// IsSummary reports whether a comment's message is a summary Render
+// wrote: it starts with Marker, after any leading white space and
 // HTML tags a service may have wrapped it in. A comment that only quotes the
 // marker further down is not one.
-func IsComment(message string) bool {
+func IsSummary(message string) bool {
 	s := strings.TrimSpace(message)
 	for strings.HasPrefix(s, "<") {
 		end := strings.IndexByte(s, '>')
@@ -30,7 +35,7 @@ func IsComment(message string) bool {
 		}
 		s = strings.TrimSpace(s[end+1:])
 	}
-	return strings.HasPrefix(s, CommentMarker)
+	return strings.HasPrefix(s, Marker)
 }
 
 // The longest a value is when a comment has to be shortened: names and other
@@ -55,9 +60,9 @@ var cutOrder = []string{
 	"Verdict",
 }
 
-// Comment renders r as an incident comment: CommentMarker, a blank line and
-// the Markdown report. It is never longer than limit characters (Unicode
-// code points; limit < 1 means no limit). A report that fits is as Render
+// Render writes r as an incident comment: Marker, a blank line and the
+// Markdown report. It is never longer than limit characters (Unicode
+// code points; limit < 1 means no limit). A report that fits is as markdown.Write
 // writes it. One that does not is shortened in steps until it fits: values
 // longer than a few hundred characters are clipped (before they are
 // escaped, so no escape is broken), then sections lose whole lines from
@@ -69,13 +74,13 @@ var cutOrder = []string{
 // is cut in the middle. Should even the title not fit (a limit of a few
 // hundred characters), whole lines are dropped from the end; below the
 // length of the marker, the marker alone is cut to limit.
-func Comment(r *Report, limit int, fullReport string) string {
-	doc := CommentMarker + "\n\n" + renderMarkdown(r)
+func Render(r *report.Report, limit int, fullReport string) string {
+	doc := Marker + "\n\n" + renderMarkdown(r)
 	if limit < 1 || utf8.RuneCountInString(doc) <= limit {
 		return doc
 	}
-	if utf8.RuneCountInString(CommentMarker) >= limit {
-		return string([]rune(CommentMarker)[:limit])
+	if utf8.RuneCountInString(Marker) >= limit {
+		return string([]rune(Marker)[:limit])
 	}
 
 	clipped, n := clippedCopy(r)
@@ -92,7 +97,7 @@ func Comment(r *Report, limit int, fullReport string) string {
 		worst = append(worst, secs[i].note(1))
 	}
 	budget := limit - runeLen(footer(limit, worst, fullReport)) - 2
-	total := runeLen(CommentMarker) + 2 + secs.size()
+	total := runeLen(Marker) + 2 + secs.size()
 	for _, i := range order {
 		if total <= budget {
 			break
@@ -119,14 +124,14 @@ func Comment(r *Report, limit int, fullReport string) string {
 				notes = append(notes, secs[i].note(secs[i].keep))
 			}
 		}
-		return CommentMarker + "\n\n" + strings.TrimRight(secs.String(), "\n") + "\n\n" + footer(limit, notes, fullReport)
+		return Marker + "\n\n" + strings.TrimRight(secs.String(), "\n") + "\n\n" + footer(limit, notes, fullReport)
 	}
 
 	// Every section is gone and the top is still too long: keep the marker
 	// and the top's first lines that fit.
 	notes = append(notes, restOfReport)
 	f := footer(limit, notes, fullReport)
-	out, size := CommentMarker, runeLen(CommentMarker)
+	out, size := Marker, runeLen(Marker)
 	for _, l := range append([]string{""}, secs[0].lines...) {
 		if size+1+runeLen(l)+2+runeLen(f) > limit {
 			break
@@ -135,7 +140,7 @@ func Comment(r *Report, limit int, fullReport string) string {
 		size += 1 + runeLen(l)
 	}
 	if size+2+runeLen(f) > limit {
-		return CommentMarker // not even the footer fits beside it
+		return Marker // not even the footer fits beside it
 	}
 	return strings.TrimRight(out, "\n") + "\n\n" + f
 }
@@ -152,10 +157,10 @@ func footer(limit int, notes []string, fullReport string) string {
 	return s
 }
 
-func renderMarkdown(r *Report) string {
+func renderMarkdown(r *report.Report) string {
 	var b strings.Builder
-	if err := markdown.Execute(&b, r); err != nil {
-		return "The report could not be rendered: " + MarkdownEscape(err.Error()) + "\n"
+	if err := markdown.Write(&b, r); err != nil {
+		return "The report could not be rendered: " + markdown.Escape(err.Error()) + "\n"
 	}
 	return b.String()
 }
@@ -238,7 +243,7 @@ func lines(n int) string {
 type sections []*section
 
 // splitSections splits rendered Markdown at its "## " headings. Values
-// never start a line (MarkdownEscape folds line breaks and escapes '#'), so
+// never start a line (markdown.Escape folds line breaks and escapes '#'), so
 // every such line is the template's.
 func splitSections(md string) sections {
 	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
@@ -294,7 +299,7 @@ func (ss sections) cutOrder() []int {
 // clippedCopy returns a copy of r with the values the template prints cut
 // to clipShort or clipLong characters, and how many it cut. It clips before
 // anything is escaped, so no escape is cut in half.
-func clippedCopy(r *Report) (*Report, int) {
+func clippedCopy(r *report.Report) (*report.Report, int) {
 	n := 0
 	clip := func(s *string, max int) {
 		if utf8.RuneCountInString(*s) > max {

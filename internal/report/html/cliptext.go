@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 // MaxText is the longest run of text, in bytes of HTML, that the HTML
-// renderings show of one value. Browsers take minutes to lay out a 100 KB
+// renderings show of one value. Browsers are slow to lay out a very long
 // word that has to wrap, so a hostile value could otherwise freeze the
 // analyst's browser; the whole value stays in the JSON report.
 const MaxText = 4096

@@ -1,4 +1,4 @@
-package report_test
+package html_test
 
 import (
 	"bytes"
@@ -25,6 +25,8 @@ import (
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
+	reportrender "github.com/triage-dev/triage/internal/report/render"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -34,7 +36,7 @@ import (
 // guided is the order of the report document's sections.
 var guided = []string{"incident", "verdict", "alerts", "entities", "graph", "indicators", "ti", "map", "summaries", "related", "problems"}
 
-// stepIDs are the sections each step's fragment holds, as HTMLSection
+// stepIDs are the sections each step's fragment holds, as Section
 // documents them.
 var stepIDs = map[string][]string{
 	report.StepDetails:    {"incident", "alerts", "entities"},
@@ -99,10 +101,10 @@ func triageDemo() (map[int]*report.Report, error) {
 	return out, nil
 }
 
-func writeHTML(t testing.TB, r *report.Report, o report.HTMLOptions) []byte {
+func writeHTML(t testing.TB, r *report.Report, o reporthtml.Options) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.WriteHTML(&b, r, o); err != nil {
+	if err := reporthtml.Write(&b, r, o); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -344,7 +346,7 @@ func TestHTMLDemo(t *testing.T) {
 	located := 0
 	for n, r := range reports {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			out := writeHTML(t, r, report.HTMLOptions{})
+			out := writeHTML(t, r, reporthtml.Options{})
 			if !utf8.Valid(out) {
 				t.Error("the document is not valid UTF-8")
 			}
@@ -542,7 +544,7 @@ func checkSummaries(t *testing.T, r *report.Report, sec *html.Node) {
 // fragment reads nothing a later step writes.
 func TestHTMLSections(t *testing.T) {
 	reports := map[string]*report.Report{
-		// Enough summaries for WriteHTML to render them side by side.
+		// Enough summaries for Write to render them side by side.
 		"big": bigReport(20, 120),
 	}
 	if !testing.Short() {
@@ -552,10 +554,10 @@ func TestHTMLSections(t *testing.T) {
 	}
 	for n, r := range reports {
 		t.Run(n, func(t *testing.T) {
-			doc := parse(t, writeHTML(t, r, report.HTMLOptions{}))
+			doc := parse(t, writeHTML(t, r, reporthtml.Options{}))
 			for _, step := range steps {
 				var b bytes.Buffer
-				if err := report.HTMLSection(&b, r, step, report.HTMLOptions{}); err != nil {
+				if err := reporthtml.Section(&b, r, step, reporthtml.Options{}); err != nil {
 					t.Fatal(err)
 				}
 				ns := parseFragment(t, b.Bytes())
@@ -576,7 +578,7 @@ func TestHTMLSections(t *testing.T) {
 				// What the step can see when it completes: the parts filled by
 				// it and the steps it depends on, its own section record.
 				var b2 bytes.Buffer
-				if err := report.HTMLSection(&b2, settledAt(r, step), step, report.HTMLOptions{}); err != nil {
+				if err := reporthtml.Section(&b2, settledAt(r, step), step, reporthtml.Options{}); err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(b.Bytes(), b2.Bytes()) {
@@ -585,8 +587,8 @@ func TestHTMLSections(t *testing.T) {
 			}
 		})
 	}
-	if err := report.HTMLSection(io.Discard, &report.Report{}, "no such step", report.HTMLOptions{}); err == nil {
-		t.Error("HTMLSection of an unknown step: no error")
+	if err := reporthtml.Section(io.Discard, &report.Report{}, "no such step", reporthtml.Options{}); err == nil {
+		t.Error("Section of an unknown step: no error")
 	}
 }
 
@@ -663,7 +665,8 @@ func hostileReport() *report.Report {
 			Facts:    []report.Fact{{Label: v, Value: v}},
 			Location: &report.Location{Latitude: 10, Longitude: 20, Place: v},
 			Sections: []report.SummarySection{{Name: v, Status: report.Status(v), Reason: v, Source: v, Facts: []report.Fact{{Label: v, Value: v}},
-				Table: &report.Table{Columns: []string{v, "Count", "Time", "Alert", "Severity"},
+				Table: &report.Table{Columns: []report.Column{{Name: v, Header: v, Type: report.ColLabel}, {Name: "Count", Header: "Count", Type: report.ColCount},
+					{Name: "Time", Header: "Time", Type: report.ColTime}, {Name: "Alert", Header: "Alert", Type: report.ColLabel}, {Name: "Severity", Header: "Severity", Type: report.ColSeverity}},
 					Rows: [][]string{{v, "3", "2026-11-25T10:00:00Z", v, v}, {v + "2", "4", v, v, "High"}, {"x", v, v, v, v}}, Total: 9}}}})
 		r.Problems = append(r.Problems, triage.Problem{Where: v, What: v})
 	}
@@ -676,10 +679,10 @@ func hostileReport() *report.Report {
 
 func TestHTMLHostile(t *testing.T) {
 	r := hostileReport()
-	pages := report.HTMLOptions{EntityHref: func(key string) string { return "/entity/" + url.PathEscape(key) }}
+	pages := reporthtml.Options{EntityHref: func(key string) string { return "/entity/" + url.PathEscape(key) }}
 	// A careless EntityHref hands back what it is given: html/template's
 	// URL filter must still stop javascript:.
-	careless := report.HTMLOptions{EntityHref: func(key string) string { return strings.TrimPrefix(key, "Url:") }}
+	careless := reporthtml.Options{EntityHref: func(key string) string { return strings.TrimPrefix(key, "Url:") }}
 
 	type output struct {
 		name    string
@@ -691,20 +694,20 @@ func TestHTMLHostile(t *testing.T) {
 	var outs []output
 	for _, o := range []struct {
 		name  string
-		opts  report.HTMLOptions
+		opts  reporthtml.Options
 		pages bool
-	}{{"in-document links", report.HTMLOptions{}, false}, {"entity pages", pages, true}, {"careless EntityHref", careless, true}} {
+	}{{"in-document links", reporthtml.Options{}, false}, {"entity pages", pages, true}, {"careless EntityHref", careless, true}} {
 		outs = append(outs, output{o.name + ": document", writeHTML(t, r, o.opts), true, o.pages, 1})
 		for _, step := range steps {
 			var b bytes.Buffer
-			if err := report.HTMLSection(&b, r, step, o.opts); err != nil {
+			if err := reporthtml.Section(&b, r, step, o.opts); err != nil {
 				t.Fatal(err)
 			}
 			outs = append(outs, output{o.name + ": " + step, b.Bytes(), false, o.pages, 0})
 		}
 		for i := range r.Summaries {
 			var b bytes.Buffer
-			if err := report.HTMLSummary(&b, &r.Summaries[i], o.opts); err != nil {
+			if err := reporthtml.Summary(&b, &r.Summaries[i], o.opts); err != nil {
 				t.Fatal(err)
 			}
 			outs = append(outs, output{fmt.Sprintf("%s: summary %d", o.name, i), b.Bytes(), false, o.pages, 0})
@@ -811,23 +814,23 @@ func path(n *html.Node) string {
 }
 
 func TestFormatHTML(t *testing.T) {
-	f, err := report.ParseFormat("HTML")
-	if err != nil || f != report.FormatHTML {
+	f, err := reportrender.ParseFormat("HTML")
+	if err != nil || f != reportrender.HTML {
 		t.Fatalf("ParseFormat(HTML) = %q, %v", f, err)
 	}
-	if _, err := report.ParseFormat("pdf"); err == nil || !strings.Contains(err.Error(), "json, md or html") {
+	if _, err := reportrender.ParseFormat("pdf"); err == nil || !strings.Contains(err.Error(), "json, md or html") {
 		t.Errorf("ParseFormat(pdf): %v", err)
 	}
 	r := hostileReport()
 	var a, b bytes.Buffer
-	if err := report.Render(&a, r, report.FormatHTML); err != nil {
+	if err := reportrender.Report(&a, r, reportrender.HTML); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteHTML(&b, r, report.HTMLOptions{}); err != nil {
+	if err := reporthtml.Write(&b, r, reporthtml.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("Render(FormatHTML) is not WriteHTML")
+		t.Error("reportrender.Report(reportrender.HTML) is not html.Write")
 	}
 	if !bytes.HasPrefix(a.Bytes(), []byte("<!DOCTYPE html>")) {
 		t.Errorf("the document starts %q", clipped(a.String()))
@@ -840,7 +843,7 @@ func TestFormatHTML(t *testing.T) {
 // inline element early; and that report.js builds no markup from strings.
 func TestAssetsStandalone(t *testing.T) {
 	for _, name := range []string{"report.css", "report.js", "chart.css", "chart.js"} {
-		b, err := report.Assets.ReadFile("assets/" + name)
+		b, err := reporthtml.Assets.ReadFile("assets/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -866,27 +869,27 @@ func TestAssetsStandalone(t *testing.T) {
 
 // TestHTMLLongText checks that text longer than the writer's buffer, in
 // runes of every length, comes out valid (no rune split between two writes
-// and shown as U+FFFD) and cut to report.MaxText, saying how much was left
+// and shown as U+FFFD) and cut to reporthtml.MaxText, saying how much was left
 // out, while the inline style and script, longer than that, pass whole.
 func TestHTMLLongText(t *testing.T) {
 	long := strings.Repeat("aé€😀", 40_000)
 	r := &report.Report{Incident: triage.Incident{Number: 1, Title: long, Description: long}}
-	out := writeHTML(t, r, report.HTMLOptions{})
+	out := writeHTML(t, r, reporthtml.Options{})
 	if !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
 		t.Error("long text came out with invalid or replaced runes")
 	}
-	shown := long[:report.MaxText-8]
+	shown := long[:reporthtml.MaxText-8]
 	if got := strings.Count(text(parse(t, out)), shown); got < 2 {
 		t.Errorf("the start of the long title and description appears %d times, want 2", got)
 	}
-	if strings.Contains(string(out), long[:report.MaxText+8]) {
+	if strings.Contains(string(out), long[:reporthtml.MaxText+8]) {
 		t.Error("more than MaxText of a value is shown")
 	}
 	if got := strings.Count(string(out), "more characters not shown]"); got < 2 {
 		t.Errorf("the cuts are said %d times, want 2", got)
 	}
-	css, _ := report.Assets.ReadFile("assets/report.css")
-	if len(css) <= report.MaxText || !bytes.Contains(out, css[len(css)-200:]) {
+	css, _ := reporthtml.Assets.ReadFile("assets/report.css")
+	if len(css) <= reporthtml.MaxText || !bytes.Contains(out, css[len(css)-200:]) {
 		t.Error("the inline style was cut")
 	}
 }
@@ -898,7 +901,7 @@ func TestHTMLSummary(t *testing.T) {
 	}
 	s := &r.Summaries[0]
 	var b bytes.Buffer
-	if err := report.HTMLSummary(&b, s, report.HTMLOptions{EntityHref: func(k string) string { return "/entity/" + url.PathEscape(k) }}); err != nil {
+	if err := reporthtml.Summary(&b, s, reporthtml.Options{EntityHref: func(k string) string { return "/entity/" + url.PathEscape(k) }}); err != nil {
 		t.Fatal(err)
 	}
 	ns := parseFragment(t, b.Bytes())
@@ -931,7 +934,7 @@ func BenchmarkHTMLReport(b *testing.B) {
 	var n int
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := report.WriteHTML(&buf, r, report.HTMLOptions{}); err != nil {
+		if err := reporthtml.Write(&buf, r, reporthtml.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		n = buf.Len()
@@ -971,7 +974,8 @@ func bigReport(alerts, entities int) *report.Report {
 			s.Location = &report.Location{Latitude: float64(i%150) - 75, Longitude: float64(i%340) - 170, Place: "Somewhere"}
 		}
 		for j := range 3 {
-			t := &report.Table{Columns: []string{"Host", "Account", "Operation", "Count", "Successes", "Failures", "Time", "First seen"}}
+			t := &report.Table{Columns: columns("Host", report.ColLabel, "Account", report.ColLabel, "Operation", report.ColLabel, "Count", report.ColCount,
+				"Successes", report.ColSuccesses, "Failures", report.ColFailures, "Time", report.ColTime, "First seen", report.ColFirstSeen)}
 			for row := range 15 {
 				t.Rows = append(t.Rows, []string{fmt.Sprintf("host-%d", row%5), "alice", fmt.Sprintf("op-%d", row%7), fmt.Sprint(row * 3),
 					fmt.Sprint(row), fmt.Sprint(row % 4), demoNow.Add(-time.Duration(row) * time.Hour).Format(time.RFC3339), "2026-11-20T10:00:00Z"})
@@ -980,7 +984,7 @@ func bigReport(alerts, entities int) *report.Report {
 				Source: "SigninLogs", Facts: []report.Fact{{Label: "Sign-ins", Value: "45"}}, Table: t})
 		}
 		s.Sections = append(s.Sections, report.SummarySection{Name: "Related alerts", Status: report.StatusOK,
-			Table: &report.Table{Columns: []string{"Time", "Alert", "Severity"}, Rows: [][]string{
+			Table: &report.Table{Columns: columns("Time", report.ColTime, "Alert", report.ColLabel, "Severity", report.ColSeverity), Rows: [][]string{
 				{"2026-11-25T10:00:00Z", "Alert one", "High"}, {"2026-11-25T11:00:00Z", "Alert two", "Low"}}}})
 		r.Summaries = append(r.Summaries, s)
 	}
@@ -1020,7 +1024,7 @@ func TestHTMLFailedStep(t *testing.T) {
 		{Name: report.StepTI, Status: report.StatusSkipped, Reason: "no provider is configured"},
 		{Name: report.StepRelated, Status: report.StatusError, Reason: "SecurityAlert: table not found"},
 	}}
-	doc := parse(t, writeHTML(t, r, report.HTMLOptions{}))
+	doc := parse(t, writeHTML(t, r, reporthtml.Options{}))
 	for id, want := range map[string][]string{
 		"alerts":  {"ok", "0 alerts", "No alerts."},
 		"ti":      {"skipped", "no provider is configured", "Not known"},
@@ -1039,4 +1043,15 @@ func TestHTMLFailedStep(t *testing.T) {
 			t.Errorf("section %s: the step line is not marked %s", id, want[0])
 		}
 	}
+}
+
+// columns makes a table's columns from headers and types, in pairs; each
+// column's name is its header.
+func columns(pairs ...any) []report.Column {
+	var out []report.Column
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h := pairs[i].(string)
+		out = append(out, report.Column{Name: h, Header: h, Type: pairs[i+1].(report.ColumnType)})
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package report
+package comment
 
 import (
 	"bytes"
@@ -9,29 +9,32 @@ import (
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/report/markdown"
+	"github.com/triage-dev/triage/internal/report/reporttest"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
 const pointer = "run `triage run 7 --format md`"
 
 func TestCommentFits(t *testing.T) {
-	r := hostileReport("Suspicious sign-in from 10.0.0.1 | <b>x</b> `y` [z](javascript:1)")
+	r := reporttest.Report("Suspicious sign-in from 10.0.0.1 | <b>x</b> `y` [z](javascript:1)")
 	var b bytes.Buffer
-	if err := Render(&b, r, FormatMarkdown); err != nil {
+	if err := markdown.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	want := CommentMarker + "\n\n" + b.String()
-	if got := Comment(r, 30000, pointer); got != want {
+	want := Marker + "\n\n" + b.String()
+	if got := Render(r, 30000, pointer); got != want {
 		t.Errorf("a report that fits changed:\n got %.300q\nwant %.300q", got, want)
 	}
-	if got := Comment(r, 0, pointer); got != want {
+	if got := Render(r, 0, pointer); got != want {
 		t.Error("limit 0 should mean no limit")
 	}
 
 	// Kinds and severities come from the data too: they are escaped.
 	r = bigReport("x", 1)
 	r.Incident.Status = "New | <b>x</b>"
-	got := Comment(r, 30000, pointer)
+	got := Render(r, 30000, pointer)
 	checkMarkdownLines(t, "hostile kinds", got)
 	for _, want := range []string{"| Url\\`x | x 0 | 0 |", "| Status | New \\| &lt;b\\>x&lt;/b\\> (x) |"} {
 		if !strings.Contains(got, want) {
@@ -42,21 +45,21 @@ func TestCommentFits(t *testing.T) {
 
 // bigReport has n entities, alerts, results and summaries, every value
 // built from s.
-func bigReport(s string, n int) *Report {
-	r := hostileReport(s)
+func bigReport(s string, n int) *report.Report {
+	r := reporttest.Report(s)
 	for i := range n {
 		v := fmt.Sprintf("%s %d", s, i)
 		r.Alerts = append(r.Alerts, triage.Alert{ID: v, Name: v, Product: v, Severity: triage.Severity("High|" + s), Start: time.Unix(int64(i), 0)})
 		r.Entities = append(r.Entities, triage.Entity{Kind: triage.Kind("Url`" + s), Name: v})
 		r.TI.Results = append(r.TI.Results, intel.Result{Indicator: v, Provider: "p", Status: intel.StatusOK, Summary: v, Reason: v})
-		r.Summaries = append(r.Summaries, Summary{Kind: triage.KindIP, Name: v, Facts: []Fact{{Label: v, Value: v}, {Label: "x", Value: v}}})
-		r.RelatedAlerts = append(r.RelatedAlerts, Related{Kind: triage.KindIP, Name: v, Alerts: []RelatedAlert{{Name: v, Severity: triage.SeverityLow}}})
+		r.Summaries = append(r.Summaries, report.Summary{Kind: triage.KindIP, Name: v, Facts: []report.Fact{{Label: v, Value: v}, {Label: "x", Value: v}}})
+		r.RelatedAlerts = append(r.RelatedAlerts, report.Related{Kind: triage.KindIP, Name: v, Alerts: []report.RelatedAlert{{Name: v, Severity: triage.SeverityLow}}})
 	}
 	return r
 }
 
 func TestCommentShortened(t *testing.T) {
-	for _, s := range hostile {
+	for _, s := range reporttest.Hostile {
 		for _, tt := range []struct{ n, limit int }{{2000, 30000}, {300, 30000}, {500, 5000}, {50, 2000}, {100, 600}, {10, 200}} {
 			if len(s) > 1000 {
 				tt.n = min(tt.n, 5) // each of its values is 100,000 characters already
@@ -64,15 +67,15 @@ func TestCommentShortened(t *testing.T) {
 			name := fmt.Sprintf("%.12q/%d entities/limit %d", s, tt.n, tt.limit)
 			r := bigReport(s, tt.n)
 			title := r.Incident.Title
-			got := Comment(r, tt.limit, pointer)
+			got := Render(r, tt.limit, pointer)
 			if n := utf8.RuneCountInString(got); n > tt.limit {
 				t.Errorf("%s: %d characters", name, n)
 			}
-			if !strings.HasPrefix(got, CommentMarker+"\n") && got != CommentMarker {
+			if !strings.HasPrefix(got, Marker+"\n") && got != Marker {
 				t.Errorf("%s: does not start with the marker: %.100q", name, got)
 			}
 			if r.Incident.Title != title {
-				t.Fatalf("%s: Comment changed the report", name)
+				t.Fatalf("%s: Render changed the report", name)
 			}
 			if tt.limit >= 600 && !strings.HasSuffix(got, "\nFull report: "+pointer) {
 				t.Errorf("%s: does not end with the pointer: …%q", name, got[max(0, len(got)-200):])
@@ -90,7 +93,7 @@ func TestCommentShortened(t *testing.T) {
 
 func TestCommentCutOrder(t *testing.T) {
 	r := bigReport("host", 400)
-	got := Comment(r, 30000, pointer)
+	got := Render(r, 30000, pointer)
 	if !strings.Contains(got, "cut: Entity summaries (all, ") {
 		t.Errorf("entity summaries were not cut first:\n%s", got[max(0, len(got)-400):])
 	}
@@ -107,30 +110,30 @@ func TestCommentCutOrder(t *testing.T) {
 
 func TestCommentTinyLimit(t *testing.T) {
 	r := bigReport("x", 10)
-	if got := Comment(r, 10, pointer); got != CommentMarker[:10] {
+	if got := Render(r, 10, pointer); got != Marker[:10] {
 		t.Errorf("limit 10: %q, want the marker cut to 10", got)
 	}
-	if got := Comment(r, utf8.RuneCountInString(CommentMarker)+5, pointer); got != CommentMarker {
+	if got := Render(r, utf8.RuneCountInString(Marker)+5, pointer); got != Marker {
 		t.Errorf("limit just above the marker: %q, want the marker alone", got)
 	}
 }
 
-func TestIsComment(t *testing.T) {
+func TestIsSummary(t *testing.T) {
 	tests := map[string]bool{
-		CommentMarker + "\n\n# Incident 1":           true,
-		"  \n" + CommentMarker:                       true,
-		"<p>" + CommentMarker + "</p><p># x</p>":     true,
-		"<div><p>" + CommentMarker:                   true,
-		"As the bot says: " + CommentMarker:          false,
+		Marker + "\n\n# Incident 1":                  true,
+		"  \n" + Marker:                              true,
+		"<p>" + Marker + "</p><p># x</p>":            true,
+		"<div><p>" + Marker:                          true,
+		"As the bot says: " + Marker:                 false,
 		"triage-summary":                             false,
 		"Closed as false positive; see the summary.": false,
 	}
 	for msg, want := range tests {
-		if got := IsComment(msg); got != want {
-			t.Errorf("IsComment(%.40q) = %v, want %v", msg, got, want)
+		if got := IsSummary(msg); got != want {
+			t.Errorf("IsSummary(%.40q) = %v, want %v", msg, got, want)
 		}
 	}
-	if !IsComment(Comment(bigReport("x", 2000), 30000, pointer)) {
+	if !IsSummary(Render(bigReport("x", 2000), 30000, pointer)) {
 		t.Error("a shortened comment is not recognised")
 	}
 }
