@@ -183,6 +183,17 @@ func (w *Workspace) Name() string { return w.cfg.Name }
 // Dialect is KQL.
 func (w *Workspace) Dialect() workspace.Dialect { return workspace.KQL }
 
+// Run runs the named query of the workspace's catalog through Log Analytics
+// (see Query). An unknown name is an error naming it and wrapping
+// workspace.ErrNotFound.
+func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	q, err := w.cat.Get(name)
+	if err != nil {
+		return workspace.Table{}, fmt.Errorf("sentinel workspace %s: %w", w.cfg.Name, err)
+	}
+	return w.Query(ctx, q, p)
+}
+
 // Close releases nothing: the clients hold no resources of their own.
 func (w *Workspace) Close() error { return nil }
 
