@@ -12,6 +12,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
@@ -36,7 +37,7 @@ func TestRunPartialResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return workspacetest.T0.Add(24 * time.Hour) }
-	r, err := pipeline.Run(context.Background(), pipeline.Options{Workspace: ws, Catalog: cat, Intel: &intel.Engine{Now: clock}, Now: clock}, "1")
+	r, err := pipeline.Run(context.Background(), pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: &intel.Engine{Now: clock}}, Now: clock}, "1")
 	if err != nil {
 		t.Fatal(err)
 	}

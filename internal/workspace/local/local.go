@@ -395,9 +395,6 @@ func (w *Workspace) Name() string { return w.name }
 // Dialect returns workspace.SQL: the local workspace runs SQL bodies.
 func (w *Workspace) Dialect() workspace.Dialect { return workspace.SQL }
 
-// Catalog returns the catalog the workspace's queries come from.
-func (w *Workspace) Catalog() *workspace.Catalog { return w.cat }
-
 // Run runs the named query of the workspace's catalog (see Query). An
 // unknown name is an error naming it and wrapping workspace.ErrNotFound.
 func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
