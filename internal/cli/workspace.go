@@ -104,7 +104,7 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 // the threat-intel engine. Only sentinel-ti reads the workspace, so the
 // workspace is opened when sentinel-ti first looks something up, once:
 // `providers`, and lookups sentinel-ti is not asked about, open nothing (on
-// the demo, they never build its 220 MB file).
+// the demo, they never build its file).
 func openLookup(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	sel, err := selectWorkspace(ctx, s, g)
 	if err != nil {

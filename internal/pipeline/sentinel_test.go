@@ -13,7 +13,6 @@ import (
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/sources"
-	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
@@ -31,8 +30,7 @@ func (fakeToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.A
 func TestRunPartialResults(t *testing.T) {
 	srv := sentineltest.New(t, workspacetest.Records())
 	srv.PartialQueries = true
-	cat, _ := workspace.LoadCatalog("")
-	ws, err := sentinel.Open(sentinel.Options{Workspace: srv.Workspace("lab"), Credential: fakeToken{}, Catalog: cat, Transport: srv.Client()})
+	ws, err := sentinel.Open(sentinel.Options{Workspace: srv.Workspace("lab"), Credential: fakeToken{}, Transport: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

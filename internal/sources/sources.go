@@ -6,8 +6,8 @@
 // It is a package of its own rather than part of package enrich so that the
 // enrichment types and the sources that produce them (geoip, rdap, domain,
 // the demo's) do not depend on the workspace and threat-intel packages:
-// enrich imports nothing of the project, and this package imports enrich,
-// intel and workspace, which import neither.
+// enrich imports nothing of the project; this package imports enrich, intel
+// and workspace, and none of them imports it or each other.
 package sources
 
 import (

@@ -11,7 +11,7 @@ import (
 )
 
 // Memo returns env with sources that answer each question once: the
-// workspace's queries (by query and parameters), locations, registrations
+// workspace's queries (by name and parameters), locations, registrations
 // and DNS answers are kept, failures too, so that summaries built again
 // with the same env (once threat intel has answered) ask nothing twice and
 // say the same. Nil sources stay nil.

@@ -52,7 +52,8 @@ type Options struct {
 	Workspace config.Workspace
 	// Credential signs requests in.
 	Credential azcore.TokenCredential
-	// Catalog holds the named queries (their kql bodies are run).
+	// Catalog holds the named queries (their kql bodies are run); nil
+	// means the built-in catalog.
 	Catalog *workspace.Catalog
 	// Transport replaces the HTTP client (tests); nil uses the default.
 	Transport policy.Transporter
@@ -90,13 +91,17 @@ func Open(opts Options) (*Workspace, error) {
 	if opts.Credential == nil {
 		return nil, fmt.Errorf("sentinel workspace %s: no credential", wc.Name)
 	}
-	if opts.Catalog == nil {
-		return nil, fmt.Errorf("sentinel workspace %s: no query catalog", wc.Name)
+	cat := opts.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = workspace.LoadCatalog(""); err != nil {
+			return nil, fmt.Errorf("sentinel workspace %s: %w", wc.Name, err)
+		}
 	}
 	if wc.WorkspaceID == "" && !wc.IncidentsAPI() {
 		return nil, fmt.Errorf("sentinel workspace %s: set workspace_id (for log queries) and subscription_id, resource_group, workspace_name (for incidents)", wc.Name)
 	}
-	w := &Workspace{cfg: wc, cat: opts.Catalog, timeout: wc.QueryTimeout}
+	w := &Workspace{cfg: wc, cat: cat, timeout: wc.QueryTimeout}
 	if w.timeout <= 0 {
 		w.timeout = DefaultQueryTimeout
 	}
