@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 
 	"github.com/triage-dev/triage/internal/config"
-	"github.com/triage-dev/triage/internal/demo/demosrc"
+	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/enrich/domain"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/enrich/rdap"
-	"github.com/triage-dev/triage/internal/summary"
 )
 
 // openEnrich sets up the sources the entity summaries are enriched from:
@@ -28,30 +28,24 @@ func (e *env) openEnrich(s *IO, wc config.Workspace) {
 			files = append(files, f)
 		}
 	}
-	var static map[netip.Prefix]geoip.Location
+	var static map[netip.Prefix]enrich.Location
 	if isDemo {
-		static = demosrc.Locations()
+		static = demo.Locations()
 	}
 	if len(files) > 0 || len(static) > 0 {
 		db := geoip.Open(geoip.Options{Files: files, Static: static})
 		for _, p := range db.Problems() {
 			fmt.Fprintln(s.Err, "triage: warning: geoip:", p)
 		}
-		e.geo, e.closeGeo = summary.GeoFrom(db), db
+		e.Geo, e.closeGeo = db, db
 	}
 	switch {
 	case isDemo:
-		e.registry, e.dns = demosrc.Registry{}, demosrc.DNS{}
+		e.Registry, e.DNS = demo.Registry{}, demo.DNS{}
 		return
 	case e.cfg.Intel.NoExternal:
 		return
 	}
-	e.registry = summary.RegistryFrom(&rdap.Client{CacheDir: filepath.Join(e.cfg.DataDir, "rdap")})
-	e.dns = summary.DNSFrom(domain.Resolver{})
-}
-
-// enrich returns the sources the entity summaries are enriched from: GeoIP,
-// registration (RDAP) and DNS. A nil source is off; the summaries say so.
-func (e *env) enrich() (summary.Locator, summary.Registry, summary.Resolver) {
-	return e.geo, e.registry, e.dns
+	e.Registry = &rdap.Client{CacheDir: filepath.Join(e.cfg.DataDir, "rdap")}
+	e.DNS = domain.Resolver{}
 }

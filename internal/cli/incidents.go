@@ -52,7 +52,7 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 				return err
 			}
 			var incs []triage.Incident
-			err = e.ws.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
+			err = e.Workspace.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
 				incs = append(incs, inc)
 				return nil
 			})
@@ -87,7 +87,7 @@ func explainEmpty(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter
 		// Listed again without the filters only now, when the answer is
 		// empty: the usual listing costs one query.
 		n := 0
-		err := e.ws.ListIncidents(ctx, workspace.IncidentFilter{Start: f.Start, End: f.End}, func(triage.Incident) error {
+		err := e.Workspace.ListIncidents(ctx, workspace.IncidentFilter{Start: f.Start, End: f.End}, func(triage.Incident) error {
 			n++
 			return nil
 		})
@@ -98,7 +98,7 @@ func explainEmpty(ctx context.Context, s *IO, e *env, f workspace.IncidentFilter
 	}
 	var newest triage.Incident
 	errFound := errors.New("found")
-	err := e.ws.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
+	err := e.Workspace.ListIncidents(ctx, workspace.IncidentFilter{}, func(inc triage.Incident) error {
 		newest = inc
 		return errFound
 	})

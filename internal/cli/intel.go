@@ -61,7 +61,7 @@ func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentine
 	if g.waitSet {
 		eng.MaxWait = g.wait
 	}
-	e.intel, e.providers = eng, sts
+	e.Intel, e.providers = eng, sts
 	return nil
 }
 
@@ -140,9 +140,9 @@ some lookup failed; its row says why.`,
 			defer e.Close()
 			line := &statusLine{w: s.Err}
 			if s.ErrTTY && len(inds) > 5 {
-				e.intel.Progress = progress(line, len(inds)*len(e.intel.Providers))
+				e.Intel.Progress = progress(line, len(inds)*len(e.Intel.Providers))
 			}
-			rs := e.intel.Lookup(cmd.Context(), inds)
+			rs := e.Intel.Lookup(cmd.Context(), inds)
 			line.Clear()
 			v := intel.Roll(rs) // over every result, --hits or not
 			shown := withoutRaw(rs)
@@ -163,7 +163,7 @@ some lookup failed; its row says why.`,
 				if hidden := len(rs) - len(shown); err == nil && hidden > 0 {
 					_, err = fmt.Fprintf(s.Out, "\n%s not shown: --hits shows only those rated warning or high.\n", english.Plural(hidden, "result", "results"))
 				}
-				if w := withheld(e.intel, inds, shown); err == nil && w != "" {
+				if w := withheld(e.Intel, inds, shown); err == nil && w != "" {
 					_, err = fmt.Fprintf(s.Out, "\nNever sent to external providers: %s.\n", w)
 				}
 			}

@@ -138,7 +138,7 @@ func TestLookupLazyWorkspaceOnce(t *testing.T) {
 			}
 			return nil, nil
 		}}
-		q := l.tiQuery(nil, time.Now)
+		q := l.tiQuery(time.Now)
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
 		for i := range errs {

@@ -74,11 +74,7 @@ place of the report, unless -o is given).`,
 				return err
 			}
 			defer e.Close()
-			opts := pipeline.Options{
-				Workspace: e.ws, Catalog: e.catalog, Intel: e.intel,
-				Start: start, End: end, Now: s.Now,
-			}
-			opts.Geo, opts.Registry, opts.DNS = e.enrich()
+			opts := pipeline.Options{Sources: e.Sources, Start: start, End: end, Now: s.Now}
 			line := &statusLine{w: s.Err}
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section, _ *report.Report) {

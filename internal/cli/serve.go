@@ -143,7 +143,7 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 		return nil, err
 	}
 	env := &web.Env{
-		Workspace: e.ws, Catalog: e.catalog, Intel: e.intel, Close: e.Close, AsOf: e.asOf,
+		Sources: e.Sources, Close: e.Close, AsOf: e.asOf,
 		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
 			rows, err := providerRows(ctx, e, s.Now())
 			out := make([]web.ProviderRow, len(rows))
@@ -157,6 +157,5 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 			return out, err
 		},
 	}
-	env.Geo, env.Registry, env.DNS = e.enrich()
 	return env, nil
 }

@@ -28,11 +28,11 @@ INCIDENT is the incident number or its name (GUID).`,
 				return err
 			}
 			defer e.Close()
-			inc, err := e.ws.Incident(cmd.Context(), args[0])
+			inc, err := e.Workspace.Incident(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			d, err := e.ws.Details(cmd.Context(), inc)
+			d, err := e.Workspace.Details(cmd.Context(), inc)
 			if err != nil {
 				return err
 			}

@@ -74,8 +74,7 @@ are accepted. Activity is looked at over --since (7 days by default) or
 			for _, ind := range pipeline.Indicators(nil, []triage.Entity{ent}) {
 				inds = append(inds, ioc.Indicator{Kind: ind.Type, Value: ind.Value, Scope: ind.Scope})
 			}
-			env := summary.Env{Workspace: e.ws, Catalog: e.catalog, Start: start, End: end, TI: e.intel.Lookup(cmd.Context(), inds)}
-			env.Geo, env.Registry, env.DNS = e.enrich()
+			env := summary.Env{Sources: e.Sources, Start: start, End: end, TI: e.Intel.Lookup(cmd.Context(), inds)}
 			sums := summary.Summarize(cmd.Context(), env, []triage.Entity{ent})
 			if err := render.Summaries(s.Out, sums, format); err != nil {
 				return err

@@ -25,8 +25,8 @@ type summaryDoc struct {
 }
 
 type summarySection struct {
-	Name, Status string
-	Table        *struct {
+	Name, Status, Source string
+	Table                *struct {
 		Columns []struct{ Name, Header, Type string }
 		Rows    [][]string
 	}
@@ -39,6 +39,27 @@ func (d summaryDoc) fact(label string) string {
 		}
 	}
 	return ""
+}
+
+// TestSummarizeDemoSources: on the demo, with no configuration and no
+// network, an address's location and registration and a name's registration
+// and DNS answers come from the demo's own sources.
+func TestSummarizeDemoSources(t *testing.T) {
+	for _, tt := range []struct {
+		kind, value string
+		sources     map[string]string // section: its source
+	}{
+		{"ip", "203.0.113.66", map[string]string{"Geolocation": "static", "Registration": "the demo's registry"}},
+		{"domain", "svc-telemetry.example.net", map[string]string{"Registration": "the demo's registry", "DNS answers": "DNS"}},
+	} {
+		doc := summarizeJSON(t, tt.kind, tt.value)
+		for name, source := range tt.sources {
+			i := slices.IndexFunc(doc.Sections, func(s summarySection) bool { return s.Name == name })
+			if i < 0 || doc.Sections[i].Status != "ok" || doc.Sections[i].Source != source {
+				t.Errorf("summarize %s %s: section %s = %+v, want ok from %q", tt.kind, tt.value, name, doc.Sections, source)
+			}
+		}
+	}
 }
 
 const (

@@ -9,12 +9,11 @@ import (
 	"github.com/triage-dev/triage/internal/azauth"
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo/demodb"
-	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
-	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
@@ -42,25 +41,21 @@ type globalOptions struct {
 
 // env is what a command works with once its workspace is open.
 type env struct {
-	// ws is the open workspace; nil for lookup and providers, whose
-	// workspace is lazy, opened when sentinel-ti first needs it.
-	ws        workspace.Workspace
+	// Sources are the open workspace, the threat-intel engine and the
+	// entity summaries' sources (each nil when off). Workspace is nil for
+	// lookup and providers, whose workspace is lazy, opened when
+	// sentinel-ti first needs it.
+	sources.Sources
 	lazy      *lazyWorkspace
 	wsName    string // the selected workspace's name, opened or not
-	catalog   *workspace.Catalog
 	cfg       *config.Config
-	intel     *intel.Engine
 	providers []registry.Status
 	store     *cache.Store // nil when no external provider runs
 	// asOf is when the workspace's data ends, for a workspace that is a
 	// snapshot (the demo); zero means now.
 	asOf time.Time
 
-	// The entity summaries' sources; nil when off.
-	geo      summary.Locator
-	registry summary.Registry
-	dns      summary.Resolver
-	closeGeo interface{ Close() error }
+	closeGeo interface{ Close() error } // the GeoIP databases, when open
 }
 
 // now is the end of windows that end "now": the workspace's asOf, else
@@ -83,7 +78,7 @@ func (e *env) Close() error {
 	if e.lazy != nil {
 		return e.lazy.Close()
 	}
-	return e.ws.Close()
+	return e.Workspace.Close()
 }
 
 // open opens the selected workspace and the providers that go with it.
@@ -96,8 +91,8 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{ws: ws, wsName: sel.wc.Name, catalog: sel.cat, cfg: sel.cfg, asOf: asOf}
-	if err := e.openIntel(ctx, s, g, pipeline.TIQuery(ws, sel.cat, s.Now)); err != nil {
+	e := &env{Sources: sources.Sources{Workspace: ws}, wsName: sel.wc.Name, cfg: sel.cfg, asOf: asOf}
+	if err := e.openIntel(ctx, s, g, pipeline.TIQuery(ws, s.Now)); err != nil {
 		ws.Close()
 		return nil, err
 	}
@@ -109,7 +104,7 @@ func open(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 // the threat-intel engine. Only sentinel-ti reads the workspace, so the
 // workspace is opened when sentinel-ti first looks something up, once:
 // `providers`, and lookups sentinel-ti is not asked about, open nothing (on
-// the demo, they never build its 220 MB file).
+// the demo, they never build its file).
 func openLookup(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 	sel, err := selectWorkspace(ctx, s, g)
 	if err != nil {
@@ -119,8 +114,8 @@ func openLookup(ctx context.Context, s *IO, g *globalOptions) (*env, error) {
 		ws, _, err := openWorkspace(ctx, s, g, sel)
 		return ws, err
 	}}
-	e := &env{lazy: lazy, wsName: sel.wc.Name, catalog: sel.cat, cfg: sel.cfg}
-	if err := e.openIntel(ctx, s, g, lazy.tiQuery(sel.cat, s.Now)); err != nil {
+	e := &env{lazy: lazy, wsName: sel.wc.Name, cfg: sel.cfg}
+	if err := e.openIntel(ctx, s, g, lazy.tiQuery(s.Now)); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -225,13 +220,13 @@ func (l *lazyWorkspace) get(ctx context.Context) (workspace.Workspace, error) {
 // tiQuery is sentinel-ti's query on the workspace, opening it on its first
 // call. A workspace that cannot be opened fails that provider's lookups,
 // which say why; the other providers' answers stand.
-func (l *lazyWorkspace) tiQuery(cat *workspace.Catalog, now func() time.Time) sentinelti.QueryFunc {
+func (l *lazyWorkspace) tiQuery(now func() time.Time) sentinelti.QueryFunc {
 	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
 		ws, err := l.get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("open workspace %s: %w", l.name, err)
 		}
-		return pipeline.TIQuery(ws, cat, now)(ctx, values)
+		return pipeline.TIQuery(ws, now)(ctx, values)
 	}
 }
 

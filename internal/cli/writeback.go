@@ -27,14 +27,14 @@ import (
 // to s.Now where it takes one. It warns when the workspace is the demo,
 // which each command opens afresh and so keeps no change.
 func writerOf(s *IO, e *env) (workspace.Writer, error) {
-	w, ok := e.ws.(workspace.Writer)
+	w, ok := e.Workspace.(workspace.Writer)
 	if !ok {
-		return nil, fmt.Errorf("workspace %s cannot change incidents: use a Sentinel or local workspace", e.ws.Name())
+		return nil, fmt.Errorf("workspace %s cannot change incidents: use a Sentinel or local workspace", e.Workspace.Name())
 	}
-	if c, ok := e.ws.(interface{ SetClock(func() time.Time) }); ok {
+	if c, ok := e.Workspace.(interface{ SetClock(func() time.Time) }); ok {
 		c.SetClock(s.Now)
 	}
-	if e.ws.Name() == config.DemoWorkspace {
+	if e.Workspace.Name() == config.DemoWorkspace {
 		fmt.Fprintln(s.Err, "triage: note: this change to the demo workspace is not kept: every command starts from the demo as it was built")
 	}
 	return w, nil
@@ -76,7 +76,7 @@ is printed instead of sent.`,
 			if err != nil {
 				return err
 			}
-			inc, err := e.ws.Incident(cmd.Context(), args[0])
+			inc, err := e.Workspace.Incident(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -251,7 +251,7 @@ func updateRun(ctx context.Context, s *IO, g *globalOptions, o *updateOptions, r
 	if err != nil {
 		return err
 	}
-	inc, err := e.ws.Incident(ctx, ref)
+	inc, err := e.Workspace.Incident(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -428,9 +428,9 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 		return err
 	}
 	inc := r.Incident
-	pointer := fmt.Sprintf("run `triage run %s` on workspace %s", incidentRef(inc), markdown.Escape(e.ws.Name()))
+	pointer := fmt.Sprintf("run `triage run %s` on workspace %s", incidentRef(inc), markdown.Escape(e.Workspace.Name()))
 	if inc.Number == 0 {
-		pointer = fmt.Sprintf("run triage run %s on workspace %s", markdown.Escape(inc.Name), markdown.Escape(e.ws.Name()))
+		pointer = fmt.Sprintf("run triage run %s on workspace %s", markdown.Escape(inc.Name), markdown.Escape(e.Workspace.Name()))
 	}
 	msg := comment.Render(r, workspace.MaxCommentLength, pointer)
 	comments, err := w.Comments(ctx, inc)

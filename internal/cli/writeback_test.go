@@ -14,6 +14,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/report/comment"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -396,7 +397,7 @@ func TestPostSummary(t *testing.T) {
 func TestPostNeedsWriter(t *testing.T) {
 	var errb bytes.Buffer
 	s := &IO{Out: &bytes.Buffer{}, Err: &errb, Now: func() time.Time { return testNow }}
-	_, err := writerOf(s, &env{ws: readOnly{name: "archive"}})
+	_, err := writerOf(s, &env{Sources: sources.Sources{Workspace: readOnly{name: "archive"}}})
 	if err == nil || !strings.Contains(err.Error(), "workspace archive cannot change incidents") {
 		t.Errorf("writerOf a read-only workspace: %v", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 var testNow = time.Date(2025, 6, 4, 9, 30, 15, 123456789, time.UTC)
@@ -650,12 +652,17 @@ func TestOnlyReservedIndicatorsAccused(t *testing.T) {
 
 func TestLocations(t *testing.T) {
 	f := gather(t)
-	locs := map[string]Location{}
-	for _, l := range Locations() {
-		if _, dup := locs[l.IP]; dup {
-			t.Errorf("two locations for %s", l.IP)
+	locs := map[string]enrich.Location{}
+	for _, l := range geoTable {
+		if _, dup := locs[l.ip]; dup {
+			t.Errorf("two locations for %s", l.ip)
 		}
-		locs[l.IP] = l
+		locs[l.ip] = l.Location
+	}
+	for p, l := range Locations() {
+		if l != locs[p.Addr().String()] || !p.IsSingleIP() {
+			t.Errorf("Locations: %s: %+v is not the address's location", p, l)
+		}
 		if l.CountryCode == "" || l.City == "" || l.ASN < 64496 || l.ASN > 64511 || (l.Latitude == 0 && l.Longitude == 0) {
 			t.Errorf("incomplete location %+v", l)
 		}

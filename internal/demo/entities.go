@@ -150,9 +150,9 @@ func (b *eb) ip(addr string) *ent {
 		props := []prop{p("Address", addr)}
 		if l, ok := geoOf(addr); ok {
 			props = append(props, p("Location", obj{
-				p("CountryCode", l.CountryCode), p("CountryName", l.CountryName), p("State", l.Region),
+				p("CountryCode", l.CountryCode), p("CountryName", l.Country), p("State", l.Region),
 				p("City", l.City), p("Longitude", l.Longitude), p("Latitude", l.Latitude),
-				p("Asn", l.ASN), p("Carrier", l.Org), p("Organization", l.Org),
+				p("Asn", int(l.ASN)), p("Carrier", l.ASOrg), p("Organization", l.ASOrg),
 			}))
 		}
 		return &ent{"ip", props}

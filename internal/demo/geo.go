@@ -1,27 +1,31 @@
 package demo
 
-import "strconv"
+import (
+	"net/netip"
+	"strconv"
 
-// Location is where a public address of the demo is, so that the demo can show
-// a map without a GeoIP download. Every address is from a documentation range
-// (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and every ASN
-// from the documentation range 64496-64511; the places are real cities.
-type Location struct {
-	IP          string  `json:"ip"`
-	CountryCode string  `json:"country_code"`
-	CountryName string  `json:"country_name"`
-	Region      string  `json:"region"`
-	City        string  `json:"city"`
-	Latitude    float64 `json:"latitude"`
-	Longitude   float64 `json:"longitude"`
-	ASN         int     `json:"asn"`
-	Org         string  `json:"org"`
+	"github.com/triage-dev/triage/internal/enrich"
+)
+
+// Locations returns where every public address of the demo is, as fixed
+// GeoIP entries (geoip.Options.Static), so that the demo can show a map
+// without a GeoIP download: one single-address prefix each. Every address is
+// from a documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+// 2001:db8::/32) and every ASN from the documentation range 64496-64511; the
+// places are real cities.
+func Locations() map[netip.Prefix]enrich.Location {
+	out := make(map[netip.Prefix]enrich.Location, len(geoTable))
+	for _, l := range geoTable {
+		a := netip.MustParseAddr(l.ip)
+		out[netip.PrefixFrom(a, a.BitLen())] = l.Location
+	}
+	return out
 }
 
-// Locations returns the location of every public address the demo uses, in a
-// fixed order. The caller may modify the returned slice.
-func Locations() []Location {
-	return append([]Location(nil), geoTable...)
+// addrLocation is a public demo address and where it is.
+type addrLocation struct {
+	ip string
+	enrich.Location
 }
 
 // place is a city.
@@ -78,34 +82,34 @@ var (
 	asThreatFeed = network{64507, "Example Dedicated Servers (demo)"}
 )
 
-// geoTable holds a Location for every public address; geoIndex finds them.
+// geoTable holds the location of every public address; geoIndex finds them.
 var (
 	geoTable = buildGeo()
 	geoIndex = func() map[string]int {
 		m := make(map[string]int, len(geoTable))
 		for i, l := range geoTable {
-			m[l.IP] = i
+			m[l.ip] = i
 		}
 		return m
 	}()
 )
 
 // geoOf returns the location of a public demo address.
-func geoOf(ip string) (Location, bool) {
+func geoOf(ip string) (addrLocation, bool) {
 	i, ok := geoIndex[ip]
 	if !ok {
-		return Location{}, false
+		return addrLocation{}, false
 	}
 	return geoTable[i], true
 }
 
-func buildGeo() []Location {
-	var out []Location
+func buildGeo() []addrLocation {
+	var out []addrLocation
 	add := func(ip string, p place, n network) {
-		out = append(out, Location{
-			IP: ip, CountryCode: p.cc, CountryName: p.country, Region: p.region, City: p.city,
-			Latitude: p.lat, Longitude: p.lon, ASN: n.asn, Org: n.org,
-		})
+		out = append(out, addrLocation{ip: ip, Location: enrich.Location{
+			CountryCode: p.cc, Country: p.country, Region: p.region, City: p.city,
+			Latitude: p.lat, Longitude: p.lon, ASN: uint(n.asn), ASOrg: n.org,
+		}})
 	}
 
 	// The attacker and its infrastructure.
@@ -164,9 +168,9 @@ func buildGeo() []Location {
 	return out
 }
 
-func findLoc(ls []Location, ip string) (int, bool) {
+func findLoc(ls []addrLocation, ip string) (int, bool) {
 	for i, l := range ls {
-		if l.IP == ip {
+		if l.ip == ip {
 			return i, true
 		}
 	}

@@ -392,7 +392,7 @@ func (g *gen) heartbeat() error {
 		}
 		var country, lat, lon any
 		if l, ok := geoOf(computerIP); ok {
-			country, lat, lon = l.CountryName, l.Latitude, l.Longitude
+			country, lat, lon = l.Country, l.Latitude, l.Longitude
 		}
 		remote = []any{h.ip}
 		phase := time.Duration(g.id.num("heartbeat/"+h.name, int64(every)))

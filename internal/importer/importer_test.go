@@ -107,12 +107,8 @@ func TestAlertListCSV(t *testing.T) {
 		t.Fatalf("after the second import SecurityIncident has %d rows, want 189 (one per alert)", n)
 	}
 
-	q, err := ws.Catalog().Get("alerts_by_id")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const id = "047f47d6-79b7-4502-824b-97abc4905a73"
-	tab, err := ws.Query(ctx, q, workspace.Params{"ids": []string{id}})
+	tab, err := ws.Run(ctx, "alerts_by_id", workspace.Params{"ids": []string{id}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,8 +288,7 @@ func TestIncidentsAPI(t *testing.T) {
 			t.Errorf("Incident(%s) = %+v", ref, inc)
 		}
 	}
-	q, _ := ws.Catalog().Get("alerts_by_id")
-	tab, err := ws.Query(ctx, q, workspace.Params{"ids": []string{"baa8a239-6fde-4ab7-a093-d09f7b75c58c"}})
+	tab, err := ws.Run(ctx, "alerts_by_id", workspace.Params{"ids": []string{"baa8a239-6fde-4ab7-a093-d09f7b75c58c"}})
 	if err != nil || len(tab.Rows) != 1 {
 		t.Fatalf("alert: %v, %d rows", err, len(tab.Rows))
 	}

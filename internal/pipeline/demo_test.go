@@ -16,6 +16,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -50,11 +51,7 @@ func triageDemo(t *testing.T) map[int]*report.Report {
 // demo workspace.
 func runDemo() (map[int]*report.Report, []string, error) {
 	ctx := context.Background()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		return nil, nil, err
-	}
-	ws, err := local.Open(ctx, "demo", ":memory:", cat)
+	ws, err := local.Open(ctx, "demo", ":memory:", nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,8 +65,9 @@ func runDemo() (map[int]*report.Report, []string, error) {
 	var mu sync.Mutex
 	var unsettled []string
 	opts := pipeline.Options{
-		Workspace: ws, Catalog: cat, Now: func() time.Time { return now },
-		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, func() time.Time { return now }))}},
+		Sources: sources.Sources{Workspace: ws,
+			Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, func() time.Time { return now }))}}},
+		Now: func() time.Time { return now },
 		// Each step's part of the report is settled when its progress is
 		// told (the web UI renders it then).
 		Progress: func(s report.Section, r *report.Report) {

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/demo"
-	"github.com/triage-dev/triage/internal/demo/demosrc"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -26,11 +26,7 @@ import (
 func TestCutKeepsTheIncidentsRows(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := local.Open(ctx, "demo", ":memory:", cat)
+	ws, err := local.Open(ctx, "demo", ":memory:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +41,7 @@ func TestCutKeepsTheIncidentsRows(t *testing.T) {
 		incs = append(incs, inc)
 		return nil
 	})
-	geo := summary.GeoFrom(geoip.Open(geoip.Options{Static: demosrc.Locations()}))
+	geo := geoip.Open(geoip.Options{Static: demo.Locations()})
 	cuts, roleAssignment := 0, false
 	for _, inc := range incs {
 		d, err := ws.Details(ctx, inc)
@@ -53,8 +49,8 @@ func TestCutKeepsTheIncidentsRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := window(inc, time.Time{}, time.Time{}, now)
-		env := summary.Memo(summary.Env{Workspace: ws, Catalog: cat, Start: w.Start.Add(-RelatedLookback), End: w.End,
-			Geo: geo, Registry: demosrc.Registry{}, DNS: demosrc.DNS{}})
+		env := summary.Memo(summary.Env{Start: w.Start.Add(-RelatedLookback), End: w.End,
+			Sources: sources.Sources{Workspace: ws, Geo: geo, Registry: demo.Registry{}, DNS: demo.DNS{}}})
 		full := env
 		full.MaxRows = 1 << 20
 		f := focus(inc, d.Entities)

@@ -17,9 +17,9 @@ import (
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
-	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // The section names, in the order of the guided triage.
@@ -37,19 +37,15 @@ const RelatedLookback = 7 * 24 * time.Hour
 
 // Options configures a triage run.
 type Options struct {
-	Workspace workspace.Workspace
-	Catalog   *workspace.Catalog
-	Intel     *intel.Engine
+	// Sources are what the triage reads: the workspace (required), the
+	// threat-intel engine, and the summaries' enrichment sources (each may
+	// be nil: the sections that need one say it is off).
+	sources.Sources
 	// Start and End bound the window of related activity. A zero Start is
 	// the incident's first activity (or creation); a zero End is now.
 	Start, End time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Geo, Registry and DNS enrich the entity summaries; each may be nil
-	// (the sections that need one say it is off).
-	Geo      summary.Locator
-	Registry summary.Registry
-	DNS      summary.Resolver
 	// Progress, when set, is called as each section completes, with the
 	// report so far. It may be called from several goroutines, but never
 	// concurrently, and the parts of the report the completed step wrote
@@ -163,7 +159,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		close(tiDone)
 	})
 	wg.Go(func() {
-		related, err := Related(ctx, o.Workspace, o.Catalog, r.Window, r.Alerts, r.Entities, problem)
+		related, err := Related(ctx, o.Workspace, r.Window, r.Alerts, r.Entities, problem)
 		var partial *PartialError
 		switch {
 		case errors.As(err, &partial):
@@ -199,10 +195,11 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 // intel.
 func summaryEnv(o Options, r *report.Report) summary.Env {
 	return summary.Env{
-		Workspace: o.Workspace, Catalog: o.Catalog,
-		Start: r.Window.Start.Add(-RelatedLookback), End: r.Window.End,
-		Geo: o.Geo, Registry: o.Registry, DNS: o.DNS,
-		Focus: focus(r.Incident, r.Entities), IncidentAlerts: alertIDs(r.Alerts),
+		Sources:        o.Sources,
+		Start:          r.Window.Start.Add(-RelatedLookback),
+		End:            r.Window.End,
+		Focus:          focus(r.Incident, r.Entities),
+		IncidentAlerts: alertIDs(r.Alerts),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
@@ -18,20 +19,16 @@ import (
 
 // smallWorkspace loads the conformance data set: prefix-sharing addresses, a
 // missing alert, an alert whose Entities is not JSON, an incident with no alerts.
-func smallWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog) {
+func smallWorkspace(t *testing.T) *local.Workspace {
 	t.Helper()
 	return memWorkspace(t, workspacetest.Records())
 }
 
 // memWorkspace is an in-memory workspace holding recs, closed after the test.
-func memWorkspace(t *testing.T, recs map[string][]map[string]any) (*local.Workspace, *workspace.Catalog) {
+func memWorkspace(t *testing.T, recs map[string][]map[string]any) *local.Workspace {
 	t.Helper()
 	ctx := context.Background()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := local.Open(ctx, "test", ":memory:", cat)
+	ws, err := local.Open(ctx, "test", ":memory:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +36,7 @@ func memWorkspace(t *testing.T, recs map[string][]map[string]any) (*local.Worksp
 	if err := ws.Load(ctx, workspacetest.Emitter(recs)); err != nil {
 		t.Fatal(err)
 	}
-	return ws, cat
+	return ws
 }
 
 func section(r *report.Report, name string) report.Section {
@@ -52,10 +49,10 @@ func section(r *report.Report, name string) report.Section {
 }
 
 func TestRunBadInput(t *testing.T) {
-	ws, cat := smallWorkspace(t)
+	ws := smallWorkspace(t)
 	clock := func() time.Time { return workspacetest.T0.Add(24 * time.Hour) }
-	opts := pipeline.Options{Workspace: ws, Catalog: cat, Now: clock,
-		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, clock))}}}
+	opts := pipeline.Options{Now: clock, Sources: sources.Sources{Workspace: ws,
+		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, clock))}}}}
 	ctx := context.Background()
 
 	r, err := pipeline.Run(ctx, opts, workspacetest.Incident1)
@@ -105,11 +102,11 @@ func TestRunBadInput(t *testing.T) {
 }
 
 func TestRunFailingProvider(t *testing.T) {
-	ws, cat := smallWorkspace(t)
+	ws := smallWorkspace(t)
 	failing := sentinelti.New(func(context.Context, []string) ([]sentinelti.Match, error) {
 		return nil, errors.New("service unavailable")
 	})
-	opts := pipeline.Options{Workspace: ws, Catalog: cat, Intel: &intel.Engine{Providers: []intel.Provider{failing}}}
+	opts := pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: &intel.Engine{Providers: []intel.Provider{failing}}}}
 	r, err := pipeline.Run(context.Background(), opts, workspacetest.Incident1)
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func (e *PartialError) Error() string {
 //
 // When the workspace marks the query's result partial, the related alerts
 // found are returned with a *PartialError.
-func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, win report.Window,
+func Related(ctx context.Context, ws workspace.Workspace, win report.Window,
 	alerts []triage.Alert, ents []triage.Entity, problem func(triage.Problem)) ([]report.Related, error) {
 	var values, keys []string
 	for _, e := range ents {
@@ -41,11 +41,7 @@ func Related(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog
 	if len(values) == 0 {
 		return nil, nil
 	}
-	q, err := cat.Get("related_alerts")
-	if err != nil {
-		return nil, err
-	}
-	t, err := ws.Query(ctx, q, workspace.Params{
+	t, err := ws.Run(ctx, "related_alerts", workspace.Params{
 		"start":  win.Start.Add(-RelatedLookback),
 		"end":    win.End,
 		"values": dedupeStrings(values),

@@ -12,7 +12,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
-	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
@@ -30,13 +30,12 @@ func (fakeToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.A
 func TestRunPartialResults(t *testing.T) {
 	srv := sentineltest.New(t, workspacetest.Records())
 	srv.PartialQueries = true
-	cat, _ := workspace.LoadCatalog("")
-	ws, err := sentinel.Open(sentinel.Options{Workspace: srv.Workspace("lab"), Credential: fakeToken{}, Catalog: cat, Transport: srv.Client()})
+	ws, err := sentinel.Open(sentinel.Options{Workspace: srv.Workspace("lab"), Credential: fakeToken{}, Transport: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return workspacetest.T0.Add(24 * time.Hour) }
-	r, err := pipeline.Run(context.Background(), pipeline.Options{Workspace: ws, Catalog: cat, Intel: &intel.Engine{Now: clock}, Now: clock}, "1")
+	r, err := pipeline.Run(context.Background(), pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: &intel.Engine{Now: clock}}, Now: clock}, "1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // hold either table or both, and the answers of both are used. A table the
 // workspace does not have is passed over; any other failure, or a partial
 // answer, is an error. Indicators count as valid at the time now returns.
-func TIQuery(ws workspace.Workspace, cat *workspace.Catalog, now func() time.Time) sentinelti.QueryFunc {
+func TIQuery(ws workspace.Workspace, now func() time.Time) sentinelti.QueryFunc {
 	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
 		var out []sentinelti.Match
 		var missing []error
@@ -25,7 +25,7 @@ func TIQuery(ws workspace.Workspace, cat *workspace.Catalog, now func() time.Tim
 			{"ti_indicators", "ThreatIntelIndicators"},
 			{"ti_indicators_legacy", "ThreatIntelligenceIndicator"},
 		} {
-			ms, err := tiMatches(ctx, ws, cat, q.name, values, now)
+			ms, err := tiMatches(ctx, ws, q.name, values, now)
 			switch {
 			case err == nil:
 				out = append(out, ms...)
@@ -48,12 +48,8 @@ func noTable(err error, table string) bool {
 	return errors.As(err, &nt) && nt.Table == table
 }
 
-func tiMatches(ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, name string, values []string, now func() time.Time) ([]sentinelti.Match, error) {
-	q, err := cat.Get(name)
-	if err != nil {
-		return nil, err
-	}
-	t, err := ws.Query(ctx, q, workspace.Params{"values": values, "as_of": now().UTC()})
+func tiMatches(ctx context.Context, ws workspace.Workspace, name string, values []string, now func() time.Time) ([]sentinelti.Match, error) {
+	t, err := ws.Run(ctx, name, workspace.Params{"values": values, "as_of": now().UTC()})
 	if err != nil {
 		return nil, err
 	}

@@ -13,11 +13,7 @@ import (
 
 func TestTIQueryReadsBothTables(t *testing.T) {
 	ctx := context.Background()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := local.Open(ctx, "ti", ":memory:", cat)
+	ws, err := local.Open(ctx, "ti", ":memory:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +45,7 @@ func TestTIQueryReadsBothTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := TIQuery(ws, cat, func() time.Time { return now })(ctx, []string{"bad.example.net", "old.example.net", "off.example.net", "198.51.100.23"})
+	ms, err := TIQuery(ws, func() time.Time { return now })(ctx, []string{"bad.example.net", "old.example.net", "off.example.net", "198.51.100.23"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
-	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
 )
@@ -45,12 +45,12 @@ func (g *gated) Lookup(ctx context.Context, ind ioc.Indicator) (intel.Result, er
 // alerts complete while the lookups are still in flight, and that the
 // summaries are completed again with the answers once they come.
 func TestSummariesDoNotWaitForTI(t *testing.T) {
-	ws, cat := smallWorkspace(t)
+	ws := smallWorkspace(t)
 	g := &gated{open: make(chan struct{})}
 	var mu sync.Mutex
 	var seen []report.Section
 	early := make(chan struct{})
-	opts := pipeline.Options{Workspace: ws, Catalog: cat, Intel: &intel.Engine{Providers: []intel.Provider{g}},
+	opts := pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: &intel.Engine{Providers: []intel.Provider{g}}},
 		Progress: func(s report.Section, r *report.Report) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -116,7 +116,7 @@ func TestSummariesDoNotWaitForTI(t *testing.T) {
 // manyAddresses is a workspace with incident 1: its high-severity alert
 // names 203.0.113.7 and .8, its earlier low-severity one 120 other
 // addresses.
-func manyAddresses(t *testing.T) (*local.Workspace, *workspace.Catalog, time.Time) {
+func manyAddresses(t *testing.T) (*local.Workspace, time.Time) {
 	t.Helper()
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	ipList := func(from, n int) string {
@@ -145,19 +145,18 @@ func manyAddresses(t *testing.T) (*local.Workspace, *workspace.Catalog, time.Tim
 			alert("high", "High", t0.Add(-time.Minute), `[{"$id":"1","Address":"203.0.113.7","Type":"ip"},{"$id":"2","Address":"203.0.113.8","Type":"ip"}]`),
 		},
 	}
-	ws, cat := memWorkspace(t, recs)
-	return ws, cat, t0
+	return memWorkspace(t, recs), t0
 }
 
 func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
 	ctx := context.Background()
-	ws, cat, t0 := manyAddresses(t)
+	ws, t0 := manyAddresses(t)
 	g := &gated{open: make(chan struct{})}
 	close(g.open)
 	e := &intel.Engine{Providers: []intel.Provider{g}, MaxWait: 200 * time.Millisecond,
 		Settings: map[string]intel.Settings{"gated": {Quota: intel.Quota{PerMinute: 4}}}}
 	start := time.Now()
-	r, err := pipeline.Run(ctx, pipeline.Options{Workspace: ws, Catalog: cat, Intel: e, Now: func() time.Time { return t0 }}, "1")
+	r, err := pipeline.Run(ctx, pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: e}, Now: func() time.Time { return t0 }}, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +191,12 @@ func TestScarceQuotaAnswersTheHighFirst(t *testing.T) {
 // the report given is unchanged, and Progress hears the threat intel say
 // what it waits for, then its end, then the summaries.
 func TestFinish(t *testing.T) {
-	ws, cat, t0 := manyAddresses(t)
+	ws, t0 := manyAddresses(t)
 	g := &gated{open: make(chan struct{})}
 	close(g.open)
 	e := &intel.Engine{Providers: []intel.Provider{g}, MaxWait: intel.NoWait,
 		Settings: map[string]intel.Settings{"gated": {Quota: intel.Quota{PerSecond: 50}}}}
-	opts := pipeline.Options{Workspace: ws, Catalog: cat, Intel: e, Now: func() time.Time { return t0 }}
+	opts := pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: e}, Now: func() time.Time { return t0 }}
 	r, err := pipeline.Run(context.Background(), opts, "1")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -203,7 +204,7 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 	related := ParseRelated(res[qRelated].recs)
 
 	// Locate every public address the accounts used, once.
-	var locs map[netip.Addr]lookupResult[Location]
+	var locs map[netip.Addr]lookupResult[enrich.Location]
 	if env.Geo != nil {
 		var addrs []netip.Addr
 		seen := map[netip.Addr]bool{}
@@ -505,7 +506,7 @@ func fillAccountOffice(env *Env) func(*report.SummarySection, []workspace.Record
 	}
 }
 
-func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[Location]) func(*report.SummarySection, []workspace.Record) {
+func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[enrich.Location]) func(*report.SummarySection, []workspace.Record) {
 	return func(sec *report.SummarySection, recs []workspace.Record) {
 		type use struct {
 			label, ip   string
@@ -547,7 +548,7 @@ func fillAccountIPs(env *Env, locs map[netip.Addr]lookupResult[Location]) func(*
 				if lr.value.ASN != 0 {
 					row["ASN"] = strings.TrimSpace("AS" + strconv.FormatUint(uint64(lr.value.ASN), 10) + " " + lr.value.ASOrg)
 				}
-			case ok && !errors.Is(lr.err, ErrUnknown):
+			case ok && !errors.Is(lr.err, enrich.ErrUnknown):
 				failed = append(failed, u.ip+": "+lr.err.Error())
 			}
 			rows = append(rows, row)

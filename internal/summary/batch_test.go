@@ -12,6 +12,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -67,7 +68,7 @@ func TestBatchedEqualsSingle(t *testing.T) {
 // entity it matches by several values: one file's three hashes, a File
 // that links them all, and a mailbox a delegate reads.
 func TestBatchedRowsOfSeveralEntities(t *testing.T) {
-	ws, cat := emptyWorkspace(t)
+	ws := emptyWorkspace(t)
 	const (
 		sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 		sha1   = "a94a8fe5ccb19ba61f4c5d5d3d9e9b3a1e6e5c2d"
@@ -121,7 +122,7 @@ func TestBatchedRowsOfSeveralEntities(t *testing.T) {
 	ents = append(ents, f,
 		entity(triage.KindMailbox, map[string]any{"mailboxPrimaryAddress": "alice@example.com"}),
 		entity(triage.KindMailbox, map[string]any{"mailboxPrimaryAddress": "bob@example.com"}))
-	env := Env{Workspace: ws, Catalog: cat, Start: now.Add(-2 * time.Hour), End: now}
+	env := Env{Sources: sources.Sources{Workspace: ws}, Start: now.Add(-2 * time.Hour), End: now}
 	sums := sameAlone(t, env, env, "the file and the mailboxes", ents)
 
 	// What each entity shows: "Table Count Actions" per row, or "Count
@@ -217,15 +218,15 @@ func (w recordingWS) counting(on bool) {
 	w.r.mu.Unlock()
 }
 
-func (w recordingWS) Query(ctx context.Context, q *workspace.Query, p workspace.Params) (workspace.Table, error) {
+func (w recordingWS) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
 	w.r.mu.Lock()
 	if w.r.on {
 		for _, v := range p {
 			if l, ok := v.([]string); ok {
-				w.r.most[q.Name] = max(w.r.most[q.Name], len(l))
+				w.r.most[name] = max(w.r.most[name], len(l))
 			}
 		}
 	}
 	w.r.mu.Unlock()
-	return w.Workspace.Query(ctx, q, p)
+	return w.Workspace.Run(ctx, name, p)
 }

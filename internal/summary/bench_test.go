@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -102,7 +103,7 @@ func benchSetup(b *testing.B) {
 }
 
 func benchEnv() Env {
-	return Env{Workspace: benchWS, Catalog: benchCat, Start: benchNow.Add(-14 * 24 * time.Hour), End: benchNow}
+	return Env{Sources: sources.Sources{Workspace: benchWS}, Start: benchNow.Add(-14 * 24 * time.Hour), End: benchNow}
 }
 
 // BenchmarkSummaries times, on a demo workspace of about 5 million log rows,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/enrich/domain"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
@@ -178,7 +179,7 @@ func (env *Env) registration(ctx context.Context, host string) report.SummarySec
 	}
 	d, err := env.Registry.Domain(ctx, f.Registered)
 	switch {
-	case errors.Is(err, ErrUnknown):
+	case errors.Is(err, enrich.ErrUnknown):
 		sec.Status, sec.Reason = report.StatusEmpty, "no registration record for "+f.Registered
 	case err != nil:
 		sec.Status, sec.Reason = report.StatusError, err.Error()

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -163,7 +164,7 @@ func TestHostCompromised(t *testing.T) {
 // TestHostNameSharedByHosts: a short name two domains' hosts share gives
 // both, labelled; an entity with an FQDN marks the other as another host.
 func TestHostNameSharedByHosts(t *testing.T) {
-	ws, cat := emptyWorkspace(t)
+	ws := emptyWorkspace(t)
 	at := now.Add(-time.Hour)
 	err := ws.Load(context.Background(), func(emit func(string, map[string]any) error) error {
 		for _, c := range []string{"WEB01.a.example", "WEB01.b.example", "WEB011.a.example"} {
@@ -186,7 +187,7 @@ func TestHostNameSharedByHosts(t *testing.T) {
 	}
 	bare, _ := triage.NewEntity(triage.KindHost, map[string]any{"hostName": "web01"})
 	full, _ := triage.NewEntity(triage.KindHost, map[string]any{"hostName": "WEB01", "dnsDomain": "a.example"})
-	sums := Summarize(context.Background(), Env{Workspace: ws, Catalog: cat, Start: now.Add(-2 * time.Hour), End: now},
+	sums := Summarize(context.Background(), Env{Sources: sources.Sources{Workspace: ws}, Start: now.Add(-2 * time.Hour), End: now},
 		[]triage.Entity{bare, full})
 
 	s := sums[0]

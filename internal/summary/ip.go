@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/report"
@@ -63,8 +64,8 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 
 	var (
 		res         map[string]outcome
-		locs        map[netip.Addr]lookupResult[Location]
-		nets        map[netip.Addr]lookupResult[Network]
+		locs        map[netip.Addr]lookupResult[enrich.Location]
+		nets        map[netip.Addr]lookupResult[enrich.Network]
 		public      []netip.Addr
 		seenAddress = map[netip.Addr]bool{}
 	)
@@ -127,7 +128,7 @@ func summarizeIPs(ctx context.Context, env *Env, ents []triage.Entity, sums []*r
 			tiSection(env, ip.value),
 		)
 		if r, ok := locs[ip.addr]; ok && r.err == nil && (r.value.Latitude != 0 || r.value.Longitude != 0) {
-			s.Location = &report.Location{Latitude: r.value.Latitude, Longitude: r.value.Longitude, Place: r.value.place()}
+			s.Location = &report.Location{Latitude: r.value.Latitude, Longitude: r.value.Longitude, Place: placeOf(r.value)}
 		}
 	}
 }
@@ -212,7 +213,7 @@ func lookupAll[T any](ctx context.Context, addrs []netip.Addr, lookup func(conte
 }
 
 // geoSection says where the address is.
-func geoSection(env *Env, ip ipEntity, locs map[netip.Addr]lookupResult[Location]) report.SummarySection {
+func geoSection(env *Env, ip ipEntity, locs map[netip.Addr]lookupResult[enrich.Location]) report.SummarySection {
 	sec := report.SummarySection{Name: "Geolocation", Source: "GeoIP"}
 	r, asked := locs[ip.addr]
 	switch {
@@ -224,7 +225,7 @@ func geoSection(env *Env, ip ipEntity, locs map[netip.Addr]lookupResult[Location
 		sec.Status, sec.Reason = report.StatusSkipped, "a "+string(ip.scope)+" address has no geolocation"
 	case !asked:
 		sec.Status, sec.Reason = report.StatusError, "the address was not looked up"
-	case errors.Is(r.err, ErrUnknown):
+	case errors.Is(r.err, enrich.ErrUnknown):
 		sec.Status, sec.Reason = report.StatusEmpty, "the GeoIP database has no record of "+ip.value
 	case r.err != nil:
 		sec.Status, sec.Reason = report.StatusError, "geolocation of "+ip.value+": "+r.err.Error()
@@ -255,7 +256,7 @@ func geoSection(env *Env, ip ipEntity, locs map[netip.Addr]lookupResult[Location
 }
 
 // registrationSection says who registered the address's network (RDAP).
-func registrationSection(env *Env, ip ipEntity, nets map[netip.Addr]lookupResult[Network]) report.SummarySection {
+func registrationSection(env *Env, ip ipEntity, nets map[netip.Addr]lookupResult[enrich.Network]) report.SummarySection {
 	sec := report.SummarySection{Name: "Registration", Source: "RDAP"}
 	r, asked := nets[ip.addr]
 	switch {
@@ -267,7 +268,7 @@ func registrationSection(env *Env, ip ipEntity, nets map[netip.Addr]lookupResult
 		sec.Status, sec.Reason = report.StatusSkipped, "no public registration: a "+string(ip.scope)+" address"
 	case !asked:
 		sec.Status, sec.Reason = report.StatusError, "the address was not looked up"
-	case errors.Is(r.err, ErrUnknown):
+	case errors.Is(r.err, enrich.ErrUnknown):
 		sec.Status, sec.Reason = report.StatusEmpty, "no registry holds a registration for "+ip.value
 	case r.err != nil:
 		sec.Status, sec.Reason = report.StatusError, "registration of "+ip.value+": "+r.err.Error()
@@ -508,7 +509,7 @@ func (env *Env) runAll(ctx context.Context, qs map[string]workspace.Params) map[
 	for name, p := range qs {
 		wg.Go(func() {
 			var o outcome
-			if env.Workspace == nil || env.Catalog == nil {
+			if env.Workspace == nil {
 				o.err = errNoWorkspace
 			} else {
 				o.recs, o.warnings, o.err = env.query(ctx, name, p)

@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/demo"
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -101,10 +103,10 @@ func demoWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog, map[stri
 // intelligence built from the demo's own data.
 func demoEnv(t *testing.T) Env {
 	t.Helper()
-	ws, cat, _ := demoWorkspace(t)
+	ws, _, _ := demoWorkspace(t)
 	return Env{
-		Workspace: ws, Catalog: cat, Start: now.Add(-demo.Window), End: now,
-		Geo: demoGeo(), Registry: demoRegistry{}, TI: demoTI(), MaxRows: 50,
+		Sources: sources.Sources{Workspace: ws, Geo: demoGeo(), Registry: demoRegistry{}},
+		Start:   now.Add(-demo.Window), End: now, TI: demoTI(), MaxRows: 50,
 	}
 }
 
@@ -151,48 +153,44 @@ func storySummaries(t *testing.T) map[string]report.Summary {
 
 // demoGeo locates the demo's public addresses (demo.Locations).
 func demoGeo() geoFunc {
-	locs := map[netip.Addr]Location{}
-	for _, l := range demo.Locations() {
-		locs[netip.MustParseAddr(l.IP)] = Location{
-			CountryCode: l.CountryCode, Country: l.CountryName, Region: l.Region, City: l.City,
-			Latitude: l.Latitude, Longitude: l.Longitude, ASN: uint(l.ASN), ASOrg: l.Org, Source: "demo GeoIP",
-		}
+	locs := map[netip.Addr]enrich.Location{}
+	for p, l := range demo.Locations() {
+		l.Source = "demo GeoIP"
+		locs[p.Addr()] = l
 	}
-	return func(_ context.Context, a netip.Addr) (Location, error) {
+	return func(_ context.Context, a netip.Addr) (enrich.Location, error) {
 		if l, ok := locs[a]; ok {
 			return l, nil
 		}
-		return Location{}, fmt.Errorf("demo GeoIP: %s: %w", a, ErrUnknown)
+		return enrich.Location{}, fmt.Errorf("demo GeoIP: %s: %w", a, enrich.ErrUnknown)
 	}
 }
 
-type geoFunc func(context.Context, netip.Addr) (Location, error)
+type geoFunc func(context.Context, netip.Addr) (enrich.Location, error)
 
-func (f geoFunc) Locate(ctx context.Context, a netip.Addr) (Location, error) { return f(ctx, a) }
+func (f geoFunc) Locate(ctx context.Context, a netip.Addr) (enrich.Location, error) { return f(ctx, a) }
 
 // demoRegistry registers every demo public address to its ASN's organisation.
 type demoRegistry struct{ err error }
 
-func (r demoRegistry) Network(_ context.Context, a netip.Addr) (Network, error) {
+func (r demoRegistry) Network(_ context.Context, a netip.Addr) (enrich.Network, error) {
 	if r.err != nil {
-		return Network{}, r.err
+		return enrich.Network{}, r.err
 	}
-	for _, l := range demo.Locations() {
-		if l.IP == a.String() {
-			p, _ := a.Prefix(24)
-			if a.Is6() {
-				p, _ = a.Prefix(48)
-			}
-			return Network{Name: strings.ToUpper(strings.ReplaceAll(strings.Fields(l.Org)[0], " ", "-")) + "-NET",
-				Handle: "NET-" + strings.ReplaceAll(p.Addr().String(), ".", "-"), CIDR: p.String(), Country: l.CountryCode,
-				Org: l.Org, AbuseEmail: "abuse@as" + fmt.Sprint(l.ASN) + ".example", Source: "https://rdap.example/ip/"}, nil
+	if l, ok := demo.Locations()[netip.PrefixFrom(a, a.BitLen())]; ok {
+		p, _ := a.Prefix(24)
+		if a.Is6() {
+			p, _ = a.Prefix(48)
 		}
+		return enrich.Network{Name: strings.ToUpper(strings.ReplaceAll(strings.Fields(l.ASOrg)[0], " ", "-")) + "-NET",
+			Handle: "NET-" + strings.ReplaceAll(p.Addr().String(), ".", "-"), CIDR: p.String(), Country: l.CountryCode,
+			Org: l.ASOrg, AbuseEmail: "abuse@as" + fmt.Sprint(l.ASN) + ".example", Source: "https://rdap.example/ip/"}, nil
 	}
-	return Network{}, fmt.Errorf("rdap: %s: %w", a, ErrUnknown)
+	return enrich.Network{}, fmt.Errorf("rdap: %s: %w", a, enrich.ErrUnknown)
 }
 
-func (demoRegistry) Domain(context.Context, string) (DomainRecord, error) {
-	return DomainRecord{}, ErrUnknown
+func (demoRegistry) Domain(context.Context, string) (enrich.Registration, error) {
+	return enrich.Registration{}, enrich.ErrUnknown
 }
 
 // demoTI is what providers said of the story's indicators: VirusTotal's
@@ -213,22 +211,32 @@ func demoTI() []intel.Result {
 	}
 }
 
-// faultyWS is a workspace whose queries fail: fail says how for a query
-// (nil lets it run).
+// faultyWS is a workspace whose queries fail: fail says how for a query of
+// the built-in catalog (nil lets it run).
 type faultyWS struct {
 	workspace.Workspace
 	fail func(q *workspace.Query) error
 }
 
-func (w faultyWS) Query(ctx context.Context, q *workspace.Query, p workspace.Params) (workspace.Table, error) {
+func (w faultyWS) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	cat, err := builtinCatalog()
+	if err != nil {
+		return workspace.Table{}, err
+	}
+	q, err := cat.Get(name)
+	if err != nil {
+		return workspace.Table{}, err
+	}
 	if err := w.fail(q); err != nil {
 		return workspace.Table{}, err
 	}
-	return w.Workspace.Query(ctx, q, p)
+	return w.Workspace.Run(ctx, name, p)
 }
 
-// noTable fails the queries that read table as a workspace does when the
-// table does not exist.
+var builtinCatalog = sync.OnceValues(func() (*workspace.Catalog, error) { return workspace.LoadCatalog("") })
+
+// noTable fails the queries that read table as a workspace does when the table
+// does not exist.
 func noTable(table string) func(q *workspace.Query) error {
 	return func(q *workspace.Query) error {
 		if strings.Contains(q.Bodies[workspace.SQL], table) {
@@ -499,8 +507,8 @@ func TestMissingTable(t *testing.T) {
 		t.Errorf("summary %s (%s): a missing table is not a failure", s.Status, s.Reason)
 	}
 
-	empty, cat := emptyWorkspace(t)
-	s = Summarize(context.Background(), Env{Workspace: empty, Catalog: cat, Start: now.Add(-time.Hour), End: now},
+	empty := emptyWorkspace(t)
+	s = Summarize(context.Background(), Env{Sources: sources.Sources{Workspace: empty}, Start: now.Add(-time.Hour), End: now},
 		[]triage.Entity{attacker})[0]
 	wantStatus(t, sectionOf(t, s, "Sign-ins from this address"), report.StatusEmpty, "no sign-in from 203.0.113.66")
 }
@@ -530,33 +538,29 @@ func TestFailingQuery(t *testing.T) {
 }
 
 // emptyWorkspace is a local workspace with every table and no rows.
-func emptyWorkspace(t *testing.T) (*local.Workspace, *workspace.Catalog) {
+func emptyWorkspace(t *testing.T) *local.Workspace {
 	t.Helper()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := local.Open(context.Background(), "empty", ":memory:", cat)
+	ws, err := local.Open(context.Background(), "empty", ":memory:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	return ws, cat
+	return ws
 }
 
 // TestOutsideSources: geolocation and registration are skipped without a
 // source, empty when the source does not know the address, and errors when
 // it fails.
 func TestOutsideSources(t *testing.T) {
-	ws, cat := emptyWorkspace(t)
+	ws := emptyWorkspace(t)
 	ip, _ := triage.NewEntity(triage.KindIP, map[string]any{"address": "203.0.113.66"})
 	unknown, _ := triage.NewEntity(triage.KindIP, map[string]any{"address": "198.51.100.99"})
-	base := Env{Workspace: ws, Catalog: cat, Start: now.Add(-time.Hour), End: now}
+	base := Env{Sources: sources.Sources{Workspace: ws}, Start: now.Add(-time.Hour), End: now}
 	down := errors.New("connection refused")
 	tests := []struct {
 		name     string
-		geo      Locator
-		reg      Registry
+		geo      enrich.Locator
+		reg      enrich.Registry
 		ent      triage.Entity
 		geoWant  report.Status
 		geoWhy   string
@@ -568,7 +572,7 @@ func TestOutsideSources(t *testing.T) {
 			report.StatusSkipped, "registration lookups are off", 0},
 		{"unknown address", demoGeo(), demoRegistry{}, unknown, report.StatusEmpty, "no record of 198.51.100.99",
 			report.StatusEmpty, "no registry holds a registration", 0},
-		{"failing sources", geoFunc(func(context.Context, netip.Addr) (Location, error) { return Location{}, down }),
+		{"failing sources", geoFunc(func(context.Context, netip.Addr) (enrich.Location, error) { return enrich.Location{}, down }),
 			demoRegistry{err: down}, ip, report.StatusError, "connection refused", report.StatusError, "connection refused", 2},
 	}
 	for _, tc := range tests {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -12,12 +13,12 @@ import (
 // (properties.location: countryCode, countryName, state, city, latitude,
 // longitude, asn, organization or carrier), for when no GeoIP database
 // knows the address. ok is false when the entity carries none.
-func entityLocation(e triage.Entity) (Location, bool) {
+func entityLocation(e triage.Entity) (enrich.Location, bool) {
 	loc, _ := e.Properties["location"].(map[string]any)
 	if loc == nil {
-		return Location{}, false
+		return enrich.Location{}, false
 	}
-	l := Location{
+	l := enrich.Location{
 		CountryCode: lookupFold(loc, "countryCode"),
 		Country:     lookupFold(loc, "countryName"),
 		Region:      lookupFold(loc, "state"),
@@ -47,8 +48,8 @@ func lookupFold(m map[string]any, key string) string {
 	return ""
 }
 
-// place is a location as one line: "Seattle, Washington, United States".
-func (l Location) place() string {
+// placeOf is a location as one line: "Seattle, Washington, United States".
+func placeOf(l enrich.Location) string {
 	var parts []string
 	for _, s := range []string{l.City, l.Region, firstNonEmpty(l.Country, l.CountryCode)} {
 		if s != "" {

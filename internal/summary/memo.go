@@ -6,11 +6,12 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // Memo returns env with sources that answer each question once: the
-// workspace's queries (by query and parameters), locations, registrations
+// workspace's queries (by name and parameters), locations, registrations
 // and DNS answers are kept, failures too, so that summaries built again
 // with the same env (once threat intel has answered) ask nothing twice and
 // say the same. Nil sources stay nil.
@@ -63,42 +64,42 @@ type memoWorkspace struct {
 	tables memo[workspace.Table]
 }
 
-func (w *memoWorkspace) Query(ctx context.Context, q *workspace.Query, p workspace.Params) (workspace.Table, error) {
+func (w *memoWorkspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
 	key, err := json.Marshal(p) // map keys sorted: the same params, the same key
-	if err != nil || q == nil {
-		return w.Workspace.Query(ctx, q, p)
+	if err != nil {
+		return w.Workspace.Run(ctx, name, p)
 	}
-	return w.tables.get(q.Name+"\x00"+string(key), func() (workspace.Table, error) { return w.Workspace.Query(ctx, q, p) })
+	return w.tables.get(name+"\x00"+string(key), func() (workspace.Table, error) { return w.Workspace.Run(ctx, name, p) })
 }
 
 type memoGeo struct {
-	src Locator
-	m   memo[Location]
+	src enrich.Locator
+	m   memo[enrich.Location]
 }
 
-func (g *memoGeo) Locate(ctx context.Context, addr netip.Addr) (Location, error) {
-	return g.m.get(addr.String(), func() (Location, error) { return g.src.Locate(ctx, addr) })
+func (g *memoGeo) Locate(ctx context.Context, addr netip.Addr) (enrich.Location, error) {
+	return g.m.get(addr.String(), func() (enrich.Location, error) { return g.src.Locate(ctx, addr) })
 }
 
 type memoRegistry struct {
-	src      Registry
-	networks memo[Network]
-	domains  memo[DomainRecord]
+	src      enrich.Registry
+	networks memo[enrich.Network]
+	domains  memo[enrich.Registration]
 }
 
-func (r *memoRegistry) Network(ctx context.Context, addr netip.Addr) (Network, error) {
-	return r.networks.get(addr.String(), func() (Network, error) { return r.src.Network(ctx, addr) })
+func (r *memoRegistry) Network(ctx context.Context, addr netip.Addr) (enrich.Network, error) {
+	return r.networks.get(addr.String(), func() (enrich.Network, error) { return r.src.Network(ctx, addr) })
 }
 
-func (r *memoRegistry) Domain(ctx context.Context, name string) (DomainRecord, error) {
-	return r.domains.get(name, func() (DomainRecord, error) { return r.src.Domain(ctx, name) })
+func (r *memoRegistry) Domain(ctx context.Context, name string) (enrich.Registration, error) {
+	return r.domains.get(name, func() (enrich.Registration, error) { return r.src.Domain(ctx, name) })
 }
 
 type memoDNS struct {
-	src Resolver
-	m   memo[DNSAnswers]
+	src enrich.Resolver
+	m   memo[enrich.DNSAnswers]
 }
 
-func (d *memoDNS) Resolve(ctx context.Context, name string) (DNSAnswers, error) {
-	return d.m.get(name, func() (DNSAnswers, error) { return d.src.Resolve(ctx, name) })
+func (d *memoDNS) Resolve(ctx context.Context, name string) (enrich.DNSAnswers, error) {
+	return d.m.get(name, func() (enrich.DNSAnswers, error) { return d.src.Resolve(ctx, name) })
 }

@@ -36,7 +36,7 @@ func (env *Env) named(ctx context.Context, query string, names []string, col str
 	if len(asked) == 0 {
 		return nil, nil
 	}
-	if env.Workspace == nil || env.Catalog == nil {
+	if env.Workspace == nil {
 		return nil, errNoWorkspace
 	}
 	p := env.window()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/enrich/domain"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
@@ -34,11 +35,11 @@ func entityOfKind(t *testing.T, kind triage.Kind, sub string) triage.Entity {
 // fakeDNS answers every name with one address.
 type fakeDNS struct{}
 
-func (fakeDNS) Resolve(_ context.Context, name string) (DNSAnswers, error) {
+func (fakeDNS) Resolve(_ context.Context, name string) (enrich.DNSAnswers, error) {
 	if strings.HasSuffix(name, ".internal") {
-		return DNSAnswers{}, domain.ErrInternal
+		return enrich.DNSAnswers{}, domain.ErrInternal
 	}
-	return DNSAnswers{A: []string{"198.51.100.23"}}, nil
+	return enrich.DNSAnswers{A: []string{"198.51.100.23"}}, nil
 }
 
 func TestURLSummary(t *testing.T) {

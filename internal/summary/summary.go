@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -26,22 +25,18 @@ import (
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // Env is what the summaries are built from. Nil sources are skipped, and
-// the sections that need them say so.
+// the sections that need them say so. Sources.Intel is not used: TI holds
+// the lookups' results.
 type Env struct {
-	Workspace workspace.Workspace
-	Catalog   *workspace.Catalog
+	sources.Sources
 	// Start and End bound the activity looked at.
 	Start, End time.Time
-	// Geo locates addresses; Registry finds who registered an address or a
-	// domain (RDAP); DNS resolves names. Each may be nil.
-	Geo      Locator
-	Registry Registry
-	DNS      Resolver
 	// TI holds the threat-intel results of the incident's indicators.
 	TI []intel.Result
 	// TIPending says the lookups have not answered yet: the parts built
@@ -228,11 +223,7 @@ func fact(facts *[]report.Fact, label, value string) {
 // does not have is reported as the workspace's *workspace.NoTableError,
 // naming it.
 func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]workspace.Record, []string, error) {
-	q, err := env.Catalog.Get(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := env.Workspace.Query(ctx, q, p)
+	t, err := env.Workspace.Run(ctx, name, p)
 	if err != nil {
 		var nt *workspace.NoTableError
 		if errors.As(err, &nt) {
@@ -374,58 +365,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// Locator locates an address. Locate returns ErrUnknown (wrapped) when no
-// source knows it.
-type Locator interface {
-	Locate(ctx context.Context, addr netip.Addr) (Location, error)
-}
-
-// Location is where an address is and who routes it.
-type Location struct {
-	CountryCode string  `json:"country_code,omitempty"`
-	Country     string  `json:"country,omitempty"`
-	Region      string  `json:"region,omitempty"`
-	City        string  `json:"city,omitempty"`
-	Latitude    float64 `json:"latitude,omitempty"`
-	Longitude   float64 `json:"longitude,omitempty"`
-	ASN         uint    `json:"asn,omitempty"`
-	ASOrg       string  `json:"as_org,omitempty"`
-	Source      string  `json:"source,omitempty"` // the database that answered
-}
-
-// ErrUnknown is returned by sources that know nothing of what was asked.
-var ErrUnknown = errors.New("unknown")
-
-// Registry finds who registered an address or a domain (RDAP).
-type Registry interface {
-	Network(ctx context.Context, addr netip.Addr) (Network, error)
-	Domain(ctx context.Context, name string) (DomainRecord, error)
-}
-
-// Network is an address block's registration.
-type Network struct {
-	Name, Handle, CIDR, Country, Org, AbuseEmail string
-	Registered, Updated                          time.Time
-	Source                                       string // the RDAP server
-}
-
-// DomainRecord is a domain's registration.
-type DomainRecord struct {
-	Registrar                 string
-	Created, Updated, Expires time.Time
-	Nameservers, Status       []string
-	Source                    string
-}
-
-// Resolver answers DNS questions for a name.
-type Resolver interface {
-	Resolve(ctx context.Context, name string) (DNSAnswers, error)
-}
-
-// DNSAnswers are a name's records; Errors holds per-type failures.
-type DNSAnswers struct {
-	A, AAAA, CNAME, MX, NS []string
-	Errors                 map[string]string
 }

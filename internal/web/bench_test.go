@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/web"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -26,7 +27,7 @@ func (m *memWorkspace) Close() error               { return nil }
 func (m *memWorkspace) Details(context.Context, triage.Incident) (triage.Details, error) {
 	return triage.Details{}, nil
 }
-func (m *memWorkspace) Query(context.Context, *workspace.Query, workspace.Params) (workspace.Table, error) {
+func (m *memWorkspace) Run(context.Context, string, workspace.Params) (workspace.Table, error) {
 	return workspace.Table{}, nil
 }
 func (m *memWorkspace) Incident(_ context.Context, ref string) (triage.Incident, error) {
@@ -79,7 +80,7 @@ func BenchmarkQueue(b *testing.B) {
 	srv, err := web.New(web.Options{
 		Workspaces: []string{"bench"},
 		Open: func(context.Context, string) (*web.Env, error) {
-			return &web.Env{Workspace: ws}, nil
+			return &web.Env{Sources: sources.Sources{Workspace: ws}}, nil
 		},
 		Now: func() time.Time { return testNow },
 	})

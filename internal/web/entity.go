@@ -93,10 +93,7 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 	for _, ind := range pipeline.Indicators(nil, []triage.Entity{p.Entity}) {
 		inds = append(inds, ioc.Indicator{Kind: ind.Type, Value: ind.Value, Scope: ind.Scope})
 	}
-	senv := summary.Env{
-		Workspace: env.Workspace, Catalog: env.Catalog, Start: p.Start, End: p.End,
-		Geo: env.Geo, Registry: env.Registry, DNS: env.DNS,
-	}
+	senv := summary.Env{Sources: env.Sources, Start: p.Start, End: p.End}
 	if env.Intel != nil && len(inds) > 0 {
 		senv.TI = env.Intel.Lookup(r.Context(), inds)
 	}

@@ -17,15 +17,14 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/demo"
-	"github.com/triage-dev/triage/internal/demo/demosrc"
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
-	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/web"
-	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
@@ -45,8 +44,7 @@ var shared struct {
 	once    sync.Once
 	demo    *local.Workspace
 	hostile *local.Workspace
-	cat     *workspace.Catalog
-	geo     summary.Locator
+	geo     enrich.Locator
 	err     error
 }
 
@@ -63,13 +61,7 @@ func TestMain(m *testing.M) {
 
 func buildShared() {
 	ctx := context.Background()
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		shared.err = err
-		return
-	}
-	shared.cat = cat
-	ws, err := local.Open(ctx, "demo", ":memory:", cat)
+	ws, err := local.Open(ctx, "demo", ":memory:", nil)
 	if err != nil {
 		shared.err = err
 		return
@@ -83,8 +75,8 @@ func buildShared() {
 	}
 	ws.SetClock(func() time.Time { return testNow })
 	shared.demo = ws
-	shared.geo = summary.GeoFrom(geoip.Open(geoip.Options{Static: demosrc.Locations()}))
-	shared.hostile, shared.err = hostileWorkspace(ctx, cat)
+	shared.geo = geoip.Open(geoip.Options{Static: demo.Locations()})
+	shared.hostile, shared.err = hostileWorkspace(ctx)
 }
 
 // options returns the server options of the demo and hostile workspaces.
@@ -106,8 +98,8 @@ func options(t testing.TB) web.Options {
 			return nil, fmt.Errorf("no workspace %s", name)
 		}
 		return &web.Env{
-			Workspace: ws, Catalog: shared.cat, Geo: shared.geo, Registry: demosrc.Registry{}, DNS: demosrc.DNS{},
-			Intel:     &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, shared.cat, now))}},
+			Sources: sources.Sources{Workspace: ws, Geo: shared.geo, Registry: demo.Registry{}, DNS: demo.DNS{},
+				Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, now))}}},
 			Providers: func(context.Context) ([]web.ProviderRow, error) { return testProviders, nil },
 			Close:     func() error { return nil }, // shared: closed by TestMain
 		}, nil

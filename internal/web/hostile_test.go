@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
@@ -45,8 +44,8 @@ func hostileNumbers() []int {
 // titles, owners, labels and descriptions, and whose first incident's
 // alert names entities with hostile values: host and account names, URLs,
 // a command line, a file name, a domain.
-func hostileWorkspace(ctx context.Context, cat *workspace.Catalog) (*local.Workspace, error) {
-	ws, err := local.Open(ctx, "hostile", ":memory:", cat)
+func hostileWorkspace(ctx context.Context) (*local.Workspace, error) {
+	ws, err := local.Open(ctx, "hostile", ":memory:", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -168,8 +168,7 @@ func (s *Server) triage(env *Env, r *run) {
 	defer cancel()
 	hopts := reporthtml.Options{EntityHref: func(key string) string { return entityPath(r.key.ws, key) }}
 	opts := pipeline.Options{
-		Workspace: env.Workspace, Catalog: env.Catalog, Intel: env.Intel, Now: s.opts.Now,
-		Geo: env.Geo, Registry: env.Registry, DNS: env.DNS,
+		Sources: env.Sources, Now: s.opts.Now,
 		Progress: func(sec report.Section, rep *report.Report) {
 			// The step's part of rep is settled now: render it now.
 			d := doneSection{Step: sec.Name, Slug: stepSlug(sec.Name), Status: string(sec.Status), Reason: sec.Reason,

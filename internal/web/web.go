@@ -31,21 +31,17 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
-	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // Env is one open workspace and what the pages use with it.
 type Env struct {
-	Workspace workspace.Workspace
-	Catalog   *workspace.Catalog
-	// Intel looks indicators up; nil means no provider (lookups say so).
-	Intel *intel.Engine
-	// Geo, Registry and DNS enrich entity summaries; each may be nil.
-	Geo      summary.Locator
-	Registry summary.Registry
-	DNS      summary.Resolver
+	// Sources are what the pages read: the workspace (required), the
+	// threat-intel engine (nil: no provider, lookups say so) and the
+	// summaries' enrichment sources (each may be nil).
+	sources.Sources
 	// Providers lists the threat-intel providers as `triage providers`
 	// shows them; nil shows none.
 	Providers func(ctx context.Context) ([]ProviderRow, error)

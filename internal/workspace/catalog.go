@@ -162,12 +162,13 @@ func LoadCatalog(userDir string) (*Catalog, error) {
 	return c, nil
 }
 
-// Get returns the named query. An unknown name is an error wrapping ErrNotFound.
+// Get returns the named query. An unknown name is an error that names it
+// and wraps ErrNotFound.
 func (c *Catalog) Get(name string) (*Query, error) {
 	if q, ok := c.queries[name]; ok {
 		return q, nil
 	}
-	return nil, fmt.Errorf("query %q: %w", name, ErrNotFound)
+	return nil, fmt.Errorf("query %q is not in the query catalog: %w", name, ErrNotFound)
 }
 
 // Names returns the names of all queries, sorted.

@@ -53,10 +53,13 @@ type Workspace interface {
 	// Details.Problems, not as an error; the error is for a failure to read
 	// anything at all.
 	Details(ctx context.Context, inc triage.Incident) (triage.Details, error)
-	// Query runs a named query from the catalog with typed parameters. A
-	// result that the service marks partial comes back with Table.Warnings set.
+	// Run runs the query named name from the workspace's catalog (given to
+	// it when it was opened) with typed parameters, in the workspace's
+	// dialect. A name the catalog does not have is an error that names it
+	// and wraps ErrNotFound. A result that the service marks partial comes
+	// back with Table.Warnings set.
 	// A query over a table the workspace lacks fails with a *NoTableError.
-	Query(ctx context.Context, q *Query, p Params) (Table, error)
+	Run(ctx context.Context, name string, p Params) (Table, error)
 	// Close releases the workspace's resources.
 	Close() error
 }

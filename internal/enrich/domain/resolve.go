@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triage-dev/triage/internal/enrich"
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
@@ -24,26 +25,6 @@ var ErrInternal = errors.New("internal name, not resolved")
 // DefaultTimeout is how long Resolve waits for each question when
 // Resolver.Timeout is not set.
 const DefaultTimeout = 3 * time.Second
-
-// Answers are what DNS said about a name. Names are lower-case without the
-// trailing dot; every list is sorted and has no duplicates.
-type Answers struct {
-	A    []string `json:"a,omitempty"`    // IPv4 addresses
-	AAAA []string `json:"aaaa,omitempty"` // IPv6 addresses
-	// CNAME is the canonical name the name is an alias of, when it differs
-	// from the name.
-	CNAME []string `json:"cname,omitempty"`
-	// MX are the mail exchangers, most preferred first; "." is a null MX (the
-	// domain takes no mail).
-	MX []string `json:"mx,omitempty"`
-	NS []string `json:"ns,omitempty"`
-	// Errors says, per record type ("A", "AAAA", "CNAME", "MX", "NS"), why
-	// there is no answer: "no such host" (the name or that record type does
-	// not exist; Go's resolver does not tell them apart), "timeout",
-	// "canceled", or the resolver's own words. A and AAAA come from one
-	// question, so they fail together. nil when every question was answered.
-	Errors map[string]string `json:"errors,omitempty"`
-}
 
 // Resolver asks DNS about names. The zero value uses net.DefaultResolver and
 // DefaultTimeout.
@@ -61,17 +42,18 @@ type Resolver struct {
 	Timeout time.Duration
 }
 
-// Resolver must accept the standard library's resolver.
-var _ = Resolver{Lookup: (*net.Resolver)(nil)}
+// Resolver must accept the standard library's resolver, and is an
+// enrich.Resolver.
+var _ enrich.Resolver = Resolver{Lookup: (*net.Resolver)(nil)}
 
 // question is one of the four things Resolve asks.
 type question struct {
-	types []string // the record types it answers, for Answers.Errors
-	ask   func(ctx context.Context) (func(*Answers), error)
+	types []string // the record types it answers, for DNSAnswers.Errors
+	ask   func(ctx context.Context) (func(*enrich.DNSAnswers), error)
 }
 
 type reply struct {
-	fill func(*Answers)
+	fill func(*enrich.DNSAnswers)
 	err  error
 }
 
@@ -81,18 +63,20 @@ type reply struct {
 // A-label form.
 //
 // It returns an error, with what answers it has, only when every question
-// failed; otherwise failures are in Answers.Errors. It asks nothing, and
-// returns an error, for a name Analyze finds malformed, for an IP address,
-// and for an internal name (wrapping ErrInternal). Resolve returns once each
-// question is answered or has timed out, even if Lookup ignores its context;
-// such a call is left to finish on its own.
-func (r Resolver) Resolve(ctx context.Context, name string) (Answers, error) {
+// failed; otherwise failures are in DNSAnswers.Errors, where "no such host"
+// means the name or that record type does not exist (Go's resolver does not
+// tell them apart), and A and AAAA, asked as one question, fail together. It
+// asks nothing, and returns an error, for a name Analyze finds malformed, for
+// an IP address, and for an internal name (wrapping ErrInternal). Resolve
+// returns once each question is answered or has timed out, even if Lookup
+// ignores its context; such a call is left to finish on its own.
+func (r Resolver) Resolve(ctx context.Context, name string) (enrich.DNSAnswers, error) {
 	f, ok := analyze(strings.TrimSpace(ioc.Refang(strings.TrimSpace(name))))
 	if !ok {
-		return Answers{}, fmt.Errorf("domain: cannot resolve %q: %s", shorten(name), f.Problems[0])
+		return enrich.DNSAnswers{}, fmt.Errorf("domain: cannot resolve %q: %s", shorten(name), f.Problems[0])
 	}
 	if (ioc.Indicator{Kind: ioc.Hostname, Value: f.Name}).Internal() {
-		return Answers{}, fmt.Errorf("domain: %s: %w", f.Name, ErrInternal)
+		return enrich.DNSAnswers{}, fmt.Errorf("domain: %s: %w", f.Name, ErrInternal)
 	}
 	look := r.Lookup
 	if look == nil {
@@ -105,25 +89,25 @@ func (r Resolver) Resolve(ctx context.Context, name string) (Answers, error) {
 	host := f.Name
 
 	questions := []question{
-		{[]string{"A", "AAAA"}, func(ctx context.Context) (func(*Answers), error) {
+		{[]string{"A", "AAAA"}, func(ctx context.Context) (func(*enrich.DNSAnswers), error) {
 			addrs, err := look.LookupHost(ctx, host)
-			return func(a *Answers) { a.A, a.AAAA = splitAddrs(addrs) }, err
+			return func(a *enrich.DNSAnswers) { a.A, a.AAAA = splitAddrs(addrs) }, err
 		}},
-		{[]string{"CNAME"}, func(ctx context.Context) (func(*Answers), error) {
+		{[]string{"CNAME"}, func(ctx context.Context) (func(*enrich.DNSAnswers), error) {
 			cname, err := look.LookupCNAME(ctx, host)
-			return func(a *Answers) {
+			return func(a *enrich.DNSAnswers) {
 				if c := cleanName(cname); c != "" && c != host {
 					a.CNAME = []string{c}
 				}
 			}, err
 		}},
-		{[]string{"MX"}, func(ctx context.Context) (func(*Answers), error) {
+		{[]string{"MX"}, func(ctx context.Context) (func(*enrich.DNSAnswers), error) {
 			mxs, err := look.LookupMX(ctx, host)
-			return func(a *Answers) { a.MX = sortMX(mxs) }, err
+			return func(a *enrich.DNSAnswers) { a.MX = sortMX(mxs) }, err
 		}},
-		{[]string{"NS"}, func(ctx context.Context) (func(*Answers), error) {
+		{[]string{"NS"}, func(ctx context.Context) (func(*enrich.DNSAnswers), error) {
 			nss, err := look.LookupNS(ctx, host)
-			return func(a *Answers) {
+			return func(a *enrich.DNSAnswers) {
 				var names []string
 				for _, ns := range nss {
 					if ns != nil {
@@ -152,7 +136,7 @@ func (r Resolver) Resolve(ctx context.Context, name string) (Answers, error) {
 		}()
 	}
 
-	var ans Answers
+	var ans enrich.DNSAnswers
 	var reasons []string
 	failed := 0
 	for i, p := range started {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // fakeDNS answers from its fields and records every question. A nil func
@@ -99,7 +101,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Answers{
+	want := enrich.DNSAnswers{
 		A:     []string{"93.184.215.14", "93.184.215.15"},
 		AAAA:  []string{"2606:2800:21f:cb07:6820:80da:af6b:8b2c"},
 		CNAME: []string{"login.mso.msidentity.com"},
@@ -175,7 +177,7 @@ func TestResolveAllFail(t *testing.T) {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	wantErrs := map[string]string{"A": "no such host", "AAAA": "no such host", "CNAME": "no such host", "MX": "no such host", "NS": "no such host"}
-	if diff := cmp.Diff(Answers{Errors: wantErrs}, got); diff != "" {
+	if diff := cmp.Diff(enrich.DNSAnswers{Errors: wantErrs}, got); diff != "" {
 		t.Errorf("answers with the error (-want +got):\n%s", diff)
 	}
 

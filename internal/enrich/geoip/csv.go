@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/triage-dev/triage/internal/english"
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // csvSource is an ip-location-db CSV file, held in memory as ranges sorted
@@ -48,7 +49,7 @@ type span[A any] struct {
 }
 
 type csvRecord struct {
-	loc    Location
+	loc    enrich.Location
 	coords bool
 }
 
@@ -259,7 +260,7 @@ func (s *csvLoad) record(c []string) (r csvRecord, ok bool, err error) {
 			r.loc.Latitude, r.loc.Longitude, r.coords = la, lo, true
 		}
 	}
-	return r, r.loc != (Location{}), nil
+	return r, r.loc != (enrich.Location{}), nil
 }
 
 // isCoord reports whether s looks like a coordinate: a number with a

@@ -7,24 +7,26 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 func TestCSVLayouts(t *testing.T) {
 	const dir = "testdata/ip-location-db/"
-	amsterdam := Location{CountryCode: "NL", Region: "North Holland", City: "Amsterdam", Latitude: 52.374, Longitude: 4.8897, Network: "198.51.100.0/24"}
-	mountainView := Location{CountryCode: "US", Region: "California", City: "Mountain View, CA", Latitude: 37.422, Longitude: -122.085, Network: "203.0.113.0/24"}
-	france := Location{CountryCode: "FR", Network: "192.0.2.0/24"}
+	amsterdam := enrich.Location{CountryCode: "NL", Region: "North Holland", City: "Amsterdam", Latitude: 52.374, Longitude: 4.8897, Network: "198.51.100.0/24"}
+	mountainView := enrich.Location{CountryCode: "US", Region: "California", City: "Mountain View, CA", Latitude: 37.422, Longitude: -122.085, Network: "203.0.113.0/24"}
+	france := enrich.Location{CountryCode: "FR", Network: "192.0.2.0/24"}
 	tests := []struct {
 		file string
-		want map[string]Location // address → answer; missing Source is the file
+		want map[string]enrich.Location // address → answer; missing Source is the file
 	}{
-		{"city-ipv4.csv", map[string]Location{"198.51.100.200": amsterdam, "203.0.113.1": mountainView, "192.0.2.9": france}},
-		{"city-first-ipv4.csv", map[string]Location{"198.51.100.200": amsterdam, "203.0.113.1": mountainView, "192.0.2.9": france}},
-		{"city-ipv4.csv.gz", map[string]Location{"198.51.100.200": amsterdam}},
-		{"country-ipv4-num.csv", map[string]Location{"192.0.2.255": france}},
-		{"country-ipv6-num.csv", map[string]Location{"2001:db8:ffff::1": {CountryCode: "DE", Network: "2001:db8::/32"}}},
-		{"country-cidr.csv", map[string]Location{"192.0.2.0": france, "2001:db8::": {CountryCode: "DE", Network: "2001:db8::/32"}}},
-		{"asn.csv", map[string]Location{
+		{"city-ipv4.csv", map[string]enrich.Location{"198.51.100.200": amsterdam, "203.0.113.1": mountainView, "192.0.2.9": france}},
+		{"city-first-ipv4.csv", map[string]enrich.Location{"198.51.100.200": amsterdam, "203.0.113.1": mountainView, "192.0.2.9": france}},
+		{"city-ipv4.csv.gz", map[string]enrich.Location{"198.51.100.200": amsterdam}},
+		{"country-ipv4-num.csv", map[string]enrich.Location{"192.0.2.255": france}},
+		{"country-ipv6-num.csv", map[string]enrich.Location{"2001:db8:ffff::1": {CountryCode: "DE", Network: "2001:db8::/32"}}},
+		{"country-cidr.csv", map[string]enrich.Location{"192.0.2.0": france, "2001:db8::": {CountryCode: "DE", Network: "2001:db8::/32"}}},
+		{"asn.csv", map[string]enrich.Location{
 			"203.0.113.127": {ASN: 64500, ASOrg: "Documentation AS, Inc.", Network: "203.0.113.0/25"},
 			"1.0.0.0":       {ASN: 13335, ASOrg: "Example Anycast", Network: "1.0.0.0/24"},
 		}},

@@ -12,6 +12,7 @@
 package geoip
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,30 +23,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
-// Location is what the databases know about an address. Empty strings and
-// zero numbers are unknown.
-type Location struct {
-	CountryCode string  `json:"country_code,omitempty"` // ISO 3166-1 alpha-2, e.g. "GB"
-	Country     string  `json:"country,omitempty"`      // English name, when the database has names
-	Region      string  `json:"region,omitempty"`       // the largest subdivision: state, province, nation
-	City        string  `json:"city,omitempty"`
-	Latitude    float64 `json:"latitude,omitempty"`
-	Longitude   float64 `json:"longitude,omitempty"`
-	ASN         uint    `json:"asn,omitempty"`
-	ASOrg       string  `json:"as_org,omitempty"`
-	// Network is the matching prefix, e.g. "81.2.69.0/24", of the source
-	// that gave the location (of the ASN source when no source knows the
-	// location).
-	Network string `json:"network,omitempty"`
-	// Source names the sources that answered, in the order they are
-	// asked: "static" or file base names, joined by ", ".
-	Source string `json:"source,omitempty"`
-}
-
-// ErrNotFound is returned by Lookup when no database knows the address.
-var ErrNotFound = errors.New("address not in any GeoIP database")
+// ErrNotFound is returned by Lookup when no database knows the address. It
+// matches enrich.ErrUnknown.
+var ErrNotFound = enrich.Unknown("address not in any GeoIP database")
 
 // ErrClosed is returned by Lookup after Close.
 var ErrClosed = errors.New("geoip: database closed")
@@ -62,7 +46,7 @@ type Options struct {
 	Files []string
 	// Static are fixed entries; they win over files. The longest matching
 	// prefix applies; its Network and Source are set by Lookup.
-	Static map[netip.Prefix]Location
+	Static map[netip.Prefix]enrich.Location
 }
 
 // DB answers lookups from the sources Open could use. It is safe for
@@ -82,7 +66,7 @@ type DB struct {
 
 type staticEntry struct {
 	prefix netip.Prefix
-	loc    Location
+	loc    enrich.Location
 }
 
 // fileSource is one file that Open could use.
@@ -103,7 +87,7 @@ type source interface {
 
 // hit is one source's answer.
 type hit struct {
-	loc    Location // Network and Source unset
+	loc    enrich.Location // Network and Source unset
 	prefix netip.Prefix
 	coords bool // loc's Latitude and Longitude are known (0,0 is a place)
 	src    string
@@ -236,15 +220,15 @@ func (db *DB) Close() error {
 // that knows it. It returns ErrNotFound when no source knows addr. An
 // IPv4-mapped IPv6 address is looked up as IPv4. Lookup is safe for
 // concurrent use.
-func (db *DB) Lookup(addr netip.Addr) (Location, error) {
+func (db *DB) Lookup(addr netip.Addr) (enrich.Location, error) {
 	if !addr.IsValid() {
-		return Location{}, fmt.Errorf("geoip: lookup of an invalid address: %w", ErrNotFound)
+		return enrich.Location{}, fmt.Errorf("geoip: lookup of an invalid address: %w", ErrNotFound)
 	}
 	a := addr.WithZone("").Unmap()
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if db.closed {
-		return Location{}, ErrClosed
+		return enrich.Location{}, ErrClosed
 	}
 	var buf [8]hit
 	hits := buf[:0]
@@ -274,6 +258,14 @@ func (db *DB) Lookup(addr netip.Addr) (Location, error) {
 	return merge(hits)
 }
 
+// Locate is Lookup as an enrich.Locator. It does no I/O, so ctx is not
+// consulted.
+func (db *DB) Locate(_ context.Context, addr netip.Addr) (enrich.Location, error) {
+	return db.Lookup(addr)
+}
+
+var _ enrich.Locator = (*DB)(nil)
+
 // markBroken stops asking s and reports it.
 func (db *DB) markBroken(s *fileSource, err error) {
 	if s.broken.Swap(true) {
@@ -285,7 +277,7 @@ func (db *DB) markBroken(s *fileSource, err error) {
 }
 
 // merge combines hits, given in precedence order (static first).
-func merge(hits []hit) (Location, error) {
+func merge(hits []hit) (enrich.Location, error) {
 	loc, as := -1, -1
 	best := 0
 	for i := range hits {
@@ -297,9 +289,9 @@ func merge(hits []hit) (Location, error) {
 		}
 	}
 	if loc < 0 && as < 0 {
-		return Location{}, ErrNotFound
+		return enrich.Location{}, ErrNotFound
 	}
-	var out Location
+	var out enrich.Location
 	cn := -1 // the source of the country's name
 	if loc >= 0 {
 		h := hits[loc]

@@ -1,6 +1,7 @@
 package geoip
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // The test databases (see testdata/README.md).
@@ -25,7 +28,7 @@ const (
 	cityCSV   = "testdata/ip-location-db/city-ipv4.csv"
 )
 
-var london = Location{
+var london = enrich.Location{
 	CountryCode: "GB", Country: "United Kingdom", Region: "England", City: "London",
 	Latitude: 51.5142, Longitude: -0.0931,
 }
@@ -44,7 +47,7 @@ func noProblems(t testing.TB, db *DB) {
 	}
 }
 
-func with(l Location, f func(*Location)) Location {
+func with(l enrich.Location, f func(*enrich.Location)) enrich.Location {
 	f(&l)
 	return l
 }
@@ -54,33 +57,33 @@ func TestLookupMerged(t *testing.T) {
 	noProblems(t, db)
 	tests := []struct {
 		addr string
-		want Location
+		want enrich.Location
 	}{
 		// City from the City database, ASN from the first source knowing
 		// it (the ASN database has no 81.2.69.142).
-		{"81.2.69.142", with(london, func(l *Location) {
+		{"81.2.69.142", with(london, func(l *enrich.Location) {
 			l.ASN, l.ASOrg = 20712, "Example Transit Ltd"
 			l.Network, l.Source = "81.2.69.142/31", "GeoLite2-City-Test.mmdb, asn.csv"
 		})},
-		{"216.160.83.56", Location{
+		{"216.160.83.56", enrich.Location{
 			CountryCode: "US", Country: "United States", Region: "Washington", City: "Milton",
 			Latitude: 47.2513, Longitude: -122.3149, ASN: 209,
 			Network: "216.160.83.56/29", Source: "GeoLite2-City-Test.mmdb, GeoLite2-ASN-Test.mmdb",
 		}},
 		// Only an AS: the earlier file wins over asn.csv's 13335.
-		{"1.0.0.1", Location{ASN: 15169, ASOrg: "Google Inc.", Network: "1.0.0.0/24", Source: "GeoLite2-ASN-Test.mmdb"}},
+		{"1.0.0.1", enrich.Location{ASN: 15169, ASOrg: "Google Inc.", Network: "1.0.0.0/24", Source: "GeoLite2-ASN-Test.mmdb"}},
 		// IPv6, and an IPv4-mapped address looked up as IPv4.
-		{"2001:480::1", Location{
+		{"2001:480::1", enrich.Location{
 			CountryCode: "US", Country: "United States", Region: "California", City: "San Diego",
 			Latitude: 32.7203, Longitude: -117.1552, Network: "2001:480::/43", Source: "GeoLite2-City-Test.mmdb",
 		}},
-		{"::ffff:81.2.69.142", with(london, func(l *Location) {
+		{"::ffff:81.2.69.142", with(london, func(l *enrich.Location) {
 			l.ASN, l.ASOrg = 20712, "Example Transit Ltd"
 			l.Network, l.Source = "81.2.69.142/31", "GeoLite2-City-Test.mmdb, asn.csv"
 		})},
-		{"2001:db8::1", Location{ASN: 64501, ASOrg: "Example IPv6 Net", Network: "2001:db8::/32", Source: "asn.csv"}},
+		{"2001:db8::1", enrich.Location{ASN: 64501, ASOrg: "Example IPv6 Net", Network: "2001:db8::/32", Source: "asn.csv"}},
 		// A city from a CSV file, which has no country names.
-		{"203.0.113.9", Location{
+		{"203.0.113.9", enrich.Location{
 			CountryCode: "US", Region: "California", City: "Mountain View, CA", Latitude: 37.422, Longitude: -122.085,
 			ASN: 64500, ASOrg: "Documentation AS, Inc.", Network: "203.0.113.0/24", Source: "asn.csv, city-ipv4.csv",
 		}},
@@ -109,7 +112,7 @@ func TestLookupCountryNameFromAnotherSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Location{
+	want := enrich.Location{
 		CountryCode: "GB", Country: "United Kingdom", Region: "England", City: "Camden", Latitude: 51.54, Longitude: -0.14,
 		Network: "81.2.69.0/24", Source: "gb.csv, GeoIP2-Country-Test.mmdb",
 	}
@@ -129,7 +132,7 @@ func TestLookupCountryNameFromAnotherSource(t *testing.T) {
 func TestLookupStatic(t *testing.T) {
 	db := open(t, Options{
 		Files: []string{cityDB, asnCSV},
-		Static: map[netip.Prefix]Location{
+		Static: map[netip.Prefix]enrich.Location{
 			netip.MustParsePrefix("81.2.69.0/24"):            {CountryCode: "NL", City: "Amsterdam", Latitude: 52.37, Longitude: 4.89, Source: "ignored", Network: "ignored"},
 			netip.MustParsePrefix("81.0.0.0/8"):              {CountryCode: "FR"},
 			netip.MustParsePrefix("2.125.160.0/24"):          {ASN: 64999, ASOrg: "Static AS"},
@@ -144,22 +147,22 @@ func TestLookupStatic(t *testing.T) {
 	}
 	tests := []struct {
 		addr string
-		want Location
+		want enrich.Location
 	}{
 		// The longest static prefix wins over the City database; the AS
 		// still comes from asn.csv.
-		{"81.2.69.142", Location{CountryCode: "NL", City: "Amsterdam", Latitude: 52.37, Longitude: 4.89,
+		{"81.2.69.142", enrich.Location{CountryCode: "NL", City: "Amsterdam", Latitude: 52.37, Longitude: 4.89,
 			ASN: 20712, ASOrg: "Example Transit Ltd", Network: "81.2.69.0/24", Source: "static, asn.csv"}},
-		{"81.9.9.9", Location{CountryCode: "FR", Network: "81.0.0.0/8", Source: "static"}},
+		{"81.9.9.9", enrich.Location{CountryCode: "FR", Network: "81.0.0.0/8", Source: "static"}},
 		// Even a less precise one: the City database's Milton, US is not
 		// used.
-		{"216.160.83.56", Location{CountryCode: "CA", Network: "216.160.83.0/24", Source: "static"}},
+		{"216.160.83.56", enrich.Location{CountryCode: "CA", Network: "216.160.83.0/24", Source: "static"}},
 		// A static entry with only an AS leaves the location to files.
-		{"2.125.160.216", Location{CountryCode: "GB", Country: "United Kingdom", Region: "England", City: "Boxford",
+		{"2.125.160.216", enrich.Location{CountryCode: "GB", Country: "United Kingdom", Region: "England", City: "Boxford",
 			Latitude: 51.75, Longitude: -1.25, ASN: 64999, ASOrg: "Static AS", Network: "2.125.160.216/29",
 			Source: "static, GeoLite2-City-Test.mmdb"}},
-		{"198.51.100.7", Location{CountryCode: "BE", City: "Brussels", Network: "198.51.100.0/24", Source: "static"}},
-		{"2001:db8:1::5", Location{CountryCode: "DK", ASN: 64501, ASOrg: "Example IPv6 Net", Network: "2001:db8:1::/48", Source: "static, asn.csv"}},
+		{"198.51.100.7", enrich.Location{CountryCode: "BE", City: "Brussels", Network: "198.51.100.0/24", Source: "static"}},
+		{"2001:db8:1::5", enrich.Location{CountryCode: "DK", ASN: 64501, ASOrg: "Example IPv6 Net", Network: "2001:db8:1::/48", Source: "static, asn.csv"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
@@ -177,13 +180,22 @@ func TestLookupStatic(t *testing.T) {
 func TestLookupNotFound(t *testing.T) {
 	db := open(t, Options{Files: []string{cityDB, asnDB}})
 	for _, a := range []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fe80::1%eth0"), {}} {
-		if l, err := db.Lookup(a); !errors.Is(err, ErrNotFound) || l != (Location{}) {
+		if l, err := db.Lookup(a); !errors.Is(err, ErrNotFound) || l != (enrich.Location{}) {
 			t.Errorf("Lookup(%v) = %+v, %v; want ErrNotFound", a, l, err)
 		}
+	}
+	// As an enrich.Locator, not knowing an address is enrich.ErrUnknown,
+	// which a damaged or closed database is not.
+	if _, err := db.Locate(context.Background(), netip.MustParseAddr("10.0.0.1")); !errors.Is(err, enrich.ErrUnknown) {
+		t.Errorf("Locate(10.0.0.1) = %v, want enrich.ErrUnknown", err)
 	}
 	empty := open(t, Options{})
 	if _, err := empty.Lookup(netip.MustParseAddr("81.2.69.142")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Lookup with no database: %v, want ErrNotFound", err)
+	}
+	empty.Close()
+	if _, err := empty.Locate(context.Background(), netip.MustParseAddr("81.2.69.142")); err == nil || errors.Is(err, enrich.ErrUnknown) {
+		t.Errorf("Locate after Close = %v, want a failure, not enrich.ErrUnknown", err)
 	}
 	if len(empty.Sources()) != 0 || len(empty.Problems()) != 0 {
 		t.Errorf("no options: Sources %v, Problems %v; want none", empty.Sources(), empty.Problems())
@@ -204,7 +216,7 @@ func TestProblems(t *testing.T) {
 
 	db := open(t, Options{
 		Files:  []string{missing, brokenDB, garbage, cityDB, empty, maxmindCSV, unknown, dir, asnDB},
-		Static: map[netip.Prefix]Location{{}: {CountryCode: "XX"}},
+		Static: map[netip.Prefix]enrich.Location{{}: {CountryCode: "XX"}},
 	})
 	// Each unusable file is reported once, named, with what to do.
 	want := []struct{ file, says string }{
@@ -290,11 +302,11 @@ func TestDamageFoundByLookup(t *testing.T) {
 func TestConcurrentLookups(t *testing.T) {
 	db := Open(Options{
 		Files:  []string{countryDB, cityDB, asnDB, asnCSV, cityCSV, brokenDB},
-		Static: map[netip.Prefix]Location{netip.MustParsePrefix("192.0.2.0/24"): {CountryCode: "ZZ"}},
+		Static: map[netip.Prefix]enrich.Location{netip.MustParsePrefix("192.0.2.0/24"): {CountryCode: "ZZ"}},
 	})
 	addrs := []string{"81.2.69.142", "216.160.83.56", "1.0.0.1", "2001:480::1", "2001:db8::1", "203.0.113.9", "192.0.2.1", "10.0.0.1", "2a02:ff80::1"}
 	type answer struct {
-		loc Location
+		loc enrich.Location
 		err error
 	}
 	want := map[string]answer{}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/oschwald/maxminddb-golang/v2"
 	"github.com/oschwald/maxminddb-golang/v2/mmdbdata"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // mmdbSource is a MaxMind DB file: MaxMind's (and DB-IP's) nested GeoIP2
@@ -184,7 +186,7 @@ type geoIP2Record struct {
 }
 
 func (r *geoIP2Record) hit() hit {
-	h := hit{loc: Location{
+	h := hit{loc: enrich.Location{
 		CountryCode: r.Country.ISOCode,
 		Country:     r.Country.Names.En,
 		City:        r.City.Names.En,
@@ -212,7 +214,7 @@ type flatRecord struct {
 }
 
 func (r *flatRecord) hit() hit {
-	h := hit{loc: Location{
+	h := hit{loc: enrich.Location{
 		CountryCode: r.CountryCode,
 		Region:      r.State1,
 		City:        r.City,

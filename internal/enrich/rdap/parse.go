@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // object is the part of an RDAP answer (RFC 9083) that is read: an
@@ -49,8 +51,8 @@ type nsObject struct {
 	LDHName string `json:"ldhName"`
 }
 
-func (o *object) network(server string) Network {
-	n := Network{
+func (o *object) network(server string) enrich.Network {
+	n := enrich.Network{
 		Handle:       clean(o.Handle),
 		Name:         clean(o.Name),
 		Type:         clean(o.Type),
@@ -59,7 +61,7 @@ func (o *object) network(server string) Network {
 		StartAddress: clean(o.StartAddress),
 		EndAddress:   clean(o.EndAddress),
 		ParentHandle: clean(o.ParentHandle),
-		Server:       server,
+		Source:       server,
 	}
 	if e := findEntity(o.Entities, "registrant", func(e *entity) bool { return e.name() != "" }); e != nil {
 		n.Org = e.name()
@@ -71,11 +73,11 @@ func (o *object) network(server string) Network {
 	return n
 }
 
-func (o *object) domain(asked, server string) Domain {
-	d := Domain{
+func (o *object) domain(asked, server string) enrich.Registration {
+	d := enrich.Registration{
 		Handle: clean(o.Handle),
 		Name:   strings.ToLower(strings.TrimSuffix(clean(o.LDHName), ".")),
-		Server: server,
+		Source: server,
 	}
 	if d.Name == "" {
 		d.Name = asked

@@ -29,6 +29,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 // DefaultBootstrap is where IANA publishes the bootstrap files ipv4.json,
@@ -85,49 +87,9 @@ type Client struct {
 	regs map[string]*regState // by bootstrap file name
 }
 
-// Network is the registration of the network that holds an address.
-type Network struct {
-	Handle       string
-	Name         string
-	Type         string // "DIRECT ALLOCATION", "ASSIGNED PA"...
-	Country      string // two-letter code, when the registry gives one
-	CIDR         string // the range as prefixes, ", "-separated
-	StartAddress string
-	EndAddress   string
-	ParentHandle string
-	// Org is the registrant's name (vCard fn of the entity with role
-	// "registrant"); empty when the registry names none.
-	Org string
-	// AbuseEmail is the e-mail of the first entity with role "abuse",
-	// nested entities included.
-	AbuseEmail string
-	// Registered and Updated come from the network's own events
-	// "registration" and "last changed", each from its own event.
-	Registered time.Time
-	Updated    time.Time
-	// Server is the RDAP base URL that answered (after redirects).
-	Server string
-}
-
-// Domain is the registration of a domain name.
-type Domain struct {
-	Handle    string
-	Name      string // lower-case A-label form
-	Registrar string // vCard fn of the entity with role "registrar"
-	// Created, Updated and Expires come from the events "registration",
-	// "last changed" and "expiration".
-	Created     time.Time
-	Updated     time.Time
-	Expires     time.Time
-	Nameservers []string // lower-case, without the final dot
-	Status      []string // "client transfer prohibited"...
-	// Server is the RDAP base URL that answered (after redirects).
-	Server string
-}
-
 // ErrNotFound means there is no record: the server answered 404, or no
-// bootstrap entry covers the value.
-var ErrNotFound = errors.New("no RDAP record")
+// bootstrap entry covers the value. It matches enrich.ErrUnknown.
+var ErrNotFound = enrich.Unknown("no RDAP record")
 
 // ErrNotPublic means the address is private or reserved for a special
 // purpose, so no registry holds it; no request is made.
@@ -153,17 +115,21 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("rate limited by %s", e.Server)
 }
 
-// IP returns the registration of the network that holds addr, from
+// Network returns the registration of the network that holds addr, from
 // GET {server}ip/{addr}. An IPv4-mapped IPv6 address is looked up as IPv4.
 // A private or special-purpose address is refused with an error wrapping
-// ErrNotPublic, without any request.
-func (c *Client) IP(ctx context.Context, addr netip.Addr) (Network, error) {
+// ErrNotPublic, without any request. From the RDAP object: Org is the vCard
+// fn of the entity with role "registrant"; AbuseEmail the e-mail of the
+// first entity with role "abuse", nested entities included; Registered and
+// Updated the network's own events "registration" and "last changed";
+// Source the RDAP base URL that answered (after redirects).
+func (c *Client) Network(ctx context.Context, addr netip.Addr) (enrich.Network, error) {
 	if !addr.IsValid() {
-		return Network{}, errors.New("rdap: ip: no address given")
+		return enrich.Network{}, errors.New("rdap: ip: no address given")
 	}
 	addr = addr.Unmap()
-	fail := func(err error) (Network, error) {
-		return Network{}, fmt.Errorf("rdap: ip %s: %w", addr, err)
+	fail := func(err error) (enrich.Network, error) {
+		return enrich.Network{}, fmt.Errorf("rdap: ip %s: %w", addr, err)
 	}
 	if why := notPublic(addr); why != "" {
 		return fail(fmt.Errorf("%s: %w", why, ErrNotPublic))
@@ -196,14 +162,17 @@ func (c *Client) IP(ctx context.Context, addr netip.Addr) (Network, error) {
 // Input that is not a domain name (an address, a URL, an e-mail, a single
 // label) is refused without any request. The registry of the top-level
 // domain is asked, so a subdomain such as www.example.com is usually not
-// found.
-func (c *Client) Domain(ctx context.Context, name string) (Domain, error) {
+// found. From the RDAP object: Registrar is the vCard fn of the entity with
+// role "registrar"; Created, Updated and Expires the events "registration",
+// "last changed" and "expiration"; Source the RDAP base URL that answered
+// (after redirects).
+func (c *Client) Domain(ctx context.Context, name string) (enrich.Registration, error) {
 	n, err := normalizeName(name)
 	if err != nil {
-		return Domain{}, fmt.Errorf("rdap: domain %q: %w", clip(clean(name)), err)
+		return enrich.Registration{}, fmt.Errorf("rdap: domain %q: %w", clip(clean(name)), err)
 	}
-	fail := func(err error) (Domain, error) {
-		return Domain{}, fmt.Errorf("rdap: domain %s: %w", n, err)
+	fail := func(err error) (enrich.Registration, error) {
+		return enrich.Registration{}, fmt.Errorf("rdap: domain %s: %w", n, err)
 	}
 	reg, err := c.registry(ctx, "dns.json")
 	if err != nil {
@@ -220,6 +189,8 @@ func (c *Client) Domain(ctx context.Context, name string) (Domain, error) {
 	}
 	return obj.domain(n, server), nil
 }
+
+var _ enrich.Registry = (*Client)(nil)
 
 func (c *Client) now() time.Time {
 	if c.Now != nil {

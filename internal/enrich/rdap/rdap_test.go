@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/triage-dev/triage/internal/enrich"
 )
 
 func date(s string) time.Time {
@@ -44,12 +46,12 @@ func TestIPServerSelection(t *testing.T) {
 	c, _ := f.newClient()
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			n, err := c.IP(context.Background(), netip.MustParseAddr(tt.addr))
+			n, err := c.Network(context.Background(), netip.MustParseAddr(tt.addr))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n.Server != tt.server || n.Handle != "H-"+tt.addr {
-				t.Errorf("got server %q handle %q, want %q %q", n.Server, n.Handle, tt.server, "H-"+tt.addr)
+			if n.Source != tt.server || n.Handle != "H-"+tt.addr {
+				t.Errorf("got server %q handle %q, want %q %q", n.Source, n.Handle, tt.server, "H-"+tt.addr)
 			}
 			if got := f.count(tt.url); got != 1 {
 				t.Errorf("%s requested %d times, want 1", tt.url, got)
@@ -77,23 +79,23 @@ func TestIPLongestPrefixAndBaseWithoutSlash(t *testing.T) {
 	c.Bootstrap = "https://mirror.example/rdap" // no trailing slash either
 
 	for addr, want := range map[string]string{"8.8.8.8": "NARROW", "8.8.4.4": "WIDE"} {
-		n, err := c.IP(context.Background(), netip.MustParseAddr(addr))
+		n, err := c.Network(context.Background(), netip.MustParseAddr(addr))
 		if err != nil {
 			t.Fatalf("%s: %v", addr, err)
 		}
 		if n.Handle != want {
-			t.Errorf("%s answered by %q (%s), want %q", addr, n.Handle, n.Server, want)
+			t.Errorf("%s answered by %q (%s), want %q", addr, n.Handle, n.Source, want)
 		}
 	}
-	if n, _ := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8")); n.Server != "https://narrow.example/rdap/" {
-		t.Errorf("Server = %q, want https://narrow.example/rdap/", n.Server)
+	if n, _ := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8")); n.Source != "https://narrow.example/rdap/" {
+		t.Errorf("Source = %q, want https://narrow.example/rdap/", n.Source)
 	}
 }
 
 func TestIPNotInBootstrap(t *testing.T) {
 	f := newFakeIANA(t)
 	c, _ := f.newClient()
-	_, err := c.IP(context.Background(), netip.MustParseAddr("7.7.7.7"))
+	_, err := c.Network(context.Background(), netip.MustParseAddr("7.7.7.7"))
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
@@ -105,38 +107,38 @@ func TestIPNotInBootstrap(t *testing.T) {
 func TestIPFields(t *testing.T) {
 	tests := []struct {
 		addr, url, file string
-		want            Network
+		want            enrich.Network
 	}{{
 		// ARIN lists "last changed" before "registration" and nests the
 		// abuse contact in the registrant, after a technical contact that
 		// has an e-mail too.
 		addr: "8.8.8.8", url: "https://rdap.arin.net/registry/ip/8.8.8.8", file: "rdap/arin_ip_8.8.8.8.json",
-		want: Network{
+		want: enrich.Network{
 			Handle: "NET-8-8-8-0-2", Name: "GOGL", Type: "DIRECT ALLOCATION", CIDR: "8.8.8.0/24",
 			StartAddress: "8.8.8.0", EndAddress: "8.8.8.255", ParentHandle: "NET-8-0-0-0-0",
 			Org: "Google LLC", AbuseEmail: "network-abuse@google.com",
 			Registered: date("2014-03-14T16:52:05-04:00"), Updated: date("2023-12-28T17:24:56-05:00"),
-			Server: "https://rdap.arin.net/registry/",
+			Source: "https://rdap.arin.net/registry/",
 		},
 	}, {
 		// RIPE lists a maintainer without a vCard as a registrant before
 		// the organisation, and the abuse contact at the top level.
 		addr: "193.0.6.139", url: "https://rdap.db.ripe.net/ip/193.0.6.139", file: "rdap/ripe_ip_193.0.6.139.json",
-		want: Network{
+		want: enrich.Network{
 			Handle: "193.0.0.0 - 193.0.7.255", Name: "RIPE-NCC", Type: "ASSIGNED PA", Country: "NL", CIDR: "193.0.0.0/21",
 			StartAddress: "193.0.0.0", EndAddress: "193.0.7.255", ParentHandle: "193.0.0.0 - 193.0.23.255",
 			Org: "Reseaux IP Europeens Network Coordination Centre (RIPE NCC)", AbuseEmail: "abuse@ripe.net",
 			Registered: date("2003-03-17T12:15:57Z"), Updated: date("2017-12-04T14:39:33Z"),
-			Server: "https://rdap.db.ripe.net/",
+			Source: "https://rdap.db.ripe.net/",
 		},
 	}, {
 		addr: "2001:4860:4860::8888", url: "https://rdap.arin.net/registry/ip/2001:4860:4860::8888", file: "rdap/arin_ip6_2001-4860.json",
-		want: Network{
+		want: enrich.Network{
 			Handle: "NET6-2001-4860-1", Name: "GOOGLE-IPV6", Type: "DIRECT ALLOCATION", CIDR: "2001:4860::/32",
 			StartAddress: "2001:4860::", EndAddress: "2001:4860:ffff:ffff:ffff:ffff:ffff:ffff", ParentHandle: "NET6-2001-4800-0",
 			Org: "Google LLC", AbuseEmail: "network-abuse@google.com",
 			Registered: date("2005-03-14T00:00:00-05:00"), Updated: date("2012-02-24T09:44:34-05:00"),
-			Server: "https://rdap.arin.net/registry/",
+			Source: "https://rdap.arin.net/registry/",
 		},
 	}}
 	f := newFakeIANA(t)
@@ -146,7 +148,7 @@ func TestIPFields(t *testing.T) {
 	c, _ := f.newClient()
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			got, err := c.IP(context.Background(), netip.MustParseAddr(tt.addr))
+			got, err := c.Network(context.Background(), netip.MustParseAddr(tt.addr))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +170,7 @@ func TestIPSendsRDAPAccept(t *testing.T) {
 		w.Write([]byte(minimalNetwork("X")))
 	})
 	c, _ := f.newClient()
-	if _, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
+	if _, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(accept, "application/rdap+json") {
@@ -186,12 +188,12 @@ func TestIPFollowsRedirect(t *testing.T) {
 	})
 	f.file("https://rdap.db.ripe.net/ip/193.0.6.139", "rdap/ripe_ip_193.0.6.139.json")
 	c, _ := f.newClient()
-	n, err := c.IP(context.Background(), netip.MustParseAddr("193.0.6.139"))
+	n, err := c.Network(context.Background(), netip.MustParseAddr("193.0.6.139"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Server != "https://rdap.db.ripe.net/" || n.Name != "RIPE-NCC" {
-		t.Errorf("got %q from %q, want RIPE-NCC from https://rdap.db.ripe.net/", n.Name, n.Server)
+	if n.Source != "https://rdap.db.ripe.net/" || n.Name != "RIPE-NCC" {
+		t.Errorf("got %q from %q, want RIPE-NCC from https://rdap.db.ripe.net/", n.Name, n.Source)
 	}
 }
 
@@ -204,14 +206,14 @@ func TestIPNotPublicRefusedWithoutRequest(t *testing.T) {
 		"198.18.0.1", "240.0.0.1", "::", "::1", "fe80::1%eth0", "fd12:3456::1", "ff02::1",
 		"2001:db8::1", "64:ff9b::808:808", "::ffff:10.0.0.1", "3fff::1",
 	} {
-		_, err := c.IP(context.Background(), netip.MustParseAddr(a))
+		_, err := c.Network(context.Background(), netip.MustParseAddr(a))
 		if !errors.Is(err, ErrNotPublic) {
 			t.Errorf("IP(%s) err = %v, want ErrNotPublic", a, err)
 		} else if !strings.Contains(err.Error(), "no public registration") {
 			t.Errorf("IP(%s) err = %q, does not say why", a, err)
 		}
 	}
-	if _, err := c.IP(context.Background(), netip.Addr{}); err == nil {
+	if _, err := c.Network(context.Background(), netip.Addr{}); err == nil {
 		t.Error("IP(zero Addr) succeeded")
 	}
 	if r := f.requests(); len(r) != 0 {
@@ -227,17 +229,17 @@ func TestNotFound(t *testing.T) {
 	f.json("https://rdap.verisign.com/com/v1/domain/no-such-name-7f3a.com", http.StatusNotFound, notFound)
 	c, _ := f.newClient()
 
-	_, err := c.IP(context.Background(), netip.MustParseAddr("1.1.1.1"))
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "https://rdap.apnic.net/") {
-		t.Errorf("IP err = %v, want ErrNotFound naming the server", err)
+	_, err := c.Network(context.Background(), netip.MustParseAddr("1.1.1.1"))
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, enrich.ErrUnknown) || !strings.Contains(err.Error(), "https://rdap.apnic.net/") {
+		t.Errorf("Network err = %v, want ErrNotFound (enrich.ErrUnknown) naming the server", err)
 	}
 	_, err = c.Domain(context.Background(), "no-such-name-7f3a.com")
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("Domain err = %v, want ErrNotFound", err)
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, enrich.ErrUnknown) {
+		t.Errorf("Domain err = %v, want ErrNotFound (enrich.ErrUnknown)", err)
 	}
 	// A found record is not ErrNotFound (the check above can fail).
-	if _, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
-		t.Errorf("IP(8.8.8.8) = %v", err)
+	if _, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
+		t.Errorf("Network(8.8.8.8) = %v", err)
 	}
 }
 
@@ -246,7 +248,7 @@ func TestErrorStatusNotRetried(t *testing.T) {
 	u := "https://rdap.arin.net/registry/ip/8.8.8.8"
 	f.json(u, http.StatusBadRequest, `{"errorCode": 400, "title": "Bad Request", "description": ["Invalid query"]}`)
 	c, s := f.newClient()
-	_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+	_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 	if err == nil || !strings.Contains(err.Error(), "HTTP 400: Bad Request: Invalid query") || errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want HTTP 400 with the server's title", err)
 	}
@@ -258,36 +260,36 @@ func TestErrorStatusNotRetried(t *testing.T) {
 func TestDomain(t *testing.T) {
 	tests := []struct {
 		in, url, file string
-		want          Domain
+		want          enrich.Registration
 	}{{
 		in: "google.com", url: "https://rdap.verisign.com/com/v1/domain/google.com", file: "rdap/verisign_domain_google.com.json",
-		want: Domain{
+		want: enrich.Registration{
 			Handle: "2138514_DOMAIN_COM-VRSN", Name: "google.com", Registrar: "MarkMonitor Inc.",
 			// Not the "last update of RDAP database" event.
 			Created: date("1997-09-15T04:00:00Z"), Updated: date("2019-09-09T15:39:04Z"), Expires: date("2028-09-14T04:00:00Z"),
 			Nameservers: []string{"ns1.google.com", "ns2.google.com", "ns3.google.com", "ns4.google.com"},
 			Status: []string{"client delete prohibited", "client transfer prohibited", "client update prohibited",
 				"server delete prohibited", "server transfer prohibited", "server update prohibited"},
-			Server: "https://rdap.verisign.com/com/v1/",
+			Source: "https://rdap.verisign.com/com/v1/",
 		},
 	}, {
 		// Upper case and a final dot are normalised.
 		in: "Google.COM.", url: "https://rdap.verisign.com/com/v1/domain/google.com", file: "rdap/verisign_domain_google.com.json",
-		want: Domain{
+		want: enrich.Registration{
 			Handle: "2138514_DOMAIN_COM-VRSN", Name: "google.com", Registrar: "MarkMonitor Inc.",
 			Created: date("1997-09-15T04:00:00Z"), Updated: date("2019-09-09T15:39:04Z"), Expires: date("2028-09-14T04:00:00Z"),
 			Nameservers: []string{"ns1.google.com", "ns2.google.com", "ns3.google.com", "ns4.google.com"},
 			Status: []string{"client delete prohibited", "client transfer prohibited", "client update prohibited",
 				"server delete prohibited", "server transfer prohibited", "server update prohibited"},
-			Server: "https://rdap.verisign.com/com/v1/",
+			Source: "https://rdap.verisign.com/com/v1/",
 		},
 	}, {
 		// An IDN is sent as its A-label; DENIC gives no registration date.
 		in: "München.de", url: "https://rdap.denic.de/domain/xn--mnchen-3ya.de", file: "rdap/denic_domain_xn--mnchen-3ya.de.json",
-		want: Domain{
+		want: enrich.Registration{
 			Handle: "xn--mnchen-3ya.de", Name: "xn--mnchen-3ya.de", Updated: date("2021-06-15T09:12:44+02:00"),
 			Nameservers: []string{"ns1.muenchen.de", "ns2.muenchen.de"}, Status: []string{"active"},
-			Server: "https://rdap.denic.de/",
+			Source: "https://rdap.denic.de/",
 		},
 	}}
 	f := newFakeIANA(t)
@@ -389,7 +391,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 				w.Write(body)
 			})
 			c, s := f.newClient()
-			n, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+			n, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -414,7 +416,7 @@ func TestRateLimitBeyondMaxWait(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
 	c, s := f.newClient()
-	_, err := c.IP(context.Background(), netip.MustParseAddr("193.0.6.139"))
+	_, err := c.Network(context.Background(), netip.MustParseAddr("193.0.6.139"))
 	var rl *RateLimitError
 	if !errors.As(err, &rl) {
 		t.Fatalf("err = %v, want *RateLimitError", err)
@@ -439,7 +441,7 @@ func TestRateLimitBeyondMaxRetries(t *testing.T) {
 	})
 	c, s := f.newClient()
 	c.MaxRetries = 2
-	_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+	_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 	var rl *RateLimitError
 	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
 		t.Fatalf("err = %v, want *RateLimitError after 1s", err)
@@ -464,7 +466,7 @@ func TestServiceUnavailableBackoff(t *testing.T) {
 			w.Write([]byte(minimalNetwork("OK")))
 		})
 		c, s := f.newClient()
-		if _, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
+		if _, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8")); err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second}, s.got()); diff != "" {
@@ -476,7 +478,7 @@ func TestServiceUnavailableBackoff(t *testing.T) {
 		u := "https://rdap.arin.net/registry/ip/8.8.8.8"
 		f.json(u, http.StatusServiceUnavailable, `{"errorCode": 503, "title": "Service Unavailable"}`)
 		c, s := f.newClient()
-		_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+		_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 		var rl *RateLimitError
 		if err == nil || errors.As(err, &rl) || !strings.Contains(err.Error(), "HTTP 503") {
 			t.Errorf("err = %v, want HTTP 503 (an outage, not a rate limit)", err)
@@ -502,7 +504,7 @@ func TestRetryWaitEndsWithContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.IP(ctx, netip.MustParseAddr("8.8.8.8"))
+	_, err := c.Network(ctx, netip.MustParseAddr("8.8.8.8"))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the context's deadline", err)
 	}
@@ -523,7 +525,7 @@ func TestTimeout(t *testing.T) {
 	c.Timeout = 100 * time.Millisecond
 	preloadBootstrap(t, c) // only the RDAP request is timed
 	start := time.Now()
-	_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+	_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "https://rdap.arin.net/registry/") {
 		t.Errorf("err = %v, want a deadline naming the server", err)
 	}
@@ -545,7 +547,7 @@ func TestMalformedAnswers(t *testing.T) {
 			f := newFakeIANA(t)
 			f.json("https://rdap.arin.net/registry/ip/8.8.8.8", http.StatusOK, body)
 			c, _ := f.newClient()
-			_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+			_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("err = %v, want ErrMalformed", err)
 			}
@@ -564,7 +566,7 @@ func TestBodyLimit(t *testing.T) {
 		f := newFakeIANA(t)
 		f.json("https://rdap.arin.net/registry/ip/8.8.8.8", http.StatusOK, obj+strings.Repeat(" ", size-len(obj)))
 		c, _ := f.newClient()
-		n, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+		n, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 		switch {
 		case size == MaxBody && (err != nil || n.Handle != "BIG"):
 			t.Errorf("%d bytes: %+v, %v; want it read", size, n, err)
@@ -595,7 +597,7 @@ func TestNoUserInfoInErrors(t *testing.T) {
 			f.handle("https://mirror.example/rdap/ipv4.json", tt.handler)
 			c, _ := f.newClient()
 			c.Bootstrap = "https://reader:s3cret-token@mirror.example/rdap/"
-			_, err := c.IP(context.Background(), netip.MustParseAddr("8.8.8.8"))
+			_, err := c.Network(context.Background(), netip.MustParseAddr("8.8.8.8"))
 			if err == nil {
 				t.Fatal("no error")
 			}

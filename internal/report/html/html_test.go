@@ -19,7 +19,6 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/triage-dev/triage/internal/demo"
-	"github.com/triage-dev/triage/internal/demo/demosrc"
 	"github.com/triage-dev/triage/internal/enrich/geoip"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/sentinelti"
@@ -27,7 +26,7 @@ import (
 	"github.com/triage-dev/triage/internal/report"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	reportrender "github.com/triage-dev/triage/internal/report/render"
-	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
@@ -84,11 +83,12 @@ func triageDemo() (map[int]*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	geo := summary.GeoFrom(geoip.Open(geoip.Options{Static: demosrc.Locations()}))
+	geo := geoip.Open(geoip.Options{Static: demo.Locations()})
 	now := func() time.Time { return demoNow }
 	opts := pipeline.Options{
-		Workspace: ws, Catalog: cat, Now: now, Geo: geo, Registry: demosrc.Registry{}, DNS: demosrc.DNS{},
-		Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, cat, now))}},
+		Now: now,
+		Sources: sources.Sources{Workspace: ws, Geo: geo, Registry: demo.Registry{}, DNS: demo.DNS{},
+			Intel: &intel.Engine{Providers: []intel.Provider{sentinelti.New(pipeline.TIQuery(ws, now))}}},
 	}
 	out := map[int]*report.Report{}
 	for _, n := range demo.DefaultStory().AttackIncidents {

@@ -13,7 +13,7 @@ import (
 func openLoaded(t *testing.T, recs map[string][]map[string]any) *local.Workspace {
 	t.Helper()
 	ctx := context.Background()
-	ws, err := local.Open(ctx, "test", ":memory:", nil)
+	ws, err := local.Open(ctx, "test", ":memory:", workspacetest.Catalog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestConformanceFile(t *testing.T) {
 		ws := openLoaded(t, nil)
 		ws.Close()
 		ctx := context.Background()
-		ws, err := local.Open(ctx, "file", path, nil)
+		ws, err := local.Open(ctx, "file", path, workspacetest.Catalog(t))
 		if err != nil {
 			t.Fatal(err)
 		}

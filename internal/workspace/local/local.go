@@ -395,8 +395,15 @@ func (w *Workspace) Name() string { return w.name }
 // Dialect returns workspace.SQL: the local workspace runs SQL bodies.
 func (w *Workspace) Dialect() workspace.Dialect { return workspace.SQL }
 
-// Catalog returns the catalog the workspace's own queries come from.
-func (w *Workspace) Catalog() *workspace.Catalog { return w.cat }
+// Run runs the named query of the workspace's catalog (see Query). An
+// unknown name is an error naming it and wrapping workspace.ErrNotFound.
+func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	q, err := w.cat.Get(name)
+	if err != nil {
+		return workspace.Table{}, fmt.Errorf("local workspace %s: %w", w.name, err)
+	}
+	return w.Query(ctx, q, p)
+}
 
 // Close closes the database. An in-memory workspace's data is gone after it.
 func (w *Workspace) Close() error {

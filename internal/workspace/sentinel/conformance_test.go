@@ -25,10 +25,7 @@ func (token) GetToken(context.Context, policy.TokenRequestOptions) (azcore.Acces
 func open(t *testing.T, recs map[string][]map[string]any, tweak func(*sentinel.Options)) (*sentinel.Workspace, *sentineltest.Server) {
 	t.Helper()
 	srv := sentineltest.New(t, recs)
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := workspacetest.Catalog(t)
 	opts := sentinel.Options{
 		Workspace: srv.Workspace("lab"), Credential: token{}, Catalog: cat,
 		Transport: srv.Client(), RetryDelay: time.Millisecond,

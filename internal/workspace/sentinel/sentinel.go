@@ -53,7 +53,8 @@ type Options struct {
 	Workspace config.Workspace
 	// Credential signs requests in.
 	Credential azcore.TokenCredential
-	// Catalog holds the named queries (their kql bodies are run).
+	// Catalog holds the named queries (their kql bodies are run); nil
+	// means the built-in catalog.
 	Catalog *workspace.Catalog
 	// Transport replaces the HTTP client (tests); nil uses the default.
 	Transport policy.Transporter
@@ -91,13 +92,17 @@ func Open(opts Options) (*Workspace, error) {
 	if opts.Credential == nil {
 		return nil, fmt.Errorf("sentinel workspace %s: no credential", wc.Name)
 	}
-	if opts.Catalog == nil {
-		return nil, fmt.Errorf("sentinel workspace %s: no query catalog", wc.Name)
+	cat := opts.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = workspace.LoadCatalog(""); err != nil {
+			return nil, fmt.Errorf("sentinel workspace %s: %w", wc.Name, err)
+		}
 	}
 	if wc.WorkspaceID == "" && !wc.IncidentsAPI() {
 		return nil, fmt.Errorf("sentinel workspace %s: set workspace_id (for log queries) and subscription_id, resource_group, workspace_name (for incidents)", wc.Name)
 	}
-	w := &Workspace{cfg: wc, cat: opts.Catalog, timeout: wc.QueryTimeout}
+	w := &Workspace{cfg: wc, cat: cat, timeout: wc.QueryTimeout}
 	if w.timeout <= 0 {
 		w.timeout = DefaultQueryTimeout
 	}
@@ -183,6 +188,17 @@ func (w *Workspace) Name() string { return w.cfg.Name }
 
 // Dialect is KQL.
 func (w *Workspace) Dialect() workspace.Dialect { return workspace.KQL }
+
+// Run runs the named query of the workspace's catalog through Log Analytics
+// (see Query). An unknown name is an error naming it and wrapping
+// workspace.ErrNotFound.
+func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	q, err := w.cat.Get(name)
+	if err != nil {
+		return workspace.Table{}, fmt.Errorf("sentinel workspace %s: %w", w.cfg.Name, err)
+	}
+	return w.Query(ctx, q, p)
+}
 
 // Close releases nothing: the clients hold no resources of their own.
 func (w *Workspace) Close() error { return nil }

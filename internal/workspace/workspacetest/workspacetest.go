@@ -23,7 +23,7 @@ import (
 // Run checks that the workspace returned by open fulfils the
 // workspace.Workspace contract. open must return a workspace holding exactly
 // recs (Records()), keyed by table name; Run closes it at the end of the test.
-// The built-in query catalog is used for Query.
+// The workspace's catalog must hold the built-in queries.
 func Run(t *testing.T, open func(t *testing.T, recs map[string][]map[string]any) workspace.Workspace) {
 	t.Helper()
 	ws := open(t, Records())
@@ -32,10 +32,6 @@ func Run(t *testing.T, open func(t *testing.T, recs map[string][]map[string]any)
 			t.Errorf("Close: %v", err)
 		}
 	})
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 
 	t.Run("Identity", func(t *testing.T) {
@@ -50,8 +46,8 @@ func Run(t *testing.T, open func(t *testing.T, recs map[string][]map[string]any)
 	t.Run("ListIncidentsStops", func(t *testing.T) { testListStops(t, ctx, ws) })
 	t.Run("Incident", func(t *testing.T) { testIncident(t, ctx, ws) })
 	t.Run("Details", func(t *testing.T) { testDetails(t, ctx, ws) })
-	t.Run("Query", func(t *testing.T) { testQuery(t, ctx, ws, cat) })
-	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, ctx, ws, cat) })
+	t.Run("Run", func(t *testing.T) { testRun(t, ctx, ws) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, ctx, ws) })
 }
 
 func list(t *testing.T, ctx context.Context, ws workspace.Workspace, f workspace.IncidentFilter) []int {
@@ -305,15 +301,11 @@ func hasProblem(ps []triage.Problem, words ...string) bool {
 	return false
 }
 
-func query(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog, name string, p workspace.Params) workspace.Table {
+func query(t *testing.T, ctx context.Context, ws workspace.Workspace, name string, p workspace.Params) workspace.Table {
 	t.Helper()
-	q, err := cat.Get(name)
+	tab, err := ws.Run(ctx, name, p)
 	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := ws.Query(ctx, q, p)
-	if err != nil {
-		t.Fatalf("Query(%s): %v", name, err)
+		t.Fatalf("Run(%s): %v", name, err)
 	}
 	return tab
 }
@@ -340,9 +332,9 @@ func strs(vs []any) []string {
 	return out
 }
 
-func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog) {
+func testRun(t *testing.T, ctx context.Context, ws workspace.Workspace) {
 	t.Run("alerts_by_id", func(t *testing.T) {
-		tab := query(t, ctx, ws, cat, "alerts_by_id", workspace.Params{"ids": []string{Alert1, Alert3, "nope"}})
+		tab := query(t, ctx, ws, "alerts_by_id", workspace.Params{"ids": []string{Alert1, Alert3, "nope"}})
 		if d := cmp.Diff([]string{Alert1, Alert3}, strs(column(t, tab, "SystemAlertId"))); d != "" {
 			t.Errorf("ids (-want +got):\n%s", d)
 		}
@@ -373,7 +365,7 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 		}
 	})
 	t.Run("related_alerts", func(t *testing.T) {
-		tab := query(t, ctx, ws, cat, "related_alerts", workspace.Params{
+		tab := query(t, ctx, ws, "related_alerts", workspace.Params{
 			"start": at(0), "end": at(24), "values": []string{"10.0.0.1"}, "keys": []string{"Ip:10.0.0.1"},
 		})
 		ids := strs(column(t, tab, "SystemAlertId"))
@@ -385,7 +377,7 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 		if len(ids) != len(slices.Compact(slices.Clone(ids))) {
 			t.Errorf("related_alerts returned an alert twice: %v", ids)
 		}
-		tab = query(t, ctx, ws, cat, "related_alerts", workspace.Params{
+		tab = query(t, ctx, ws, "related_alerts", workspace.Params{
 			"start": at(4.5), "end": at(24), "values": []string{"10.0.0.1"},
 		})
 		if ids := strs(column(t, tab, "SystemAlertId")); len(ids) != 0 {
@@ -393,7 +385,7 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 		}
 	})
 	t.Run("ti_indicators", func(t *testing.T) {
-		tab := query(t, ctx, ws, cat, "ti_indicators", workspace.Params{
+		tab := query(t, ctx, ws, "ti_indicators", workspace.Params{
 			"values": []string{"203.0.113.7", "evil.example.com", "198.51.100.9", "192.0.2.55", "192.0.2.66", "unknown.example"},
 			"as_of":  at(24),
 		})
@@ -419,18 +411,17 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 	t.Run("ti_indicators as of now", func(t *testing.T) {
 		// Without as_of the workspace's clock decides; every indicator of the
 		// data set expired in 2024.
-		tab := query(t, ctx, ws, cat, "ti_indicators", workspace.Params{"values": []string{"203.0.113.7"}})
+		tab := query(t, ctx, ws, "ti_indicators", workspace.Params{"values": []string{"203.0.113.7"}})
 		if len(tab.Rows) != 0 {
 			t.Errorf("ti_indicators as of now = %v, want none", tab.Rows)
 		}
 	})
 	t.Run("missing table", func(t *testing.T) {
-		q := missingTableQuery(t)
-		_, err := ws.Query(ctx, q, nil)
+		_, err := ws.Run(ctx, MissingTableQuery, nil)
 		var nt *workspace.NoTableError
 		switch {
 		case !errors.As(err, &nt):
-			t.Errorf("Query(%s) = %v, want a *workspace.NoTableError", q.Name, err)
+			t.Errorf("Run(%s) = %v, want a *workspace.NoTableError", MissingTableQuery, err)
 		case nt.Table != MissingTable:
 			t.Errorf("NoTableError names table %q, want %s (%v)", nt.Table, MissingTable, err)
 		case !strings.Contains(err.Error(), MissingTable):
@@ -438,23 +429,24 @@ func testQuery(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *w
 		}
 	})
 	t.Run("bad params", func(t *testing.T) {
-		q, err := cat.Get("alerts_by_id")
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, p := range []workspace.Params{nil, {"ids": "not a list"}, {"ids": []string{}, "extra": 1}} {
-			if _, err := ws.Query(ctx, q, p); err == nil {
-				t.Errorf("Query(alerts_by_id, %v): want an error", p)
+			if _, err := ws.Run(ctx, "alerts_by_id", p); err == nil {
+				t.Errorf("Run(alerts_by_id, %v): want an error", p)
 			}
+		}
+	})
+	t.Run("unknown name", func(t *testing.T) {
+		tab, err := ws.Run(ctx, "no_such_query", workspace.Params{"ids": []string{Alert1}})
+		if !errors.Is(err, workspace.ErrNotFound) || !strings.Contains(err.Error(), `"no_such_query"`) {
+			t.Errorf("Run(no_such_query) = %v, want an error naming the query and wrapping ErrNotFound", err)
+		}
+		if len(tab.Rows) != 0 || len(tab.Columns) != 0 {
+			t.Errorf("Run(no_such_query) returned a table: %v", tab)
 		}
 	})
 }
 
-func testConcurrent(t *testing.T, ctx context.Context, ws workspace.Workspace, cat *workspace.Catalog) {
-	q, err := cat.Get("alerts_by_id")
-	if err != nil {
-		t.Fatal(err)
-	}
+func testConcurrent(t *testing.T, ctx context.Context, ws workspace.Workspace) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for range 8 {
@@ -467,7 +459,7 @@ func testConcurrent(t *testing.T, ctx context.Context, ws workspace.Workspace, c
 			if err != nil {
 				errs <- err
 			}
-			if _, err := ws.Query(ctx, q, workspace.Params{"ids": []string{Alert1}}); err != nil {
+			if _, err := ws.Run(ctx, "alerts_by_id", workspace.Params{"ids": []string{Alert1}}); err != nil {
 				errs <- err
 			}
 		})
@@ -484,11 +476,16 @@ const MissingTable = "TriageConformanceMissing"
 
 // missingTableQuery is a catalog query (a user's, as loaded from a
 // directory) that reads MissingTable.
-func missingTableQuery(t *testing.T) *workspace.Query {
+// MissingTableQuery is the suite's own query: it reads MissingTable.
+const MissingTableQuery = "conformance_missing_table"
+
+// Catalog is the catalog a workspace under test is opened with: the
+// built-in queries and the suite's own.
+func Catalog(t testing.TB) *workspace.Catalog {
 	t.Helper()
 	dir := t.TempDir()
 	yaml := `queries:
-  - name: conformance_missing_table
+  - name: ` + MissingTableQuery + `
     description: Reads a table no workspace has.
     kql: |
       ` + MissingTable + `
@@ -503,9 +500,5 @@ func missingTableQuery(t *testing.T) *workspace.Query {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := cat.Get("conformance_missing_table")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q
+	return cat
 }

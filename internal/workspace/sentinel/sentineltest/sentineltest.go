@@ -503,11 +503,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, name string, body [
 
 // alertRows reads the latest SecurityAlert row of each alert of an incident.
 func (s *Server) alertRows(ctx context.Context, inc triage.Incident) ([]workspace.Record, error) {
-	q, err := s.cat.Get("alerts_by_id")
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.ws.Query(ctx, q, workspace.Params{"ids": orEmpty(inc.AlertIDs)})
+	t, err := s.ws.Run(ctx, "alerts_by_id", workspace.Params{"ids": orEmpty(inc.AlertIDs)})
 	if err != nil {
 		return nil, err
 	}
@@ -702,7 +698,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, body []byte) {
 			}
 		}
 	}
-	t, err := s.ws.Query(r.Context(), q, workspace.Params(params))
+	t, err := s.ws.Run(r.Context(), q.Name, workspace.Params(params))
 	var nt *workspace.NoTableError
 	if errors.As(err, &nt) {
 		writeNoTable(w, nt.Table)
