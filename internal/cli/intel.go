@@ -21,7 +21,6 @@ import (
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/intel/registry"
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
@@ -34,7 +33,7 @@ const storeFile = "intel.db"
 // as sentinel-ti's query on the workspace. The store (cache and request
 // log) is opened only when an external provider runs: lookups that stay
 // inside need neither.
-func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti sentinelti.QueryFunc) error {
+func (e *env) openIntel(ctx context.Context, s *IO, g *globalOptions, ti intel.WorkspaceTI) error {
 	for _, name := range g.providers {
 		if !slices.Contains(knownProviders(), name) {
 			return &FlagError{fmt.Errorf("--provider %q: not one of %s", name, strings.Join(knownProviders(), ", "))}

@@ -9,9 +9,9 @@ import (
 	"github.com/triage-dev/triage/internal/azauth"
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/demo/demodb"
+	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/cache"
 	"github.com/triage-dev/triage/internal/intel/registry"
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -220,8 +220,8 @@ func (l *lazyWorkspace) get(ctx context.Context) (workspace.Workspace, error) {
 // tiQuery is sentinel-ti's query on the workspace, opening it on its first
 // call. A workspace that cannot be opened fails that provider's lookups,
 // which say why; the other providers' answers stand.
-func (l *lazyWorkspace) tiQuery(now func() time.Time) sentinelti.QueryFunc {
-	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
+func (l *lazyWorkspace) tiQuery(now func() time.Time) intel.WorkspaceTI {
+	return func(ctx context.Context, values []string) ([]intel.TIMatch, error) {
 		ws, err := l.get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("open workspace %s: %w", l.name, err)

@@ -104,17 +104,18 @@ type PassiveDNS struct {
 }
 
 // Resolution is one passive DNS record: a name seen resolving to an
-// address. Times are as the provider wrote them.
+// address. A time the provider did not give, or gave in no form it
+// documents, is zero.
 type Resolution struct {
-	Name    string `json:"name,omitempty"`
-	Address string `json:"address,omitempty"`
-	Type    string `json:"type,omitempty"` // the record type: A, AAAA, CNAME, ...
-	First   string `json:"first,omitempty"`
-	Last    string `json:"last,omitempty"`
+	Name    string    `json:"name,omitempty"`
+	Address string    `json:"address,omitempty"`
+	Type    string    `json:"type,omitempty"` // the record type: A, AAAA, CNAME, ...
+	First   time.Time `json:"first,omitzero"`
+	Last    time.Time `json:"last,omitzero"`
 	// Date is when the provider saw the resolution, for a provider that
 	// gives one date rather than First and Last (VirusTotal).
-	Date string `json:"date,omitempty"`
-	ASN  string `json:"asn,omitempty"`
+	Date time.Time `json:"date,omitzero"`
+	ASN  string    `json:"asn,omitempty"`
 }
 
 // Provider looks up indicators in one threat-intelligence source.

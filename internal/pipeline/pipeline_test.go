@@ -103,7 +103,7 @@ func TestRunBadInput(t *testing.T) {
 
 func TestRunFailingProvider(t *testing.T) {
 	ws := smallWorkspace(t)
-	failing := sentinelti.New(func(context.Context, []string) ([]sentinelti.Match, error) {
+	failing := sentinelti.New(func(context.Context, []string) ([]intel.TIMatch, error) {
 		return nil, errors.New("service unavailable")
 	})
 	opts := pipeline.Options{Sources: sources.Sources{Workspace: ws, Intel: &intel.Engine{Providers: []intel.Provider{failing}}}}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/triage-dev/triage/internal/intel/sentinelti"
+	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
@@ -17,9 +17,9 @@ import (
 // hold either table or both, and the answers of both are used. A table the
 // workspace does not have is passed over; any other failure, or a partial
 // answer, is an error. Indicators count as valid at the time now returns.
-func TIQuery(ws workspace.Workspace, now func() time.Time) sentinelti.QueryFunc {
-	return func(ctx context.Context, values []string) ([]sentinelti.Match, error) {
-		var out []sentinelti.Match
+func TIQuery(ws workspace.Workspace, now func() time.Time) intel.WorkspaceTI {
+	return func(ctx context.Context, values []string) ([]intel.TIMatch, error) {
+		var out []intel.TIMatch
 		var missing []error
 		for _, q := range []struct{ name, table string }{
 			{"ti_indicators", "ThreatIntelIndicators"},
@@ -48,7 +48,7 @@ func noTable(err error, table string) bool {
 	return errors.As(err, &nt) && nt.Table == table
 }
 
-func tiMatches(ctx context.Context, ws workspace.Workspace, name string, values []string, now func() time.Time) ([]sentinelti.Match, error) {
+func tiMatches(ctx context.Context, ws workspace.Workspace, name string, values []string, now func() time.Time) ([]intel.TIMatch, error) {
 	t, err := ws.Run(ctx, name, workspace.Params{"values": values, "as_of": now().UTC()})
 	if err != nil {
 		return nil, err
@@ -56,9 +56,9 @@ func tiMatches(ctx context.Context, ws workspace.Workspace, name string, values 
 	if len(t.Warnings) > 0 {
 		return nil, fmt.Errorf("partial result: %v", t.Warnings)
 	}
-	var out []sentinelti.Match
+	var out []intel.TIMatch
 	for _, r := range t.Records() {
-		m := sentinelti.Match{
+		m := intel.TIMatch{
 			ObservableKey:   r.String("ObservableKey"),
 			ObservableValue: r.String("ObservableValue"),
 			Confidence:      int(r.Int("Confidence")),

@@ -315,7 +315,7 @@ func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 					"Provider": r.Provider,
 					"Name":     firstNonEmpty(rec.Name, rec.Address),
 					"Type":     rec.Type,
-					"First":    firstNonEmpty(rec.First, rec.Date),
+					"First":    cmp.Or(rec.First, rec.Date),
 					"Last":     rec.Last,
 				})
 			}
@@ -327,7 +327,7 @@ func passiveDNSSection(env *Env, ip ipEntity) report.SummarySection {
 		sec.Status = report.StatusOK
 		sec.Source = strings.Join(dedupe(providers), ", ")
 		slices.SortStableFunc(rows, func(a, b workspace.Record) int {
-			return cmp.Or(cmp.Compare(b.String("Last"), a.String("Last")), cmp.Compare(b.String("First"), a.String("First")))
+			return cmp.Or(b.Time("Last").Compare(a.Time("Last")), b.Time("First").Compare(a.Time("First")))
 		})
 		sec.Table = table(rows, env.maxRows(),
 			col{"Name", "Name", report.ColLabel}, col{"Type", "Type", report.ColText},

@@ -200,10 +200,10 @@ func demoTI() []intel.Result {
 	return []intel.Result{
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "virustotal", Status: intel.StatusOK, Severity: intel.SeverityHigh,
 			Summary: "9/94 engines flag it", PassiveDNS: &intel.PassiveDNS{Records: []intel.Resolution{
-				{Name: "vps66.anonymizer.example", Date: "2026-11-20T08:00:00Z"}}}},
+				{Name: "vps66.anonymizer.example", Date: rfc3339("2026-11-20T08:00:00Z")}}}},
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "otx", Status: intel.StatusOK, Severity: intel.SeverityWarning,
 			Summary: "1 pulse", PassiveDNS: &intel.PassiveDNS{Records: []intel.Resolution{{
-				Name: "mail.anonymizer.example", Address: "203.0.113.66", Type: "A", First: "2026-10-01T00:00:00Z", Last: "2026-11-21T00:00:00Z"}}}},
+				Name: "mail.anonymizer.example", Address: "203.0.113.66", Type: "A", First: rfc3339("2026-10-01T00:00:00Z"), Last: rfc3339("2026-11-21T00:00:00Z")}}}},
 		{Indicator: "203.0.113.66", Type: ioc.IPv4, Provider: "greynoise", Status: intel.StatusRateLimited, Severity: intel.SeverityUnknown,
 			Reason: "rate limited, retry after 1m0s"},
 		{Indicator: "http://files.example.org/dl/OneDriveUpdate.ps1", Type: ioc.URL, Provider: "sentinel-ti", Status: intel.StatusOK,

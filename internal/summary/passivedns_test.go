@@ -3,6 +3,7 @@ package summary
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
@@ -17,9 +18,9 @@ func TestPassiveDNSSection(t *testing.T) {
 	ok := func(provider string, pd *intel.PassiveDNS) intel.Result {
 		return intel.Result{Indicator: addr, Type: ioc.IPv4, Provider: provider, Status: intel.StatusOK, PassiveDNS: pd}
 	}
-	vt := ok("virustotal", &intel.PassiveDNS{Records: []intel.Resolution{{Name: "a.example", Date: "2026-11-20T08:00:00Z"}}})
+	vt := ok("virustotal", &intel.PassiveDNS{Records: []intel.Resolution{{Name: "a.example", Date: rfc3339("2026-11-20T08:00:00Z")}}})
 	otx := ok("otx", &intel.PassiveDNS{Records: []intel.Resolution{{Name: "b.example", Address: addr, Type: "A",
-		First: "2026-10-01T00:00:00Z", Last: "2026-11-21T00:00:00Z"}}, Total: 12})
+		First: rfc3339("2026-10-01T00:00:00Z"), Last: rfc3339("2026-11-21T00:00:00Z")}}, Total: 12})
 	vtFailed := ok("virustotal", &intel.PassiveDNS{Records: []intel.Resolution{}, Err: "resolutions: HTTP 429"})
 	otxEmpty := ok("otx", &intel.PassiveDNS{Records: []intel.Resolution{}})
 	other := intel.Result{Indicator: "198.51.100.1", Type: ioc.IPv4, Provider: "otx", Status: intel.StatusOK,
@@ -60,4 +61,13 @@ func TestPassiveDNSSection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rfc3339 is the time s writes.
+func rfc3339(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

@@ -292,20 +292,17 @@ func table(recs []workspace.Record, lim rowLimit, cols ...col) *report.Table {
 	return t
 }
 
-// timeCell writes a value of a time column: a time as report.FormatTime
-// does, and a time a source gave as text (threat-intel providers do) in the
-// same form, read as RFC 3339 or, without a zone, as UTC. Text that is no
-// time is left out: the column promises times.
+// timeCell writes a value of a time column as report.FormatTime does: a
+// time, or a time a record holds as RFC 3339 text. Anything else is left
+// out: the column promises times, and sources that write times otherwise
+// read them where they are decoded.
 func timeCell(v any) string {
 	switch x := v.(type) {
 	case time.Time:
 		return report.FormatTime(x)
 	case string:
-		x = strings.TrimSpace(x)
-		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-			if t, err := time.Parse(layout, x); err == nil {
-				return report.FormatTime(t)
-			}
+		if t, err := time.Parse(time.RFC3339, strings.TrimSpace(x)); err == nil {
+			return report.FormatTime(t)
 		}
 	}
 	return ""

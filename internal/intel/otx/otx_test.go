@@ -366,7 +366,7 @@ func TestPassiveDNS(t *testing.T) {
 		recs := r.PassiveDNS.Records
 		want := intel.Resolution{
 			Address: "198.51.100.7", Name: "h00.malicious.example", Type: "A",
-			First: "2024-01-10T08:10:03", Last: "2024-04-10T21:00:55", ASN: "AS64500 example hosting b.v.",
+			First: rfc3339("2024-01-10T08:10:03Z"), Last: rfc3339("2024-04-10T21:00:55Z"), ASN: "AS64500 example hosting b.v.",
 		}
 		if diff := cmp.Diff(want, recs[0]); diff != "" {
 			t.Errorf("first record (-want +got):\n%s", diff)
@@ -684,4 +684,13 @@ func TestFaults(t *testing.T) {
 	t.Run("url", func(t *testing.T) {
 		providertest.Faults(t, newForFaults(otx.Options{}), ioc.Indicator{Kind: ioc.URL, Value: "https://evil.example/p.exe"}, providertest.Options{})
 	})
+}
+
+// rfc3339 is the time s writes.
+func rfc3339(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

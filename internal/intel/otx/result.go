@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/httpapi"
@@ -178,8 +179,19 @@ func (p *Provider) fetchPassiveDNS(ctx context.Context, path string) *intel.Pass
 		}
 		a.Records = append(a.Records, intel.Resolution{
 			Name: line(rec.Hostname), Address: line(rec.Address), Type: line(rec.RecordType),
-			First: line(rec.First), Last: line(rec.Last), ASN: line(rec.ASN),
+			First: otxTime(rec.First), Last: otxTime(rec.Last), ASN: line(rec.ASN),
 		})
 	}
 	return a
+}
+
+// otxTime reads a passive DNS time as OTX writes it, in UTC with or without
+// a zone ("2026-10-01T00:00:00"); anything else is no time.
+func otxTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }

@@ -16,13 +16,6 @@ import (
 	"github.com/triage-dev/triage/internal/ioc"
 )
 
-// Match is one active indicator row of the threat-intelligence table.
-type Match = intel.TIMatch
-
-// QueryFunc returns the active table rows whose observable value is one of
-// values (lower-cased). It is called once per batch.
-type QueryFunc = intel.WorkspaceTI
-
 // Spec declares the provider to the rest of triage: on by default, it
 // reads the workspace through Setup.WorkspaceTI.
 var Spec = intel.Spec{
@@ -43,11 +36,11 @@ var Spec = intel.Spec{
 
 // Provider is the workspace threat-intelligence table as an intel.Provider.
 type Provider struct {
-	query QueryFunc
+	query intel.WorkspaceTI
 }
 
 // New returns a provider that runs query for its lookups.
-func New(query QueryFunc) *Provider { return &Provider{query: query} }
+func New(query intel.WorkspaceTI) *Provider { return &Provider{query: query} }
 
 var _ intel.BatchProvider = (*Provider)(nil)
 
@@ -84,7 +77,7 @@ func (p *Provider) LookupBatch(ctx context.Context, inds []ioc.Indicator) ([]int
 	if err != nil {
 		return nil, fmt.Errorf("sentinel-ti: query: %w", err)
 	}
-	byValue := make(map[string][]Match)
+	byValue := make(map[string][]intel.TIMatch)
 	for _, m := range matches {
 		v := strings.ToLower(m.ObservableValue)
 		byValue[v] = append(byValue[v], m)
@@ -92,7 +85,7 @@ func (p *Provider) LookupBatch(ctx context.Context, inds []ioc.Indicator) ([]int
 	var out []intel.Result
 	for _, ind := range inds {
 		ms := byValue[strings.ToLower(ind.Value)]
-		var best []Match
+		var best []intel.TIMatch
 		for _, m := range ms {
 			if kindMatches(ind.Kind, m.ObservableKey) {
 				best = append(best, m)
@@ -106,7 +99,7 @@ func (p *Provider) LookupBatch(ctx context.Context, inds []ioc.Indicator) ([]int
 	return out, nil
 }
 
-func result(ind ioc.Indicator, ms []Match) intel.Result {
+func result(ind ioc.Indicator, ms []intel.TIMatch) intel.Result {
 	top := ms[0]
 	for _, m := range ms[1:] {
 		if m.Confidence > top.Confidence {

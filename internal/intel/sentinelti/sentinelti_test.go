@@ -12,9 +12,9 @@ import (
 
 func TestLookupBatch(t *testing.T) {
 	var asked []string
-	p := New(func(_ context.Context, values []string) ([]Match, error) {
+	p := New(func(_ context.Context, values []string) ([]intel.TIMatch, error) {
 		asked = values
-		return []Match{
+		return []intel.TIMatch{
 			{ObservableKey: "ipv4-addr:value", ObservableValue: "203.0.113.66", Confidence: 90, Name: "spray source"},
 			{ObservableKey: "ipv4-addr:value", ObservableValue: "203.0.113.66", Confidence: 40},
 			{ObservableKey: "domain-name:value", ObservableValue: "EVIL.example.net", Confidence: 50},
@@ -47,11 +47,11 @@ func TestLookupBatch(t *testing.T) {
 
 func TestLookupErrors(t *testing.T) {
 	boom := errors.New("boom")
-	p := New(func(context.Context, []string) ([]Match, error) { return nil, boom })
+	p := New(func(context.Context, []string) ([]intel.TIMatch, error) { return nil, boom })
 	if _, err := p.Lookup(context.Background(), ioc.Indicator{Kind: ioc.IPv4, Value: "192.0.2.1"}); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the query's error", err)
 	}
-	p = New(func(context.Context, []string) ([]Match, error) { return nil, nil })
+	p = New(func(context.Context, []string) ([]intel.TIMatch, error) { return nil, nil })
 	if _, err := p.Lookup(context.Background(), ioc.Indicator{Kind: ioc.IPv4, Value: "192.0.2.1"}); !errors.Is(err, intel.ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}

@@ -432,7 +432,7 @@ func (p *Provider) lookupResolutions(ctx context.Context, k ioc.Kind, path strin
 			e.Address = a.IPAddress
 		}
 		if a.Date > 0 {
-			e.Date = date(a.Date)
+			e.Date = time.Unix(a.Date, 0).UTC()
 		}
 		out = append(out, e)
 	}

@@ -371,10 +371,10 @@ func TestSeverity(t *testing.T) {
 
 func TestResolutions(t *testing.T) {
 	ipRes := &intel.PassiveDNS{Records: []intel.Resolution{
-		{Name: "cdn-update.example.net", Date: "2024-06-03T07:33:20Z"},
-		{Name: "mail.example.org", Date: "2024-03-01T00:00:00Z"},
+		{Name: "cdn-update.example.net", Date: rfc3339("2024-06-03T07:33:20Z")},
+		{Name: "mail.example.org", Date: rfc3339("2024-03-01T00:00:00Z")},
 	}}
-	domainRes := &intel.PassiveDNS{Records: []intel.Resolution{{Address: "203.0.113.10", Date: "2024-06-04T11:20:00Z"}}}
+	domainRes := &intel.PassiveDNS{Records: []intel.Resolution{{Address: "203.0.113.10", Date: rfc3339("2024-06-04T11:20:00Z")}}}
 	tests := []struct {
 		name        string
 		ind         ioc.Indicator
@@ -541,4 +541,13 @@ func TestFaults(t *testing.T) {
 			}, tc.ind, providertest.Options{})
 		})
 	}
+}
+
+// rfc3339 is the time s writes.
+func rfc3339(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
