@@ -1,8 +1,8 @@
 // Package demodb keeps the demo workspace in a SQLite file, built once and
 // opened by every command after it.
 //
-// Building the demo (about 160,000 rows, with its indexes) takes seconds;
-// opening a file takes milliseconds. The file lives in a cache directory
+// Building the demo (its rows and indexes) takes seconds; opening a file
+// takes milliseconds. The file lives in a cache directory
 // under a name made of what changes its contents: the program (a hash of
 // the running executable, since the demo is whatever this build's
 // generator makes), the scale, and the UTC day its times are anchored to.
