@@ -139,6 +139,8 @@ type Workspace struct {
 	idxMu   sync.Mutex
 	pending []*tableInfo  // tables whose secondary indexes a load deferred
 	rollups []*rollupInfo // see rollups.go; fields guarded by idxMu
+	// rollupsByName: the rollups by name, for the ROLLUP constructs.
+	rollupsByName map[string]*rollupInfo
 	// rollupMinRows: the rollups of smaller tables stay empty (see
 	// refreshRollup); guarded by idxMu.
 	rollupMinRows int64
@@ -236,7 +238,11 @@ func newWorkspace(name, path string, cat *workspace.Catalog) (*Workspace, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Workspace{name: name, cat: cat, schema: s, rollups: rs, rollupMinRows: rollupMinRows}, nil
+	byName := make(map[string]*rollupInfo, len(rs))
+	for _, r := range rs {
+		byName[r.def.Name] = r
+	}
+	return &Workspace{name: name, cat: cat, schema: s, rollups: rs, rollupsByName: byName, rollupMinRows: rollupMinRows}, nil
 }
 
 // ErrReadOnly is returned by loads and write-back on a workspace opened

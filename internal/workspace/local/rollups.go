@@ -374,7 +374,20 @@ type rollupInfo struct {
 	// fresh is false until the rollup has been checked against its source
 	// since the workspace opened or a load last wrote to the source.
 	fresh bool
+	// rows says whether the rollup has rows, once known: an empty rollup
+	// (left empty, or none of its source rows pass its filter) is read
+	// from its view for the whole window.
+	rows rollupRows
 }
+
+// rollupRows is what is known of whether a rollup has rows.
+type rollupRows int8
+
+const (
+	rowsUnknown rollupRows = iota
+	rowsNone
+	rowsSome
+)
 
 // rollupStateTable records, per rollup, its definition (a changed
 // definition rebuilds the rollup) and the last source rowid it counts.
@@ -633,7 +646,7 @@ func (w *Workspace) refreshRollup(ctx context.Context, r *rollupInfo) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("rollup %s: %w", r.def.Name, err)
 	}
-	r.fresh = true
+	r.fresh, r.rows = true, rowsUnknown
 	return nil
 }
 
