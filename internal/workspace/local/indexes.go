@@ -29,7 +29,9 @@ func (w *Workspace) deferIndexes(tables []*tableInfo) {
 func (w *Workspace) ensureIndexes(ctx context.Context, text string, refs []rollupRef) (map[*rollupInfo]bool, error) {
 	built := make(map[*rollupInfo]bool, len(refs))
 	err := w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) },
-		func(r *rollupInfo) bool { return slices.ContainsFunc(refs, func(ref rollupRef) bool { return ref.r == r }) },
+		func(r *rollupInfo) bool {
+			return slices.ContainsFunc(refs, func(ref rollupRef) bool { return ref.r == r })
+		},
 		func(r *rollupInfo, has bool) { built[r] = has })
 	return built, err
 }
