@@ -378,8 +378,8 @@ func (x *expander) rollupSQL(ref rollupRef, cover []buckets, edges []span, whole
 	viewCols := keys + ", 1 AS N, TimeGenerated AS FirstSeen, TimeGenerated AS LastSeen, SourceRowid AS MaxRowid"
 
 	var pre []string // the recursive walks of STARTSWITH alternatives
-	// arm returns the rows (or, with only, their ids) of one alternative
-	// in one part of the window.
+	// coverWhere selects the rollup rows of some whole buckets, edgeWhere
+	// the source rows of one edge (hint "+" keeps the time index unused).
 	coverWhere := func(c buckets) string {
 		return fmt.Sprintf("Grain = '%s' AND Bucket >= %s AND Bucket < %s", c.grain, x.bind(c.lo), x.bind(c.hi))
 	}
@@ -390,33 +390,50 @@ func (x *expander) rollupSQL(ref rollupRef, cover []buckets, edges []span, whole
 		return fmt.Sprintf("%[1]sTimeGenerated >= %[2]s AND %[1]sTimeGenerated < %[3]s", hint, x.bind(e.lo), x.bind(e.hi))
 	}
 
+	// edgeMatch is the FROM and WHERE of the source rows of one edge whose
+	// key is a value of m.set. A key the source indexes drives the lookup,
+	// one value at a time, so that SQLite takes that index and not one on
+	// the view's filter; any other key filters the edge's rows.
+	edgeMatch := func(m rollupMatch, e span) string {
+		if r.sourceIndexed(m.key) {
+			return fmt.Sprintf("(SELECT DISTINCT value FROM %s) AS _s CROSS JOIN %s WHERE %s = _s.value AND %s",
+				m.set, view, m.key, edgeWhere(e, ""))
+		}
+		return fmt.Sprintf("%s WHERE %s IN (SELECT value FROM %s) AND %s", view, m.key, m.set, edgeWhere(e, ""))
+	}
+
 	var arms []string
 	if len(ref.matches) <= 1 && (len(ref.matches) == 0 || ref.matches[0].sep == 0) {
 		// One equality (or none): each row matches once, so the rows are
 		// read directly.
-		cond := ""
-		if len(ref.matches) == 1 {
-			m := ref.matches[0]
-			cond = fmt.Sprintf("%s IN (SELECT value FROM %s) AND ", m.key, m.set)
-		}
 		for _, c := range cover {
-			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s WHERE %s%s", rollupCols, rollup, cond, coverWhere(c)))
+			cond := coverWhere(c)
+			if len(ref.matches) == 1 {
+				m := ref.matches[0]
+				cond = fmt.Sprintf("%s IN (SELECT value FROM %s) AND %s", m.key, m.set, cond)
+			}
+			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s WHERE %s", rollupCols, rollup, cond))
 		}
 		for _, e := range edges {
-			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s WHERE %s%s", viewCols, view, cond, edgeWhere(e, "")))
+			from := fmt.Sprintf("%s WHERE %s", view, edgeWhere(e, ""))
+			if len(ref.matches) == 1 {
+				from = edgeMatch(ref.matches[0], e)
+			}
+			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s", viewCols, from))
 		}
 	} else {
 		// Several alternatives, or a prefix one: a row may match more than
-		// once, so their ids are collected first, each once.
+		// once, so their ids are collected first, each once, and their
+		// rows then read by id.
 		var ids, xids []string
 		for i, m := range ref.matches {
 			if m.sep == 0 {
-				cond := fmt.Sprintf("%s IN (SELECT value FROM %s)", m.key, m.set)
 				for _, c := range cover {
-					ids = append(ids, fmt.Sprintf("SELECT rowid FROM %s WHERE %s AND %s", rollup, cond, coverWhere(c)))
+					ids = append(ids, fmt.Sprintf("SELECT rowid AS rid FROM %s WHERE %s IN (SELECT value FROM %s) AND %s",
+						rollup, m.key, m.set, coverWhere(c)))
 				}
 				for _, e := range edges {
-					xids = append(xids, fmt.Sprintf("SELECT SourceRowid FROM %s WHERE %s AND %s", view, cond, edgeWhere(e, "")))
+					xids = append(xids, "SELECT SourceRowid AS rid FROM "+edgeMatch(m, e))
 				}
 				continue
 			}
@@ -431,27 +448,30 @@ func (x *expander) rollupSQL(ref rollupRef, cover []buckets, edges []span, whole
   SELECT (SELECT %[2]s FROM %[3]s WHERE %[2]s > p.a AND %[2]s < p.hi ORDER BY 1 LIMIT 1), p.hi FROM %[1]s AS p WHERE p.a IS NOT NULL)`,
 					name, m.key, rollup, lo, hi, m.set))
 				for _, c := range cover {
-					ids = append(ids, fmt.Sprintf("SELECT rowid FROM %s WHERE %s IN (SELECT a FROM %s) AND %s", rollup, m.key, name, coverWhere(c)))
+					ids = append(ids, fmt.Sprintf("SELECT rowid AS rid FROM %s WHERE %s IN (SELECT a FROM %s) AND %s",
+						rollup, m.key, name, coverWhere(c)))
 				}
 			}
 			for _, e := range edges {
 				if whole {
 					// The whole window: by the key's index, not the time's,
 					// and not by an index on the view's filter either.
-					xids = append(xids, fmt.Sprintf("SELECT SourceRowid FROM %s AS _s CROSS JOIN %s WHERE %s >= %s AND %[3]s < %[5]s AND %s",
+					xids = append(xids, fmt.Sprintf("SELECT SourceRowid AS rid FROM %s AS _s CROSS JOIN %s WHERE %s >= %s AND %[3]s < %[5]s AND %s",
 						m.set, r.unindexedRows(), m.key, lo, hi, edgeWhere(e, "+")))
 				} else {
 					// Less than an hour: by time.
-					xids = append(xids, fmt.Sprintf("SELECT SourceRowid FROM %s AS _s CROSS JOIN %s WHERE +%s >= %s AND +%[3]s < %[5]s AND %s",
+					xids = append(xids, fmt.Sprintf("SELECT SourceRowid AS rid FROM %s AS _s CROSS JOIN %s WHERE +%s >= %s AND +%[3]s < %[5]s AND %s",
 						m.set, view, m.key, lo, hi, edgeWhere(e, "")))
 				}
 			}
 		}
 		if len(ids) > 0 {
-			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s WHERE rowid IN (\n  %s)", rollupCols, rollup, strings.Join(ids, "\n  UNION ")))
+			arms = append(arms, fmt.Sprintf("SELECT %s FROM (\n  %s) AS _ids CROSS JOIN %s WHERE %[3]s.rowid = _ids.rid",
+				rollupCols, strings.Join(ids, "\n  UNION "), rollup))
 		}
 		if len(xids) > 0 {
-			arms = append(arms, fmt.Sprintf("SELECT %s FROM %s WHERE SourceRowid IN (\n  %s)", viewCols, view, strings.Join(xids, "\n  UNION ")))
+			arms = append(arms, fmt.Sprintf("SELECT %s FROM (\n  %s) AS _ids CROSS JOIN %s WHERE %[3]s.SourceRowid = _ids.rid",
+				viewCols, strings.Join(xids, "\n  UNION "), view))
 		}
 	}
 	if len(arms) == 0 {
@@ -467,6 +487,69 @@ func (x *expander) rollupSQL(ref rollupRef, cover []buckets, edges []span, whole
 	b.WriteString(strings.Join(arms, "\nUNION ALL\n"))
 	b.WriteString(")")
 	return b.String()
+}
+
+// sourceIndexed reports whether an index of the rollup's source leads with
+// key, an expression over the rollup's columns (written with their
+// expressions over the source row).
+func (r *rollupInfo) sourceIndexed(key string) bool {
+	expr := r.sourceExpr(key)
+	for _, ix := range r.source.indexes {
+		first := strings.TrimSuffix(strings.TrimPrefix(ix.ddl, "("), ")")
+		if parts := splitTop(first, ","); len(parts) > 0 && sameExpr(parts[0], expr) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceExpr rewrites key, an expression over the rollup's columns, over
+// the source row: each column name becomes the column's expression.
+func (r *rollupInfo) sourceExpr(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); {
+		if j := skipQuoted(key, i); j != i {
+			b.WriteString(key[i:j])
+			i = j
+			continue
+		}
+		if !isWordByte(key[i]) || i > 0 && (isWordByte(key[i-1]) || key[i-1] == '.') {
+			b.WriteByte(key[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(key) && isWordByte(key[j]) {
+			j++
+		}
+		word, expr := key[i:j], key[i:j]
+		if !strings.HasPrefix(strings.TrimLeft(key[j:], " "), "(") { // not a function's name
+			for _, c := range r.def.Cols {
+				if c.Name == word {
+					expr = c.Expr
+				}
+			}
+		}
+		b.WriteString(expr)
+		i = j
+	}
+	return b.String()
+}
+
+// sameExpr reports whether two expressions are written alike, but for
+// white space, identifier quotes and enclosing parentheses.
+func sameExpr(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.Join(strings.Fields(strings.ReplaceAll(s, `"`, "")), "")
+		for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+			if end, err := matchParen(s, 0); err != nil || end != len(s)-1 {
+				break
+			}
+			s = s[1 : len(s)-1]
+		}
+		return s
+	}
+	return norm(a) == norm(b)
 }
 
 // unindexedRows is the rollup's view as a subquery whose filter (its

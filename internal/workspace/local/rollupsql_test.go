@@ -237,7 +237,7 @@ func TestExpandRollups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantText := `SELECT * FROM (SELECT "Account", "AccountId", "IPAddress", "ResultType", "ResultDescription", "AppDisplayName", "Country", "City", "ASN", "Device", "RiskLevel", 1 AS N, TimeGenerated AS FirstSeen, TimeGenerated AS LastSeen, SourceRowid AS MaxRowid FROM "SigninLogsRollupRows" WHERE IPAddress IN (SELECT value FROM ips) AND TimeGenerated BETWEEN :rollupTime0 AND :rollupTime1) JOIN "SigninLogsRollup" ON 1`
+	wantText := `SELECT * FROM (SELECT "Account", "AccountId", "IPAddress", "ResultType", "ResultDescription", "AppDisplayName", "Country", "City", "ASN", "Device", "RiskLevel", 1 AS N, TimeGenerated AS FirstSeen, TimeGenerated AS LastSeen, SourceRowid AS MaxRowid FROM (SELECT DISTINCT value FROM ips) AS _s CROSS JOIN "SigninLogsRollupRows" WHERE IPAddress = _s.value AND TimeGenerated BETWEEN :rollupTime0 AND :rollupTime1) JOIN "SigninLogsRollup" ON 1`
 	if got != wantText {
 		t.Errorf("not built:\n got %s\nwant %s", got, wantText)
 	}
@@ -257,8 +257,8 @@ func TestExpandRollups(t *testing.T) {
 		`FROM "SigninLogsRollup" WHERE IPAddress IN (SELECT value FROM ips) AND Grain = 'd' AND Bucket >= :rollupTime0 AND Bucket < :rollupTime1`,
 		`FROM "SigninLogsRollup" WHERE IPAddress IN (SELECT value FROM ips) AND Grain = 'h' AND Bucket >= :rollupTime2 AND Bucket < :rollupTime0`,
 		`FROM "SigninLogsRollup" WHERE IPAddress IN (SELECT value FROM ips) AND Grain = 'h' AND Bucket >= :rollupTime1 AND Bucket < :rollupTime3`,
-		`FROM "SigninLogsRollupRows" WHERE IPAddress IN (SELECT value FROM ips) AND TimeGenerated >= :rollupTime4 AND TimeGenerated < :rollupTime2`,
-		`FROM "SigninLogsRollupRows" WHERE IPAddress IN (SELECT value FROM ips) AND TimeGenerated BETWEEN :rollupTime3 AND :rollupTime5`,
+		`CROSS JOIN "SigninLogsRollupRows" WHERE IPAddress = _s.value AND TimeGenerated >= :rollupTime4 AND TimeGenerated < :rollupTime2`,
+		`CROSS JOIN "SigninLogsRollupRows" WHERE IPAddress = _s.value AND TimeGenerated BETWEEN :rollupTime3 AND :rollupTime5`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("built: no %s in\n%s", want, got)
@@ -289,5 +289,29 @@ func TestExpandRollups(t *testing.T) {
 	}
 	if _, _, err := expandRollups(text, append(args, sql.Named("rollupTime0", "x")), refs, func(*rollupInfo) bool { return true }); err == nil {
 		t.Error("no error for a parameter named like the construct's")
+	}
+}
+
+// TestSourceIndexed: a key the source table indexes is found through its
+// column expressions, whatever the index's quoting and parentheses.
+func TestSourceIndexed(t *testing.T) {
+	byName := testRollups(t)
+	for _, tc := range []struct {
+		rollup, key string
+		want        bool
+	}{
+		{"SigninLogsRollup", "IPAddress", true},       // an entity index
+		{"SigninLogsRollup", "Account", true},         // lower(UserPrincipalName)
+		{"SigninLogsRollup", "ResultType", false},     // no index
+		{"SigninLogsRollup", "lower(Account)", false}, // not that expression
+		{"SecurityEventLogonRollup", "lower(TargetUserName)", true},
+		{"SecurityEventLogonRollup", "AgentId", true}, // lower(json_extract(Record, ...))
+		{"SyslogSshRollup", "lower(IP)", false},       // computed from the message
+		{"SyslogSshRollup", "ResourceId", true},
+		{"HeartbeatRollup", "ComputerPrivateIPs", true}, // (Record -> '$.ComputerPrivateIPs')
+	} {
+		if got := byName[tc.rollup].sourceIndexed(tc.key); got != tc.want {
+			t.Errorf("%s %s: indexed %v, want %v (as %s)", tc.rollup, tc.key, got, tc.want, byName[tc.rollup].sourceExpr(tc.key))
+		}
 	}
 }
