@@ -23,12 +23,17 @@ func (w *Workspace) deferIndexes(tables []*tableInfo) {
 
 // ensureIndexes builds the pending indexes of the tables a statement names
 // (a whole-word match on the table name, so a mention in a string literal
-// counts too, which is harmless), and brings up to date the rollups it
-// names (by their own or their view's name), after building their source
-// tables' indexes.
-func (w *Workspace) ensureIndexes(ctx context.Context, text string) error {
-	return w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) },
-		func(r *rollupInfo) bool { return mentions(text, r.def.Name) || mentions(text, r.viewName()) })
+// counts too, which is harmless), and brings up to date the rollups its
+// ROLLUP constructs read, after building their source tables' indexes. It
+// returns whether each of those rollups has rows.
+func (w *Workspace) ensureIndexes(ctx context.Context, text string, refs []rollupRef) (map[*rollupInfo]bool, error) {
+	built := make(map[*rollupInfo]bool, len(refs))
+	err := w.buildPending(ctx, func(ti *tableInfo) bool { return mentions(text, ti.def.Name) },
+		func(r *rollupInfo) bool {
+			return slices.ContainsFunc(refs, func(ref rollupRef) bool { return ref.r == r })
+		},
+		func(r *rollupInfo, has bool) { built[r] = has })
+	return built, err
 }
 
 // BuildIndexes builds every secondary index that a load deferred and
@@ -36,13 +41,15 @@ func (w *Workspace) ensureIndexes(ctx context.Context, text string) error {
 // themselves; call this to pay the cost up front, for example before timing
 // queries.
 func (w *Workspace) BuildIndexes(ctx context.Context) error {
-	return w.buildPending(ctx, func(*tableInfo) bool { return true }, func(*rollupInfo) bool { return true })
+	return w.buildPending(ctx, func(*tableInfo) bool { return true }, func(*rollupInfo) bool { return true }, nil)
 }
 
 // buildPending builds the pending indexes of the tables want selects, and
 // of the source tables of the rollups wantRollup selects, then brings those
-// rollups up to date.
-func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool, wantRollup func(*rollupInfo) bool) error {
+// rollups up to date and, when report is not nil, reports whether each has
+// rows.
+func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool, wantRollup func(*rollupInfo) bool,
+	report func(r *rollupInfo, hasRows bool)) error {
 	w.idxMu.Lock()
 	defer w.idxMu.Unlock()
 	var rs []*rollupInfo
@@ -68,6 +75,20 @@ func (w *Workspace) buildPending(ctx context.Context, want func(*tableInfo) bool
 		if err := w.refreshRollup(ctx, r); err != nil {
 			return err
 		}
+		if report == nil {
+			continue
+		}
+		if r.rows == rowsUnknown {
+			var has bool
+			if err := w.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+quoteIdent(r.def.Name)+")").Scan(&has); err != nil {
+				return fmt.Errorf("rollup %s: %w", r.def.Name, err)
+			}
+			r.rows = rowsNone
+			if has {
+				r.rows = rowsSome
+			}
+		}
+		report(r, r.rows == rowsSome)
 	}
 	return nil
 }

@@ -75,22 +75,74 @@
 // # Rollups
 //
 // Some log tables also have rollups, the local twin of Sentinel summary
-// rules: a table (SigninLogsRollup, …) counting the source table's rows by a
-// few key columns per hour and per UTC day, with the first and last
-// TimeGenerated, and a view (SigninLogsRollupRows) giving the same key
-// columns for every source row. A rollup is brought up to date with the rows
-// loaded since its last update when a statement names it or its view, or by
-// BuildIndexes; it never re-reads rows it has counted. The entity summaries
-// read whole days and hours of their window from rollups and the rest from
-// the view, so that they count millions of rows by reading thousands (see
-// rollups.go and queries/summary.yaml). The rollups of a table with fewer
-// than 50,000 rows are left empty, as building them costs more than
-// reading the rows (the demo workspace's ten rollups took as long to build
-// as the rest of a run); the summaries then read the rows through the view
-// for the whole window, with the same answers. A list (AuditLogsAccounts)
-// is a rollup that keeps a row per source row and value instead of counts:
-// the accounts each audit record names, so that a query finds the records
-// naming an account without reading every record's JSON.
+// rules (rollups.go): a table (SigninLogsRollup, …) counting the source
+// table's rows by a few key columns per hour and per UTC day, with the
+// first and last TimeGenerated and the largest source rowid, and a view
+// (SigninLogsRollupRows) giving the same key columns for every source row.
+// A question that needs few columns reads a rollup of those columns only
+// (SigninLogsIPRollup for the addresses an account used), as the fewer the
+// columns, the fewer the rows. A rollup is brought up to date with the rows
+// loaded since its last update when a statement reads it (see below), or by
+// BuildIndexes; it never re-reads rows it has counted. The rollups of small
+// tables are left empty, as their rows are read faster than a rollup is
+// built; their rows are then read through the view for the whole window,
+// with the same answers. A list (AuditLogsAccounts) is a rollup that keeps
+// a row per source row and value instead of counts: the accounts each
+// audit record names, so that a query finds the records naming an account
+// without reading every record's JSON.
+//
+// # Reading a rollup
+//
+// A SQL body reads a rollup through one construct, which the workspace
+// expands before the statement runs (rollupsql.go). In a FROM clause,
+//
+//	ROLLUP(SigninLogsRollup BETWEEN :start AND :end WHERE IPAddress IN ips)
+//
+// stands for the rows of the rollup's source whose TimeGenerated lies in
+// [:start, :end], as the rollup's key columns with N (how many rows),
+// FirstSeen, LastSeen and MaxRowid (the largest source rowid). The whole
+// UTC days and hours of the window come from the rollup and the rest, less
+// than an hour at each end, from its view, so that each row is counted
+// once; an empty rollup's rows all come from the view. A query adds them
+// up again (sum(N), min(FirstSeen), max(LastSeen)) as its KQL twin
+// summarises rows, and the answer is the one the rows alone give. WHERE
+// keeps the rows that match any of its alternatives, each found through an
+// index, and a row that matches several is read once:
+//
+//	key IN set                  key is a value of set
+//	key STARTSWITH set || 'c'   key begins with a value of set, then c
+//
+// key is an expression over the key columns (for STARTSWITH, one the rollup
+// indexes), set a table or common table expression with a column named
+// value: "Account STARTSWITH bare || '@'" finds name@domain for a bare name.
+// ROLLUP(Name) alone is the rollup's table itself, up to date; a list is
+// read so. A statement brings up to date the rollups its constructs name,
+// and no others.
+//
+// # Query planning
+//
+// SQLite has no statistics on a workspace, so the SQL bodies tell it how to
+// find their rows. They find the rows that can match through indexes first
+// (the entity and extra indexes of schema.go) and only then compute
+// normalised forms on those rows, so that a summary reads an entity's rows
+// rather than every row of the window. Names are looked up through indexes
+// on lower(column); IP addresses as logs store them: the value in lower or
+// upper case, IPv4-mapped (::ffff:) where a column may hold that, with a
+// port or in brackets in OfficeActivity (an address a log writes in mixed
+// case is not found). CROSS JOIN fixes a join order, and a unary + keeps a
+// term from choosing an index where SQLite would pick a worse one. ROLLUP
+// does the same in what it expands to: a STARTSWITH alternative walks the
+// distinct keys of the rollup's index, one seek each, then reads their
+// buckets by equality; its edges are read through the time index, and an
+// empty rollup's rows through the key's index, with the view's own filter
+// (EventID, ProcessName) kept off its index.
+//
+// Two differences from the KQL twins remain, both in what is picked rather
+// than counted: json_group_array(DISTINCT …) and group_concat(DISTINCT …)
+// list the same set in another order, and summary_host_info's latest
+// Heartbeat and DeviceInfo values come from the group of values last seen,
+// which differs from the latest row only when two rows of a host share the
+// same microsecond.
 //
 // # Connections
 //
@@ -139,6 +191,8 @@ type Workspace struct {
 	idxMu   sync.Mutex
 	pending []*tableInfo  // tables whose secondary indexes a load deferred
 	rollups []*rollupInfo // see rollups.go; fields guarded by idxMu
+	// rollupsByName: the rollups by name, for the ROLLUP constructs.
+	rollupsByName map[string]*rollupInfo
 	// rollupMinRows: the rollups of smaller tables stay empty (see
 	// refreshRollup); guarded by idxMu.
 	rollupMinRows int64
@@ -236,7 +290,11 @@ func newWorkspace(name, path string, cat *workspace.Catalog) (*Workspace, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Workspace{name: name, cat: cat, schema: s, rollups: rs, rollupMinRows: rollupMinRows}, nil
+	byName := make(map[string]*rollupInfo, len(rs))
+	for _, r := range rs {
+		byName[r.def.Name] = r
+	}
+	return &Workspace{name: name, cat: cat, schema: s, rollups: rs, rollupsByName: byName, rollupMinRows: rollupMinRows}, nil
 }
 
 // ErrReadOnly is returned by loads and write-back on a workspace opened

@@ -38,10 +38,20 @@ func (w *Workspace) Query(ctx context.Context, q *workspace.Query, p workspace.P
 	return t, nil
 }
 
-// run executes a statement and reads all rows, so that the connection is
-// free again before any caller code runs.
+// run executes a statement, its ROLLUP constructs expanded (see
+// rollupsql.go), and reads all rows, so that the connection is free again
+// before any caller code runs.
 func (w *Workspace) run(ctx context.Context, text string, args []any) (names, decls []string, raw [][]any, err error) {
-	if err := w.ensureIndexes(ctx, text); err != nil {
+	refs, err := parseRollups(text, w.rollupsByName)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	built, err := w.ensureIndexes(ctx, text, refs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	text, args, err = expandRollups(text, args, refs, func(r *rollupInfo) bool { return built[r] })
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	return scanAll(w.reads.QueryContext(ctx, text, args...))

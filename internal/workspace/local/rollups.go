@@ -19,10 +19,10 @@ import (
 // columns of every source row (with TimeGenerated and SourceRowid), computed
 // by the same expressions, so that a query can read the hours a window only
 // partly covers from the source rows and the rest from the rollup, and
-// count every row once: see the header of queries/summary.yaml.
+// count every row once: see ROLLUP in the package documentation.
 //
-// A rollup is brought up to date when a statement names it or its view (or
-// by BuildIndexes): the source rows added since the last update are grouped
+// A rollup is brought up to date when a statement reads it through ROLLUP
+// (or by BuildIndexes): the source rows added since the last update are grouped
 // and appended. The same key may then have several rows per bucket, which
 // queries add up as they would add up source rows. Log tables are only ever
 // appended to (Load), so the rollup never needs to forget a row. The rollup
@@ -67,9 +67,9 @@ const (
 	sshUser = `substr(` + sshMsg + `, instr(` + sshMsg + `, ' for ') + 5, instr(` + sshMsg + `, ' from ') - instr(` + sshMsg + `, ' for ') - 5)`
 )
 
-// rollups are the local workspace's rollups. The entity summaries
-// (queries/summary.yaml) read them; their columns are what those queries
-// group by.
+// rollups are the local workspace's rollups, defined here only. The entity
+// summaries (queries/summary*.yaml) read them through ROLLUP; their
+// columns are what those queries group by.
 var rollups = []rollupDef{
 	{
 		Name:   "SigninLogsRollup",
@@ -93,8 +93,7 @@ var rollups = []rollupDef{
 	},
 	{
 		// The addresses each account signed in from, and no more: a rollup
-		// with few columns has few rows (at 5 million log rows, 736 day
-		// rows against SigninLogsRollup's 24,717).
+		// with few columns has few rows.
 		Name:   "SigninLogsIPRollup",
 		Source: "SigninLogs",
 		Cols: []rollupCol{
@@ -374,7 +373,20 @@ type rollupInfo struct {
 	// fresh is false until the rollup has been checked against its source
 	// since the workspace opened or a load last wrote to the source.
 	fresh bool
+	// rows says whether the rollup has rows, once known: an empty rollup
+	// (left empty, or none of its source rows pass its filter) is read
+	// from its view for the whole window.
+	rows rollupRows
 }
+
+// rollupRows is what is known of whether a rollup has rows.
+type rollupRows int8
+
+const (
+	rowsUnknown rollupRows = iota
+	rowsNone
+	rowsSome
+)
 
 // rollupStateTable records, per rollup, its definition (a changed
 // definition rebuilds the rollup) and the last source rowid it counts.
@@ -562,17 +574,15 @@ func (w *Workspace) staleRollups(tables []string) {
 
 // rollupMinRows is the default of Workspace.rollupMinRows: a rollup of a
 // source table with fewer rows (by its largest rowid) is left empty. The
-// rows of such a table are read faster than a rollup is built (the demo
-// workspace's largest table has about 30,000 rows; its ten rollups took
-// 3.7 s to build, as long as the rest of a run), and a run on an in-memory
-// workspace pays for the build every time.
+// rows of such a table (the demo workspace's tables are such) are read
+// faster than its rollups are built, and a run on an in-memory workspace
+// would pay for the build every time.
 const rollupMinRows = 50_000
 
 // refreshRollup brings a rollup up to date with its source table, or
 // leaves it empty while the table has fewer than w.rollupMinRows rows. An
-// empty rollup is never read by the summaries: they read its source rows
-// for the whole window instead (see queries/summary.yaml), so that they
-// give the same answers either way. Once built, a rollup is kept up to date
+// empty rollup is never read by ROLLUP(... BETWEEN ...): its source rows
+// are read for the whole window instead, with the same answers. Once built, a rollup is kept up to date
 // whatever its source's size. The caller holds idxMu.
 func (w *Workspace) refreshRollup(ctx context.Context, r *rollupInfo) error {
 	if r.fresh {
@@ -633,7 +643,7 @@ func (w *Workspace) refreshRollup(ctx context.Context, r *rollupInfo) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("rollup %s: %w", r.def.Name, err)
 	}
-	r.fresh = true
+	r.fresh, r.rows = true, rowsUnknown
 	return nil
 }
 

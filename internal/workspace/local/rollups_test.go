@@ -62,7 +62,7 @@ func loadTable(t *testing.T, ws *local.Workspace, table string, recs ...map[stri
 func rollupTotals(t *testing.T, ws *local.Workspace) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, r := range rawQuery(t, ws, `SELECT Grain, sum(N) AS Rows FROM SigninLogsRollup GROUP BY Grain`, nil).Records() {
+	for _, r := range rawQuery(t, ws, `SELECT Grain, sum(N) AS Rows FROM ROLLUP(SigninLogsRollup) GROUP BY Grain`, nil).Records() {
 		out[r.String("Grain")] = r.Int("Rows")
 	}
 	return out
@@ -105,7 +105,7 @@ func TestRollupCountsEveryRowOnce(t *testing.T) {
 	fromRollup := rawQuery(t, ws, `
 		SELECT Account, IPAddress, ResultType, substr(Bucket, 1, 10) AS Day,
 		       sum(N) AS N, min(FirstSeen) AS FirstSeen, max(LastSeen) AS LastSeen, max(MaxRowid) AS MaxRowid
-		FROM SigninLogsRollup WHERE Grain = 'd' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, nil)
+		FROM ROLLUP(SigninLogsRollup) WHERE Grain = 'd' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, nil)
 	if len(fromRows.Rows) < 10 {
 		t.Fatalf("only %d groups", len(fromRows.Rows))
 	}
@@ -237,7 +237,7 @@ func TestAuditAccountsList(t *testing.T) {
 	list := func() [][]any {
 		t.Helper()
 		return rawQuery(t, ws, `SELECT SourceRowid, Role, Account, AccountId, AccountName, Category
-			FROM AuditLogsAccounts ORDER BY SourceRowid, Role, Account`, nil).Rows
+			FROM ROLLUP(AuditLogsAccounts) ORDER BY SourceRowid, Role, Account`, nil).Rows
 	}
 	group := map[string]any{"id": "G1", "displayName": "Admins", "type": "Group"}
 	loadTable(t, ws, "AuditLogs", audit(0, "Grace@Contoso.example", map[string]any{"userPrincipalName": "Sam@Contoso.example", "id": "S1"}, group))

@@ -104,7 +104,7 @@ func (w *Workspace) Update(ctx context.Context, inc triage.Incident, ch workspac
 	if err != nil {
 		return triage.Incident{}, fmt.Errorf("update incident %s: %w", label, err)
 	}
-	if err := w.ensureIndexes(ctx, "SecurityIncident"); err != nil {
+	if _, err := w.ensureIndexes(ctx, "SecurityIncident", nil); err != nil {
 		return triage.Incident{}, fmt.Errorf("update incident %s: %w", label, err)
 	}
 	var out triage.Incident
@@ -282,7 +282,7 @@ func nullIfEmpty(s string) any {
 // wrapping workspace.ErrNotFound.
 func (w *Workspace) Comments(ctx context.Context, inc triage.Incident) ([]workspace.Comment, error) {
 	label := incidentLabel(inc)
-	if err := w.ensureIndexes(ctx, "SecurityIncident "+commentTable); err != nil {
+	if _, err := w.ensureIndexes(ctx, "SecurityIncident "+commentTable, nil); err != nil {
 		return nil, fmt.Errorf("comments of incident %s: %w", label, err)
 	}
 	var out []workspace.Comment
@@ -333,7 +333,7 @@ func (w *Workspace) PostComment(ctx context.Context, inc triage.Incident, id, me
 	if w.readOnly {
 		return workspace.Comment{}, fmt.Errorf("comment on incident %s: %w", label, ErrReadOnly)
 	}
-	if err := w.ensureIndexes(ctx, "SecurityIncident "+commentTable); err != nil {
+	if _, err := w.ensureIndexes(ctx, "SecurityIncident "+commentTable, nil); err != nil {
 		return workspace.Comment{}, fmt.Errorf("comment on incident %s: %w", label, err)
 	}
 	now := w.now()
