@@ -115,8 +115,9 @@
 // key is an expression over the key columns (for STARTSWITH, one the rollup
 // indexes), set a table or common table expression with a column named
 // value: "Account STARTSWITH bare || '@'" finds name@domain for a bare name.
-// ROLLUP(Name) alone is the rollup's table itself, up to date; a list is
-// read so. A statement brings up to date the rollups its constructs name,
+// ROLLUP(Name) alone is the rollup's table itself, up to date (a list is
+// read so); of an empty rollup, its rows' key columns, so that what a query
+// finds by key does not depend on whether the rollup was built. A statement brings up to date the rollups its constructs name,
 // and no others.
 //
 // # Query planning

@@ -71,6 +71,10 @@ func TestRollupDemoAnswers(t *testing.T) {
 			top("lower(IpAddress)", "SecurityEvent"), top("lower(SourceIP)", "CommonSecurityLog"),
 			top("lower(RemoteIP)", "DeviceNetworkEvents"), top("lower(CallerIpAddress)", "AzureActivity"),
 			top("lower(LocalIP)", "DeviceNetworkEvents"),
+			// Heartbeat's private addresses, found through the lists of
+			// its rollup (or of its rows, when the rollup is empty).
+			top("lower(v)", `(SELECT p.value AS v FROM Heartbeat, json_each(Heartbeat.Record -> '$.ComputerPrivateIPs') AS p
+				WHERE lower(p.value) <> lower(Heartbeat.ComputerIP))`),
 		}, " UNION ")),
 		"account": append(strs(strings.Join([]string{
 			top("lower(UserPrincipalName)", "SigninLogs"), top("lower(UserId)", "SigninLogs"),

@@ -305,7 +305,12 @@ func expandRollups(text string, args []any, refs []rollupRef, built func(*rollup
 		b.WriteString(text[last:ref.start])
 		last = ref.end
 		if ref.from == "" {
-			b.WriteString(quoteIdent(ref.r.def.Name))
+			if ref.r.def.List == "" && !built(ref.r) {
+				// An empty rollup's keys are its rows' keys.
+				fmt.Fprintf(&b, "(SELECT %s FROM %s)", ref.r.keyList(), quoteIdent(ref.r.viewName()))
+			} else {
+				b.WriteString(quoteIdent(ref.r.def.Name))
+			}
 			continue
 		}
 		s, err := x.window(ref.from)

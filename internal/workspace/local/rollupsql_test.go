@@ -237,7 +237,7 @@ func TestExpandRollups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantText := `SELECT * FROM (SELECT "Account", "AccountId", "IPAddress", "ResultType", "ResultDescription", "AppDisplayName", "Country", "City", "ASN", "Device", "RiskLevel", 1 AS N, TimeGenerated AS FirstSeen, TimeGenerated AS LastSeen, SourceRowid AS MaxRowid FROM (SELECT DISTINCT value FROM ips) AS _s CROSS JOIN "SigninLogsRollupRows" WHERE IPAddress = _s.value AND TimeGenerated BETWEEN :rollupTime0 AND :rollupTime1) JOIN "SigninLogsRollup" ON 1`
+	wantText := `SELECT * FROM (SELECT "Account", "AccountId", "IPAddress", "ResultType", "ResultDescription", "AppDisplayName", "Country", "City", "ASN", "Device", "RiskLevel", 1 AS N, TimeGenerated AS FirstSeen, TimeGenerated AS LastSeen, SourceRowid AS MaxRowid FROM (SELECT DISTINCT value FROM ips) AS _s CROSS JOIN "SigninLogsRollupRows" WHERE IPAddress = _s.value AND TimeGenerated BETWEEN :rollupTime0 AND :rollupTime1) JOIN (SELECT "Account", "AccountId", "IPAddress", "ResultType", "ResultDescription", "AppDisplayName", "Country", "City", "ASN", "Device", "RiskLevel" FROM "SigninLogsRollupRows") ON 1`
 	if got != wantText {
 		t.Errorf("not built:\n got %s\nwant %s", got, wantText)
 	}
