@@ -136,3 +136,13 @@ const (
 	// the workspace is missing, or a setting is wrong.
 	ProviderNotConfigured ProviderState = "not configured"
 )
+
+// Provide returns a constructor's provider as a Provider, or its error
+// alone: a failed constructor's nil pointer never becomes a non-nil
+// Provider.
+func Provide[P Provider](p P, err error) (Provider, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

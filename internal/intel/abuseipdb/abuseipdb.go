@@ -78,11 +78,7 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout}))
 	},
 }
 

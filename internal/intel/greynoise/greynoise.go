@@ -37,8 +37,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/httpapi"
@@ -71,12 +69,8 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
-			Enterprise: s.Options["enterprise"] == "true"})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+			Enterprise: s.Options["enterprise"] == "true"}))
 	},
 }
 
@@ -233,15 +227,15 @@ func (p *Provider) community(ctx context.Context, ip string) (intel.Result, erro
 	if err != nil {
 		return intel.Result{}, &lookupError{ip: ip, err: err}
 	}
-	class := clean(c.Classification, 40)
-	name := clean(c.Name, 80)
+	class := httpapi.OneLine(c.Classification, 40)
+	name := httpapi.OneLine(c.Name, 80)
 	d := map[string]any{"noise": c.Noise, "riot": c.RIOT}
-	for k, v := range map[string]string{"classification": class, "name": name, "last_seen": clean(c.LastSeen, 40)} {
+	for k, v := range map[string]string{"classification": class, "name": name, "last_seen": httpapi.OneLine(c.LastSeen, 40)} {
 		if v != "" {
 			d[k] = v
 		}
 	}
-	if m := clean(c.Message, 200); m != "" && !strings.EqualFold(m, "success") {
+	if m := httpapi.OneLine(c.Message, 200); m != "" && !strings.EqualFold(m, "success") {
 		d["message"] = m
 	}
 	sev := severity(class)
@@ -311,21 +305,21 @@ func (p *Provider) context(ctx context.Context, ip string) (intel.Result, error)
 	if err != nil {
 		return intel.Result{}, &lookupError{ip: ip, err: err}
 	}
-	class := clean(c.Classification, 40)
+	class := httpapi.OneLine(c.Classification, 40)
 	if (c.Seen != nil && !*c.Seen) || (c.Seen == nil && class == "") {
 		return intel.Result{}, notObserved(ip)
 	}
-	actor := clean(c.Actor, 80)
+	actor := httpapi.OneLine(c.Actor, 80)
 	d := map[string]any{"vpn": c.VPN}
 	for k, v := range map[string]string{
 		"classification": class, "actor": actor,
-		"first_seen": clean(c.FirstSeen, 40), "last_seen": clean(c.LastSeen, 40),
+		"first_seen": httpapi.OneLine(c.FirstSeen, 40), "last_seen": httpapi.OneLine(c.LastSeen, 40),
 	} {
 		if v != "" {
 			d[k] = v
 		}
 	}
-	if vs := clean(c.VPNService, 80); c.VPN && vs != "" && vs != "N/A" {
+	if vs := httpapi.OneLine(c.VPNService, 80); c.VPN && vs != "" && vs != "N/A" {
 		d["vpn_service"] = vs
 	}
 	for k, v := range map[string]bool{"spoofable": c.Spoofable, "bot": c.Bot, "tor": c.Tor} {
@@ -339,7 +333,7 @@ func (p *Provider) context(ctx context.Context, ip string) (intel.Result, error)
 	}
 	var cves []string
 	for _, cve := range c.CVE {
-		if cve = clean(cve, 40); cve != "" && len(cves) < maxCVEs {
+		if cve = httpapi.OneLine(cve, 40); cve != "" && len(cves) < maxCVEs {
 			cves = append(cves, cve)
 		}
 	}
@@ -352,7 +346,7 @@ func (p *Provider) context(ctx context.Context, ip string) (intel.Result, error)
 		"asn": m.ASN, "organization": m.Organization, "category": m.Category, "country": m.Country,
 		"country_code": m.CountryCode, "city": m.City, "region": m.Region, "rdns": m.RDNS, "os": m.OS,
 	} {
-		if v = clean(v, 120); v != "" && v != "unknown" {
+		if v = httpapi.OneLine(v, 120); v != "" && v != "unknown" {
 			meta[k] = v
 		}
 	}
@@ -388,7 +382,7 @@ func tagNames(raw []json.RawMessage) []string {
 			}
 			s = o.Name
 		}
-		if s = clean(s, 60); s != "" && !seen[s] && len(out) < maxTags {
+		if s = httpapi.OneLine(s, 60); s != "" && !seen[s] && len(out) < maxTags {
 			seen[s] = true
 			out = append(out, s)
 		}
@@ -422,20 +416,8 @@ func scanner(class, who, extra, lastSeen string) string {
 	if extra != "" {
 		s += ", " + extra
 	}
-	if ls := clean(lastSeen, 40); ls != "" {
+	if ls := httpapi.OneLine(lastSeen, 40); ls != "" {
 		s += ", last seen " + ls
 	}
 	return s
-}
-
-// clean turns text from the answer into one line of at most max runes.
-func clean(s string, max int) string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
-	})
-	s = strings.Join(f, " ")
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return strings.TrimRight(string([]rune(s)[:max-1]), " ") + "…"
 }

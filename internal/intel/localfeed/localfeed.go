@@ -83,11 +83,7 @@ var Spec = intel.Spec{
 		if len(s.Files) == 0 {
 			return nil, fmt.Errorf("no feed files: set providers.%s.files", name)
 		}
-		p, err := New(Options{Files: s.Files, MinConfidence: minConf, Now: s.Now})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		return intel.Provide(New(Options{Files: s.Files, MinConfidence: minConf, Now: s.Now}))
 	},
 }
 

@@ -48,11 +48,7 @@ var Spec = intel.Spec{
 	Kinds:          []ioc.Kind{ioc.IPv4, ioc.IPv6},
 	DefaultBaseURL: DefaultURL,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		p, err := New(Options{URL: s.BaseURL, HTTP: s.HTTP, Timeout: s.Timeout, CacheDir: s.Dir, MaxAge: s.CacheTTL, Now: s.Now})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		return intel.Provide(New(Options{URL: s.BaseURL, HTTP: s.HTTP, Timeout: s.Timeout, CacheDir: s.Dir, MaxAge: s.CacheTTL, Now: s.Now}))
 	},
 }
 

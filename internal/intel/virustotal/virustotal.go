@@ -83,12 +83,8 @@ var Spec = intel.Spec{
 		return 1
 	},
 	New: func(s intel.Setup) (intel.Provider, error) {
-		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
-			Resolutions: s.Options[resolutionsOption] == "true"})
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+			Resolutions: s.Options[resolutionsOption] == "true"}))
 	},
 }
 
