@@ -2,7 +2,6 @@ package triage
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,19 +204,21 @@ func keepFirst(ents []Entity, max int, kept map[string]bool) (in, out []Entity) 
 		}
 		group = append(group[:0], i)
 		mark[i] = i + 1
-		for k := 0; k < len(group) && len(kept)+len(group) <= max; k++ {
+		fits := true
+	grow:
+		for k := 0; k < len(group); k++ {
 			for _, l := range ents[group[k]].Links {
 				if t, ok := byKey[l.Key]; ok && mark[t] != i+1 && !kept[l.Key] {
-					if full {
-						group = append(group, -1) // brings another: not tried once full
-						break
-					}
 					mark[t] = i + 1
 					group = append(group, t)
+					if full || len(kept)+len(group) > max {
+						fits = false // once full, only entities that bring no other are tried
+						break grow
+					}
 				}
 			}
 		}
-		if len(kept)+len(group) > max || slices.Contains(group, -1) {
+		if !fits || len(kept)+len(group) > max {
 			full = true
 			continue
 		}
