@@ -97,7 +97,12 @@ place of the report, unless -o is given).`,
 				}
 			}
 			if r.Partial() {
-				fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
+				if r.EntitiesLeftOut > 0 {
+					fmt.Fprintf(s.Err, "triage: the report is partial: the caps on entities left %s out (see its problems)\n",
+						english.Plural(r.EntitiesLeftOut, "entity", "entities"))
+				} else {
+					fmt.Fprintln(s.Err, "triage: the report is partial: some lookups or queries failed (see its sections)")
+				}
 				if n := pipeline.Unfinished(r); n > 0 {
 					fmt.Fprintf(s.Err, "triage: %s not made within the wait for quotas; to finish them: triage run %s --wait forever (answers already given are reused from the cache)\n",
 						english.Plural(n, "lookup was", "lookups were"), args[0])

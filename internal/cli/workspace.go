@@ -14,6 +14,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel/registry"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/sources"
+	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
@@ -173,6 +174,7 @@ func openWorkspace(ctx context.Context, s *IO, g *globalOptions, sel selection) 
 		if err != nil {
 			return nil, time.Time{}, err
 		}
+		d.SetLimits(sel.cfg.Limits)
 		return d, d.AsOf, nil
 	case config.KindLocal:
 		// Checked here: a nil *local.Workspace in the interface would not be nil.
@@ -180,9 +182,10 @@ func openWorkspace(ctx context.Context, s *IO, g *globalOptions, sel selection) 
 		if err != nil {
 			return nil, time.Time{}, err
 		}
+		ws.SetLimits(sel.cfg.Limits)
 		return ws, time.Time{}, nil
 	case config.KindSentinel:
-		ws, err := openSentinel(s, wc, sel.cat)
+		ws, err := openSentinel(s, wc, sel.cat, sel.cfg.Limits)
 		return ws, time.Time{}, err
 	}
 	return nil, time.Time{}, &ConfigError{fmt.Errorf("workspace %s: unknown kind %q", wc.Name, wc.Kind)}
@@ -243,13 +246,13 @@ func (l *lazyWorkspace) Close() error {
 // openSentinel opens a Sentinel workspace whose secrets selectWorkspace
 // has read. Nothing reaches the network before the first call on the
 // workspace.
-func openSentinel(s *IO, wc config.Workspace, cat *workspace.Catalog) (workspace.Workspace, error) {
+func openSentinel(s *IO, wc config.Workspace, cat *workspace.Catalog, lim triage.Limits) (workspace.Workspace, error) {
 	cred, err := azauth.Credential(azauth.Options{Auth: wc.Auth, TenantID: wc.TenantID, Endpoints: wc.Endpoints, Prompt: s.Err})
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
 	}
 	ws, err := sentinel.Open(sentinel.Options{
-		Workspace: wc, Credential: cred, Catalog: cat,
+		Workspace: wc, Credential: cred, Catalog: cat, Limits: lim,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel/providers"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // Defaults.
@@ -181,6 +182,13 @@ func (b *builder) build(fc *fileConfig) *Config {
 	b.keyVault(fc, az)
 	b.workspaces(fc, az)
 	b.intel(fc)
+	c.Limits = triage.Limits{EntitiesPerAlert: triage.DefaultMaxEntitiesPerAlert, EntitiesPerIncident: triage.DefaultMaxEntitiesPerIncident}
+	if ft := deref(fc.Triage); ft.MaxEntitiesPerAlert != nil {
+		c.Limits.EntitiesPerAlert = *ft.MaxEntitiesPerAlert
+	}
+	if ft := deref(fc.Triage); ft.MaxEntitiesPerIncident != nil {
+		c.Limits.EntitiesPerIncident = *ft.MaxEntitiesPerIncident
+	}
 	b.providers(fc)
 	b.geoIP(fc)
 

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // Config is the whole configuration, as Load built it.
@@ -49,6 +51,10 @@ type Config struct {
 	KeyVault KeyVault `json:"key_vault"`
 	GeoIP    GeoIP    `json:"geoip"`
 	Intel    Intel    `json:"intel"`
+	// Limits caps the entities a triage reads of one alert and of one
+	// incident (triage.yaml's triage.max_entities_per_alert and
+	// triage.max_entities_per_incident; triage.Default... when unset).
+	Limits triage.Limits `json:"limits"`
 	// DataDir holds triage's own files: the store with the intel cache and
 	// triage records, downloaded databases.
 	DataDir string `json:"data_dir"`

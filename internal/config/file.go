@@ -31,6 +31,12 @@ type fileConfig struct {
 	Providers        map[string]*fileProvider  `yaml:"providers"`
 	GeoIP            *fileGeoIP                `yaml:"geoip"`
 	Intel            *fileIntel                `yaml:"intel"`
+	Triage           *fileTriage               `yaml:"triage"`
+}
+
+type fileTriage struct {
+	MaxEntitiesPerAlert    *int `yaml:"max_entities_per_alert"`
+	MaxEntitiesPerIncident *int `yaml:"max_entities_per_incident"`
 }
 
 type fileAzure struct {
@@ -290,6 +296,16 @@ func validateTriage(d *decoder, fc *fileConfig) {
 	byLine := func(prefix string, names []string) []string {
 		sort.SliceStable(names, func(i, j int) bool { return at(prefix+names[i]) < at(prefix+names[j]) })
 		return names
+	}
+	if ft := fc.Triage; ft != nil {
+		for _, f := range []struct {
+			key string
+			v   *int
+		}{{"max_entities_per_alert", ft.MaxEntitiesPerAlert}, {"max_entities_per_incident", ft.MaxEntitiesPerIncident}} {
+			if f.v != nil && *f.v < 1 {
+				bad("triage."+f.key, "must be at least 1, got %d", *f.v)
+			}
+		}
 	}
 	for _, name := range byLine("workspaces.", sortedKeys(fc.Workspaces)) {
 		w := fc.Workspaces[name]

@@ -31,6 +31,7 @@ func Finish(ctx context.Context, o Options, r *report.Report) *report.Report {
 	out := *r
 	out.Sections = slices.Clone(r.Sections)
 	section := func(name string, st report.Status, reason string) {
+		st, reason = leftOut(&out, st, reason)
 		s := report.Section{Name: name, Status: st, Reason: reason}
 		out.SetSection(s)
 		if o.Progress != nil {

@@ -86,6 +86,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	section := func(name string, st report.Status, reason string) {
 		mu.Lock()
 		defer mu.Unlock()
+		st, reason = leftOut(r, st, reason)
 		s := report.Section{Name: name, Status: st, Reason: reason}
 		r.SetSection(s)
 		if o.Progress != nil {
@@ -113,6 +114,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 		r.Entities = d.Entities
 	}
 	r.Problems = append(r.Problems, d.Problems...)
+	r.EntitiesLeftOut = d.EntitiesLeftOut
 	switch {
 	case err != nil:
 		section(SectionDetails, report.StatusError, err.Error())
@@ -189,6 +191,16 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
 	return r, nil
+}
+
+// leftOut makes a section partial when the caps on entities left some of
+// the incident's out (each step works from the entities kept), saying so.
+func leftOut(r *report.Report, st report.Status, reason string) (report.Status, string) {
+	if r.EntitiesLeftOut == 0 || (st != report.StatusOK && st != report.StatusEmpty) {
+		return st, reason
+	}
+	return report.StatusPartial, reason + "; " + english.Plural(r.EntitiesLeftOut, "entity", "entities") +
+		" left out by the caps on entities (see problems)"
 }
 
 // summaryEnv is what r's entity summaries are built from, without threat

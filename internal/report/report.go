@@ -39,6 +39,10 @@ type Report struct {
 	// Sections records how each step of the triage went, in order.
 	Sections []Section        `json:"sections"`
 	Problems []triage.Problem `json:"problems"`
+	// EntitiesLeftOut counts the incident's entities the caps on entities
+	// left out (triage.Details.EntitiesLeftOut); with any, the sections
+	// built from the entities are partial.
+	EntitiesLeftOut int `json:"entities_left_out,omitempty"`
 }
 
 // Window is the time range the triage looked at for related activity.
@@ -299,7 +303,8 @@ type Status string
 const (
 	StatusOK Status = "ok"
 	// StatusPartial is a section whose source answered but marked the
-	// answer incomplete (a Log Analytics partial error): usable, not whole.
+	// answer incomplete (a Log Analytics partial error), or one built from
+	// entities when the caps on entities left some out: usable, not whole.
 	StatusPartial Status = "partial"
 	StatusEmpty   Status = "empty"
 	StatusSkipped Status = "skipped"

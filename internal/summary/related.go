@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/triage-dev/triage/internal/report"
@@ -101,21 +102,53 @@ func NamedBy(e, a triage.Entity) string {
 	return ""
 }
 
+// mayName is a cheap test of whether NamedBy(e, a) can say anything: the
+// same key, or the kinds NamedBy compares by identity. It keeps the
+// identities (which allocate) out of the loop over every pair of entities.
+func mayName(e, a triage.Entity) bool {
+	if a.Key == e.Key {
+		return true
+	}
+	switch e.Kind {
+	case triage.KindAccount:
+		return a.Kind == triage.KindAccount || a.Kind == triage.KindMailbox
+	case triage.KindHost:
+		return a.Kind == triage.KindHost
+	case triage.KindMailbox:
+		return a.Kind == triage.KindAccount
+	}
+	return false
+}
+
 // RelatedCandidates are related_alerts' answer: the alerts that may name
 // the entities asked about, with the entities each names.
-type RelatedCandidates []relatedCandidate
+type RelatedCandidates []*relatedCandidate
 
+// relatedCandidate is one candidate alert, parsed when first needed: the
+// incident's own alerts, which always match its entities and can be the
+// largest, are never parsed here.
 type relatedCandidate struct {
+	id    string // the record's SystemAlertId, read without parsing
+	rec   workspace.Record
+	once  sync.Once
 	alert triage.Alert
 	ents  []triage.Entity
+}
+
+// parsed returns the candidate's alert and entities, parsing them once.
+func (c *relatedCandidate) parsed() (triage.Alert, []triage.Entity) {
+	c.once.Do(func() {
+		c.alert, c.ents, _ = triage.ParseSecurityAlert(c.rec)
+		c.rec = nil
+	})
+	return c.alert, c.ents
 }
 
 // ParseRelated reads related_alerts' records.
 func ParseRelated(recs []workspace.Record) RelatedCandidates {
 	out := make(RelatedCandidates, 0, len(recs))
 	for _, r := range recs {
-		a, ents, _ := triage.ParseSecurityAlert(r)
-		out = append(out, relatedCandidate{alert: a, ents: ents})
+		out = append(out, &relatedCandidate{id: strings.TrimSpace(r.String("SystemAlertId")), rec: r})
 	}
 	return out
 }
@@ -135,13 +168,18 @@ func (c RelatedCandidates) For(e triage.Entity, own func(alertID string) bool) [
 	var out []RelatedAlert
 	seen := map[string]bool{}
 	for _, cand := range c {
-		a := cand.alert
+		if cand.id != "" && own(cand.id) {
+			continue
+		}
+		a, ents := cand.parsed()
 		if seen[a.ID] || own(a.ID) {
 			continue
 		}
 		var named []string
-		for _, ae := range cand.ents {
-			named = append(named, NamedBy(e, ae))
+		for _, ae := range ents {
+			if mayName(e, ae) {
+				named = append(named, NamedBy(e, ae))
+			}
 		}
 		if named = dedupe(named); len(named) > 0 {
 			seen[a.ID] = true

@@ -229,6 +229,10 @@ type Details struct {
 	Alerts   []Alert   `json:"alerts"`
 	Entities []Entity  `json:"entities"`
 	Problems []Problem `json:"problems,omitempty"`
+	// EntitiesLeftOut counts the entities the caps left out (see Assembly),
+	// each named by a problem: with any, what is built from the entities is
+	// partial.
+	EntitiesLeftOut int `json:"entities_left_out,omitempty"`
 }
 
 // RawJSON is a JSON value kept as received.

@@ -106,15 +106,16 @@ func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, 
 
 // Details reads the incident's alerts (the latest row of each of
 // inc.AlertIDs, through the catalog query alerts_by_id), parses their
-// entities and merges them. An incident without alert ids, an alert id with
-// no SecurityAlert row and whatever the parser reports are Problems; the
-// error is for a failed query.
+// entities and merges them, within the workspace's caps (SetLimits). An
+// incident without alert ids, an alert id with no SecurityAlert row,
+// entities left out by the caps and whatever the parser reports are
+// Problems; the error is for a failed query.
 func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.Details, error) {
-	d := triage.Details{Alerts: []triage.Alert{}, Entities: []triage.Entity{}}
 	where := "incident " + incidentLabel(inc)
+	asm := triage.NewAssembly(where, w.Limits())
 	if len(inc.AlertIDs) == 0 {
-		d.Problems = append(d.Problems, triage.Problem{Where: where, What: "the incident lists no alert ids"})
-		return d, nil
+		asm.Problem(triage.Problem{Where: where, What: "the incident lists no alert ids"})
+		return asm.Details(), nil
 	}
 	q, err := w.cat.Get("alerts_by_id")
 	if err != nil {
@@ -128,7 +129,6 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	for _, r := range t.Records() {
 		byID[r.String("SystemAlertId")] = r
 	}
-	set := triage.NewSet()
 	seen := make(map[string]bool, len(inc.AlertIDs))
 	for _, id := range inc.AlertIDs {
 		if seen[id] {
@@ -137,23 +137,24 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 		seen[id] = true
 		row, ok := byID[id]
 		if !ok {
-			d.Problems = append(d.Problems, triage.Problem{
+			asm.Problem(triage.Problem{
 				Where: where + " alert " + id,
 				What:  "no SecurityAlert row with this SystemAlertId",
 			})
 			continue
 		}
-		alert, ents, probs := triage.ParseSecurityAlert(row)
-		d.Problems = append(d.Problems, probs...)
-		for _, e := range ents {
-			set.Add(e)
-		}
-		d.Alerts = append(d.Alerts, alert)
+		asm.Alert(triage.ParseSecurityAlert(row))
 	}
-	triage.SortAlerts(d.Alerts)
-	d.Entities = append(d.Entities, set.Entities()...)
-	return d, nil
+	return asm.Details(), nil
 }
+
+// SetLimits sets the caps on the entities Details reads of an alert and of
+// an incident (zero fields: triage's defaults). Call it before the
+// workspace is used.
+func (w *Workspace) SetLimits(l triage.Limits) { w.limits = l }
+
+// Limits returns the caps Details applies.
+func (w *Workspace) Limits() triage.Limits { return w.limits }
 
 func incidentLabel(inc triage.Incident) string {
 	if inc.Number != 0 {

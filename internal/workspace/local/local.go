@@ -170,6 +170,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
@@ -199,6 +200,8 @@ type Workspace struct {
 	rollupMinRows int64
 
 	clock atomic.Pointer[func() time.Time] // see SetClock; nil means time.Now
+
+	limits triage.Limits // see SetLimits
 }
 
 var _ workspace.Workspace = (*Workspace)(nil)

@@ -440,9 +440,11 @@ func TestCatalogSQLRuns(t *testing.T) {
 	}
 }
 
-// TestRelatedAlertsCandidates: related_alerts matches text, so for 10.0.0.1
-// it also returns the alert naming only 10.0.0.10. That is by design: the
-// caller parses each candidate's entities and keeps exact identity matches.
+// TestRelatedAlertsCandidates: related_alerts matches the values of the
+// entities (without regard to case, and an account's name inside DOMAIN\name),
+// not any text: for 10.0.0.1 it no longer returns the alert naming only
+// 10.0.0.10, which a text search found (the caller parses each candidate's
+// entities and keeps identity matches either way).
 func TestRelatedAlertsCandidates(t *testing.T) {
 	alert := func(id, entities string) map[string]any {
 		return map[string]any{"TimeGenerated": t0, "SystemAlertId": id, "Entities": entities}
@@ -474,11 +476,14 @@ func TestRelatedAlertsCandidates(t *testing.T) {
 		}
 		return sortStrings(out)
 	}
-	if d := cmp.Diff([]string{"exact", "late", "longer"}, ids("10.0.0.1")); d != "" {
+	if d := cmp.Diff([]string{"exact", "late"}, ids("10.0.0.1")); d != "" {
 		t.Errorf("candidates for 10.0.0.1 (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([]string{"escaped"}, ids(`contoso\alice`)); d != "" {
 		t.Errorf("candidates for a value with a backslash (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"escaped"}, ids("ALICE")); d != "" {
+		t.Errorf("candidates for the name of a DOMAIN\\name (-want +got):\n%s", d)
 	}
 	if got := ids("", "nothing"); len(got) != 0 {
 		t.Errorf("an empty value matched %v", got)

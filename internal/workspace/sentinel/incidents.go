@@ -293,12 +293,12 @@ func fromARM(x *si.Incident) (triage.Incident, error) {
 // Details reads the incident's alerts (ListAlerts) and entities
 // (ListEntities) from the incidents API, and each alert's SecurityAlert row
 // from Log Analytics for its full Entities (the API's entity list can be
-// partial). Entities from both are merged by identity key, as in every
-// workspace. A source that fails is a Problem naming it, as long as another
+// partial). Entities from both are merged by identity key, within the
+// workspace's caps (Options.Limits), as in every workspace. A source that fails is a Problem naming it, as long as another
 // gave something; the error is for an incident nothing could be read of.
 func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.Details, error) {
-	d := triage.Details{Alerts: []triage.Alert{}, Entities: []triage.Entity{}}
 	where := "incident " + label(inc)
+	asm := triage.NewAssembly(where, w.limits)
 	ids := append([]string(nil), inc.AlertIDs...)
 	var apiAlerts []*si.SecurityAlert
 	var apiEntities []byte
@@ -306,7 +306,7 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	if w.incidents != nil {
 		apiAlerts, apiEntities, apiErr = w.apiDetails(ctx, inc.Name)
 		if apiErr != nil {
-			d.Problems = append(d.Problems, triage.Problem{Where: where, What: strings.ReplaceAll(apiErr.Error(), "\n", "; ")})
+			asm.Problem(triage.Problem{Where: where, What: strings.ReplaceAll(apiErr.Error(), "\n", "; ")})
 		}
 		for _, a := range apiAlerts {
 			if id := alertID(a); id != "" && !slices.Contains(ids, id) {
@@ -316,7 +316,7 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 	}
 	rows, rowErr := w.alertRows(ctx, ids)
 	if rowErr != nil {
-		d.Problems = append(d.Problems, triage.Problem{Where: where, What: "SecurityAlert rows: " + rowErr.Error() +
+		asm.Problem(triage.Problem{Where: where, What: "SecurityAlert rows: " + rowErr.Error() +
 			"; the entities are the incidents API's, which can be partial"})
 	}
 	if apiErr != nil && len(apiAlerts) == 0 && len(apiEntities) == 0 && len(rows) == 0 {
@@ -326,14 +326,9 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 		return triage.Details{}, rowErr
 	}
 
-	set := triage.NewSet()
 	seen := map[string]bool{}
 	add := func(a triage.Alert, ents []triage.Entity, probs []triage.Problem) {
-		d.Problems = append(d.Problems, probs...)
-		for _, e := range ents {
-			set.Add(e)
-		}
-		d.Alerts = append(d.Alerts, a)
+		asm.Alert(a, ents, probs)
 		seen[a.ID] = true
 	}
 	for _, id := range ids {
@@ -347,30 +342,24 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 			continue
 		}
 		if rowErr == nil && w.logs != nil {
-			d.Problems = append(d.Problems, triage.Problem{Where: where + " alert " + id,
+			asm.Problem(triage.Problem{Where: where + " alert " + id,
 				What: "no SecurityAlert row with this SystemAlertId; its entities come from the incidents API only"})
 		}
 		add(triage.ParseSecurityAlert(apiAlertRow(a)))
 	}
 	for _, id := range ids {
 		if !seen[id] && rowErr == nil {
-			d.Problems = append(d.Problems, triage.Problem{Where: where + " alert " + id, What: "no SecurityAlert row with this SystemAlertId"})
+			asm.Problem(triage.Problem{Where: where + " alert " + id, What: "no SecurityAlert row with this SystemAlertId"})
 			seen[id] = true
 		}
 	}
 	if len(apiEntities) > 0 {
-		ents, probs := triage.ParseAPIEntities(apiEntities, where+" entities")
-		d.Problems = append(d.Problems, probs...)
-		for _, e := range ents {
-			set.Add(e)
-		}
+		asm.Entities(triage.ParseAPIEntities(apiEntities, where+" entities"))
 	}
 	if len(ids) == 0 && apiErr == nil {
-		d.Problems = append(d.Problems, triage.Problem{Where: where, What: "the incident has no alerts"})
+		asm.Problem(triage.Problem{Where: where, What: "the incident has no alerts"})
 	}
-	triage.SortAlerts(d.Alerts)
-	d.Entities = append(d.Entities, set.Entities()...)
-	return d, nil
+	return asm.Details(), nil
 }
 
 // apiDetails calls ListAlerts and ListEntities, each on its own: one that

@@ -29,6 +29,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/timespan"
+	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
 
@@ -66,6 +67,9 @@ type Options struct {
 	// Notify, when set, is told about waits the user should know of
 	// ("throttled by Log Analytics; retrying in 20s").
 	Notify func(msg string)
+	// Limits caps the entities Details reads of an alert and of an
+	// incident; zero fields are triage's defaults.
+	Limits triage.Limits
 }
 
 // Workspace is a Microsoft Sentinel workspace. It implements
@@ -78,6 +82,7 @@ type Workspace struct {
 	logs      *azlogs.Client             // nil without a workspace id
 	slots     chan struct{}              // log queries in flight
 	timeout   time.Duration
+	limits    triage.Limits
 }
 
 var (
@@ -102,7 +107,7 @@ func Open(opts Options) (*Workspace, error) {
 	if wc.WorkspaceID == "" && !wc.IncidentsAPI() {
 		return nil, fmt.Errorf("sentinel workspace %s: set workspace_id (for log queries) and subscription_id, resource_group, workspace_name (for incidents)", wc.Name)
 	}
-	w := &Workspace{cfg: wc, cat: cat, timeout: wc.QueryTimeout}
+	w := &Workspace{cfg: wc, cat: cat, timeout: wc.QueryTimeout, limits: opts.Limits}
 	if w.timeout <= 0 {
 		w.timeout = DefaultQueryTimeout
 	}
