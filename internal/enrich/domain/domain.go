@@ -116,7 +116,9 @@ func (f *Facts) problem(format string, args ...any) {
 // trailing dot. It accepts any name, including unknown TLDs, single labels
 // and internal names; what it cannot judge it lists in Problems. An IP
 // address is not a name and gives only a problem, also when it is written
-// with characters that IDNA maps to one (full-width digits, "７.０.０.１").
+// with characters that IDNA maps to one (full-width digits, "７.０.０.１")
+// or as browsers read one (0x7f.1), and so does a name whose last label is
+// a number.
 func Analyze(name string) Facts {
 	f, _ := analyze(strings.TrimSpace(ioc.Refang(strings.TrimSpace(name))))
 	return f
@@ -168,6 +170,19 @@ func analyze(s string) (Facts, bool) {
 			// full stop ("ｇｏｏｇｌｅ．ｃｏｍ．"), as ioc.Parse drops it.
 			ascii = strings.TrimSuffix(ascii, ".")
 		}
+	}
+
+	// Browsers read a host whose last label is a number as an IPv4
+	// address (the WHATWG URL standard: 0.0.0 is 0.0.0.0), and no
+	// top-level domain is a number: such a name is an address or nothing,
+	// as ParseURL reads it and as ioc.Parse refuses it as a name.
+	if endsInNumber(ascii) {
+		if a, ok := parseIPv4(ascii); ok {
+			f.problem("an IP address (%s) as browsers read it, not a name", a)
+		} else {
+			f.problem("the last label of %q is a number, which makes it no name", shorten(ascii))
+		}
+		return f, false
 	}
 
 	valid := true
