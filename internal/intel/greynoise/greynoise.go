@@ -71,7 +71,7 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		p, err := New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+		p, err := New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
 			Enterprise: s.Options["enterprise"] == "true"})
 		if err != nil {
 			return nil, err
@@ -84,6 +84,9 @@ var Spec = intel.Spec{
 type Options struct {
 	// BaseURL replaces DefaultBaseURL (tests, proxies).
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIKey is the GreyNoise key; optional for the Community API.
@@ -127,12 +130,13 @@ func New(o Options) (*Provider, error) {
 	}
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "greynoise",
-			BaseURL:  base,
-			HTTP:     o.HTTP,
-			Header:   h,
-			Timeout:  o.Timeout,
-			MaxBody:  maxBody,
+			Provider:          "greynoise",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           base,
+			HTTP:              o.HTTP,
+			Header:            h,
+			Timeout:           o.Timeout,
+			MaxBody:           maxBody,
 		},
 		enterprise: o.Enterprise,
 	}, nil
