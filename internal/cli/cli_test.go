@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/report/markdown"
+	"github.com/triage-dev/triage/internal/report/reporttest"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -157,18 +159,25 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
+	// Hidden characters show as their marks, as in every rendering, where
+	// they were dropped before: "\u202Egnp.exe" read as "gnp.exe".
 	tests := map[string]string{
 		"plain":         "plain",
 		"a\tb\nc":       "a b c",
-		"\u202Egnp.exe": "gnp.exe",
-		"\x1b[31mred":   "[31mred",
+		"\u202Egnp.exe": "⟨U+202E⟩g…",
+		"a\u200Bb":      "a⟨U+200B⟩b",
+		"\x1b[31mred":   "⟨U+001B⟩[…",
 		"abcdefghij":    "abcdefghij",
 		"abcdefghijk":   "abcdefghi…",
+		"abcd\u202Eefg": "abcd…", // never half a mark
 	}
 	for in, want := range tests {
 		if got := clean(in, 10); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
 		}
+	}
+	for _, v := range reporttest.Hostile {
+		reporttest.CheckVisible(t, fmt.Sprintf("clean(%.20q)", v), clean(v, 0), v)
 	}
 }
 

@@ -2,13 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"time"
-	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/textsafe"
 	"github.com/triage-dev/triage/internal/timespan"
 )
 
@@ -131,23 +133,29 @@ func orDash(s string) string {
 }
 
 // clean makes an attacker-controlled value safe for one terminal cell: tabs
-// and line breaks become spaces, other control characters and bidirectional
-// overrides are dropped, and the value is cut to max runes (0: no limit).
+// and line breaks become spaces, and control, bidirectional and other
+// invisible characters show as their marks, "⟨U+202E⟩", as in every other
+// rendering (textsafe.Line); the value is cut to max runes (0: no limit),
+// never inside a mark.
 func clean(s string, max int) string {
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			r = ' '
-		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == unicode.ReplacementChar:
-			continue
+	s = textsafe.Line(s)
+	if max <= 0 || utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	out := []rune(s)[:max-1]
+	if i := lastIndex(out, '⟨'); i >= 0 && !slices.Contains(out[i:], '⟩') {
+		out = out[:i] // a mark cut in half reads as something else
+	}
+	return string(append(out, '…'))
+}
+
+func lastIndex(rs []rune, r rune) int {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i] == r {
+			return i
 		}
-		out = append(out, r)
 	}
-	if max > 0 && len(out) > max {
-		out = append(out[:max-1], '…')
-	}
-	return string(out)
+	return -1
 }
 
 // parseTimeFlag parses the value of a time flag; "" is the zero time.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -451,6 +452,10 @@ func (b *builder) providers(fc *fileConfig) {
 			p.APIID = b.secret(fp.APIID)
 		}
 		p.BaseURL = normalizeURL(deref(fp.BaseURL))
+		p.AllowInsecureHTTP = deref(fp.AllowInsecureHTTP)
+		if keyed := p.APIKey.Source().Kind != "" || p.APIID.Source().Kind != ""; keyed && httpapi.Cleartext(p.BaseURL) && !p.AllowInsecureHTTP {
+			b.problem(key+".base_url", Origin{}, "%s is http:// to another machine: the API key would cross the network unencrypted; use https://, or set allow_insecure_http: true on %s to allow it", p.BaseURL, key)
+		}
 		p.Timeout = time.Duration(deref(fp.Timeout))
 		p.Concurrency = deref(fp.Concurrency)
 		if q := fp.Quota; q != nil {

@@ -202,6 +202,7 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 		r.warn("Log Analytics queries only: the incidents API (listing, showing, commenting on and updating incidents) also needs %s: set %s under %s in triage.yaml%s; the workspace's Overview page in the Azure portal shows them",
 			strings.Join(missing, ", "), plural(missing), key, c.inMsticpy(w.Origins, msticpyNames(missing)))
 	}
+	warnHTTP(r, w.Endpoints)
 	usable := c.checkAuth(r, w.Auth, w.TenantID, key+".auth")
 
 	summary := fmt.Sprintf("%sSentinel workspace %s", def, w.WorkspaceID)
@@ -217,6 +218,22 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 	}
 	summary += "; sign-in: " + strings.Join(usable, " then ")
 	return r.findings(summary)
+}
+
+// isHTTP reports whether u is an http:// URL.
+func isHTTP(u string) bool { return len(u) >= 7 && strings.EqualFold(u[:7], "http://") }
+
+// warnHTTP warns of every http:// endpoint among e's: what goes there is
+// not encrypted (on this machine too), and the Azure SDK sends no sign-in
+// token to one.
+func warnHTTP(r *report, e Endpoints) {
+	for _, f := range []struct{ name, u string }{
+		{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost},
+	} {
+		if isHTTP(f.u) {
+			r.warn("endpoint %s %s is http://: not encrypted, and the Azure SDK will not send a sign-in token to it; use https://", f.name, f.u)
+		}
+	}
 }
 
 func plural(s []string) string {
@@ -386,12 +403,22 @@ func (c *Config) checkProvider(p Provider) []Finding {
 	if p.BaseURL != "" {
 		parts = append(parts, "at "+p.BaseURL)
 	}
+	if isHTTP(p.BaseURL) {
+		what := "requests and answers cross"
+		if p.AllowInsecureHTTP {
+			what = "the api key, requests and answers cross (allow_insecure_http)"
+		}
+		r.warn("base_url %s is http://: %s the network unencrypted; use https://", p.BaseURL, what)
+	}
 	return r.findings("enabled, " + strings.Join(parts, ", "))
 }
 
 func (c *Config) checkGeoIP() []Finding {
 	g := c.GeoIP
 	r := &report{subject: "geoip"}
+	if isHTTP(g.DownloadURL) {
+		r.warn("download_url %s is http://: the license key and the databases cross the network unencrypted; use https://", g.DownloadURL)
+	}
 	var have, missing []string
 	for _, db := range g.Databases {
 		if fi, err := os.Stat(db); err == nil && !fi.IsDir() {
@@ -447,6 +474,10 @@ func (c *Config) checkKeyVault() []Finding {
 	}
 	if refs == 0 {
 		return r.findings(fmt.Sprintf("%s configured, no secret refers to it", kv.VaultURL))
+	}
+	warnHTTP(r, kv.Endpoints)
+	if isHTTP(kv.VaultURL) {
+		r.warn("vault %s is http://: secrets would cross the network unencrypted, and the Azure SDK will not send a sign-in token to it; use https://", kv.VaultURL)
 	}
 	if kv.TenantID == "" {
 		r.warn("no tenant id: signing in to Key Vault uses the account's home tenant; set key_vault.tenant_id in triage.yaml%s", c.inMsticpy(kv.Origins, "TenantId"))

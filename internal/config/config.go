@@ -195,6 +195,10 @@ type Provider struct {
 	APIID  Secret `json:"api_id,omitzero"`
 	// BaseURL replaces the service's address (tests, proxies, mirrors).
 	BaseURL string `json:"base_url,omitempty"`
+	// AllowInsecureHTTP lets the key go to an http:// BaseURL on another
+	// machine, unencrypted; without it such a BaseURL is a configuration
+	// error when the provider has a key (httpapi.Cleartext).
+	AllowInsecureHTTP bool `json:"allow_insecure_http,omitempty"`
 	// Timeout bounds one request; Concurrency the requests in flight.
 	Timeout     time.Duration `json:"timeout,omitempty"`
 	Concurrency int           `json:"concurrency,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/intel/providers"
 	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/triage"
@@ -87,20 +88,21 @@ type fileWorkspace struct {
 }
 
 type fileProvider struct {
-	Enabled          *bool             `yaml:"enabled"`
-	Primary          *bool             `yaml:"primary"`
-	APIKey           *secretSpec       `yaml:"api_key"`
-	APIID            *secretSpec       `yaml:"api_id"`
-	BaseURL          *string           `yaml:"base_url"`
-	Timeout          *duration         `yaml:"timeout"`
-	Concurrency      *int              `yaml:"concurrency"`
-	Quota            *fileQuota        `yaml:"quota"`
-	CacheTTL         *duration         `yaml:"cache_ttl"`
-	NegativeCacheTTL *duration         `yaml:"negative_cache_ttl"`
-	Files            stringList        `yaml:"files"`
-	Options          map[string]string `yaml:"options"`
-	Origins          []Origin          `yaml:"-"`
-	DisabledBy       string            `yaml:"-"`
+	Enabled           *bool             `yaml:"enabled"`
+	Primary           *bool             `yaml:"primary"`
+	APIKey            *secretSpec       `yaml:"api_key"`
+	APIID             *secretSpec       `yaml:"api_id"`
+	BaseURL           *string           `yaml:"base_url"`
+	AllowInsecureHTTP *bool             `yaml:"allow_insecure_http"`
+	Timeout           *duration         `yaml:"timeout"`
+	Concurrency       *int              `yaml:"concurrency"`
+	Quota             *fileQuota        `yaml:"quota"`
+	CacheTTL          *duration         `yaml:"cache_ttl"`
+	NegativeCacheTTL  *duration         `yaml:"negative_cache_ttl"`
+	Files             stringList        `yaml:"files"`
+	Options           map[string]string `yaml:"options"`
+	Origins           []Origin          `yaml:"-"`
+	DisabledBy        string            `yaml:"-"`
 }
 
 type fileQuota struct {
@@ -428,6 +430,14 @@ func checkEndpoints(e *fileEndpoints, key string, bad badFunc) {
 	checkURL(e.ResourceManagerAudience, key+".resource_manager_audience", bad)
 	checkURL(e.LogAnalytics, key+".log_analytics", bad)
 	checkURL(e.AuthorityHost, key+".authority_host", bad)
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost}} {
+		if f.v != nil && httpapi.Cleartext(*f.v) {
+			bad(key+"."+f.name, "%s", cleartextEndpoint(*f.v))
+		}
+	}
 	if s := e.KeyVaultSuffix; s != nil && (strings.Contains(*s, "/") || !strings.Contains(*s, ".")) {
 		bad(key+".key_vault_suffix", "want a DNS suffix such as vault.azure.net, got %q", *s)
 	}
@@ -487,6 +497,13 @@ func checkNonEmpty(v *string, key string, bad badFunc) {
 	if v != nil && strings.TrimSpace(*v) == "" {
 		bad(key, "must not be empty")
 	}
+}
+
+// cleartextEndpoint says why an http:// Azure endpoint on another machine
+// is refused. There is no setting to allow one: the Azure SDK never sends
+// a token over http://.
+func cleartextEndpoint(u string) string {
+	return fmt.Sprintf("%s is http:// to another machine: Azure sign-in tokens would cross the network unencrypted (the Azure SDK refuses to send them); use https://", u)
 }
 
 func checkURL(v *string, key string, bad badFunc) {

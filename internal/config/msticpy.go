@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/intel/providers"
 )
 
@@ -282,6 +283,8 @@ func (r *msticpyReader) azure(root *yaml.Node) {
 	if s, line := r.text(az, "resource_manager_url", "Azure"); s != "" {
 		if u, err := normalizeEndpoint(s); err != nil {
 			r.warn(line, "Azure.resource_manager_url", "%v; ignored", err)
+		} else if httpapi.Cleartext(u) {
+			r.warn(line, "Azure.resource_manager_url", "%s; ignored", cleartextEndpoint(u))
 		} else {
 			fa.Endpoints = &fileEndpoints{ResourceManager: &u}
 			r.warn(line, "Azure.resource_manager_url", "triage does not fetch endpoint metadata: the Log Analytics and sign-in endpoints stay those of the cloud; set azure.endpoints in triage.yaml if they differ")
@@ -387,6 +390,8 @@ func (r *msticpyReader) keyVault(root *yaml.Node) {
 	if s, line := r.text(kv, "AuthorityURI", "KeyVault"); s != "" {
 		if u, err := normalizeEndpoint(s); err != nil {
 			r.warn(line, "KeyVault.AuthorityURI", "%v; ignored", err)
+		} else if httpapi.Cleartext(u) {
+			r.warn(line, "KeyVault.AuthorityURI", "%s; ignored", cleartextEndpoint(u))
 		} else {
 			fk.Endpoints = &fileEndpoints{AuthorityHost: &u}
 		}

@@ -73,6 +73,9 @@ type Setup struct {
 	// BaseURL is the configured address of the service, completed with
 	// the default's path; "" for the default.
 	BaseURL string
+	// AllowInsecureHTTP is the provider's allow_insecure_http setting: its
+	// key may go over http:// to another machine (httpapi.Client).
+	AllowInsecureHTTP bool
 	// APIKey and APIID are the credentials, "" when not configured.
 	APIKey, APIID string
 	// Timeout bounds one request.

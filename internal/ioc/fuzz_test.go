@@ -74,3 +74,41 @@ func FuzzParse(f *testing.F) {
 		_ = ind.String()
 	})
 }
+
+// FuzzASCIIName checks that the ASCII form of a name is its own ASCII form
+// (it parses again to itself) and decodes to a Unicode form that gives it
+// back, and that a name whose ASCII form is an address is never taken for a
+// name by Parse.
+func FuzzASCIIName(f *testing.F) {
+	fuzzSeeds(f)
+	for _, s := range []string{"７.０.０.１", "ﴐ.１", "ｇｏｏｇｌｅ．ｃｏｍ．", "xn--abc.com", "ß.de", "a\u00adb.com", "１９８。５１。１００。７"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ASCIIName(s)
+		if err != nil {
+			return
+		}
+		if again, err := ASCIIName(a); err != nil || again != a {
+			t.Errorf("ASCIIName(%q) = %q, but ASCIIName(%q) = %q, %v", s, a, a, again, err)
+		}
+		if !isASCII(a) {
+			t.Errorf("ASCIIName(%q) = %q is not ASCII", s, a)
+		}
+		if u, err := UnicodeName(a); err != nil {
+			t.Errorf("ASCIIName(%q) = %q, which does not decode: %v", s, a, err)
+		} else if back, err := ASCIIName(u); err != nil || back != a {
+			t.Errorf("ASCIIName(%q) = %q decodes to %q, whose ASCII form is %q, %v", s, a, u, back, err)
+		}
+		if _, ok := parseAddr(strings.TrimSuffix(a, ".")); ok {
+			if ind, err := Parse(s); err == nil && (ind.Kind == Domain || ind.Kind == Hostname) {
+				t.Errorf("%q is the address %q, but Parse gives the name %v", s, a, ind)
+			}
+		}
+		if ind, err := Parse(s); err == nil && (ind.Kind == Domain || ind.Kind == Hostname) {
+			if again, err := ASCIIName(ind.Value); err != nil || again != ind.Value {
+				t.Errorf("Parse(%q) = %v, whose ASCII form is %q, %v", s, ind, again, err)
+			}
+		}
+	})
+}

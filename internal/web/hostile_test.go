@@ -28,6 +28,7 @@ var hostileStrings = []string{
 	`{{.}} ${alert(11)} #{alert(12)} %3Cscript%3Ealert(13)%3C/script%3E`,
 	"multi\nline\r\n<b>bold</b>\ttab",
 	`<math><mi xlink:href="javascript:alert(14)">x</mi></math>`,
+	invisibleHostile,
 }
 
 // hostileNumbers are the incidents of the hostile workspace: one per

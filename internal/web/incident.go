@@ -174,7 +174,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if done {
 			msg := ""
 			if err != nil {
-				msg = err.Error()
+				msg = visible(err.Error())
 			}
 			b, _ := json.Marshal(map[string]string{"error": msg})
 			fmt.Fprintf(w, "event: done\ndata: %s\n\n", b)

@@ -41,12 +41,14 @@ func parsePages() (*pages, error) {
 		"sevclass": func(v any) string { return reporthtml.SeverityClass(triage.Severity(fmt.Sprint(v))) },
 		"ticlass":  func(v any) string { return reporthtml.TIClass(intel.Severity(fmt.Sprint(v))) },
 		"stclass":  reporthtml.StatusClass,
-		"clip":     clip,
+		"clip":     clipVisible,
 		"join":     func(ss []string) string { return strings.Join(ss, ", ") },
 		"lower":    strings.ToLower,
 		"slug":     slug,
 		"query":    queryString,
 		"plural":   english.Plural,
+		// Every value a page shows goes through visible or clip (see visible.go).
+		"visible": visible,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {

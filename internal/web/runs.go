@@ -77,7 +77,7 @@ type verdictView struct {
 }
 
 func newVerdict(rep *report.Report) *verdictView {
-	return &verdictView{Severity: string(rep.TI.Severity), Class: "ti-" + reporthtml.TIClass(rep.TI.Severity), Explanation: rep.TI.Explanation}
+	return &verdictView{Severity: visible(rep.TI.Severity), Class: "ti-" + reporthtml.TIClass(rep.TI.Severity), Explanation: visible(rep.TI.Explanation)}
 }
 
 // snapshot returns the run's state and a channel closed on its next change.
@@ -204,7 +204,7 @@ func (s *Server) renderSection(rep *report.Report, sec report.Section, o reporth
 	if err := reporthtml.Section(&buf, rep, sec.Name, o); err != nil {
 		s.log.Warn("render section", "step", sec.Name, "err", err)
 		buf.Reset()
-		sectionError.Execute(&buf, struct{ Title, Status, Reason, Err string }{stepTitle(sec.Name), string(sec.Status), sec.Reason, err.Error()})
+		sectionError.Execute(&buf, struct{ Title, Status, Reason, Err string }{stepTitle(sec.Name), visible(sec.Status), visible(sec.Reason), visible(err.Error())})
 	}
 	return buf.String()
 }

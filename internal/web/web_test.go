@@ -554,6 +554,7 @@ func checkInert(t *testing.T, name, page string) {
 		}
 	}
 	walk(doc)
+	checkVisible(t, name, doc)
 	for _, raw := range []string{`<script>alert`, `<img src=x`, `<svg onload`, `<b>bold</b>`, `<iframe`} {
 		if strings.Contains(page, raw) {
 			t.Errorf("%s: %q appears unescaped", name, raw)

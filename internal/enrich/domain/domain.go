@@ -115,14 +115,18 @@ func (f *Facts) problem(format string, args ...any) {
 // ioc.Parse ("evil[.]example[.]com"), trims white space and drops one
 // trailing dot. It accepts any name, including unknown TLDs, single labels
 // and internal names; what it cannot judge it lists in Problems. An IP
-// address is not a name and gives only a problem.
+// address is not a name and gives only a problem, also when it is written
+// with characters that IDNA maps to one (full-width digits, "７.０.０.１")
+// or as browsers read one (0x7f.1), and so does a name whose last label is
+// a number.
 func Analyze(name string) Facts {
 	f, _ := analyze(strings.TrimSpace(ioc.Refang(strings.TrimSpace(name))))
 	return f
 }
 
 // analyze states the facts of a name that is already refanged and trimmed,
-// and reports whether its labels are well formed, as a URL's host must be.
+// and reports whether it is well formed, as a URL's host must be: its
+// labels are, and an internationalised name has a valid ASCII form.
 func analyze(s string) (Facts, bool) {
 	var f Facts
 	switch {
@@ -139,17 +143,46 @@ func analyze(s string) (Facts, bool) {
 		f.problem("an IP address, not a name")
 		return f, false
 	}
-	s = strings.TrimSuffix(s, ".")
+	dotless := strings.TrimSuffix(s, ".")
+	trimmed := dotless != s
+	s = dotless
 
 	var ascii string
+	mapped := true // the name has an ASCII form a browser would look up
 	if isASCII(s) {
 		ascii = strings.ToLower(s)
 	} else {
 		a, err := ioc.ASCIIName(s)
+		// An address written in other characters (full-width digits,
+		// ideographic full stops) is mapped to one: it is an address, as
+		// the same address in ASCII is, and never a name.
+		if isIPLiteral(a) {
+			f.problem("an IP address (%s) written with other characters, not a name", shorten(a))
+			return f, false
+		}
 		if err != nil {
 			f.problem("not a valid internationalised name: %s", idnaReason(err))
+			mapped = false
 		}
 		ascii = a
+		if !trimmed {
+			// The one trailing dot, written as a full-width or ideographic
+			// full stop ("ｇｏｏｇｌｅ．ｃｏｍ．"), as ioc.Parse drops it.
+			ascii = strings.TrimSuffix(ascii, ".")
+		}
+	}
+
+	// Browsers read a host whose last label is a number as an IPv4
+	// address (the WHATWG URL standard: 0.0.0 is 0.0.0.0), and no
+	// top-level domain is a number: such a name is an address or nothing,
+	// as ParseURL reads it and as ioc.Parse refuses it as a name.
+	if endsInNumber(ascii) {
+		if a, ok := parseIPv4(ascii); ok {
+			f.problem("an IP address (%s) as browsers read it, not a name", a)
+		} else {
+			f.problem("the last label of %q is a number, which makes it no name", shorten(ascii))
+		}
+		return f, false
 	}
 
 	valid := true
@@ -201,7 +234,11 @@ func analyze(s string) (Facts, bool) {
 		f.EntropyUnusual = utf8.RuneCountInString(first) >= EntropyMinLength &&
 			(f.Entropy < EntropyLow || f.Entropy > EntropyHigh)
 	}
-	return f, true
+	// A name IDNA refuses has only idna's best-effort ASCII form, which may
+	// not analyse to itself ("ﴐ.１" gives "xn--wgbj.1", whose last label is a
+	// number): its facts are stated, but it is no URL's host, as browsers
+	// refuse it too.
+	return f, mapped
 }
 
 // checkLabel returns why an A-label is malformed, or "". Letters, digits,

@@ -116,11 +116,27 @@ func TestAnalyze(t *testing.T) {
 			Name: "google.com", Registered: "google.com", Suffix: "com", ICANN: true, KnownTLD: true,
 			Scripts: latin, Entropy: h(2, 2, 1, 1),
 		}},
+		// One trailing dot is dropped however it is written, as ioc.Parse
+		// drops it (a fuzzing find: "google.com." was the name).
+		{"ｇｏｏｇｌｅ．ｃｏｍ．", Facts{
+			Name: "google.com", Registered: "google.com", Suffix: "com", ICANN: true, KnownTLD: true,
+			Scripts: latin, Entropy: h(2, 2, 1, 1),
+		}},
 
 		// What cannot be judged.
 		{"", Facts{Problems: []string{"empty name"}}},
 		{"8.8.8.8", Facts{Problems: []string{"an IP address, not a name"}}},
 		{"[2001:db8::1]", Facts{Problems: []string{"an IP address, not a name"}}},
+		// An address in full-width digits is mapped to one, as the URL host
+		// of a browser is, and is no more a name than 7.0.0.1 (a fuzzing
+		// find: it was analysed as the domain "7.0.0.1").
+		{"７.０.０.１", Facts{Problems: []string{"an IP address (7.0.0.1) written with other characters, not a name"}}},
+		{"１９８。５１。１００。７", Facts{Problems: []string{"an IP address (198.51.100.7) written with other characters, not a name"}}},
+		// A last label that is a number makes an address, as browsers read
+		// a URL's host, or nothing (as ioc.Parse refuses it).
+		{"0.0.0", Facts{Problems: []string{"an IP address (0.0.0.0) as browsers read it, not a name"}}},
+		{"0x7f.1", Facts{Problems: []string{"an IP address (127.0.0.1) as browsers read it, not a name"}}},
+		{"example.123", Facts{Problems: []string{`the last label of "example.123" is a number, which makes it no name`}}},
 		{"\xff.com", Facts{Problems: []string{"name is not valid UTF-8"}}},
 		{strings.Repeat("a.", 600) + "com", Facts{Problems: []string{"name longer than 253 characters"}}},
 		{"exa mple.com", Facts{

@@ -50,6 +50,14 @@ func FuzzAnalyze(f *testing.F) {
 		if _, err := json.Marshal(fa); err != nil {
 			t.Errorf("Analyze(%q) does not marshal: %v", s, err)
 		}
+		// An address, however it is written, is never analysed as a name.
+		v := strings.TrimSpace(ioc.Refang(strings.TrimSpace(s)))
+		if a, _ := ioc.ASCIIName(v); isIPLiteral(a) && (fa.Name != "" || len(fa.Problems) == 0) {
+			t.Errorf("Analyze(%q) analyses the address %q as the name %q", s, a, fa.Name)
+		}
+		if ind, err := ioc.Parse(s); err == nil && ind.Kind.IsIP() && fa.Name != "" {
+			t.Errorf("Analyze(%q) analyses the address %v as the name %q", s, ind, fa.Name)
+		}
 		if len(fa.Problems) > 0 {
 			return
 		}
@@ -97,6 +105,59 @@ func FuzzAnalyze(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzIndicators checks the analyser against what its callers in package
+// ioc make of the same value, whole (Parse) and in text (Extract): a name
+// ioc accepts analyses to itself (Analyze may still note a problem ioc does
+// not check, such as an xn-- label that is not valid punycode), an address
+// ioc finds is never analysed as a name, and a URL ioc accepts parses, to a
+// host that parses again to itself and is no address analysed as a name.
+func FuzzIndicators(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		inds := ioc.Extract(s)
+		if ind, err := ioc.Parse(s); err == nil {
+			inds = append(inds, ind)
+		}
+		for _, ind := range inds {
+			checkIndicator(t, s, ind)
+		}
+	})
+}
+
+func checkIndicator(t *testing.T, s string, ind ioc.Indicator) {
+	t.Helper()
+	switch {
+	case ind.Kind == ioc.Domain || ind.Kind == ioc.Hostname:
+		if fa := Analyze(ind.Value); fa.Name != ind.Value {
+			t.Errorf("%q: ioc gives %v, Analyze gives %q %q", s, ind, fa.Name, fa.Problems)
+		}
+	case ind.Kind == ioc.Email:
+		d := ind.Value[strings.LastIndexByte(ind.Value, '@')+1:]
+		if fa := Analyze(d); fa.Name != d {
+			t.Errorf("%q: ioc gives %v, Analyze of its domain gives %q %q", s, ind, fa.Name, fa.Problems)
+		}
+	case ind.Kind.IsIP():
+		if fa := Analyze(ind.Value); fa.Name != "" || len(fa.Problems) == 0 {
+			t.Errorf("%q: ioc gives the address %v, Analyze the name %q", s, ind, fa.Name)
+		}
+	case ind.Kind == ioc.URL:
+		// ParseURL reads "\" as browsers do (http://a\@b.com/ goes to a),
+		// ioc as part of the user information: such a URL may have another
+		// host, or none.
+		u, err := ParseURL(ind.Value)
+		if err != nil {
+			if !strings.Contains(ind.Value, "\\") {
+				t.Errorf("%q: ioc gives %v, which ParseURL refuses: %v", s, ind, err)
+			}
+			return
+		}
+		checkURL(t, ind.Value, u)
+		if _, err := netip.ParseAddr(u.Host); err == nil && !u.IPHost {
+			t.Errorf("%q: ioc gives %v, whose host ParseURL analyses as the name %q", s, ind, u.Host)
+		}
+	}
 }
 
 // FuzzParseURL checks that ParseURL never panics, that what it returns is

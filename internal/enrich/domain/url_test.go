@@ -140,6 +140,10 @@ func TestParseURLErrors(t *testing.T) {
 		{"http://%2Fevil.com/", `host: bad character '/' in label "/evil"`},
 		{"http://evil.com\x00/", "contains control characters"},
 		{"http://evil.com\x7f/", "contains control characters"},
+		// A host IDNA refuses has no ASCII form to go to: idna's best effort
+		// ("xn--wgbj.1") would not parse again (a fuzzing find).
+		{"A://ﴐ.１", `host: not a valid internationalised name: invalid label "ضر.1"`},
+		{"http://ﴐ.１/", `host: not a valid internationalised name: invalid label "ضر.1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

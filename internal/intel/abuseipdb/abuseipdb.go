@@ -78,7 +78,7 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout}))
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout}))
 	},
 }
 
@@ -86,6 +86,9 @@ var Spec = intel.Spec{
 type Options struct {
 	// BaseURL is the API's address; "" means DefaultBaseURL.
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIKey is the AbuseIPDB v2 API key; required.
@@ -117,9 +120,10 @@ func New(o Options) (*Provider, error) {
 	}
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "abuseipdb",
-			BaseURL:  strings.TrimRight(base, "/"),
-			HTTP:     o.HTTP,
+			Provider:          "abuseipdb",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           strings.TrimRight(base, "/"),
+			HTTP:              o.HTTP,
 			Header: http.Header{
 				"Key":    {o.APIKey},
 				"Accept": {"application/json"},

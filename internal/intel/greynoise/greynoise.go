@@ -69,7 +69,7 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
 			Enterprise: s.Options["enterprise"] == "true"}))
 	},
 }
@@ -78,6 +78,9 @@ var Spec = intel.Spec{
 type Options struct {
 	// BaseURL replaces DefaultBaseURL (tests, proxies).
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIKey is the GreyNoise key; optional for the Community API.
@@ -121,12 +124,13 @@ func New(o Options) (*Provider, error) {
 	}
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "greynoise",
-			BaseURL:  base,
-			HTTP:     o.HTTP,
-			Header:   h,
-			Timeout:  o.Timeout,
-			MaxBody:  maxBody,
+			Provider:          "greynoise",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           base,
+			HTTP:              o.HTTP,
+			Header:            h,
+			Timeout:           o.Timeout,
+			MaxBody:           maxBody,
 		},
 		enterprise: o.Enterprise,
 	}, nil

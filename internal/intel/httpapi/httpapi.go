@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -55,6 +56,45 @@ type Client struct {
 	// credential the headers carry encoded), besides the values of Header
 	// and Query.
 	Secrets []string
+	// AllowInsecureHTTP lets the client send its credentials over http://
+	// to a host other than this machine (the provider's
+	// allow_insecure_http setting). Without it such a request is refused
+	// before anything is sent (see Cleartext).
+	AllowInsecureHTTP bool
+}
+
+// Cleartext reports whether rawURL is an http:// URL to a host other than
+// this machine (localhost or a loopback address): a key sent there crosses
+// the network unencrypted. It is the one rule of the configuration checks
+// and of Client.
+func Cleartext(rawURL string) bool {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	return !loopback(u.Hostname())
+}
+
+// loopback reports whether host names this machine: localhost (and names
+// under it, RFC 6761) or a loopback address.
+func loopback(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// sendsCredential reports whether the client's requests carry a
+// credential: a header of its own, a query value or a secret.
+func (c *Client) sendsCredential() bool {
+	for k := range c.Header {
+		if k != "Accept" && k != "User-Agent" && k != "Content-Type" {
+			return true
+		}
+	}
+	return len(c.Query) > 0 || len(c.Secrets) > 0
 }
 
 // Response is a successful (2xx) answer.
@@ -108,6 +148,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	u, err := url.Parse(strings.TrimRight(c.BaseURL, "/") + path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: bad base URL %q: %v", c.Provider, c.BaseURL, err)
+	}
+	// Checked here as well as in the configuration: a key never crosses
+	// the network in clear, however the client was set up.
+	if !c.AllowInsecureHTTP && c.sendsCredential() && Cleartext(u.String()) {
+		return nil, fmt.Errorf("%s: refusing to send the API key over http:// to %s, unencrypted: use https:// in its base_url, or set allow_insecure_http: true on providers.%s to allow it", c.Provider, u.Host, c.Provider)
 	}
 	q := u.Query()
 	for k, vs := range query {

@@ -79,3 +79,69 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestCleartext(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://ti.example.com/api":   true,
+		"HTTP://203.0.113.7:8080":     true,
+		"http://[2001:db8::1]/":       true,
+		"http://localhost.evil.com/":  true,
+		"https://ti.example.com/api":  false,
+		"http://127.0.0.1:8080":       false,
+		"http://127.8.9.10/":          false,
+		"http://[::1]:9000/":          false,
+		"http://localhost:3000/x":     false,
+		"http://api.localhost/":       false,
+		"http://[::ffff:127.0.0.1]/x": false,
+		"":                            false,
+	} {
+		if got := httpapi.Cleartext(u); got != want {
+			t.Errorf("Cleartext(%q) = %v, want %v", u, got, want)
+		}
+	}
+}
+
+// roundTrip is an http.RoundTripper from a function.
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A key is never sent over http:// to another machine, unless the provider
+// allows it; a client without a key, and loopback, may use http://.
+func TestNoKeyInClear(t *testing.T) {
+	sent := 0
+	hc := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		sent++
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+	})}
+	keyed := httpapi.Client{Provider: "echo", BaseURL: "http://ti.example.com/api", HTTP: hc, Header: http.Header{"X-Key": {providertest.Key}}}
+	_, err := keyed.Get(context.Background(), "/x", nil)
+	if err == nil || sent != 0 || !strings.Contains(err.Error(), "allow_insecure_http: true on providers.echo") {
+		t.Errorf("keyed http:// request: %d sent, error %v", sent, err)
+	}
+	if err != nil && strings.Contains(err.Error(), providertest.Key) {
+		t.Errorf("the error shows the key: %v", err)
+	}
+	for _, c := range []httpapi.Client{
+		{Provider: "echo", BaseURL: "http://ti.example.com/api", HTTP: hc, Query: url.Values{"key": {providertest.Key}}},
+		{Provider: "echo", BaseURL: "http://ti.example.com/api", HTTP: hc, Secrets: []string{providertest.Key}},
+	} {
+		if _, err := c.Get(context.Background(), "/x", nil); err == nil {
+			t.Errorf("a key in %v went over http://", c)
+		}
+	}
+	if sent != 0 {
+		t.Fatalf("%d requests sent", sent)
+	}
+	for _, c := range []httpapi.Client{
+		{Provider: "echo", BaseURL: "http://ti.example.com/api", HTTP: hc, Header: keyed.Header, AllowInsecureHTTP: true},
+		{Provider: "echo", BaseURL: "http://ti.example.com/api", HTTP: hc},
+		{Provider: "echo", BaseURL: "http://127.0.0.1:1/api", HTTP: hc, Header: keyed.Header},
+		{Provider: "echo", BaseURL: "https://ti.example.com/api", HTTP: hc, Header: keyed.Header},
+	} {
+		before := sent
+		if _, err := c.Get(context.Background(), "/x", nil); err != nil || sent != before+1 {
+			t.Errorf("%s with a key %v, allowed %v: %v", c.BaseURL, c.Header != nil, c.AllowInsecureHTTP, err)
+		}
+	}
+}

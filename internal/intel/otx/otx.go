@@ -81,7 +81,7 @@ var Spec = intel.Spec{
 		return 1
 	},
 	New: func(s intel.Setup) (intel.Provider, error) {
-		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
 			PassiveDNS: s.Options[passiveDNSOption] == "true"}))
 	},
 }
@@ -93,6 +93,9 @@ const passiveDNSOption = "passive_dns"
 type Options struct {
 	// BaseURL replaces DefaultBaseURL (tests, proxies).
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIKey is the OTX key; required.
@@ -137,12 +140,13 @@ func New(o Options) (*Provider, error) {
 	h.Set("X-OTX-API-KEY", key)
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "otx",
-			BaseURL:  base,
-			HTTP:     o.HTTP,
-			Header:   h,
-			Timeout:  o.Timeout,
-			MaxBody:  maxGeneralBody,
+			Provider:          "otx",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           base,
+			HTTP:              o.HTTP,
+			Header:            h,
+			Timeout:           o.Timeout,
+			MaxBody:           maxGeneralBody,
 		},
 		passiveDNS: o.PassiveDNS,
 	}, nil

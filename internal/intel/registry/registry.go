@@ -148,7 +148,7 @@ func offReason(id string, pc config.Provider, err error) string {
 func newProvider(spec intel.Spec, pc config.Provider, cfg *config.Config, o Options) (intel.Provider, error) {
 	id := spec.Name
 	su := intel.Setup{
-		BaseURL: base(pc.BaseURL, spec.DefaultBaseURL), Timeout: cmp.Or(pc.Timeout, cfg.Intel.Timeout), HTTP: o.HTTP,
+		BaseURL: base(pc.BaseURL, spec.DefaultBaseURL), AllowInsecureHTTP: pc.AllowInsecureHTTP, Timeout: cmp.Or(pc.Timeout, cfg.Intel.Timeout), HTTP: o.HTTP,
 		Options: pc.Options, Files: pc.Files, CacheTTL: pc.CacheTTL, Dir: filepath.Join(cfg.DataDir, id), Now: o.Now,
 		WorkspaceTI: o.WorkspaceTI,
 	}

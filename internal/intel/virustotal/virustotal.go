@@ -83,7 +83,7 @@ var Spec = intel.Spec{
 		return 1
 	},
 	New: func(s intel.Setup) (intel.Provider, error) {
-		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, Timeout: s.Timeout,
 			Resolutions: s.Options[resolutionsOption] == "true"}))
 	},
 }
@@ -101,6 +101,9 @@ const maxNames = 5
 type Options struct {
 	// BaseURL replaces DefaultBaseURL (tests, proxies).
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIKey is the VirusTotal API key; required.
@@ -135,11 +138,12 @@ func New(o Options) (*Provider, error) {
 	}
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "virustotal",
-			BaseURL:  base,
-			HTTP:     o.HTTP,
-			Header:   http.Header{"X-Apikey": {key}},
-			Timeout:  o.Timeout,
+			Provider:          "virustotal",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           base,
+			HTTP:              o.HTTP,
+			Header:            http.Header{"X-Apikey": {key}},
+			Timeout:           o.Timeout,
 		},
 		resolutions: o.Resolutions,
 	}, nil

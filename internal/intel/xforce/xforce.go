@@ -79,7 +79,7 @@ var Spec = intel.Spec{
 	DefaultBaseURL: DefaultBaseURL,
 	DefaultQuota:   DefaultQuota,
 	New: func(s intel.Setup) (intel.Provider, error) {
-		return intel.Provide(New(Options{BaseURL: s.BaseURL, HTTP: s.HTTP, APIKey: s.APIKey, APIID: s.APIID, Timeout: s.Timeout}))
+		return intel.Provide(New(Options{BaseURL: s.BaseURL, AllowInsecureHTTP: s.AllowInsecureHTTP, HTTP: s.HTTP, APIKey: s.APIKey, APIID: s.APIID, Timeout: s.Timeout}))
 	},
 }
 
@@ -87,6 +87,9 @@ var Spec = intel.Spec{
 type Options struct {
 	// BaseURL is the API's address; "" means DefaultBaseURL.
 	BaseURL string
+	// AllowInsecureHTTP lets the key go over http:// to another machine
+	// (httpapi.Client.AllowInsecureHTTP).
+	AllowInsecureHTTP bool
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
 	// APIID is what X-Force calls the API key (msticpy's ApiID), sent as
@@ -128,9 +131,10 @@ func New(o Options) (*Provider, error) {
 	cred := base64.StdEncoding.EncodeToString([]byte(o.APIID + ":" + o.APIKey))
 	return &Provider{
 		c: httpapi.Client{
-			Provider: "xforce",
-			BaseURL:  strings.TrimRight(base, "/"),
-			HTTP:     o.HTTP,
+			Provider:          "xforce",
+			AllowInsecureHTTP: o.AllowInsecureHTTP,
+			BaseURL:           strings.TrimRight(base, "/"),
+			HTTP:              o.HTTP,
 			Header: http.Header{
 				"Authorization": {"Basic " + cred},
 				"Accept":        {"application/json"},

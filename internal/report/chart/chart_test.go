@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/report/chart/internal/projection"
+	"github.com/triage-dev/triage/internal/report/reporttest"
 )
 
 var t0 = time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC)
@@ -288,7 +289,7 @@ func TestShort(t *testing.T) {
 		{"abcdef", 5, "abcd…"},
 		{"  a \n\t b  ", 10, "a b"},
 		{"ab  cdefgh", 4, "ab…"},
-		{"e\u202Evil", 10, "e\uFFFDvil"},
+		{"e\u202Evil", 20, "e⟨U+202E⟩vil"},
 		{"\xffx", 5, "\uFFFDx"},
 	} {
 		if got := short(c.in, c.n); got != c.want {
@@ -658,5 +659,23 @@ func BenchmarkHistogram(b *testing.B) {
 	evs := sampleEvents(5000, t0, 30*24*time.Hour)
 	for b.Loop() {
 		Histogram(evs, TimeOptions{})
+	}
+}
+
+// Every chart shows hidden characters as their marks, in its labels and in
+// its hover text.
+func TestInvisibleMarked(t *testing.T) {
+	for class, s := range reporttest.Invisible {
+		nodes := []Node{{ID: "inc", Group: "incident", Label: s}, {ID: "n", Group: "Url", Label: s, Detail: []string{s}}}
+		charts := map[string]template.HTML{
+			"timeline":  Timeline([]Event{{Time: t0, Lane: s, Label: s}, {Time: t0.Add(time.Hour), Lane: "b", Label: s}}, TimeOptions{Title: s}),
+			"histogram": Histogram([]Event{{Time: t0, Label: s}, {Time: t0.Add(time.Hour), Label: s}}, TimeOptions{Title: s}),
+			"graph":     Graph(nodes, []Edge{{From: "inc", To: "n", Label: s}}, GraphOptions{Title: s}),
+			"map":       WorldMap([]Point{{Latitude: 1, Longitude: 2, Label: s, Weight: 1}}, MapOptions{Title: s}),
+			"bars":      Bars([]Bar{{Label: s, Values: []float64{1}}, {Label: "b", Values: []float64{2}}}, BarOptions{Title: s}),
+		}
+		for name, out := range charts {
+			reporttest.CheckVisible(t, class+": "+name, string(out), s)
+		}
 	}
 }

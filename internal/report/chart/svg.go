@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/triage-dev/triage/internal/textsafe"
 )
 
 // Limits on attacker-controlled text.
@@ -19,38 +21,15 @@ const (
 	rawMax = 4 * titleMax
 )
 
-// clean returns s as valid UTF-8 with the characters XML forbids, C1
-// controls and the bidirectional controls (which could reorder what an
-// analyst reads) replaced by U+FFFD. Only the first rawMax bytes are kept.
+// clean returns s as valid UTF-8 with the characters XML forbids and those
+// that could change what an analyst reads unseen (controls, bidirectional
+// and invisible characters) shown as their marks, as every rendering shows
+// them (textsafe.Text). Only the first rawMax bytes are kept.
 func clean(s string) string {
 	if len(s) > rawMax {
 		s = s[:rawMax]
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.IndexFunc(s, unwanted) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unwanted(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-// unwanted reports whether r must not appear in the output.
-func unwanted(r rune) bool {
-	switch {
-	case r < 0x20:
-		return r != '\t' && r != '\n'
-	case r >= 0x7f && r <= 0x9f:
-		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0xfffe, r == 0xffff:
-		return true
-	}
-	return false
+	return textsafe.Text(s)
 }
 
 // esc escapes s for XML text and double-quoted attribute values. Besides the

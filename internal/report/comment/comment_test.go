@@ -87,6 +87,9 @@ func TestCommentShortened(t *testing.T) {
 				t.Errorf("%s: the verdict was cut though less important sections could go", name)
 			}
 			checkMarkdownLines(t, name, got)
+			if tt.limit >= 2000 {
+				reporttest.CheckVisible(t, name, got, s)
+			}
 		}
 	}
 }

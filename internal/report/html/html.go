@@ -2,9 +2,11 @@
 // the fragments the web UI shows as each step of a triage completes (Section)
 // and on an entity's page (Summary). Charts are drawn by package chart from
 // what the report's types say: a table's chart is chosen by its columns'
-// types, never by their headers. The CSS class functions here are the one
-// mapping of severities and statuses onto report.css's classes; the web UI
-// uses them too.
+// types, never by their headers. Every rendering shows hidden characters
+// (bidirectional overrides, zero-width and other invisible ones) as their
+// visible marks, "⟨U+202E⟩", as package textsafe defines them. The CSS
+// class functions here are the one mapping of severities and statuses onto
+// report.css's classes; the web UI uses them too.
 package html
 
 import (
@@ -32,6 +34,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/chart"
+	"github.com/triage-dev/triage/internal/textsafe"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -80,6 +83,11 @@ var inline = func() (v struct {
 	if strings.Contains(strings.ToLower(css), "</style") || strings.Contains(strings.ToLower(js), "</script") {
 		panic("report: an asset closes its own inline element")
 	}
+	// write marks hidden characters in all it writes: one in an asset
+	// would change what the hashes cover.
+	if !textsafe.Clean(css) || !textsafe.Clean(js) {
+		panic("report: an asset holds a character textsafe marks")
+	}
 	v.CSS, v.JS = template.CSS(css), template.JS(js)
 	v.CSP = "default-src 'none'; style-src '" + cspHash(css) + "'; script-src '" + cspHash(js) +
 		"'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -113,7 +121,8 @@ var stepSections = map[string][]string{
 // (incident, verdict, alerts, entities, graph, indicators, ti, map,
 // summaries, related, problems), rendered by the same templates, and a
 // navigation bar that print hides. Invalid UTF-8 in the report is written as
-// U+FFFD. The document is written as it is rendered: an error may leave
+// U+FFFD, and hidden characters (bidirectional overrides, zero-width and
+// other invisible ones) as their visible marks (package textsafe). The document is written as it is rendered: an error may leave
 // part of it written.
 func Write(w io.Writer, r *report.Report, o Options) error {
 	if r == nil {
@@ -227,9 +236,15 @@ func execute(w io.Writer, name string, data any) error {
 }
 
 // write calls render with a buffered writer to w that writes invalid UTF-8
-// as U+FFFD.
+// as U+FFFD and every hidden character as its mark (textsafe.Text). The
+// marks are made here, on everything the templates write, rather than by a
+// function on each value: values reach the output through the templates,
+// the table bodies and the charts, and none is missed. The templates' own
+// text and the inline assets hold no hidden character (the assets are
+// checked when the package loads), and html/template writes one in a URL
+// percent-encoded, so what is marked is always a value's.
 func write(w io.Writer, render func(*bufio.Writer) error) error {
-	vw := &validWriter{w: &textClipper{w: w}}
+	vw := &validWriter{w: &textsafe.Writer{W: &textClipper{w: w}}}
 	bw := bufio.NewWriterSize(vw, 64<<10)
 	if err := render(bw); err != nil {
 		return fmt.Errorf("HTML report: %w", err)

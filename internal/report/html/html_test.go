@@ -26,6 +26,7 @@ import (
 	"github.com/triage-dev/triage/internal/report"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	reportrender "github.com/triage-dev/triage/internal/report/render"
+	"github.com/triage-dev/triage/internal/report/reporttest"
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -634,7 +635,10 @@ var hostileValues = []string{
 }
 
 // hostileReport puts every hostile value in every part of a report.
-func hostileReport() *report.Report {
+func hostileReport() *report.Report { return reportWith(hostileValues) }
+
+// reportWith puts every one of values in every part of a report.
+func reportWith(hostileValues []string) *report.Report {
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Workspace: hostileValues[0],
 		Window: report.Window{Start: demoNow.Add(-time.Hour), End: demoNow}, GeneratedAt: demoNow}
 	all := strings.Join(hostileValues, " ")
@@ -757,6 +761,34 @@ func TestHTMLHostile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every value of every class of hidden character shows as its mark in the
+// document, every step's fragment and every summary, wherever the value
+// is: text, table cells, facts, chart labels and hover text, attributes.
+func TestHTMLInvisible(t *testing.T) {
+	var values []string
+	for _, v := range reporttest.Invisible {
+		values = append(values, v)
+	}
+	slices.Sort(values)
+	r := reportWith(values)
+	reporttest.CheckVisible(t, "document", string(writeHTML(t, r, reporthtml.Options{})), values...)
+	pages := reporthtml.Options{EntityHref: func(key string) string { return "/entity/" + url.PathEscape(key) }}
+	for _, step := range steps {
+		var b bytes.Buffer
+		if err := reporthtml.Section(&b, r, step, pages); err != nil {
+			t.Fatal(err)
+		}
+		reporttest.CheckVisible(t, "section "+step, b.String())
+	}
+	for i := range r.Summaries {
+		var b bytes.Buffer
+		if err := reporthtml.Summary(&b, &r.Summaries[i], pages); err != nil {
+			t.Fatal(err)
+		}
+		reporttest.CheckVisible(t, fmt.Sprintf("summary %q", r.Summaries[i].Name), b.String(), r.Summaries[i].Name)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/textsafe"
 )
 
 //go:embed templates/*.md.tmpl
@@ -44,11 +45,12 @@ func WriteSummaries(w io.Writer, sums []report.Summary) error {
 // Escape makes an attacker-controlled value safe in Markdown text and
 // table cells: it escapes the characters that open emphasis, code, links,
 // images, tables or HTML, folds line breaks into spaces (a value never starts
-// a line), and shows control and bidirectional-override characters as
-// escapes. Dots and dashes stay as they are so values read and copy well.
+// a line), and shows control, bidirectional and other invisible characters
+// as their marks, "⟨U+202E⟩" (textsafe.Line). Dots and dashes stay as they
+// are so values read and copy well.
 func Escape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range textsafe.Line(s) {
 		switch r {
 		case '\\', '`', '*', '_', '[', ']', '!', '|', '~', '>', '#':
 			b.WriteByte('\\')
@@ -57,13 +59,7 @@ func Escape(s string) string {
 			b.WriteString("&lt;")
 		case '&':
 			b.WriteString("&amp;")
-		case '\n', '\r', '\t', '\u2028', '\u2029':
-			b.WriteByte(' ')
 		default:
-			if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-				fmt.Fprintf(&b, "\\u%04x", r)
-				continue
-			}
 			b.WriteRune(r)
 		}
 	}

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ func TestMarkdownHostile(t *testing.T) {
 		if err := Write(&b, reporttest.Report(s)); err != nil {
 			t.Fatal(err)
 		}
+		reporttest.CheckVisible(t, fmt.Sprintf("value %.30q", s), b.String(), s)
 		// An escaped bracket opens no link: look at what is left without them.
 		out := strings.ReplaceAll(b.String(), `\]`, "")
 		for _, bad := range []string{"<script", "<img", "](javascript", "\u202E", "\x00", "\x1b"} {
@@ -44,6 +46,11 @@ func TestMarkdownEscape(t *testing.T) {
 		"[a](b)":      `\[a\](b)`,
 		"203.0.113.7": `203.0.113.7`,
 		"WKS-FIN-07":  `WKS-FIN-07`,
+		// Hidden characters show as their marks, never as escapes a
+		// renderer could turn back into them.
+		"a\u202Egpj.exe": "a⟨U+202E⟩gpj.exe",
+		"\x1b[31m":       `⟨U+001B⟩\[31m`,
+		"pay\u200Bpal":   "pay⟨U+200B⟩pal",
 	}
 	for in, want := range tests {
 		if got := Escape(in); got != want {
