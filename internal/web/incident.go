@@ -280,7 +280,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err == nil:
-	case cw.n == 0:
+	case !cw.tried:
 		w.Header().Del("Content-Disposition")
 		s.fail(w, r, http.StatusInternalServerError, "The report could not be written.", err)
 	default:
@@ -289,13 +289,16 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// countingWriter counts the bytes written through it.
+// countingWriter counts the bytes written through it, and whether a write
+// was tried: after one, the response has started, or failed.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w     io.Writer
+	n     int64
+	tried bool
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	c.tried = true
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
