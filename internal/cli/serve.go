@@ -110,7 +110,8 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer() // timeouts suited to the UI's pages and streams
+	ln = srv.Listener(ln)  // at most web.DefaultMaxConns connections at once
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	srv.Warm()

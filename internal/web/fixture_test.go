@@ -156,8 +156,9 @@ func newServerWith(t testing.TB, o web.Options) *testServer {
 		t.Fatal(err)
 	}
 	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = srv.HTTPServer() // the server as serve runs it
 	hs.Listener.Close()
-	hs.Listener = ln
+	hs.Listener = srv.Listener(ln)
 	hs.Start()
 	jar, _ := cookiejar.New(nil)
 	ts := &testServer{Server: hs, web: srv, client: &http.Client{

@@ -1,11 +1,12 @@
 package web
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -141,26 +142,33 @@ func (s *Server) fillRun(p *incidentPage, run *run) {
 
 // events streams the incident's triage as server-sent events: one
 // "section" event per completed step (its name, status, reason and HTML),
-// then one "done" event.
+// then one "done" event. A client has only so many streams (Limits); each
+// write has WriteTimeout to complete (timedWriter), and a comment every
+// Heartbeat keeps a quiet stream writing, so that a client that is gone is
+// found.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.streams.open(r)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		s.fail(w, r, http.StatusTooManyRequests, "Too many live updates are open from your address: close some of triage's tabs, then reload this page.", nil)
+		return
+	}
+	defer release()
 	env, inc, ok := s.openIncident(w, r)
 	if !ok {
 		return
 	}
 	run := s.runs.get(env, runKey{s.wsName(r), inc.Number}, false)
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming is not supported", http.StatusInternalServerError)
-		return
-	}
+	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	sent, _ := strconv.Atoi(r.Header.Get("Last-Event-ID"))
-	keepAlive := time.NewTicker(15 * time.Second)
-	defer keepAlive.Stop()
+	secs, _, _, _ := run.snapshot()
+	sent := lastEventID(r, len(secs))
+	heartbeat := time.NewTicker(s.limits.Heartbeat)
+	defer heartbeat.Stop()
 	for {
 		secs, done, err, changed := run.snapshot()
 		if done {
@@ -169,7 +177,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		for ; sent < len(secs); sent++ {
 			b, _ := json.Marshal(secs[sent])
-			fmt.Fprintf(w, "id: %d\nevent: section\ndata: %s\n\n", sent+1, b)
+			if _, err := fmt.Fprintf(w, "id: %d\nevent: section\ndata: %s\n\n", sent+1, b); err != nil {
+				return
+			}
 		}
 		if done {
 			msg := ""
@@ -178,15 +188,21 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 			b, _ := json.Marshal(map[string]string{"error": msg})
 			fmt.Fprintf(w, "event: done\ndata: %s\n\n", b)
-			fl.Flush()
+			rc.Flush()
 			return
 		}
-		fl.Flush()
+		if rc.Flush() != nil {
+			return
+		}
 		select {
 		case <-changed:
-		case <-keepAlive.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
 		case <-r.Context().Done():
+			return
+		case <-s.streams.done:
 			return
 		}
 	}
@@ -234,30 +250,58 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := fmt.Sprintf("incident-%d", n)
-	var buf bytes.Buffer
-	var err error
+	var write func(io.Writer) error
 	var ct string
 	switch f := r.URL.Query().Get("format"); f {
 	case "html", "":
 		ct, name = "text/html; charset=utf-8", name+".html"
-		err = reporthtml.Write(&buf, rep, reporthtml.Options{})
+		write = func(w io.Writer) error { return reporthtml.Write(w, rep, reporthtml.Options{}) }
 	case "json":
 		ct, name = "application/json", name+".json"
-		err = render.Report(&buf, rep, render.JSON)
+		write = func(w io.Writer) error { return render.Report(w, rep, render.JSON) }
 	case "md":
 		ct, name = "text/markdown; charset=utf-8", name+".md"
-		err = render.Report(&buf, rep, render.Markdown)
+		write = func(w io.Writer) error { return render.Report(w, rep, render.Markdown) }
 	default:
 		s.fail(w, r, http.StatusBadRequest, "The report comes as html, json or md.", nil)
 		return
 	}
-	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, "The report could not be written.", err)
-		return
-	}
+	// The report is written to the client as it is rendered, never whole
+	// in memory: a large report's download costs the server a buffer, and
+	// a client that stops reading is cut by the write timeout. An error
+	// once the report has started can only cut it.
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Write(buf.Bytes())
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 32<<10)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	switch {
+	case err == nil:
+	case !cw.tried:
+		w.Header().Del("Content-Disposition")
+		s.fail(w, r, http.StatusInternalServerError, "The report could not be written.", err)
+	default:
+		s.log.Info("report download cut", "incident", n, "type", ct, "sent", cw.n, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// countingWriter counts the bytes written through it, and whether a write
+// was tried: after one, the response has started, or failed.
+type countingWriter struct {
+	w     io.Writer
+	n     int64
+	tried bool
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.tried = true
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // rerun starts the incident's triage again.

@@ -97,6 +97,9 @@ type Options struct {
 	// header of every request must name it (or localhost on a loopback
 	// address). "" accepts any Host (tests that set their own).
 	Addr string
+	// Limits bounds the server's connections, timeouts and event
+	// streams; zero fields take their defaults.
+	Limits Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives the causes of errors whose public message a page shows;
@@ -113,6 +116,9 @@ type Server struct {
 	log    *slog.Logger
 	pages  *pages
 	static *staticFiles
+
+	limits  Limits   // Options.Limits with their defaults
+	streams *streams // the open event streams
 
 	ctx    context.Context // cancelled by Close: background triages
 	cancel context.CancelFunc
@@ -163,6 +169,8 @@ func New(o Options) (*Server, error) {
 		ctx: ctx, cancel: cancel, envs: map[string]*envSlot{},
 	}
 	s.runs = newRuns(s)
+	s.limits = o.Limits.withDefaults()
+	s.streams = newStreams(s.limits)
 	s.routes()
 	return s, nil
 }

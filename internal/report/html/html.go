@@ -147,7 +147,9 @@ func Write(w io.Writer, r *report.Report, o Options) error {
 
 // writeSummaries writes every summary as the summaries section does,
 // rendering them side by side when there are many: they are most of a
-// large report.
+// large report. They are rendered a batch at a time, each batch written
+// before the next is rendered, so that a large report is never held whole
+// in memory and a writer that fails stops the rendering.
 func (v *view) writeSummaries(w io.Writer) error {
 	sums := v.Sums() // builds the shared lookups before any goroutine reads them
 	workers := min(runtime.GOMAXPROCS(0), 8, len(sums)/16)
@@ -159,25 +161,30 @@ func (v *view) writeSummaries(w io.Writer) error {
 		}
 		return nil
 	}
-	bufs := make([]bytes.Buffer, len(sums))
-	errs := make([]error, len(sums))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(sums); i = int(next.Add(1) - 1) {
-				bufs[i].Grow(16 << 10)
-				errs[i] = htmlT.ExecuteTemplate(&bufs[i], "summary-item", sums[i])
-			}
-		})
-	}
-	wg.Wait()
-	for i := range bufs {
-		if errs[i] != nil {
-			return errs[i]
+	batch := 4 * workers
+	bufs := make([]bytes.Buffer, batch)
+	errs := make([]error, batch)
+	for start := 0; start < len(sums); start += batch {
+		part := sums[start:min(start+batch, len(sums))]
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(part); i = int(next.Add(1) - 1) {
+					bufs[i].Reset()
+					bufs[i].Grow(16 << 10)
+					errs[i] = htmlT.ExecuteTemplate(&bufs[i], "summary-item", part[i])
+				}
+			})
 		}
-		if _, err := w.Write(bufs[i].Bytes()); err != nil {
-			return err
+		wg.Wait()
+		for i := range part {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if _, err := w.Write(bufs[i].Bytes()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -66,9 +65,8 @@ func Summaries(w io.Writer, sums []report.Summary, f Format) error {
 	return fmt.Errorf("unknown report format %q", f)
 }
 
-// writeJSON writes v indented, as the report's JSON is read by people too.
+// writeJSON writes v indented, as the report's JSON is read by people too,
+// and as it is encoded (streamJSON): a report may be large.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return streamJSON(w, v)
 }
