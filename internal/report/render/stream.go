@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -40,6 +41,11 @@ func encodeJSON(w *bufio.Writer, v reflect.Value, prefix string, depth int) erro
 			}
 		case reflect.Struct:
 			if fields, ok := plainFields(v.Type()); ok && len(fields) > 0 {
+				fields = slices.DeleteFunc(fields, func(f jsonField) bool { return f.omitted(v.Field(f.index)) })
+				if len(fields) == 0 {
+					w.WriteString("{}")
+					return nil
+				}
 				w.WriteString("{\n")
 				for i, f := range fields {
 					w.WriteString(inner)
@@ -100,11 +106,41 @@ func customJSON(t reflect.Type) bool {
 type jsonField struct {
 	key   string // the quoted name
 	index int
+	// omitEmpty and omitZero are the tag's options of those names.
+	omitEmpty, omitZero bool
+}
+
+// omitted reports whether encoding/json leaves the field out, its value
+// being v.
+func (f jsonField) omitted(v reflect.Value) bool {
+	if f.omitZero {
+		if z, ok := v.Interface().(interface{ IsZero() bool }); ok {
+			if (v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface) || !v.IsNil() {
+				return z.IsZero()
+			}
+			return true
+		}
+		if v.IsZero() {
+			return true
+		}
+	}
+	if !f.omitEmpty {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
 }
 
 // plainFields returns the fields encoding/json writes of struct type t, in
 // order, when each is written always under its tag's name or its own;
-// false when one is not so plain (embedded, omitempty, omitzero, string),
+// false when one is not so plain (embedded, or with the string option),
 // and the struct is encoded whole instead.
 func plainFields(t reflect.Type) ([]jsonField, bool) {
 	var out []jsonField
@@ -121,8 +157,17 @@ func plainFields(t reflect.Type) ([]jsonField, bool) {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if opts != "" {
-			return nil, false
+		jf := jsonField{index: i}
+		for o := range strings.SplitSeq(opts, ",") {
+			switch o {
+			case "":
+			case "omitempty":
+				jf.omitEmpty = true
+			case "omitzero":
+				jf.omitZero = true
+			default:
+				return nil, false
+			}
 		}
 		if name == "" {
 			name = f.Name
@@ -131,7 +176,8 @@ func plainFields(t reflect.Type) ([]jsonField, bool) {
 		if err != nil {
 			return nil, false
 		}
-		out = append(out, jsonField{string(key), i})
+		jf.key = string(key)
+		out = append(out, jf)
 	}
 	return out, true
 }

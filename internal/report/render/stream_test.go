@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/reporttest"
@@ -31,6 +32,23 @@ func TestStreamJSONSameBytes(t *testing.T) {
 		"nil":          nil,
 		"summaries":    reporttest.Report("x").Summaries,
 		"no summaries": []report.Summary{},
+		"omitted fields": struct {
+			A int             `json:"a,omitempty"`
+			B string          `json:"b,omitempty"`
+			C []int           `json:"c,omitempty"`
+			D *int            `json:"d,omitempty"`
+			E time.Time       `json:"e,omitzero"`
+			F map[string]int  `json:"f,omitempty"`
+			G struct{ X int } `json:"g,omitzero"`
+		}{},
+		"kept fields": struct {
+			A int             `json:"a,omitempty"`
+			B string          `json:"b,omitempty"`
+			C []int           `json:"c,omitempty"`
+			E time.Time       `json:"e,omitzero"`
+			G struct{ X int } `json:"g,omitzero"`
+		}{A: 1, B: "b", C: []int{1}, E: time.Unix(0, 0).UTC(), G: struct{ X int }{1}},
+		"caps": &report.Report{EntitiesLeftOut: 3},
 	}
 	for i, h := range reporttest.Hostile {
 		values["hostile "+string(rune('0'+i))] = reporttest.Report(h)
