@@ -41,7 +41,9 @@ and asks every browser for a token, printed once in the URL
 (http://HOST:PORT/?token=...) and exchanged on first use for a cookie, or
 the token given in TRIAGE_SERVE_TOKEN (at least 16 characters; asked for on
 loopback too when set). --tls-cert and --tls-key serve HTTPS with that
-certificate and key (PEM files). Every configured workspace, and every one triage import -w NAME
+certificate and key (PEM files).
+
+Every configured workspace, and every one triage import -w NAME
 made in the data dir, can be chosen in the page (--workspace picks the first
 one shown, and may be a workspace file); each is opened when first used and
 kept open.

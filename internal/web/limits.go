@@ -85,5 +85,9 @@ func (s *Server) allowed(r *http.Request) []string {
 
 // tooLarge is the refusal of a form over limit bytes.
 func tooLarge(limit int64) string {
-	return fmt.Sprintf("Refused: this form is too large (triage takes forms of at most %d KB). Shorten it and send it again.", limit>>10)
+	size := fmt.Sprintf("%d KB", limit>>10)
+	if limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MB", limit>>20)
+	}
+	return "Refused: this form is too large (triage takes forms of at most " + size + "). Shorten it and send it again."
 }

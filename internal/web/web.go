@@ -188,7 +188,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /incidents/{number}/run", s.rerun)
 	m.HandleFunc("POST /incidents/{number}/comment", s.comment)
 	m.HandleFunc("POST /incidents/{number}/update", s.update)
-	m.HandleFunc("GET /entities/{kind}/{value}", s.askFirst("looks the entity up with your threat-intel providers and summarises it", s.entity))
+	m.HandleFunc("GET /entities/{kind}/{value}", s.askFirst("looks the entity up and summarises it", s.entity))
 	m.HandleFunc("GET /lookup", s.lookup)
 	m.HandleFunc("POST /lookup", s.lookup)
 	m.HandleFunc("GET /providers", s.providers)
