@@ -19,7 +19,8 @@ import (
 )
 
 type serveOptions struct {
-	listen string
+	listen          string
+	tlsCert, tlsKey string
 }
 
 func newServeCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -35,8 +36,14 @@ confirmed before it is sent).
 
 It listens on 127.0.0.1:8080 by default (--listen; port 0 picks a free one)
 and prints its URL on stderr. Listening on anything but a loopback address
-lets other machines use your workspaces and credentials: triage warns when
-it does. Every configured workspace, and every one triage import -w NAME
+lets other machines reach your workspaces and credentials: triage warns,
+and asks every browser for a token, printed once in the URL
+(http://HOST:PORT/?token=...) and exchanged on first use for a cookie, or
+the token given in TRIAGE_SERVE_TOKEN (at least 16 characters; asked for on
+loopback too when set). --tls-cert and --tls-key serve HTTPS with that
+certificate and key (PEM files).
+
+Every configured workspace, and every one triage import -w NAME
 made in the data dir, can be chosen in the page (--workspace picks the first
 one shown, and may be a workspace file); each is opened when first used and
 kept open.
@@ -45,6 +52,7 @@ The demo workspace keeps the changes made to it until the server stops.
 Stop it with Ctrl-C.`,
 		Example: `  triage serve
   triage serve --listen 127.0.0.1:0
+  triage serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
   triage serve -w contoso --all`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +60,8 @@ Stop it with Ctrl-C.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (host:port)")
+	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM file; with --tls-key)")
+	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "the private key of --tls-cert (PEM file)")
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
@@ -61,7 +71,12 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return &FlagError{fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", o.listen)}
 	}
-	cfg, err := config.Load(s.ConfigOptions(g.config))
+	tlsConf, err := serveTLS(o.tlsCert, o.tlsKey)
+	if err != nil {
+		return err
+	}
+	lo := s.ConfigOptions(g.config)
+	cfg, err := config.Load(lo)
 	if err != nil {
 		return &ConfigError{err}
 	}
@@ -93,8 +108,16 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 		return fmt.Errorf("serve: %w", err)
 	}
 	addr := ln.Addr().(*net.TCPAddr)
+	token, generated, err := serveToken(lo.Getenv, addr.IP.IsLoopback())
+	if err != nil {
+		ln.Close()
+		return &ConfigError{err}
+	}
 	if !addr.IP.IsLoopback() {
-		fmt.Fprintf(s.Err, "triage: warning: listening on %s, not a loopback address: other machines can use this UI, its workspaces and credentials\n", addr)
+		fmt.Fprintf(s.Err, "triage: warning: listening on %s, not a loopback address: other machines can reach this UI, its workspaces and credentials, with its token\n", addr)
+		if tlsConf == nil {
+			fmt.Fprintln(s.Err, "triage: warning: without --tls-cert and --tls-key, the token and the pages cross the network in clear")
+		}
 	}
 	srv, err := web.New(web.Options{
 		Workspaces: names, Default: def.Name,
@@ -103,6 +126,7 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 		},
 		Entity: entityOf,
 		Addr:   addr.String(),
+		Token:  token,
 		Now:    s.Now,
 		Log:    slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
@@ -113,9 +137,28 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	hs := srv.HTTPServer() // timeouts suited to the UI's pages and streams
 	ln = srv.Listener(ln)  // at most web.DefaultMaxConns connections at once
 	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
+	if tlsConf != nil {
+		hs.TLSConfig = tlsConf
+	}
+	go func() {
+		if tlsConf != nil {
+			done <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		done <- hs.Serve(ln)
+	}()
 	srv.Warm()
-	fmt.Fprintf(s.Err, "triage: serving http://%s/\n", addr)
+	// The generated token is printed here only, in the URL to open; a
+	// configured one is the analyst's to give.
+	u := browserURL(addr, tlsConf != nil)
+	switch {
+	case generated:
+		fmt.Fprintf(s.Err, "triage: serving %s?token=%s\n", u, token)
+	case token != "":
+		fmt.Fprintf(s.Err, "triage: serving %s (open it with ?token= and the token in %s)\n", u, serveTokenEnv)
+	default:
+		fmt.Fprintf(s.Err, "triage: serving %s\n", u)
+	}
 
 	select {
 	case err = <-done:

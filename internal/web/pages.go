@@ -28,7 +28,7 @@ type pages struct {
 }
 
 // The pages.
-var pageNames = []string{"queue", "incident", "confirm", "entity", "lookup", "providers", "error"}
+var pageNames = []string{"queue", "incident", "confirm", "entity", "lookup", "providers", "error", "open"}
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}

@@ -9,7 +9,12 @@
 // Content-Security-Policy (no inline script or style), every POST carries a
 // CSRF token bound to a SameSite=Strict session cookie and must come from the
 // server's own origin, and the Host header must name the listening address
-// (against DNS rebinding). Titles, entity values, URLs and command lines are
+// (against DNS rebinding). Every body is limited to what its route takes
+// before anything reads it, and only urlencoded forms are read. Another site
+// may only link to a page (a top-level navigation), and a page that starts
+// work asks for a click when opened from another site. With Options.Token
+// (a server reachable from other machines) every request must prove the
+// token, given once in a URL and then kept in a cookie. Titles, entity values, URLs and command lines are
 // attacker-controlled: they are only ever written through html/template's
 // escaping.
 //
@@ -105,6 +110,11 @@ type Options struct {
 	// Log receives the causes of errors whose public message a page shows;
 	// nil discards them.
 	Log *slog.Logger
+	// Token, when set, is the secret every request must prove: given once
+	// as ?token= in a page's address, it is exchanged for cookies (see
+	// Server.authorized); without it every route answers 401. "" lets
+	// every request in, for a server on a loopback address.
+	Token string
 }
 
 // Server is the web UI: an http.Handler. Close it to stop the triages in
@@ -179,14 +189,14 @@ func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /static/{name}", s.static)
 	m.HandleFunc("GET /{$}", s.queue)
-	m.HandleFunc("GET /incidents/{number}", s.incident)
-	m.HandleFunc("GET /incidents/{number}/events", s.events)
+	m.HandleFunc("GET /incidents/{number}", s.askFirst("runs a triage of the incident", s.incident))
+	m.HandleFunc("GET /incidents/{number}/events", s.askFirst("runs a triage of the incident", s.events))
 	m.HandleFunc("GET /incidents/{number}/sections/{step}", s.section)
 	m.HandleFunc("GET /incidents/{number}/report", s.download)
 	m.HandleFunc("POST /incidents/{number}/run", s.rerun)
 	m.HandleFunc("POST /incidents/{number}/comment", s.comment)
 	m.HandleFunc("POST /incidents/{number}/update", s.update)
-	m.HandleFunc("GET /entities/{kind}/{value}", s.entity)
+	m.HandleFunc("GET /entities/{kind}/{value}", s.askFirst("looks the entity up and summarises it", s.entity))
 	m.HandleFunc("GET /lookup", s.lookup)
 	m.HandleFunc("POST /lookup", s.lookup)
 	m.HandleFunc("GET /providers", s.providers)
@@ -195,8 +205,9 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP checks the Host header, sets the security headers, checks
-// POSTs against cross-site requests and serves the page.
+// ServeHTTP checks the Host header, sets the security headers, limits the
+// body to what the route takes, asks for the token when one is set,
+// checks POSTs against cross-site requests and serves the page.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -209,10 +220,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "triage: this server answers only to "+s.opts.Addr+" (the Host header names another: DNS rebinding?)", http.StatusMisdirectedRequest)
 		return
 	}
-	// Another site may link here (a navigation), but not make the browser
-	// load pages in the background: that could start triages.
-	if site := r.Header.Get("Sec-Fetch-Site"); (site == "cross-site" || site == "same-site") && r.Header.Get("Sec-Fetch-Mode") != "navigate" {
-		s.fail(w, r, http.StatusForbidden, "Refused: another site asked your browser for this page in the background. Open triage's pages directly or follow a link.", nil)
+	adm := s.admit(w, r)
+	if !s.authorized(w, r) {
+		return
+	}
+	if adm.status != 0 {
+		s.fail(w, r, adm.status, adm.msg, nil)
+		return
+	}
+	// Another site may link here (a top-level navigation), but not make
+	// the browser load pages in a frame or in the background: that could
+	// start triages.
+	if crossSiteSubresource(r) {
+		s.fail(w, r, http.StatusForbidden, "Refused: another site asked your browser for this page in a frame or in the background. Open triage's pages directly or follow a link.", nil)
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, "/static/") {
@@ -221,8 +241,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess := s.session(w, r)
 	r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
 	if r.Method == http.MethodPost {
-		if msg := s.checkPost(r, sess); msg != "" {
-			s.fail(w, r, http.StatusForbidden, msg, nil)
+		if status, msg := s.checkPost(r, sess, adm.limit); msg != "" {
+			s.fail(w, r, status, msg, nil)
 			return
 		}
 	}
@@ -354,9 +374,10 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// wsName returns the workspace the request names (?ws=), or the default.
+// wsName returns the workspace the request's URL names (?ws=), or the
+// default. It never reads the body: a refused request's is left unread.
 func (s *Server) wsName(r *http.Request) string {
-	if ws := r.FormValue("ws"); ws != "" {
+	if ws := r.URL.Query().Get("ws"); ws != "" {
 		return ws
 	}
 	return s.opts.Default

@@ -323,20 +323,30 @@ func TestHostCheck(t *testing.T) {
 
 func TestCrossSiteGet(t *testing.T) {
 	ts := newServer(t)
+	// Only a top-level navigation (Sec-Fetch-Dest: document) is let in
+	// from another site: an iframe is a navigation too, and its page would
+	// do its work before frame-ancestors hid it.
 	for _, c := range []struct {
-		site, mode string
-		want       int
+		site, mode, dest string
+		want             int
 	}{
-		{"cross-site", "no-cors", http.StatusForbidden},
-		{"same-site", "cors", http.StatusForbidden},
-		{"cross-site", "navigate", http.StatusOK},
-		{"same-origin", "cors", http.StatusOK},
-		{"", "", http.StatusOK},
+		{"cross-site", "no-cors", "image", http.StatusForbidden},
+		{"same-site", "cors", "empty", http.StatusForbidden},
+		{"cross-site", "navigate", "iframe", http.StatusForbidden},
+		{"same-site", "navigate", "frame", http.StatusForbidden},
+		{"cross-site", "navigate", "", http.StatusForbidden},
+		{"cross-site", "navigate", "document", http.StatusOK},
+		{"same-site", "navigate", "document", http.StatusOK},
+		{"same-origin", "cors", "empty", http.StatusOK},
+		{"same-origin", "navigate", "iframe", http.StatusOK},
+		{"none", "navigate", "document", http.StatusOK},
+		{"", "", "", http.StatusOK},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/providers", nil)
-		if c.site != "" {
-			req.Header.Set("Sec-Fetch-Site", c.site)
-			req.Header.Set("Sec-Fetch-Mode", c.mode)
+		for k, v := range map[string]string{"Sec-Fetch-Site": c.site, "Sec-Fetch-Mode": c.mode, "Sec-Fetch-Dest": c.dest} {
+			if v != "" {
+				req.Header.Set(k, v)
+			}
 		}
 		res, err := ts.client.Do(req)
 		if err != nil {
@@ -344,7 +354,7 @@ func TestCrossSiteGet(t *testing.T) {
 		}
 		res.Body.Close()
 		if res.StatusCode != c.want {
-			t.Errorf("Sec-Fetch-Site %q, mode %q: %d, want %d", c.site, c.mode, res.StatusCode, c.want)
+			t.Errorf("Sec-Fetch-Site %q, mode %q, dest %q: %d, want %d", c.site, c.mode, c.dest, res.StatusCode, c.want)
 		}
 	}
 }
