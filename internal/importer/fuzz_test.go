@@ -12,7 +12,10 @@ import (
 // The decoders' fuzz targets: whatever the bytes, a decoder does not panic,
 // and an error it returns is a DecodeError naming the file and where in it
 // (the pattern of each format's places). Inputs that once failed are kept
-// in testdata/fuzz.
+// in testdata/fuzz. Run one with a short minimisation, as the seeds are
+// long and minimising each new input takes a minute by default:
+//
+//	go test -run '^$' -fuzz FuzzDecodeCSV -fuzztime 30s -fuzzminimizetime 1s ./internal/importer/
 
 // seed adds the fixtures matching glob: whole up to 16 KiB, else their
 // first 4 KiB (the fuzzer mutates large inputs slowly).

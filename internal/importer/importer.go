@@ -38,14 +38,25 @@
 //     Incident comments, bookmarks and other objects without a table are
 //     skipped with a warning.
 //
-// # Transactions and idempotency
+// # Reading a file
 //
-// A file is converted whole before anything is written; the first bad value
-// is an error naming the file, the row (1-based data row; for CSV also the
-// line) and the column, and nothing is written. The records are then written
-// with one workspace Load, which is a single transaction, together with the
-// rows that keep incidents whole (alerts added to the incident they name,
-// synthetic incidents for alerts without one; see SyntheticIncidents).
+// Only a regular file is read: a device, FIFO, directory or socket is
+// refused before it is opened and again once it is open, and a file larger
+// than Options.MaxSize (DefaultMaxSize) is refused before it is read, or
+// when it grows past the limit while it is read (TooLargeError). The file
+// streams: it is decoded as it is read (see decode), twice. The first pass
+// converts and checks every record, finds the duplicates and gathers what
+// the rows that keep incidents whole need, writing nothing; the first bad
+// value is a DecodeError naming the file, the row (1-based data row; for CSV
+// also the line) and the column, and nothing is written. The second pass
+// reads the file again inside one workspace Load, a single transaction, and
+// hands it the records to add as they come, then the rows that keep
+// incidents whole (alerts added to the incident they name, synthetic
+// incidents for alerts without one; see SyntheticIncidents). A file that is
+// not byte for byte the same on the second pass is an error, and nothing is
+// written. Options.Progress follows both passes.
+//
+// # Transactions and idempotency
 //
 // Every imported record carries a fingerprint in the Record field
 // FingerprintField: the SHA-256 of the table name and the canonical JSON of
@@ -62,7 +73,8 @@
 // that did not come through the importer (the demo data, a Load by other
 // code) have no fingerprint and are never treated as duplicates. Two imports into the same
 // workspace must not run at once (the reads of fingerprints, incidents and
-// alerts and the load are not one transaction).
+// alerts and the load are not one transaction): LockWorkspace takes a
+// workspace file's import lock, which the import command holds.
 package importer
 
 import (
