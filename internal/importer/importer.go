@@ -381,34 +381,38 @@ func Import(ctx context.Context, ws *local.Workspace, path string, opts Options)
 	// Pass 2: write the records to add as they are read again.
 	if len(adds.fps)+len(p.rows) > 0 {
 		err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-			src, err := in.start("writing")
-			if err != nil {
-				return err
-			}
-			idx, next := -1, 0
-			_, err = decode(path, src, format, table, incident, func(r row) error {
-				idx++
-				if !adds.has(idx) {
-					return nil
-				}
-				if err := prepare(r, incident, new(int)); err != nil {
+			// The records to add, unless there are none: a file of
+			// duplicates is not read again.
+			if len(adds.fps) > 0 {
+				src, err := in.start("writing")
+				if err != nil {
 					return err
 				}
-				if r.needTime {
-					r.rec["TimeGenerated"] = st.carrierTime(r.rec, fileTime)
+				idx, next := -1, 0
+				_, err = decode(path, src, format, table, incident, func(r row) error {
+					idx++
+					if !adds.has(idx) {
+						return nil
+					}
+					if err := prepare(r, incident, new(int)); err != nil {
+						return err
+					}
+					if r.needTime {
+						r.rec["TimeGenerated"] = st.carrierTime(r.rec, fileTime)
+					}
+					r.rec[FingerprintField] = hex.EncodeToString(adds.fps[next][:])
+					next++
+					if err := emit(r.table, r.rec); err != nil {
+						return errAt(r.where, err)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
 				}
-				r.rec[FingerprintField] = hex.EncodeToString(adds.fps[next][:])
-				next++
-				if err := emit(r.table, r.rec); err != nil {
-					return errAt(r.where, err)
+				if idx+1 != n || next != len(adds.fps) || !bytes.Equal(in.digest(), sum) {
+					return errChanged
 				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if idx+1 != n || next != len(adds.fps) || !bytes.Equal(in.digest(), sum) {
-				return errChanged
 			}
 			for _, r := range p.rows {
 				if err := emit(r.table, r.rec); err != nil {
