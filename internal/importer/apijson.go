@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,11 +8,18 @@ import (
 	"strings"
 )
 
-// apiReader collects the rows of a Sentinel API body.
+// apiReader reads the rows of a Sentinel API body.
 type apiReader struct {
-	rows    []row
+	yield   func(row) error
+	n       int            // rows yielded
 	groups  []*entityGroup // entities, by the incident they were listed for
 	skipped map[string]int // objects of types not imported, by type
+}
+
+// emit hands a row on.
+func (r *apiReader) emit(rw row) error {
+	r.n++
+	return r.yield(rw)
 }
 
 // entityGroup is the entity objects listed for one incident ("" when the
@@ -29,25 +35,103 @@ type entityGroup struct {
 // belong to, when known ("" otherwise); an x-ms-examples wrapper's
 // parameters.incidentId is used when incident is "". Objects of a type
 // that has no table (incident comments, bookmarks, …) are skipped, and notes
-// say so.
-func readAPIJSON(data []byte, incident string) (_ []row, notes []string, _ error) {
-	d := json.NewDecoder(bytes.NewReader(data))
+// say so. A list (a bare list or value[]) is read one item at a time; any
+// other body is read whole.
+func readAPIJSON(in *decoded, incident string, yield func(row) error) (notes []string, _ error) {
+	d := json.NewDecoder(in)
 	d.UseNumber()
+	off := func() string { return fmt.Sprintf("offset %d", d.InputOffset()) }
+	notJSON := func(err error) error { return errAt(off(), fmt.Errorf("not JSON: %w", err)) }
+	r := &apiReader{yield: yield, skipped: map[string]int{}}
+	// stream reads the items of a list whose '[' was read.
+	stream := func(where string) error {
+		for i := 0; d.More(); i++ {
+			var it any
+			if err := d.Decode(&it); err != nil {
+				return errAt(fmt.Sprintf("%s[%d]", where, i), err)
+			}
+			if err := r.items([]any{it}, where, i, incident); err != nil {
+				return err
+			}
+		}
+		if _, err := d.Token(); err != nil {
+			return notJSON(err)
+		}
+		return nil
+	}
+	tok, err := d.Token()
+	if err != nil {
+		return nil, notJSON(err)
+	}
 	var body any
-	if err := d.Decode(&body); err != nil {
-		return nil, nil, fmt.Errorf("not JSON: %w", err)
+	switch tok {
+	case json.Delim('['):
+		if err := stream(""); err != nil {
+			return nil, err
+		}
+	case json.Delim('{'):
+		obj := map[string]any{}
+		listed := false // value[] was read
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil, notJSON(err)
+			}
+			key, _ := kt.(string)
+			if key == "value" && !listed {
+				// A list body: its items are read as they come.
+				vt, err := d.Token()
+				if err != nil {
+					return nil, notJSON(err)
+				}
+				if vt == json.Delim('[') {
+					listed = true
+					if err := stream("value"); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				// Anything else under "value": kept, and body says what
+				// is wrong with it.
+				v, err := rest(d, vt)
+				if err != nil {
+					return nil, notJSON(err)
+				}
+				obj[key] = v
+				continue
+			}
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return nil, notJSON(err)
+			}
+			obj[key] = v
+		}
+		if _, err := d.Token(); err != nil {
+			return nil, notJSON(err)
+		}
+		body = obj
+		if !listed {
+			b, params, _ := unwrapExample(obj)
+			if incident == "" {
+				incident, _ = params["incidentId"].(string)
+			}
+			body = b
+			if err := r.body(b, "", incident); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		body = tok
+		if err := r.body(tok, "", incident); err != nil {
+			return nil, err
+		}
 	}
-	body, params, _ := unwrapExample(body)
-	if incident == "" {
-		incident, _ = params["incidentId"].(string)
-	}
-	r := &apiReader{skipped: map[string]int{}}
-	if err := r.body(body, "", incident); err != nil {
-		return nil, nil, err
+	if d.More() {
+		return nil, errAt(off(), errors.New("more JSON after the body"))
 	}
 	for _, g := range r.groups {
 		if err := r.carrier(g); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	for _, typ := range sortedKeys(r.skipped) {
@@ -58,10 +142,44 @@ func readAPIJSON(data []byte, incident string) (_ []row, notes []string, _ error
 			notes = append(notes, "the body has a nextLink: it is one page of a longer list, and only this page is imported")
 		}
 	}
-	if len(r.rows) == 0 && len(notes) == 0 {
+	if r.n == 0 && len(notes) == 0 {
 		notes = append(notes, "the body lists no incidents, alerts or entities")
 	}
-	return r.rows, notes, nil
+	return notes, nil
+}
+
+// rest decodes the rest of a value whose first token, tok, was read.
+func rest(d *json.Decoder, tok json.Token) (any, error) {
+	switch tok {
+	case json.Delim('{'):
+		m := map[string]any{}
+		for d.More() {
+			kt, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, _ := kt.(string)
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return nil, err
+			}
+			m[key] = v
+		}
+		_, err := d.Token()
+		return m, err
+	case json.Delim('['):
+		var l []any
+		for d.More() {
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		_, err := d.Token()
+		return l, err
+	}
+	return tok, nil
 }
 
 // skippedTypes are the API resource types (their last segment, lower case)
@@ -74,14 +192,14 @@ var skippedTypes = []string{"comments", "bookmarks", "relations", "tasks", "watc
 func (r *apiReader) body(v any, where, incident string) error {
 	switch b := v.(type) {
 	case []any:
-		return r.items(b, where, incident)
+		return r.items(b, where, 0, incident)
 	case map[string]any:
 		if _, ok := b["value"]; ok {
 			list, ok := b["value"].([]any)
 			if !ok {
-				return fmt.Errorf("%svalue: a %s, not a list", where, jsonKind(b["value"]))
+				return errAtf(where+"value", "a %s, not a list", jsonKind(b["value"]))
 			}
-			return r.items(list, where+"value", incident)
+			return r.items(list, where+"value", 0, incident)
 		}
 		if inc, ok := b["incident"].(map[string]any); ok {
 			return r.item(inc, where+"incident", incident, b)
@@ -101,26 +219,28 @@ func (r *apiReader) body(v any, where, incident string) error {
 		if a, ok := b["alerts"]; ok {
 			return r.body(a, where+"alerts.", incident)
 		}
-		return fmt.Errorf("%snot a Sentinel API body: an object with keys %s (want value[], entities[], or an incident, alert or entity with properties)", at(where), strings.Join(sortedKeys(b), ", "))
+		return errAtf(at(where), "not a Sentinel API body: an object with keys %s (want value[], entities[], or an incident, alert or entity with properties)", strings.Join(sortedKeys(b), ", "))
 	case nil:
 		return nil
 	}
-	return fmt.Errorf("%snot a Sentinel API body: a %s", at(where), jsonKind(v))
+	return errAtf(at(where), "not a Sentinel API body: a %s", jsonKind(v))
 }
 
-// at prefixes an error with where it happened, if anywhere.
+// at is where an error happened: where, or "body" at the top.
 func at(where string) string {
 	if where = strings.TrimSuffix(where, "."); where == "" {
-		return ""
+		return "body"
 	}
-	return where + ": "
+	return where
 }
 
-func (r *apiReader) items(list []any, where, incident string) error {
+// items reads the items of a list; first is the index of the first.
+func (r *apiReader) items(list []any, where string, first int, incident string) error {
 	for i, it := range list {
+		i += first
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s[%d]: a %s, not an object", where, i, jsonKind(it))
+			return errAtf(fmt.Sprintf("%s[%d]", where, i), "a %s, not an object", jsonKind(it))
 		}
 		if err := r.item(obj, fmt.Sprintf("%s[%d]", where, i), incident, nil); err != nil {
 			return err
@@ -148,15 +268,15 @@ func (r *apiReader) entities(v any, where, incident string) error {
 			where += ".value"
 		}
 		if list == nil {
-			return fmt.Errorf("%s: an object without an entities[] or value[] list", where)
+			return errAtf(where, "an object without an entities[] or value[] list")
 		}
 	default:
-		return fmt.Errorf("%s: a %s, not a list of entities", where, jsonKind(v))
+		return errAtf(where, "a %s, not a list of entities", jsonKind(v))
 	}
 	for i, it := range list {
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return fmt.Errorf("%s[%d]: a %s, not an entity object", where, i, jsonKind(it))
+			return errAtf(fmt.Sprintf("%s[%d]", where, i), "a %s, not an entity object", jsonKind(it))
 		}
 		w := fmt.Sprintf("%s[%d]", where, i)
 		if isAlert(obj) {
@@ -207,13 +327,15 @@ func (r *apiReader) item(obj map[string]any, where, incident string, bundle map[
 		}
 		rec, err := alertRecord(obj, props)
 		if err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return errAt(where, err)
 		}
 		if incident != "" {
 			rec[IncidentLinkField] = incident
 		}
 		fillTimeGenerated(rec)
-		r.rows = append(r.rows, row{table: "SecurityAlert", rec: rec, where: where})
+		if err := r.emit(row{table: "SecurityAlert", rec: rec, where: where}); err != nil {
+			return err
+		}
 	case isIncident(obj):
 		nested := props // where alerts and entities may be, besides obj
 		if props == nil {
@@ -221,10 +343,12 @@ func (r *apiReader) item(obj map[string]any, where, incident string, bundle map[
 		}
 		rec, err := incidentRecord(obj, props)
 		if err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return errAt(where, err)
 		}
 		fillTimeGenerated(rec)
-		r.rows = append(r.rows, row{table: "SecurityIncident", rec: rec, where: where})
+		if err := r.emit(row{table: "SecurityIncident", rec: rec, where: where}); err != nil {
+			return err
+		}
 		name := rec["IncidentName"].(string)
 		// Alerts and entities exported with the incident: beside its
 		// properties, inside them, or beside it in a bundle.
@@ -251,9 +375,9 @@ func (r *apiReader) item(obj map[string]any, where, incident string, bundle map[
 	case kind != "" || strings.HasSuffix(strings.ToLower(typ), "/entities"):
 		r.addEntity(obj, where, incident)
 	case props == nil:
-		return fmt.Errorf("%s: column properties: missing", where)
+		return errAtf(where, "column properties: missing")
 	default:
-		return fmt.Errorf("%s: neither an incident, an alert nor an entity (kind %q, type %q)", where, kind, typ)
+		return errAtf(where, "neither an incident, an alert nor an entity (kind %q, type %q)", kind, typ)
 	}
 	return nil
 }

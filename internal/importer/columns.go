@@ -135,5 +135,5 @@ func splitZone(h string) (name string, loc *time.Location, zone string) {
 // zoneError is the error for a datetime column in a zone that cannot be
 // read.
 func zoneError(h, zone string) error {
-	return fmt.Errorf("header: column %q: times in %q, which is not a UTC offset (export with the display time zone set to UTC)", h, zone)
+	return fmt.Errorf("column %q: times in %q, which is not a UTC offset (export with the display time zone set to UTC)", h, zone)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,18 +48,22 @@ func sniffDelimiter(data []byte) rune {
 	return ','
 }
 
-func readCSV(data []byte, table string) ([]row, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comma = sniffDelimiter(data)
+// readCSV reads a CSV export record by record (see the package
+// documentation), handing each row to yield.
+func readCSV(in *decoded, table string, yield func(row) error) error {
+	head, _ := in.Peek(64 << 10) // the header line, to tell the separator
+	r := csv.NewReader(in)
+	r.Comma = sniffDelimiter(head)
 	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("empty CSV: no header row")
+		return errAt("header", errors.New("empty CSV: no header row"))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
+		return errAt("header", err)
 	}
+	header = slices.Clone(header)
 	folded := make(map[string]bool)
 	for _, h := range header {
 		name, _, _ := splitZone(h)
@@ -66,12 +71,11 @@ func readCSV(data []byte, table string) ([]row, error) {
 	}
 	if table == "" && !folded["type"] {
 		if table = inferTable(func(s string) bool { return folded[s] }); table == "" {
-			return nil, errors.New("cannot tell the table from the CSV columns: give the table (--table)")
+			return errAt("header", errors.New("cannot tell the table from the CSV columns: give the table (--table)"))
 		}
 	}
 	// When table is still "", each row's Type column names it (a CSV export
 	// holds one table, so the first row decides).
-	var rows []row
 	var names []string         // by header position; "" drops the column
 	var zones []*time.Location // by header position; the zone of a datetime column
 	var types map[string]string
@@ -100,7 +104,7 @@ func readCSV(data []byte, table string) ([]row, error) {
 				name, loc = cm.column(h), nil // brackets that are part of the name
 			}
 			if prev, dup := used[name]; dup {
-				return fmt.Errorf("header: columns %q and %q are both %s", prev, h, name)
+				return fmt.Errorf("columns %q and %q are both %s", prev, h, name)
 			}
 			used[name] = h
 			names[i], zones[i] = name, loc
@@ -109,7 +113,7 @@ func readCSV(data []byte, table string) ([]row, error) {
 	}
 	if table != "" {
 		if err := setup(table); err != nil {
-			return nil, err
+			return errAt("header", err)
 		}
 	}
 	for n := 1; ; n++ {
@@ -118,7 +122,7 @@ func readCSV(data []byte, table string) ([]row, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %w", n, err)
+			return errAt(fmt.Sprintf("row %d", n), err)
 		}
 		line, _ := r.FieldPos(0)
 		where := fmt.Sprintf("row %d (line %d)", n, line)
@@ -126,13 +130,16 @@ func readCSV(data []byte, table string) ([]row, error) {
 			for i, h := range header {
 				if foldName(h) == "type" && i < len(rec) {
 					if err := setup(rec[i]); err != nil {
-						return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(h), err)
+						return errAtf(where, "column %s: %w", strings.TrimSpace(h), err)
 					}
 				}
 			}
+			if names == nil {
+				return errAtf(where, "column Type: missing (the file's table is unknown: give the table)")
+			}
 		}
 		if len(rec) > len(header) {
-			return nil, fmt.Errorf("%s: %d fields, the header has %d", where, len(rec), len(header))
+			return errAtf(where, "%d fields, the header has %d", len(rec), len(header))
 		}
 		m := make(map[string]any, len(rec))
 		for i, cell := range rec {
@@ -144,23 +151,25 @@ func readCSV(data []byte, table string) ([]row, error) {
 			if zones[i] != nil && types[name] == "datetime" && strings.TrimSpace(cell) != "" {
 				t, err := parseTimeIn(cell, zones[i])
 				if err != nil {
-					return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(header[i]), err)
+					return errAtf(where, "column %s: %w", strings.TrimSpace(header[i]), err)
 				}
 				v = t
 			}
 			cv, ok, err := convert(types[name], v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: column %s: %w", where, strings.TrimSpace(header[i]), err)
+				return errAtf(where, "column %s: %w", strings.TrimSpace(header[i]), err)
 			}
 			if ok {
 				m[name] = cv
 			}
 		}
 		if t, ok := m["Type"].(string); ok && t != "" && !strings.EqualFold(t, table) {
-			return nil, fmt.Errorf("%s: column Type: %q, but the file's table is %s (a CSV export holds one table)", where, t, table)
+			return errAtf(where, "column Type: %q, but the file's table is %s (a CSV export holds one table)", t, table)
 		}
 		fillTimeGenerated(m)
-		rows = append(rows, row{table: table, rec: m, where: where})
+		if err := yield(row{table: table, rec: m, where: where}); err != nil {
+			return err
+		}
 	}
-	return rows, nil
+	return nil
 }

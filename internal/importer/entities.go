@@ -28,7 +28,7 @@ const CarrierProvider = "triage (incident entities)"
 func (r *apiReader) carrier(g *entityGroup) error {
 	body, err := json.Marshal(map[string]any{"entities": g.items})
 	if err != nil {
-		return fmt.Errorf("%s: %w", g.where, err)
+		return errAt(g.where, err)
 	}
 	ents, probs := triage.ParseAPIEntities(body, g.where)
 	ents = slices.DeleteFunc(ents, func(e triage.Entity) bool { return e.Kind == triage.KindSecurityAlert })
@@ -37,7 +37,7 @@ func (r *apiReader) carrier(g *entityGroup) error {
 	}
 	text, err := json.Marshal(alertEntities(ents))
 	if err != nil {
-		return fmt.Errorf("%s: %w", g.where, err)
+		return errAt(g.where, err)
 	}
 	var id, title, desc string
 	if g.incident != "" {
@@ -80,8 +80,7 @@ func (r *apiReader) carrier(g *entityGroup) error {
 		}
 		notes = append(notes, p.String())
 	}
-	r.rows = append(r.rows, row{table: "SecurityAlert", rec: rec, where: g.where + " (entities)", needTime: true, notes: notes})
-	return nil
+	return r.emit(row{table: "SecurityAlert", rec: rec, where: g.where + " (entities)", needTime: true, notes: notes})
 }
 
 // maxNotes is how many warnings one source of them adds to a Result.

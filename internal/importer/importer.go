@@ -38,14 +38,25 @@
 //     Incident comments, bookmarks and other objects without a table are
 //     skipped with a warning.
 //
-// # Transactions and idempotency
+// # Reading a file
 //
-// A file is converted whole before anything is written; the first bad value
-// is an error naming the file, the row (1-based data row; for CSV also the
-// line) and the column, and nothing is written. The records are then written
-// with one workspace Load, which is a single transaction, together with the
-// rows that keep incidents whole (alerts added to the incident they name,
-// synthetic incidents for alerts without one; see SyntheticIncidents).
+// Only a regular file is read: a device, FIFO, directory or socket is
+// refused before it is opened and again once it is open, and a file larger
+// than Options.MaxSize (DefaultMaxSize) is refused before it is read, or
+// when it grows past the limit while it is read (TooLargeError). The file
+// streams: it is decoded as it is read (see decode), twice. The first pass
+// converts and checks every record, finds the duplicates and gathers what
+// the rows that keep incidents whole need, writing nothing; the first bad
+// value is a DecodeError naming the file, the row (1-based data row; for CSV
+// also the line) and the column, and nothing is written. The second pass
+// reads the file again inside one workspace Load, a single transaction, and
+// hands it the records to add as they come, then the rows that keep
+// incidents whole (alerts added to the incident they name, synthetic
+// incidents for alerts without one; see SyntheticIncidents). A file that is
+// not byte for byte the same on the second pass is an error, and nothing is
+// written. Options.Progress follows both passes.
+//
+// # Transactions and idempotency
 //
 // Every imported record carries a fingerprint in the Record field
 // FingerprintField: the SHA-256 of the table name and the canonical JSON of
@@ -62,17 +73,20 @@
 // that did not come through the importer (the demo data, a Load by other
 // code) have no fingerprint and are never treated as duplicates. Two imports into the same
 // workspace must not run at once (the reads of fingerprints, incidents and
-// alerts and the load are not one transaction).
+// alerts and the load are not one transaction): LockWorkspace takes a
+// workspace file's import lock, which the import command holds.
 package importer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -110,6 +124,11 @@ type Options struct {
 	// says (an incident with its alerts, or the x-ms-examples wrapper's
 	// parameters.incidentId), and other alerts belong to none.
 	Incident string
+	// MaxSize is the largest file read, in bytes; 0 means DefaultMaxSize.
+	MaxSize int64
+	// Progress, when not nil, is called as the file is read, from the
+	// goroutine of Import.
+	Progress func(Progress)
 }
 
 // Result reports one import. Table names the target table (tables, comma
@@ -204,136 +223,198 @@ type row struct {
 }
 
 // Import reads one file into ws in one transaction: the file's records, and
-// the rows that keep incidents whole (see SyntheticIncidents). A file is
-// converted whole before anything is written, so a bad value leaves the
-// workspace as it was.
+// the rows that keep incidents whole (see SyntheticIncidents). The file is
+// read twice, as it streams (see decode): the first pass converts and checks
+// every record, finds the duplicates and works out the rows that keep
+// incidents whole, writing nothing; the second reads the file again inside
+// one workspace Load and hands it the records to add as they come. A bad
+// value therefore leaves the workspace as it was, and memory holds the
+// fingerprints of the file's records, not the records. A file that is not
+// the same on the second pass (it was being written) is an error, and
+// nothing is written. What is not a regular file, or is larger than
+// Options.MaxSize, is refused before it is read.
+//
+// Two imports into one workspace must not run at once: hold LockWorkspace
+// around Import when other processes may import into the same file.
 func Import(ctx context.Context, ws *local.Workspace, path string, opts Options) (Result, error) {
 	res := Result{File: path}
-	data, err := os.ReadFile(path)
+	in, err := openInput(path, cmp.Or(opts.MaxSize, DefaultMaxSize), opts.Progress)
 	if err != nil {
 		return res, fmt.Errorf("import: %w", err)
 	}
+	defer in.Close()
 	format := opts.Format
 	if format == "" {
-		if format, err = Detect(path, data[:min(len(data), 4096)]); err != nil {
+		head := make([]byte, 4096)
+		n, err := io.ReadFull(in.f, head)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return res, fmt.Errorf("import %s: %w", path, err)
+		}
+		if format, err = Detect(path, head[:n]); err != nil {
 			return res, fmt.Errorf("import: %w", err)
 		}
 	}
 	res.Format = format
+	table := opts.Table
+	if table != "" {
+		canon, ok := knownTable(table)
+		if !ok {
+			return res, fmt.Errorf("import %s: unknown table %q (known: %s)", path, table, strings.Join(tableNames(), ", "))
+		}
+		table = canon
+	}
 	incident, err := resolveIncident(ctx, ws, opts.Incident)
 	if err != nil {
 		return res, fmt.Errorf("import %s: %w", path, err)
 	}
-	var rows []row
-	switch format {
-	case CSV:
-		rows, err = readCSV(data, opts.Table)
-	case LAJSON:
-		rows, err = readLAJSON(data, opts.Table)
-	case IncidentsJSON:
-		rows, res.Warnings, err = readAPIJSON(data, incident)
-	default:
-		err = fmt.Errorf("unknown format %q", format)
-	}
-	if err != nil {
+	fail := func(err error) (Result, error) {
+		var de *DecodeError
+		if errors.As(err, &de) && de.File == path {
+			return res, fmt.Errorf("import %w", err)
+		}
 		return res, fmt.Errorf("import %s: %w", path, err)
 	}
-	res.Read = len(rows)
+	st, err := loadState(ctx, ws)
+	if err != nil {
+		return fail(err)
+	}
+	byNumber := map[int64]string{} // incidents of the workspace by number
+	for _, inc := range st.incidents {
+		if inc.number != 0 {
+			byNumber[inc.number] = inc.name
+		}
+	}
+	fileTime := in.fi.ModTime().UTC().Truncate(time.Second)
+
+	// Pass 1: check, count, find duplicates, gather what the plan needs.
+	known := map[string]map[[32]byte]bool{} // fingerprints in the workspace, by table
+	copies := map[[32]byte]uint32{}         // fingerprint -> records with it so far in the file
+	var adds additions
 	var tables []string
-	noID := 0
-	for _, r := range rows {
+	noID, n := 0, 0
+	src, err := in.start("checking")
+	if err != nil {
+		return fail(err)
+	}
+	notes, err := decode(path, src, format, table, incident, func(r row) error {
+		idx := n
+		n++
+		if idx%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if !slices.Contains(tables, r.table) {
 			tables = append(tables, r.table)
 		}
-		res.table(r.table).Read++
-		switch r.table {
-		case "SecurityIncident":
-			if s, _ := r.rec["IncidentName"].(string); strings.TrimSpace(s) == "" {
-				return res, fmt.Errorf("import %s: %s: column IncidentName: missing (every incident needs its name)", path, r.where)
-			}
-		case "SecurityAlert":
-			if s, _ := r.rec["SystemAlertId"].(string); strings.TrimSpace(s) == "" {
-				noID++
-			} else if _, ok := r.rec[IncidentLinkField]; !ok && incident != "" {
-				r.rec[IncidentLinkField] = incident
-			}
+		tc := res.table(r.table)
+		tc.Read++
+		res.Read++
+		if err := prepare(r, incident, &noID); err != nil {
+			return err
 		}
 		res.Warnings = append(res.Warnings, r.notes...)
+		if _, ok := r.rec["TimeGenerated"]; !ok && !r.needTime {
+			return errAtf(r.where, "column TimeGenerated: missing (and no StartTime, CreatedTime or TimeCreated to use instead)")
+		}
+		fp, err := fingerprint(r.table, r.rec)
+		if err != nil {
+			return errAt(r.where, err)
+		}
+		if c := copies[fp]; c > 0 {
+			copies[fp]++
+			fp = copyFingerprint(fp, int(c))
+		} else {
+			copies[fp] = 1
+		}
+		if known[r.table] == nil {
+			if known[r.table], err = fingerprints(ctx, ws, r.table); err != nil {
+				return err
+			}
+		}
+		if known[r.table][fp] {
+			res.Duplicates++
+			tc.Duplicates++
+			return nil
+		}
+		adds.add(idx, fp)
+		tc.Added++
+		switch r.table {
+		case "SecurityIncident":
+			num, _ := r.rec["IncidentNumber"].(int64)
+			name, _ := r.rec["IncidentName"].(string)
+			if other, ok := byNumber[num]; ok && num != 0 && !strings.EqualFold(other, name) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("incident %s has number %d, as incident %s already in the workspace: refer to both by name", name, num, other))
+			}
+			st.addIncident(r.rec)
+		case "SecurityAlert":
+			if r.needTime {
+				r.rec["TimeGenerated"] = st.carrierTime(r.rec, fileTime)
+			}
+			st.addAlert(r.rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
 	}
+	res.Warnings = append(notes, res.Warnings...)
+	sum := in.digest()
 	if noID > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d alerts have no SystemAlertId: no incident can list them", noID))
 	}
 	res.Table = strings.Join(tables, ",")
+	known, copies = nil, nil
 
-	seen := make(map[string]map[string]bool)
-	for _, t := range tables {
-		if seen[t], err = ws.RecordFieldValues(ctx, t, FingerprintField); err != nil {
-			return res, fmt.Errorf("import %s: %w", path, err)
-		}
-	}
-	var add []row
-	copies := make(map[string]int) // fingerprint -> records with it so far in the file
-	for _, r := range rows {
-		if _, ok := r.rec["TimeGenerated"]; !ok && !r.needTime {
-			return res, fmt.Errorf("import %s: %s: column TimeGenerated: missing (and no StartTime, CreatedTime or TimeCreated to use instead)", path, r.where)
-		}
-		fp, err := fingerprint(r.table, r.rec)
-		if err != nil {
-			return res, fmt.Errorf("import %s: %s: %w", path, r.where, err)
-		}
-		if n := copies[fp]; n > 0 {
-			copies[fp]++
-			fp = copyFingerprint(fp, n)
-		} else {
-			copies[fp] = 1
-		}
-		if seen[r.table][fp] {
-			res.Duplicates++
-			res.table(r.table).Duplicates++
-			continue
-		}
-		seen[r.table][fp] = true
-		r.rec[FingerprintField] = fp
-		add = append(add, r)
-		res.table(r.table).Added++
-	}
-
-	st, err := loadState(ctx, ws)
-	if err != nil {
-		return res, fmt.Errorf("import %s: %w", path, err)
-	}
-	res.Warnings = append(res.Warnings, st.numberClashes(add)...)
-	for _, r := range add {
-		if r.table == "SecurityIncident" {
-			st.addIncident(r.rec)
-		}
-	}
-	var fileTime time.Time
-	if fi, err := os.Stat(path); err == nil {
-		fileTime = fi.ModTime().UTC().Truncate(time.Second)
-	}
-	for _, r := range add {
-		if r.needTime {
-			r.rec["TimeGenerated"] = st.carrierTime(r.rec, fileTime)
-		}
-		if r.table == "SecurityAlert" {
-			st.addAlert(r.rec)
-		}
-	}
 	p, err := st.plan(ctx, ws)
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", path, err)
+		return fail(err)
 	}
 	for _, r := range p.rows {
 		fp, err := fingerprint(r.table, r.rec)
 		if err != nil {
-			return res, fmt.Errorf("import %s: %s: %w", path, r.where, err)
+			return fail(errAt(r.where, err))
 		}
-		r.rec[FingerprintField] = fp
+		r.rec[FingerprintField] = hex.EncodeToString(fp[:])
 	}
-	if len(add)+len(p.rows) > 0 {
+
+	// Pass 2: write the records to add as they are read again.
+	if len(adds.fps)+len(p.rows) > 0 {
 		err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-			for _, r := range slices.Concat(add, p.rows) {
+			// The records to add, unless there are none: a file of
+			// duplicates is not read again.
+			if len(adds.fps) > 0 {
+				src, err := in.start("writing")
+				if err != nil {
+					return err
+				}
+				idx, next := -1, 0
+				_, err = decode(path, src, format, table, incident, func(r row) error {
+					idx++
+					if !adds.has(idx) {
+						return nil
+					}
+					if err := prepare(r, incident, new(int)); err != nil {
+						return err
+					}
+					if r.needTime {
+						r.rec["TimeGenerated"] = st.carrierTime(r.rec, fileTime)
+					}
+					r.rec[FingerprintField] = hex.EncodeToString(adds.fps[next][:])
+					next++
+					if err := emit(r.table, r.rec); err != nil {
+						return errAt(r.where, err)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if idx+1 != n || next != len(adds.fps) || !bytes.Equal(in.digest(), sum) {
+					return errChanged
+				}
+			}
+			for _, r := range p.rows {
 				if err := emit(r.table, r.rec); err != nil {
 					return fmt.Errorf("%s: %w", r.where, err)
 				}
@@ -341,12 +422,66 @@ func Import(ctx context.Context, ws *local.Workspace, path string, opts Options)
 			return nil
 		})
 		if err != nil {
-			return res, fmt.Errorf("import %s: %w", path, err)
+			return fail(err)
 		}
 	}
-	res.Added = len(add)
+	res.Added = len(adds.fps)
 	res.Linked, res.Synthetic, res.Superseded = p.linked, p.synthetic, p.superseded
 	return res, nil
+}
+
+// prepare checks what a record of an incident table needs and links an
+// alert to the incident the import is for; noID counts alerts without an id.
+func prepare(r row, incident string, noID *int) error {
+	switch r.table {
+	case "SecurityIncident":
+		if s, _ := r.rec["IncidentName"].(string); strings.TrimSpace(s) == "" {
+			return errAtf(r.where, "column IncidentName: missing (every incident needs its name)")
+		}
+	case "SecurityAlert":
+		if s, _ := r.rec["SystemAlertId"].(string); strings.TrimSpace(s) == "" {
+			*noID++
+		} else if _, ok := r.rec[IncidentLinkField]; !ok && incident != "" {
+			r.rec[IncidentLinkField] = incident
+		}
+	}
+	return nil
+}
+
+// additions are the records of a file to write: their indexes (from 0, in
+// file order) as bits, and their fingerprints in the same order.
+type additions struct {
+	bits []uint64
+	fps  [][32]byte
+}
+
+func (a *additions) add(idx int, fp [32]byte) {
+	for len(a.bits) <= idx/64 {
+		a.bits = append(a.bits, 0)
+	}
+	a.bits[idx/64] |= 1 << (idx % 64)
+	a.fps = append(a.fps, fp)
+}
+
+func (a *additions) has(idx int) bool {
+	return idx/64 < len(a.bits) && a.bits[idx/64]&(1<<(idx%64)) != 0
+}
+
+// fingerprints reads the fingerprints of a table's imported records.
+func fingerprints(ctx context.Context, ws *local.Workspace, table string) (map[[32]byte]bool, error) {
+	vals, err := ws.RecordFieldValues(ctx, table, FingerprintField)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[[32]byte]bool, len(vals))
+	for v := range vals {
+		var fp [32]byte
+		if b, err := hex.DecodeString(v); err == nil && len(b) == len(fp) {
+			copy(fp[:], b)
+			out[fp] = true
+		}
+	}
+	return out, nil
 }
 
 // resolveIncident turns Options.Incident into an IncidentName: a number is
@@ -386,48 +521,25 @@ func (st *state) carrierTime(rec map[string]any, fileTime time.Time) time.Time {
 	return fileTime
 }
 
-// numberClashes warns about incidents of the file whose number another
-// incident in the workspace already has.
-func (st *state) numberClashes(add []row) []string {
-	byNumber := map[int64]string{}
-	for _, inc := range st.incidents {
-		if inc.number != 0 {
-			byNumber[inc.number] = inc.name
-		}
-	}
-	var out []string
-	for _, r := range add {
-		if r.table != "SecurityIncident" {
-			continue
-		}
-		n, _ := r.rec["IncidentNumber"].(int64)
-		name, _ := r.rec["IncidentName"].(string)
-		if other, ok := byNumber[n]; ok && n != 0 && !strings.EqualFold(other, name) {
-			out = append(out, fmt.Sprintf("incident %s has number %d, as incident %s already in the workspace: refer to both by name", name, n, other))
-		}
-	}
-	return out
-}
-
-// fingerprint is the hex SHA-256 of the table name and the record's
-// canonical JSON.
-func fingerprint(table string, rec map[string]any) (string, error) {
+// fingerprint is the SHA-256 of the table name and the record's canonical
+// JSON; FingerprintField holds it in hex.
+func fingerprint(table string, rec map[string]any) ([32]byte, error) {
 	b, err := json.Marshal(canonical(rec))
 	if err != nil {
-		return "", fmt.Errorf("fingerprint: %w", err)
+		return [32]byte{}, fmt.Errorf("fingerprint: %w", err)
 	}
 	h := sha256.New()
 	h.Write([]byte(table))
 	h.Write([]byte{0})
 	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return [32]byte(h.Sum(nil)), nil
 }
 
 // copyFingerprint is the fingerprint of the n-th (from 1) further copy of
-// a record in one file.
-func copyFingerprint(fp string, n int) string {
-	h := sha256.Sum256([]byte(fp + "#" + strconv.Itoa(n)))
-	return hex.EncodeToString(h[:])
+// a record in one file: the SHA-256 of the record's hex fingerprint, '#'
+// and n.
+func copyFingerprint(fp [32]byte, n int) [32]byte {
+	return sha256.Sum256([]byte(hex.EncodeToString(fp[:]) + "#" + strconv.Itoa(n)))
 }
 
 // canonical normalises values whose JSON is not canonical (times to UTC).

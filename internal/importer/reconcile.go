@@ -243,7 +243,20 @@ func (st *state) addAlert(rec map[string]any) {
 		return
 	}
 	link, _ := rec[IncidentLinkField].(string)
-	st.alerts[id] = &alertState{id: id, tg: tg, link: link, rec: rec}
+	st.alerts[id] = &alertState{id: id, tg: tg, link: link, rec: alertSummary(rec)}
+}
+
+// alertSummary keeps of an alert's record what the plan reads (see
+// syntheticIncident), so that the alerts of a large file are not held whole.
+func alertSummary(rec map[string]any) map[string]any {
+	out := make(map[string]any, 16)
+	for _, k := range []string{"SystemAlertId", "TimeGenerated", "DisplayName", "AlertDisplayName", "AlertName", "AlertType",
+		"AlertSeverity", "Severity", "Description", "ProductName", "ProviderName", "StartTime", "EndTime", "Tactics"} {
+		if v, ok := rec[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // plan is the rows that keep the incidents whole.
