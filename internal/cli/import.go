@@ -185,7 +185,9 @@ func importRun(ctx context.Context, s *IO, g *globalOptions, o *importOptions, f
 		return err
 	}
 	if failed > 0 {
-		fmt.Fprintf(s.Err, "triage: %d of %d files failed to import and were left out; the others were imported\n", failed, len(files))
+		if len(files) > 1 {
+			fmt.Fprintf(s.Err, "triage: %d of %d files failed to import and were left out; the others were imported\n", failed, len(files))
+		}
 		return fmt.Errorf("%w: import failed", errSilent)
 	}
 	return nil

@@ -54,6 +54,9 @@ func TestImportRefusesNonRegularFiles(t *testing.T) {
 		if code != ExitError || !strings.Contains(errOut, path+" is "+what+", not a file") {
 			t.Errorf("import %s: exit %d, stderr %q; want exit 1 and %q", path, code, errOut, what)
 		}
+		if strings.Contains(errOut, "the others were imported") {
+			t.Errorf("import %s: stderr %q speaks of other files; there were none", path, errOut)
+		}
 	}
 }
 
