@@ -39,6 +39,9 @@ type Report struct {
 	// Sections records how each step of the triage went, in order.
 	Sections []Section        `json:"sections"`
 	Problems []triage.Problem `json:"problems"`
+	// Priority is how urgently the incident wants an analyst, with its
+	// reasons; nil when it was not worked out.
+	Priority *Priority `json:"priority,omitempty"`
 	// EntitiesLeftOut counts the incident's entities the caps on entities
 	// left out (triage.Details.EntitiesLeftOut); with any, the sections
 	// built from the entities are partial.
@@ -375,4 +378,25 @@ func (r *Report) Withheld() []Withheld {
 		out[i].Values = append(out[i].Values, ind.Value)
 	}
 	return out
+}
+
+// Priority is an incident's priority: a score from 0 (can wait) to 100
+// (look now), the sum of its reasons' points capped at 100, so that it
+// shows its working.
+type Priority struct {
+	Score   int              `json:"score"`
+	Reasons []PriorityReason `json:"reasons"`
+}
+
+// PriorityReason is one fact of the triage that adds to the priority.
+type PriorityReason struct {
+	// Factor names the configured weight that applies ("ti_verdict",
+	// "privileged_account"...).
+	Factor string `json:"factor"`
+	// Points is what it adds to the score; negative for what lowers it (a
+	// history of the same rule closed as benign).
+	Points int `json:"points"`
+	// Detail says why it applies to this incident, in words an analyst
+	// checks ("threat intel rates 203.0.113.7 high").
+	Detail string `json:"detail"`
 }
