@@ -43,7 +43,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
@@ -111,18 +110,15 @@ func New(o Options) (*Provider, error) {
 	if o.APIKey == "" {
 		return nil, errors.New("abuseipdb: an API key is required")
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("abuseipdb: base URL %q is not an http(s) URL", base)
+	base, err := httpapi.BaseURL("abuseipdb", o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	return &Provider{
 		c: httpapi.Client{
 			Provider:          "abuseipdb",
 			AllowInsecureHTTP: o.AllowInsecureHTTP,
-			BaseURL:           strings.TrimRight(base, "/"),
+			BaseURL:           base,
 			HTTP:              o.HTTP,
 			Header: http.Header{
 				"Key":    {o.APIKey},

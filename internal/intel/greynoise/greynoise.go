@@ -113,7 +113,7 @@ func New(o Options) (*Provider, error) {
 	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return nil, errors.New("greynoise: the API key contains control characters")
 	}
-	base, err := baseURL(o.BaseURL)
+	base, err := httpapi.BaseURL("greynoise", o.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -134,17 +134,6 @@ func New(o Options) (*Provider, error) {
 		},
 		enterprise: o.Enterprise,
 	}, nil
-}
-
-func baseURL(s string) (string, error) {
-	if s == "" {
-		return DefaultBaseURL, nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("greynoise: base URL %q is not an http(s) address", s)
-	}
-	return strings.TrimRight(s, "/"), nil
 }
 
 // Name implements intel.Provider.

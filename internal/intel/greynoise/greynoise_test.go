@@ -127,8 +127,8 @@ func TestNew(t *testing.T) {
 		{"enterprise without a key", greynoise.Options{Enterprise: true}, "needs an API key"},
 		{"enterprise with a blank key", greynoise.Options{APIKey: "  ", Enterprise: true}, "needs an API key"},
 		{"key with a newline", greynoise.Options{APIKey: "abc\nX-Injected: 1"}, "control characters"},
-		{"bad base URL", greynoise.Options{BaseURL: "api.greynoise.example"}, "not an http(s) address"},
-		{"base URL with a fragment", greynoise.Options{BaseURL: "https://gn.example/#x"}, "not an http(s) address"},
+		{"bad base URL", greynoise.Options{BaseURL: "api.greynoise.example"}, "not an http(s) URL"},
+		{"base URL with a fragment", greynoise.Options{BaseURL: "https://gn.example/#x"}, "not an http(s) URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := greynoise.New(tc.o)

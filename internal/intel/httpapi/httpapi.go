@@ -343,3 +343,17 @@ func OneLine(s string, max int) string {
 	r := []rune(s)[:max-1]
 	return strings.TrimRight(string(r), " ") + "…"
 }
+
+// BaseURL returns the base URL a provider's client uses: base, or def when
+// base is "", without its trailing slashes. It fails, naming the provider,
+// when base is not an http(s) URL with a host and no query or fragment.
+func BaseURL(provider, base, def string) (string, error) {
+	if base == "" {
+		base = def
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%s: base URL %q is not an http(s) URL", provider, base)
+	}
+	return strings.TrimRight(base, "/"), nil
+}

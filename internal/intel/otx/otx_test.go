@@ -120,9 +120,9 @@ func TestNew(t *testing.T) {
 		{"no key", otx.Options{}, "API key is required"},
 		{"blank key", otx.Options{APIKey: " \t"}, "API key is required"},
 		{"key with a newline", otx.Options{APIKey: "abc\r\nX-Injected: 1"}, "control characters"},
-		{"base URL without scheme", otx.Options{APIKey: "k", BaseURL: "otx.example"}, "not an http(s) address"},
-		{"base URL with a query", otx.Options{APIKey: "k", BaseURL: "https://otx.example/?a=1"}, "not an http(s) address"},
-		{"ftp base URL", otx.Options{APIKey: "k", BaseURL: "ftp://otx.example"}, "not an http(s) address"},
+		{"base URL without scheme", otx.Options{APIKey: "k", BaseURL: "otx.example"}, "not an http(s) URL"},
+		{"base URL with a query", otx.Options{APIKey: "k", BaseURL: "https://otx.example/?a=1"}, "not an http(s) URL"},
+		{"ftp base URL", otx.Options{APIKey: "k", BaseURL: "ftp://otx.example"}, "not an http(s) URL"},
 		{"defaults", otx.Options{APIKey: "k"}, ""},
 		{"proxy base URL", otx.Options{APIKey: "k", BaseURL: "https://proxy.example/otx/"}, ""},
 	} {

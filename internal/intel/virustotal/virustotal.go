@@ -132,9 +132,9 @@ func New(o Options) (*Provider, error) {
 	if strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
 		return nil, errors.New("virustotal: the API key contains spaces or control characters")
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
+	base, err := httpapi.BaseURL("virustotal", o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	return &Provider{
 		c: httpapi.Client{

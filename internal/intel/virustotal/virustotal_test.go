@@ -118,6 +118,11 @@ func serve(code int, body []byte) http.HandlerFunc {
 var minimal = []byte(`{"data": {"id": "x", "type": "t", "attributes": {"last_analysis_stats": {"harmless": 1}}}}`)
 
 func TestNew(t *testing.T) {
+	for _, base := range []string{"www.virustotal.example", "ftp://vt.example", "https://vt.example/?a=1", "https://"} {
+		if _, err := virustotal.New(virustotal.Options{APIKey: "k", BaseURL: base}); err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
+			t.Errorf("New(base URL %q) = %v, want an error saying it is not an http(s) URL", base, err)
+		}
+	}
 	for _, key := range []string{"", "   ", "abc\ndef", "abc def"} {
 		p, err := virustotal.New(virustotal.Options{APIKey: key})
 		if err == nil {

@@ -121,19 +121,16 @@ func New(o Options) (*Provider, error) {
 	case o.APIKey == "":
 		return nil, errors.New("xforce: an API key is required")
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("xforce: base URL %q is not an http(s) URL", base)
+	base, err := httpapi.BaseURL("xforce", o.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	cred := base64.StdEncoding.EncodeToString([]byte(o.APIID + ":" + o.APIKey))
 	return &Provider{
 		c: httpapi.Client{
 			Provider:          "xforce",
 			AllowInsecureHTTP: o.AllowInsecureHTTP,
-			BaseURL:           strings.TrimRight(base, "/"),
+			BaseURL:           base,
 			HTTP:              o.HTTP,
 			Header: http.Header{
 				"Authorization": {"Basic " + cred},
