@@ -98,11 +98,11 @@ type Settings struct {
 	// Weights overrides the points of the factors it names; the others
 	// keep Factors' defaults. A name not in Factors is ignored here
 	// (config check reports it).
-	Weights map[string]int
+	Weights map[string]int `json:"weights,omitempty"`
 	// CrownJewels are hosts, by short name or FQDN, in any case.
-	CrownJewels []string
+	CrownJewels []string `json:"crown_jewels,omitempty"`
 	// VIPAccounts are accounts, by UPN, DOMAIN\name or name, in any case.
-	VIPAccounts []string
+	VIPAccounts []string `json:"vip_accounts,omitempty"`
 }
 
 // points returns factor name's weight under s.

@@ -149,7 +149,7 @@ func TestCrownJewelsAndVIPsByIdentity(t *testing.T) {
 		{host("dc-01", "dc-01.contoso.com"), []string{"DC-01.CONTOSO.COM"}, true},
 		{host("dc-01", "dc-01.contoso.com"), []string{"DC-01"}, true},
 		{host("dc-01", "dc-01.fabrikam.com"), []string{"dc-01.contoso.com"}, false}, // another domain's host
-		{host("dc-011", ""), []string{"dc-01"}, false},                               // no substrings
+		{host("dc-011", ""), []string{"dc-01"}, false},                              // no substrings
 		{account("Alice", "contoso.com", "CONTOSO"), []string{"ALICE@contoso.com"}, true},
 		{account("alice", "contoso.com", "CONTOSO"), []string{`contoso\ALICE`}, true},
 		{account("alice", "", ""), []string{"Alice"}, true},
