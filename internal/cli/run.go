@@ -74,7 +74,7 @@ place of the report, unless -o is given).`,
 				return err
 			}
 			defer e.Close()
-			opts := pipeline.Options{Sources: e.Sources, Start: start, End: end, Now: s.Now}
+			opts := pipeline.Options{Sources: e.Sources, Start: start, End: end, Now: s.Now, Priority: e.cfg.Priority}
 			line := &statusLine{w: s.Err}
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section, _ *report.Report) {

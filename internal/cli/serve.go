@@ -187,7 +187,7 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 		return nil, err
 	}
 	env := &web.Env{
-		Sources: e.Sources, Close: e.Close, AsOf: e.asOf,
+		Sources: e.Sources, Close: e.Close, AsOf: e.asOf, Priority: e.cfg.Priority,
 		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
 			rows, err := providerRows(ctx, e, s.Now())
 			out := make([]web.ProviderRow, len(rows))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/intel/providers"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -189,6 +190,9 @@ func (b *builder) build(fc *fileConfig) *Config {
 	}
 	if ft := deref(fc.Triage); ft.MaxEntitiesPerIncident != nil {
 		c.Limits.EntitiesPerIncident = *ft.MaxEntitiesPerIncident
+	}
+	if fp := deref(fc.Priority); fc.Priority != nil {
+		c.Priority = priority.Settings{Weights: fp.Weights, CrownJewels: fp.CrownJewels, VIPAccounts: fp.VIPAccounts}
 	}
 	b.providers(fc)
 	b.geoIP(fc)

@@ -22,6 +22,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -55,6 +56,10 @@ type Config struct {
 	// incident (triage.yaml's triage.max_entities_per_alert and
 	// triage.max_entities_per_incident; triage.Default... when unset).
 	Limits triage.Limits `json:"limits"`
+	// Priority is how an incident's priority is scored: triage.yaml's
+	// priority.weights over priority.Factors' defaults, and its lists of
+	// crown-jewel hosts and VIP accounts.
+	Priority priority.Settings `json:"priority"`
 	// DataDir holds triage's own files: the store with the intel cache and
 	// triage records, downloaded databases.
 	DataDir string `json:"data_dir"`

@@ -15,6 +15,7 @@ import (
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/intel/httpapi"
 	"github.com/triage-dev/triage/internal/intel/providers"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -33,6 +34,16 @@ type fileConfig struct {
 	GeoIP            *fileGeoIP                `yaml:"geoip"`
 	Intel            *fileIntel                `yaml:"intel"`
 	Triage           *fileTriage               `yaml:"triage"`
+	Priority         *filePriority             `yaml:"priority"`
+}
+
+// filePriority is triage.yaml's priority: the points of the factors
+// (priority.Factors) it changes, and the lists of hosts and accounts that
+// matter most.
+type filePriority struct {
+	Weights     map[string]int `yaml:"weights"`
+	CrownJewels []string       `yaml:"crown_jewels"`
+	VIPAccounts []string       `yaml:"vip_accounts"`
 }
 
 type fileTriage struct {
@@ -306,6 +317,22 @@ func validateTriage(d *decoder, fc *fileConfig) {
 		}{{"max_entities_per_alert", ft.MaxEntitiesPerAlert}, {"max_entities_per_incident", ft.MaxEntitiesPerIncident}} {
 			if f.v != nil && *f.v < 1 {
 				bad("triage."+f.key, "must be at least 1, got %d", *f.v)
+			}
+		}
+	}
+	if fp := fc.Priority; fp != nil {
+		for _, name := range byLine("priority.weights.", sortedKeys(fp.Weights)) {
+			if _, ok := priority.Lookup(name); !ok {
+				bad("priority.weights."+name, "unknown factor %q; the factors are %s", name, strings.Join(priority.Names(), ", "))
+			} else if p := fp.Weights[name]; p < -100 || p > 100 {
+				bad("priority.weights."+name, "must be between -100 and 100, got %d", p)
+			}
+		}
+		for key, list := range map[string][]string{"priority.crown_jewels": fp.CrownJewels, "priority.vip_accounts": fp.VIPAccounts} {
+			for _, v := range list {
+				if strings.TrimSpace(v) == "" {
+					bad(key, "an entry is empty")
+				}
 			}
 		}
 	}

@@ -295,7 +295,7 @@ func TestUnknownKeys(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "default_workspace: demo\nsentinel:\n  x: 1\n",
-			want: []string{"002 sentinel: unknown key (known keys: azure, data_dir, default_workspace, geoip, intel, key_vault, msticpy_config, providers, triage, workspaces)"},
+			want: []string{"002 sentinel: unknown key (known keys: azure, data_dir, default_workspace, geoip, intel, key_vault, msticpy_config, priority, providers, triage, workspaces)"},
 		},
 		{
 			name: "deep and several",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/summary"
 )
@@ -85,5 +86,8 @@ func Finish(ctx context.Context, o Options, r *report.Report) *report.Report {
 	out.Summaries = sums
 	st, reason = summariesStatus(sums)
 	section(SectionSummaries, st, reason)
+	// Scored again: the verdict and the summaries changed.
+	p := priority.Score(&out, o.Priority)
+	out.Priority = &p
 	return &out
 }

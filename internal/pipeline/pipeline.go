@@ -16,6 +16,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/summary"
@@ -53,6 +54,9 @@ type Options struct {
 	// The entity summaries may complete twice: once without threat intel,
 	// when the lookups are still running, and again with it.
 	Progress func(report.Section, *report.Report)
+	// Priority are the weights and lists the incident's priority is
+	// scored with (the zero value: the default weights, no lists).
+	Priority priority.Settings
 }
 
 // Run triages the incident ref (its number or name). It fails only when the
@@ -190,6 +194,10 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	sumEnv.TI = r.TI.Results
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
+	// Scored once every fact it reads is in: the verdict, related alerts
+	// and the summaries built with the verdict.
+	p := priority.Score(r, o.Priority)
+	r.Priority = &p
 	return r, nil
 }
 

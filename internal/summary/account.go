@@ -236,7 +236,7 @@ func summarizeAccounts(ctx context.Context, env *Env, ents []triage.Entity, sums
 				"no Office 365 operation by "+name+" "+span, fillAccountOffice(env)),
 			env.sectionFor("IP addresses used", "SigninLogs, AzureActivity, OfficeActivity, SecurityEvent", res[qAccountIPs], ips,
 				"no address recorded for "+name+" "+span, fillAccountIPs(env, locs)),
-			env.sectionFor("Group, role and account changes", "AuditLogs, SecurityEvent, AzureActivity", res[qAccountChanges], changes,
+			env.sectionFor(SectionAccountChanges, "AuditLogs, SecurityEvent, AzureActivity", res[qAccountChanges], changes,
 				"no group, role or account change made by or to "+name+" "+span, fillAccountChanges(env)),
 			relatedSection(env, res[qRelated], related, e),
 		)

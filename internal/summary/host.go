@@ -177,7 +177,7 @@ func summarizeHosts(ctx context.Context, env *Env, ents []triage.Entity, sums []
 				"no encoded PowerShell command among the "+strconv.Itoa(len(procs))+" command lines of "+name, fillEncoded(env)),
 			env.sectionFor("Indicators in command lines", "DeviceProcessEvents, SecurityEvent 4688, threat intelligence", po, indicators,
 				"no indicator in the "+strconv.Itoa(len(procs))+" command lines of "+name, fillIndicators(env)),
-			env.sectionFor("Account and group changes", "SecurityEvent, Syslog", res[qHostChanges], changes,
+			env.sectionFor(SectionHostChanges, "SecurityEvent, Syslog", res[qHostChanges], changes,
 				"no account or group change on "+name+" "+span, fillHostChanges(env)),
 			env.sectionFor("Scheduled tasks and services", "SecurityEvent 4698/4702/4697/7045, Syslog crontab", res[qHostPersistence], persistence,
 				"no scheduled task, service or crontab created on "+name+" "+span, fillPersistence(env)),

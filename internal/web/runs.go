@@ -168,7 +168,7 @@ func (s *Server) triage(env *Env, r *run) {
 	defer cancel()
 	hopts := reporthtml.Options{EntityHref: func(key string) string { return entityPath(r.key.ws, key) }}
 	opts := pipeline.Options{
-		Sources: env.Sources, Now: s.opts.Now,
+		Sources: env.Sources, Now: s.opts.Now, Priority: env.Priority,
 		Progress: func(sec report.Section, rep *report.Report) {
 			// The step's part of rep is settled now: render it now.
 			d := doneSection{Step: sec.Name, Slug: stepSlug(sec.Name), Status: string(sec.Status), Reason: sec.Reason,

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -57,6 +58,9 @@ type Env struct {
 	// anchor): windows that end now (the queue's, the entity pivot's) end
 	// there instead.
 	AsOf time.Time
+	// Priority is how triages score incidents (config.Config.Priority);
+	// the zero value is the default weights.
+	Priority priority.Settings
 }
 
 // now is the end of windows that end now in env's workspace.

@@ -24,6 +24,7 @@ var markdown = template.Must(template.New("report.md.tmpl").Funcs(template.FuncM
 	"join":   func(ss []string) string { return strings.Join(ss, ", ") },
 	"upper":  strings.ToUpper,
 	"plural": english.Plural,
+	"signed": func(n int) string { return fmt.Sprintf("%+d", n) },
 }).ParseFS(templates, "templates/*.md.tmpl"))
 
 // Write writes r as one Markdown document.

@@ -1,0 +1,142 @@
+package pipeline_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/priority"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+// TestDemoPriority: the richest known-bad incident of the demo (121: the
+// macro document, the implant and the rogue local administrator) ranks
+// above the benign ones, and every reason of every incident is true of
+// its report.
+func TestDemoPriority(t *testing.T) {
+	reports := triageDemo(t)
+	bad := reports[121]
+	if bad == nil || bad.Priority == nil {
+		t.Fatal("incident 121 has no priority")
+	}
+	for _, benign := range []int{101, 106, 110} {
+		r := reports[benign]
+		if r == nil || r.Priority == nil {
+			t.Fatalf("incident %d has no priority", benign)
+		}
+		if bad.Priority.Score <= r.Priority.Score {
+			t.Errorf("121 scores %d, not above benign %d's %d (%+v)", bad.Priority.Score, benign, r.Priority.Score, r.Priority.Reasons)
+		}
+	}
+	for _, f := range []string{priority.TIHigh, priority.SeverityHigh, priority.HostAccountChanges, priority.RelatedAlerts} {
+		if !slices.ContainsFunc(bad.Priority.Reasons, func(x report.PriorityReason) bool { return x.Factor == f }) {
+			t.Errorf("121 lacks the reason %s: %+v", f, bad.Priority.Reasons)
+		}
+	}
+	for n, r := range reports {
+		if r.Priority == nil {
+			t.Errorf("incident %d has no priority", n)
+			continue
+		}
+		sum := 0
+		for _, x := range r.Priority.Reasons {
+			sum += x.Points
+			if err := holds(r, x); err != nil {
+				t.Errorf("incident %d: reason %s (%q) is not true of the report: %v", n, x.Factor, x.Detail, err)
+			}
+		}
+		if want := max(0, min(100, sum)); r.Priority.Score != want {
+			t.Errorf("incident %d scores %d, want the capped sum %d", n, r.Priority.Score, want)
+		}
+	}
+}
+
+// holds checks a reason's claim against the report's own data, without
+// the scorer's code.
+func holds(r *report.Report, x report.PriorityReason) error {
+	f, ok := priority.Lookup(x.Factor)
+	if !ok {
+		return fmt.Errorf("unknown factor")
+	}
+	if f.Max == 0 && x.Points != f.Points {
+		return fmt.Errorf("points %d, want the default %d", x.Points, f.Points)
+	}
+	top := r.Incident.Severity
+	for _, a := range r.Alerts {
+		if a.Severity.Rank() > top.Rank() {
+			top = a.Severity
+		}
+	}
+	kinds := map[triage.Kind]bool{}
+	for _, e := range r.Entities {
+		kinds[e.Kind] = true
+	}
+	rows := func(kind triage.Kind, section string) bool {
+		for _, s := range r.Summaries {
+			for _, sec := range s.Sections {
+				if s.Kind == kind && sec.Name == section && sec.Table != nil && len(sec.Table.Rows) > 0 && strings.Contains(x.Detail, s.Name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	related := map[string]bool{}
+	for _, rel := range r.RelatedAlerts {
+		for _, a := range rel.Alerts {
+			related[a.ID] = true
+		}
+	}
+	var ok2 bool
+	switch x.Factor {
+	case priority.TIHigh:
+		ok2 = r.TI.Severity == intel.SeverityHigh && slices.ContainsFunc(r.TI.Reasons, func(res intel.Result) bool {
+			return res.Severity == intel.SeverityHigh && strings.Contains(x.Detail, res.Indicator)
+		})
+	case priority.TIWarning:
+		ok2 = r.TI.Severity == intel.SeverityWarning && slices.ContainsFunc(r.TI.Reasons, func(res intel.Result) bool {
+			return res.Severity == intel.SeverityWarning && strings.Contains(x.Detail, res.Indicator)
+		})
+	case priority.TIIncomplete:
+		ok2 = !r.TI.Complete
+	case priority.SeverityHigh:
+		ok2 = top == triage.SeverityHigh
+	case priority.SeverityMedium:
+		ok2 = top == triage.SeverityMedium
+	case priority.SeverityLow:
+		ok2 = top == triage.SeverityLow
+	case priority.Alerts:
+		ok2 = x.Points == f.Points*min(len(r.Alerts)-1, f.Max)
+	case priority.EntityKinds:
+		ok2 = x.Points == f.Points*min(len(kinds)-1, f.Max)
+	case priority.AccountChanges:
+		ok2 = rows(triage.KindAccount, summary.SectionAccountChanges)
+	case priority.HostAccountChanges:
+		ok2 = rows(triage.KindHost, summary.SectionHostChanges)
+	case priority.RelatedAlerts:
+		ok2 = x.Points == f.Points*min(len(related), f.Max)
+	default:
+		return fmt.Errorf("no check for this factor in the demo")
+	}
+	if !ok2 {
+		return fmt.Errorf("the report says otherwise")
+	}
+	if !r.TI.Complete && (x.Factor == priority.TIHigh || x.Factor == priority.TIWarning) && !strings.Contains(x.Detail, "incomplete") {
+		return fmt.Errorf("the verdict is incomplete and the reason does not say so")
+	}
+	return nil
+}
+
+// TestDemoPriorityShow prints the demo's ranking (go test -v -run Show).
+func TestDemoPriorityShow(t *testing.T) {
+	if !testing.Verbose() {
+		t.Skip("-v shows the ranking")
+	}
+	for n, r := range triageDemo(t) {
+		t.Logf("%d %d %+v", n, r.Priority.Score, r.Priority.Reasons)
+	}
+}

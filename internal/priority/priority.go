@@ -1,0 +1,301 @@
+// Package priority works out how urgently a triaged incident wants an
+// analyst: a score from 0 (can wait) to 100 (look now) with its reasons.
+//
+// Contract: Score reads only the report it is given (the facts the triage
+// already has: threat-intel verdict, severities, alerts, entities, related
+// alerts, the entity summaries) and the settings; it does no I/O and is
+// deterministic. Every reason names its factor, the points it adds and a
+// detail an analyst can check against the report; the score is the sum of
+// the reasons' points capped to 0..100. There is no model: the points of
+// every factor are one table (Factors), which triage.yaml's
+// priority.weights overrides factor by factor.
+package priority
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/triage-dev/triage/internal/english"
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+// The factors' names: the keys of priority.weights.
+const (
+	TIHigh             = "ti_high"
+	TIWarning          = "ti_warning"
+	TIIncomplete       = "ti_incomplete"
+	SeverityHigh       = "severity_high"
+	SeverityMedium     = "severity_medium"
+	SeverityLow        = "severity_low"
+	Alerts             = "alerts"
+	EntityKinds        = "entity_kinds"
+	AccountChanges     = "account_changes"
+	HostAccountChanges = "host_account_changes"
+	CrownJewel         = "crown_jewel"
+	VIPAccount         = "vip_account"
+	RelatedAlerts      = "related_alerts"
+	ClosedBenign       = "closed_benign_history"
+)
+
+// Factor is one row of the table of weights.
+type Factor struct {
+	Name string
+	// Points is the default weight: what the factor adds when it applies
+	// (per unit, for the counted factors, up to Max units).
+	Points int
+	// Max is how many units a counted factor counts at most; 0 for a factor
+	// that applies once.
+	Max int
+	// Doc says when the factor applies, for the documentation and config check.
+	Doc string
+}
+
+// Factors is the one table of weights, with what each factor means.
+var Factors = []Factor{
+	{TIHigh, 40, 0, "threat intel rates an indicator of the incident high (the verdict is high)"},
+	{TIWarning, 20, 0, "threat intel's verdict is warning"},
+	{TIIncomplete, 5, 0, "some lookups failed or were not made in time: the verdict may lack what it would have said"},
+	{SeverityHigh, 20, 0, "the incident or one of its alerts is High"},
+	{SeverityMedium, 10, 0, "the highest severity of the incident and its alerts is Medium"},
+	{SeverityLow, 3, 0, "the highest severity of the incident and its alerts is Low"},
+	{Alerts, 3, 5, "per alert of the incident beyond the first"},
+	{EntityKinds, 2, 5, "per distinct kind of entity beyond the first"},
+	{AccountChanges, 15, 0, "an account of the incident made or underwent group, role or account changes in the lookback (AuditLogs, SecurityEvent, Azure role assignments)"},
+	{HostAccountChanges, 10, 0, "accounts or groups were changed on a host of the incident in the lookback (a local administrator created...)"},
+	{CrownJewel, 25, 0, "a host of the incident is on priority.crown_jewels"},
+	{VIPAccount, 20, 0, "an account of the incident is on priority.vip_accounts"},
+	{RelatedAlerts, 2, 10, "per alert outside the incident that names one of its entities in the lookback"},
+	// No input yet: the history of triages (issue 17, part 1) will say
+	// whether the same rule and entities were closed as benign before.
+	{ClosedBenign, -15, 0, "the same rule and entities were closed as benign before (not yet computed: needs the triage history)"},
+}
+
+// Lookup returns the factor named name.
+func Lookup(name string) (Factor, bool) {
+	i := slices.IndexFunc(Factors, func(f Factor) bool { return f.Name == name })
+	if i < 0 {
+		return Factor{}, false
+	}
+	return Factors[i], true
+}
+
+// Names are the factors' names, in the table's order.
+func Names() []string {
+	out := make([]string, len(Factors))
+	for i, f := range Factors {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Settings are the configured weights and lists.
+type Settings struct {
+	// Weights overrides the points of the factors it names; the others
+	// keep Factors' defaults. A name not in Factors is ignored here
+	// (config check reports it).
+	Weights map[string]int `json:"weights,omitempty"`
+	// CrownJewels are hosts, by short name or FQDN, in any case.
+	CrownJewels []string `json:"crown_jewels,omitempty"`
+	// VIPAccounts are accounts, by UPN, DOMAIN\name or name, in any case.
+	VIPAccounts []string `json:"vip_accounts,omitempty"`
+}
+
+// points returns factor name's weight under s.
+func (s Settings) points(name string) int {
+	if p, ok := s.Weights[name]; ok {
+		return p
+	}
+	f, _ := Lookup(name)
+	return f.Points
+}
+
+// Score works out r's priority under s (see the package doc).
+func Score(r *report.Report, s Settings) report.Priority {
+	var reasons []report.PriorityReason
+	add := func(factor string, units int, detail string) {
+		p := s.points(factor)
+		if f, _ := Lookup(factor); f.Max > 0 {
+			p *= min(units, f.Max)
+		}
+		if p != 0 {
+			reasons = append(reasons, report.PriorityReason{Factor: factor, Points: p, Detail: detail})
+		}
+	}
+	ti(r, add)
+	severity(r, add)
+	if n := len(r.Alerts); n > 1 {
+		add(Alerts, n-1, english.Plural(n, "alert", "alerts")+" in the incident")
+	}
+	if kinds := entityKinds(r.Entities); len(kinds) > 1 {
+		add(EntityKinds, len(kinds)-1, english.Plural(len(kinds), "kind", "kinds")+" of entity: "+strings.Join(kinds, ", "))
+	}
+	changes(r, add)
+	lists(r, s, add)
+	related(r, add)
+
+	score := 0
+	for _, x := range reasons {
+		score += x.Points
+	}
+	// The reasons that weigh most first: what the comment's one line shows.
+	slices.SortStableFunc(reasons, func(a, b report.PriorityReason) int { return cmp.Compare(b.Points, a.Points) })
+	if reasons == nil {
+		reasons = []report.PriorityReason{}
+	}
+	return report.Priority{Score: max(0, min(100, score)), Reasons: reasons}
+}
+
+type adder func(factor string, units int, detail string)
+
+// ti adds the threat-intel verdict and, when it is incomplete, says so.
+func ti(r *report.Report, add adder) {
+	failed, total := 0, len(r.TI.Results)
+	for _, res := range r.TI.Results {
+		switch res.Status {
+		case intel.StatusError, intel.StatusRateLimited, intel.StatusTimeout:
+			failed++
+		}
+	}
+	incomplete := ""
+	if !r.TI.Complete {
+		incomplete = fmt.Sprintf(" (incomplete: %d of %s failed or were not made)", failed, english.Plural(total, "lookup", "lookups"))
+	}
+	var rated []string
+	for _, res := range r.TI.Reasons {
+		if res.Severity == r.TI.Severity {
+			rated = append(rated, res.Indicator+" ("+res.Provider+")")
+		}
+	}
+	slices.Sort(rated)
+	rated = slices.Compact(rated)
+	what := ""
+	if len(rated) > 0 {
+		what = ": " + strings.Join(rated[:min(len(rated), 3)], ", ")
+		if len(rated) > 3 {
+			what += fmt.Sprintf(" and %d more", len(rated)-3)
+		}
+	}
+	switch r.TI.Severity {
+	case intel.SeverityHigh:
+		add(TIHigh, 1, "threat intel rates the incident high"+what+incomplete)
+	case intel.SeverityWarning:
+		add(TIWarning, 1, "threat intel rates the incident warning"+what+incomplete)
+	}
+	if !r.TI.Complete && r.TI.Severity != intel.SeverityHigh {
+		add(TIIncomplete, 1, fmt.Sprintf("threat intel's verdict %s is incomplete: %d of %s failed or were not made",
+			r.TI.Severity, failed, english.Plural(total, "lookup", "lookups")))
+	}
+}
+
+// severity adds the highest severity of the incident and its alerts.
+func severity(r *report.Report, add adder) {
+	top, what := r.Incident.Severity, "the incident is "+string(r.Incident.Severity)
+	for _, a := range r.Alerts {
+		if a.Severity.Rank() > top.Rank() {
+			top, what = a.Severity, "alert "+a.Name+" is "+string(a.Severity)
+		}
+	}
+	switch top {
+	case triage.SeverityHigh:
+		add(SeverityHigh, 1, what)
+	case triage.SeverityMedium:
+		add(SeverityMedium, 1, what)
+	case triage.SeverityLow:
+		add(SeverityLow, 1, what)
+	}
+}
+
+// entityKinds are the distinct kinds of ents, sorted.
+func entityKinds(ents []triage.Entity) []string {
+	var out []string
+	for _, e := range ents {
+		out = append(out, string(e.Kind))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// changes adds the group, role and account changes the summaries found for
+// the incident's accounts and on its hosts.
+func changes(r *report.Report, add adder) {
+	var accounts, hosts []string
+	for _, s := range r.Summaries {
+		if n := changed(s, summary.SectionAccountChanges); s.Kind == triage.KindAccount && n > 0 {
+			accounts = append(accounts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
+		}
+		if n := changed(s, summary.SectionHostChanges); s.Kind == triage.KindHost && n > 0 {
+			hosts = append(hosts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
+		}
+	}
+	if len(accounts) > 0 {
+		add(AccountChanges, 1, "group, role or account changes made by or to "+strings.Join(accounts, ", "))
+	}
+	if len(hosts) > 0 {
+		add(HostAccountChanges, 1, "account or group changes on "+strings.Join(hosts, ", "))
+	}
+}
+
+// changed is how many rows the summary's section named name has (the
+// table's rows before any cut), 0 when it found none.
+func changed(s report.Summary, name string) int {
+	for _, sec := range s.Sections {
+		if sec.Name != name || sec.Table == nil || (sec.Status != report.StatusOK && sec.Status != report.StatusPartial) {
+			continue
+		}
+		return max(sec.Table.Total, len(sec.Table.Rows))
+	}
+	return 0
+}
+
+// lists adds the crown-jewel hosts and VIP accounts among the entities.
+func lists(r *report.Report, s Settings, add adder) {
+	var jewels, vips []string
+	for _, e := range r.Entities {
+		switch e.Kind {
+		case triage.KindHost:
+			if m := matchHost(e, s.CrownJewels); m != "" {
+				jewels = append(jewels, e.Name+" (listed as "+m+")")
+			}
+		case triage.KindAccount:
+			if m := matchAccount(e, s.VIPAccounts); m != "" {
+				vips = append(vips, e.Name+" (listed as "+m+")")
+			}
+		}
+	}
+	if len(jewels) > 0 {
+		add(CrownJewel, 1, "crown-jewel host "+strings.Join(jewels, ", "))
+	}
+	if len(vips) > 0 {
+		add(VIPAccount, 1, "VIP account "+strings.Join(vips, ", "))
+	}
+}
+
+// related adds the alerts outside the incident that name its entities.
+func related(r *report.Report, add adder) {
+	ids := map[string]bool{}
+	var names []string
+	for _, rel := range r.RelatedAlerts {
+		if len(rel.Alerts) == 0 {
+			continue
+		}
+		names = append(names, rel.Name)
+		for _, a := range rel.Alerts {
+			ids[a.ID] = true
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	shown := strings.Join(names[:min(len(names), 5)], ", ")
+	if len(names) > 5 {
+		shown += fmt.Sprintf(" and %d more", len(names)-5)
+	}
+	add(RelatedAlerts, len(ids), fmt.Sprintf("%s outside the incident name %s", english.Plural(len(ids), "other alert", "other alerts"), shown))
+}

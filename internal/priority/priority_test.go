@@ -1,0 +1,184 @@
+package priority
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/summary"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+// points returns the points of factor in p, and whether it is there.
+func points(p report.Priority, factor string) (int, string, bool) {
+	for _, x := range p.Reasons {
+		if x.Factor == factor {
+			return x.Points, x.Detail, true
+		}
+	}
+	return 0, "", false
+}
+
+func host(name, fqdn string) triage.Entity {
+	props := map[string]any{"hostName": name}
+	if fqdn != "" {
+		props["fqdn"] = fqdn
+	}
+	return triage.Entity{Kind: triage.KindHost, Key: "Host:" + name, Name: name, Properties: props}
+}
+
+func account(name, suffix, dom string) triage.Entity {
+	props := map[string]any{"accountName": name, "upnSuffix": suffix, "ntDomain": dom}
+	return triage.Entity{Kind: triage.KindAccount, Key: "Account:" + name, Name: name, Properties: props}
+}
+
+func changesSummary(kind triage.Kind, name, section string, rows int) report.Summary {
+	t := &report.Table{Columns: []report.Column{{Name: "Operation", Header: "Operation", Type: report.ColLabel}}}
+	for range rows {
+		t.Rows = append(t.Rows, []string{"x"})
+	}
+	return report.Summary{Kind: kind, Name: name, Sections: []report.SummarySection{{Name: section, Status: report.StatusOK, Table: t}}}
+}
+
+func base() *report.Report {
+	return &report.Report{TI: report.TI{Severity: intel.SeverityNone, Complete: true}}
+}
+
+func TestEachFactorOnAndOff(t *testing.T) {
+	for _, tc := range []struct {
+		factor string
+		on     func(r *report.Report)
+		want   int
+		detail string
+	}{
+		{TIHigh, func(r *report.Report) {
+			r.TI.Severity = intel.SeverityHigh
+			r.TI.Reasons = []intel.Result{{Indicator: "203.0.113.7", Provider: "otx", Severity: intel.SeverityHigh}}
+		}, 40, "203.0.113.7 (otx)"},
+		{TIWarning, func(r *report.Report) { r.TI.Severity = intel.SeverityWarning }, 20, "warning"},
+		{TIIncomplete, func(r *report.Report) {
+			r.TI.Complete = false
+			r.TI.Results = []intel.Result{{Status: intel.StatusOK}, {Status: intel.StatusRateLimited}}
+		}, 5, "1 of 2 lookups"},
+		{SeverityHigh, func(r *report.Report) {
+			r.Incident.Severity = triage.SeverityLow
+			r.Alerts = []triage.Alert{{Name: "Implant", Severity: triage.SeverityHigh}}
+		}, 20, "alert Implant is High"},
+		{SeverityMedium, func(r *report.Report) { r.Incident.Severity = triage.SeverityMedium }, 10, "the incident is Medium"},
+		{SeverityLow, func(r *report.Report) { r.Incident.Severity = triage.SeverityLow }, 3, "the incident is Low"},
+		{Alerts, func(r *report.Report) { r.Alerts = make([]triage.Alert, 3) }, 6, "3 alerts"},
+		{Alerts, func(r *report.Report) { r.Alerts = make([]triage.Alert, 30) }, 15, "30 alerts"}, // counted up to Max
+		{EntityKinds, func(r *report.Report) { r.Entities = []triage.Entity{host("a", ""), account("b", "", "")} }, 2, "Account, Host"},
+		{AccountChanges, func(r *report.Report) {
+			r.Summaries = []report.Summary{changesSummary(triage.KindAccount, "jordan", summary.SectionAccountChanges, 2)}
+		}, 15, "jordan (2 changes)"},
+		{HostAccountChanges, func(r *report.Report) {
+			r.Summaries = []report.Summary{changesSummary(triage.KindHost, "wks-07", summary.SectionHostChanges, 1)}
+		}, 10, "wks-07 (1 change)"},
+		{RelatedAlerts, func(r *report.Report) {
+			r.RelatedAlerts = []report.Related{{Name: "10.0.0.1", Alerts: []report.RelatedAlert{{ID: "a"}, {ID: "b"}}},
+				{Name: "bob", Alerts: []report.RelatedAlert{{ID: "b"}}}}
+		}, 4, "2 other alerts outside the incident name 10.0.0.1, bob"},
+	} {
+		off := Score(base(), Settings{})
+		if _, _, ok := points(off, tc.factor); ok {
+			t.Errorf("%s applies to an empty report", tc.factor)
+		}
+		r := base()
+		tc.on(r)
+		p := Score(r, Settings{})
+		got, detail, ok := points(p, tc.factor)
+		if !ok || got != tc.want || !strings.Contains(detail, tc.detail) {
+			t.Errorf("%s: got %d %q (%v), want %d with %q", tc.factor, got, detail, ok, tc.want, tc.detail)
+		}
+	}
+}
+
+func TestIncompleteVerdictSaysSo(t *testing.T) {
+	r := base()
+	r.TI.Severity, r.TI.Complete = intel.SeverityHigh, false
+	r.TI.Results = []intel.Result{{Status: intel.StatusOK}, {Status: intel.StatusTimeout}}
+	p := Score(r, Settings{})
+	if _, d, _ := points(p, TIHigh); !strings.Contains(d, "incomplete: 1 of 2 lookups") {
+		t.Errorf("high, incomplete: %q", d)
+	}
+	if _, _, ok := points(p, TIIncomplete); ok {
+		t.Error("an incomplete high verdict also adds ti_incomplete: counted twice")
+	}
+}
+
+func TestCapAndWeights(t *testing.T) {
+	r := base()
+	r.TI.Severity = intel.SeverityHigh
+	r.Incident.Severity = triage.SeverityHigh
+	r.Alerts = make([]triage.Alert, 10)
+	r.Entities = []triage.Entity{host("dc-01", "")}
+	p := Score(r, Settings{CrownJewels: []string{"DC-01"}, Weights: map[string]int{TIHigh: 60}})
+	if p.Score != 100 {
+		t.Errorf("score %d, want capped at 100 (%+v)", p.Score, p.Reasons)
+	}
+	if got, _, _ := points(p, TIHigh); got != 60 {
+		t.Errorf("configured ti_high: %d, want 60", got)
+	}
+	if p.Reasons[0].Factor != TIHigh {
+		t.Errorf("reasons not heaviest first: %+v", p.Reasons)
+	}
+	// Negative weights never take the score below 0; a weight of 0 turns
+	// a factor off.
+	r = base()
+	r.Incident.Severity = triage.SeverityLow
+	p = Score(r, Settings{Weights: map[string]int{SeverityLow: -30}})
+	if p.Score != 0 {
+		t.Errorf("score %d, want 0", p.Score)
+	}
+	p = Score(r, Settings{Weights: map[string]int{SeverityLow: 0}})
+	if _, _, ok := points(p, SeverityLow); ok || p.Score != 0 {
+		t.Errorf("a zero weight still applies: %+v", p)
+	}
+}
+
+func TestCrownJewelsAndVIPsByIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		ent   triage.Entity
+		list  []string
+		match bool
+	}{
+		{host("DC-01", ""), []string{"dc-01"}, true},
+		{host("DC-01", ""), []string{"dc-01.contoso.com"}, true}, // known by short name alone
+		{host("dc-01", "dc-01.contoso.com"), []string{"DC-01.CONTOSO.COM"}, true},
+		{host("dc-01", "dc-01.contoso.com"), []string{"DC-01"}, true},
+		{host("dc-01", "dc-01.fabrikam.com"), []string{"dc-01.contoso.com"}, false}, // another domain's host
+		{host("dc-011", ""), []string{"dc-01"}, false},                              // no substrings
+		{account("Alice", "contoso.com", "CONTOSO"), []string{"ALICE@contoso.com"}, true},
+		{account("alice", "contoso.com", "CONTOSO"), []string{`contoso\ALICE`}, true},
+		{account("alice", "", ""), []string{"Alice"}, true},
+		{account("alice", "fabrikam.com", "FABRIKAM"), []string{"alice@contoso.com", `contoso\alice`}, false},
+		{account("malice", "contoso.com", ""), []string{"alice"}, false},
+	} {
+		r := base()
+		r.Entities = []triage.Entity{tc.ent}
+		p := Score(r, Settings{CrownJewels: tc.list, VIPAccounts: tc.list})
+		factor := CrownJewel
+		if tc.ent.Kind == triage.KindAccount {
+			factor = VIPAccount
+		}
+		_, _, ok := points(p, factor)
+		if ok != tc.match {
+			t.Errorf("%s %v against %v: matched %v, want %v", tc.ent.Kind, tc.ent.Properties, tc.list, ok, tc.match)
+		}
+	}
+}
+
+func TestTableNamesAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range Factors {
+		if seen[f.Name] || f.Doc == "" {
+			t.Errorf("factor %q repeated or undocumented", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	if _, ok := Lookup("no_such"); ok {
+		t.Error("Lookup found an unknown factor")
+	}
+}
