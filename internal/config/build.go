@@ -190,6 +190,9 @@ func (b *builder) build(fc *fileConfig) *Config {
 	if ft := deref(fc.Triage); ft.MaxEntitiesPerIncident != nil {
 		c.Limits.EntitiesPerIncident = *ft.MaxEntitiesPerIncident
 	}
+	if fh := deref(fc.History); fh.Retention != nil {
+		c.History.Retention = time.Duration(*fh.Retention)
+	}
 	b.providers(fc)
 	b.geoIP(fc)
 

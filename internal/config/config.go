@@ -55,6 +55,8 @@ type Config struct {
 	// incident (triage.yaml's triage.max_entities_per_alert and
 	// triage.max_entities_per_incident; triage.Default... when unset).
 	Limits triage.Limits `json:"limits"`
+	// History is how the record of triages is kept.
+	History History `json:"history"`
 	// DataDir holds triage's own files: the store with the intel cache and
 	// triage records, downloaded databases.
 	DataDir string `json:"data_dir"`
@@ -243,6 +245,15 @@ type GeoIP struct {
 	// AutoDownload allows downloading missing or stale databases.
 	AutoDownload bool     `json:"auto_download"`
 	Origins      []Origin `json:"origins,omitempty"`
+}
+
+// History is how the record of every triage (<data_dir>/history.db) is
+// kept.
+type History struct {
+	// Retention is how long a triage's record is kept (triage.yaml's
+	// history.retention); 0 when unset, for package history's default
+	// (history.DefaultRetention).
+	Retention time.Duration `json:"retention,omitempty"`
 }
 
 // Intel holds the threat-intelligence settings shared by every provider.

@@ -33,6 +33,11 @@ type fileConfig struct {
 	GeoIP            *fileGeoIP                `yaml:"geoip"`
 	Intel            *fileIntel                `yaml:"intel"`
 	Triage           *fileTriage               `yaml:"triage"`
+	History          *fileHistory              `yaml:"history"`
+}
+
+type fileHistory struct {
+	Retention *duration `yaml:"retention"`
 }
 
 type fileTriage struct {
