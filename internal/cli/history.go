@@ -42,9 +42,13 @@ func openHistory(ctx context.Context, s *IO, cfg *config.Config) (*history.Store
 // sinceLast, first sets r.SinceLast to what changed since the incident's
 // previous record. The history failing never fails the triage: the
 // report stands, and a warning says why it was not recorded (or compared).
+// Without a data directory nothing is recorded, said only with sinceLast.
 func recordTriage(ctx context.Context, s *IO, cfg *config.Config, r *report.Report, sinceLast bool) {
 	warn := func(what string, err error) {
 		fmt.Fprintf(s.Err, "triage: warning: %s: %v\n", what, err)
+	}
+	if cfg.DataDir == "" && !sinceLast {
+		return // nowhere to keep it (no user cache dir, no data_dir): nothing to warn of unasked
 	}
 	st, err := openHistory(ctx, s, cfg)
 	if err != nil {
