@@ -22,6 +22,7 @@ type runOptions struct {
 	start, end string
 	post       bool
 	dryRun     bool
+	sinceLast  bool
 }
 
 func newRunCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -43,11 +44,17 @@ that starts with a fixed marker line: a later run replaces that comment
 rather than adding another. A report longer than the 30000 characters
 Sentinel takes loses its least important sections first and says what was
 cut. With --dry-run the comment is printed to stdout instead of sent (in
-place of the report, unless -o is given).`,
+place of the report, unless -o is given).
+
+Every triage that completes is recorded in <data_dir>/history.db (see
+triage history). With --since-last the report starts with what changed
+since the incident's previous recorded triage: new alerts, new entities,
+the verdict or priority moved, new related alerts (in JSON, since_last).`,
 		Example: `  triage run 42
   triage run 42 --format json -o incident-42.json
   triage run 42 --post -o incident-42.md
-  triage run 42 --post --dry-run`,
+  triage run 42 --post --dry-run
+  triage run 42 --since-last`,
 		Args: oneIncident,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format)
@@ -86,6 +93,10 @@ place of the report, unless -o is given).`,
 			if err != nil {
 				return err
 			}
+			recordTriage(cmd.Context(), s, e.cfg, r, o.sinceLast)
+			if t := sinceLastText(r.SinceLast); t != "" {
+				fmt.Fprintln(s.Err, "triage:", t)
+			}
 			if !o.dryRun || o.output != "" {
 				if err := writeReport(s.Out, o.output, r, format); err != nil {
 					return err
@@ -119,6 +130,7 @@ place of the report, unless -o is given).`,
 	fl.StringVar(&o.end, "end", "", "end of the window of related activity (default: now)")
 	fl.BoolVar(&o.post, "post", false, "also post the report on the incident as its triage summary comment")
 	fl.BoolVar(&o.dryRun, "dry-run", false, "with --post: print the comment instead of sending it")
+	fl.BoolVar(&o.sinceLast, "since-last", false, "say what changed since the incident's previous recorded triage")
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd

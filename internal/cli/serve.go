@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/web"
 )
 
@@ -188,6 +189,7 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 	}
 	env := &web.Env{
 		Sources: e.Sources, Close: e.Close, AsOf: e.asOf, Priority: e.cfg.Priority,
+		Record: func(ctx context.Context, r *report.Report) { recordTriage(ctx, s, e.cfg, r, false) },
 		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
 			rows, err := providerRows(ctx, e, s.Now())
 			out := make([]web.ProviderRow, len(rows))

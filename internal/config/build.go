@@ -194,6 +194,9 @@ func (b *builder) build(fc *fileConfig) *Config {
 	if fp := deref(fc.Priority); fc.Priority != nil {
 		c.Priority = priority.Settings{Weights: fp.Weights, CrownJewels: fp.CrownJewels, VIPAccounts: fp.VIPAccounts}
 	}
+	if fh := deref(fc.History); fh.Retention != nil {
+		c.History.Retention = time.Duration(*fh.Retention)
+	}
 	b.providers(fc)
 	b.geoIP(fc)
 

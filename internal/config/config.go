@@ -60,6 +60,8 @@ type Config struct {
 	// priority.weights over priority.Factors' defaults, and its lists of
 	// crown-jewel hosts and VIP accounts.
 	Priority priority.Settings `json:"priority"`
+	// History is how the record of triages is kept.
+	History History `json:"history"`
 	// DataDir holds triage's own files: the store with the intel cache and
 	// triage records, downloaded databases.
 	DataDir string `json:"data_dir"`
@@ -248,6 +250,15 @@ type GeoIP struct {
 	// AutoDownload allows downloading missing or stale databases.
 	AutoDownload bool     `json:"auto_download"`
 	Origins      []Origin `json:"origins,omitempty"`
+}
+
+// History is how the record of every triage (<data_dir>/history.db) is
+// kept.
+type History struct {
+	// Retention is how long a triage's record is kept (triage.yaml's
+	// history.retention); 0 when unset, for package history's default
+	// (history.DefaultRetention).
+	Retention time.Duration `json:"retention,omitempty"`
 }
 
 // Intel holds the threat-intelligence settings shared by every provider.

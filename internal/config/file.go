@@ -35,6 +35,7 @@ type fileConfig struct {
 	Intel            *fileIntel                `yaml:"intel"`
 	Triage           *fileTriage               `yaml:"triage"`
 	Priority         *filePriority             `yaml:"priority"`
+	History          *fileHistory              `yaml:"history"`
 }
 
 // filePriority is triage.yaml's priority: the points of the factors
@@ -44,6 +45,10 @@ type filePriority struct {
 	Weights     map[string]int `yaml:"weights"`
 	CrownJewels []string       `yaml:"crown_jewels"`
 	VIPAccounts []string       `yaml:"vip_accounts"`
+}
+
+type fileHistory struct {
+	Retention *duration `yaml:"retention"`
 }
 
 type fileTriage struct {

@@ -295,7 +295,7 @@ func TestUnknownKeys(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "default_workspace: demo\nsentinel:\n  x: 1\n",
-			want: []string{"002 sentinel: unknown key (known keys: azure, data_dir, default_workspace, geoip, intel, key_vault, msticpy_config, priority, providers, triage, workspaces)"},
+			want: []string{"002 sentinel: unknown key (known keys: azure, data_dir, default_workspace, geoip, history, intel, key_vault, msticpy_config, priority, providers, triage, workspaces)"},
 		},
 		{
 			name: "deep and several",
@@ -601,5 +601,16 @@ func TestMaxWait(t *testing.T) {
 	}
 	if c, _ := mustLoadTriage(t, "intel:\n  timeout: 5s\n", nil); c.Intel.MaxWait != 0 {
 		t.Errorf("max_wait unset gives %v, want 0 (the engine's default)", c.Intel.MaxWait)
+	}
+}
+
+func TestHistoryRetention(t *testing.T) {
+	c, _ := mustLoadTriage(t, "history:\n  retention: 30d\n", nil)
+	if c.History.Retention != 30*24*time.Hour {
+		t.Errorf("history.retention: 30d gives %v", c.History.Retention)
+	}
+	c, _ = mustLoadTriage(t, "data_dir: /tmp/x\n", nil)
+	if c.History.Retention != 0 {
+		t.Errorf("unset history.retention gives %v, want 0 (the history's default)", c.History.Retention)
 	}
 }

@@ -42,6 +42,9 @@ type Report struct {
 	// Priority is how urgently the incident wants an analyst, with its
 	// reasons; nil when it was not worked out.
 	Priority *Priority `json:"priority,omitempty"`
+	// SinceLast is what changed since the previous recorded triage of the
+	// incident (package history); nil when it was not asked for.
+	SinceLast *Changes `json:"since_last,omitempty"`
 	// EntitiesLeftOut counts the incident's entities the caps on entities
 	// left out (triage.Details.EntitiesLeftOut); with any, the sections
 	// built from the entities are partial.

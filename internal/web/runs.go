@@ -191,6 +191,9 @@ func (s *Server) triage(env *Env, r *run) {
 		// the page shows the rest; the page updates when the answers land.
 		rep = pipeline.Finish(ctx, opts, rep)
 	}
+	if err == nil && env.Record != nil {
+		env.Record(ctx, rep)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done, r.err, r.report, r.finished = true, err, rep, s.opts.Now()

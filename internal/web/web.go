@@ -37,6 +37,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/priority"
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -51,6 +52,10 @@ type Env struct {
 	// Providers lists the threat-intel providers as `triage providers`
 	// shows them; nil shows none.
 	Providers func(ctx context.Context) ([]ProviderRow, error)
+	// Record, when set, is given every triage the UI completes (one that
+	// could not read its incident is none), once its lookups are done: the
+	// record of triages (package history). It reports its own failures.
+	Record func(context.Context, *report.Report)
 	// Close releases the workspace and the rest; nil means
 	// Workspace.Close.
 	Close func() error

@@ -1,0 +1,236 @@
+// Package history keeps a record of every completed triage in a SQLite
+// file of its own, <data_dir>/history.db: which incident of which
+// workspace, when, by which version of the program, the verdict, the
+// priority, whether the report was partial, and the whole report as JSON,
+// compressed. It is what `triage history` lists, what `triage run
+// --since-last` compares with (Diff), and where the queue reads each
+// incident's latest triage.
+//
+// The file is apart from the intel cache (intel.db) because the two live
+// differently: the cache is opened only when an external provider runs and
+// may be deleted at any time to start afresh, while the records are kept
+// for their retention whatever providers run, and each file's schema
+// version moves on its own.
+//
+// # Contract
+//
+// Open creates the file (mode 0600) and its directory (0700) when they do
+// not exist. The file is in WAL mode and every connection waits up to
+// BusyTimeout for a lock, so several processes (a CLI run, the web UI, a
+// watch loop) can add records to one file at once; within a process a
+// Store is safe for concurrent use. Add never changes a record: records
+// are only added, and deleted by Prune. List returns records newest first
+// (by triage time, then by the order they were added). Records carry no
+// report; Report reads and decompresses one.
+//
+// An incident is named by the caller as its number ("42") or its name (the
+// GUID), and matched on the field it stands for, names compared without
+// regard to case. Workspace names are compared exactly.
+//
+// # Retention
+//
+// Add deletes, now and then (on a Store's first Add and every 64th after),
+// the records older than the retention (SetRetention; DefaultRetention
+// unless set), by the Store's clock: a caller on a clock of its own (a test
+// at a fixed time) gives it to SetClock too. Prune deletes the records
+// before a time at once.
+//
+// Values from incidents are attacker-controlled: they reach SQLite only as
+// bound parameters, and errors never quote them.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the name of the history file in the data directory.
+const FileName = "history.db"
+
+// DefaultRetention is how long records are kept when no retention is set.
+const DefaultRetention = 90 * 24 * time.Hour
+
+// BusyTimeout is how long an operation waits for another connection or
+// process to release the file before it fails.
+const BusyTimeout = 5 * time.Second
+
+// pruneEvery is how often, in calls, Add deletes the records past the
+// retention. Each Store also does it on its first Add.
+const pruneEvery = 64
+
+// fileConns is the size of a Store's connection pool: reads run in
+// parallel on it, writes take turns (see Store.wsem).
+const fileConns = 4
+
+// ErrNewerSchema is returned by Open for a file written by a newer version
+// of the program.
+var ErrNewerSchema = errors.New("history file is from a newer version of triage")
+
+// ErrNotFound is returned by Report for an id no record has.
+var ErrNotFound = errors.New("no such triage record")
+
+// Store is the record of triages in one SQLite file. It is safe for
+// concurrent use, also by several processes sharing the file.
+type Store struct {
+	db   *sql.DB
+	path string
+
+	// wsem holds one token: writes take it so that a Store's connections
+	// never wait on each other's locks, only on other processes'.
+	wsem chan struct{}
+
+	adds      atomic.Uint64 // Add calls, for pruning
+	retention atomic.Int64  // nanoseconds; 0 is DefaultRetention
+	clock     atomic.Pointer[func() time.Time]
+}
+
+// Open opens the history file at path, creating it, its directory and its
+// tables as needed. A path must not contain "?".
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open triage history: empty path")
+	}
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("open triage history %s: the path must not contain ?", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open triage history %s: %w", path, err)
+	}
+	if err := createFile(abs); err != nil {
+		return nil, fmt.Errorf("open triage history %s: %w", path, err)
+	}
+	// Every connection the pool opens gets the busy timeout first, then
+	// WAL mode; transactions begin IMMEDIATE, taking the write lock at
+	// once, as a deferred one that reads then writes can fail at once.
+	dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)",
+		abs, BusyTimeout.Milliseconds())
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open triage history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(fileConns)
+	db.SetMaxIdleConns(fileConns)
+	s := &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open triage history %s: %w", path, explain(err, ""))
+	}
+	return s, nil
+}
+
+// createFile creates the directory (0700) and the file (0600) at path when
+// they do not exist. SQLite gives its -wal and -shm files the mode of the
+// database file.
+func createFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// explain adds a hint to the errors SQLite gives for a file that is not a
+// database or is damaged.
+func explain(err error, path string) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+		if path != "" {
+			path += " is "
+		}
+		return fmt.Errorf("%snot a usable SQLite file (damaged, or another kind of file); move it away to start an empty history: %w", path, err)
+	}
+	return err
+}
+
+func (s *Store) check(err error) error { return explain(err, s.path) }
+
+// Close closes the store once the operations in progress have ended.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close triage history %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the absolute path of the store's file.
+func (s *Store) Path() string { return s.path }
+
+// SetClock sets the clock Add prunes by and stamps a report without a
+// time with; nil restores time.Now.
+func (s *Store) SetClock(now func() time.Time) {
+	if now == nil {
+		s.clock.Store(nil)
+		return
+	}
+	s.clock.Store(&now)
+}
+
+func (s *Store) now() time.Time {
+	if p := s.clock.Load(); p != nil {
+		return (*p)()
+	}
+	return time.Now()
+}
+
+// SetRetention sets how long Add keeps records; 0 or less restores
+// DefaultRetention.
+func (s *Store) SetRetention(d time.Duration) { s.retention.Store(max(int64(d), 0)) }
+
+// Retention returns how long Add keeps records.
+func (s *Store) Retention() time.Duration {
+	if d := s.retention.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return DefaultRetention
+}
+
+func (s *Store) acquire(ctx context.Context) error {
+	select {
+	case s.wsem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (s *Store) release() { <-s.wsem }
+
+// Times are stored as Unix nanoseconds, clamped to what int64 holds.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }

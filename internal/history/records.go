@@ -1,0 +1,279 @@
+package history
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/triage-dev/triage/internal/buildinfo"
+	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/report"
+)
+
+// Record is one completed triage, without its report (see Store.Report).
+type Record struct {
+	ID        int64  `json:"id"`
+	Workspace string `json:"workspace"`
+	// Incident is the incident's number, IncidentName its name (GUID).
+	Incident     int    `json:"incident"`
+	IncidentName string `json:"incident_name"`
+	// At is when the triage was made: the report's generated_at.
+	At time.Time `json:"at"`
+	// Version is the version of the program that made it (buildinfo).
+	Version string `json:"version"`
+	// Verdict is the threat-intel verdict, Complete whether every lookup
+	// was made.
+	Verdict  intel.Severity `json:"verdict"`
+	Complete bool           `json:"complete"`
+	// Priority is the priority score, nil when the triage worked none out.
+	Priority *int `json:"priority"`
+	// Partial is set when some step of the triage failed or was cut.
+	Partial bool `json:"partial"`
+	// IncidentModified is the incident's last change as the triage read
+	// it, and Alerts its alert count: what tells a later reader whether
+	// the incident changed since.
+	IncidentModified time.Time `json:"incident_modified,omitzero"`
+	Alerts           int       `json:"alerts"`
+}
+
+const recordCols = `id, workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts`
+
+func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
+	var rec Record
+	var at, modified int64
+	var prio sql.NullInt64
+	err := sc.Scan(&rec.ID, &rec.Workspace, &rec.Incident, &rec.IncidentName, &at, &rec.Version,
+		&rec.Verdict, &rec.Complete, &prio, &rec.Partial, &modified, &rec.Alerts)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.At = fromNanos(at)
+	if modified != 0 {
+		rec.IncidentModified = fromNanos(modified)
+	}
+	if prio.Valid {
+		p := int(prio.Int64)
+		rec.Priority = &p
+	}
+	return rec, nil
+}
+
+// Add records the completed triage r and returns its record. The report
+// is kept as it is, without its SinceLast (what changed is relative to the
+// record before, and worked out again when asked). Now and then Add also
+// deletes the records past the retention.
+func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
+	r.SinceLast = nil
+	blob, err := compress(&r)
+	if err != nil {
+		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
+	}
+	now := s.now()
+	rec := Record{
+		Workspace: r.Workspace, Incident: r.Incident.Number, IncidentName: r.Incident.Name,
+		At: r.GeneratedAt.UTC(), Version: buildinfo.Version(),
+		Verdict: r.TI.Severity, Complete: r.TI.Complete, Partial: r.Partial(),
+		IncidentModified: r.Incident.LastModified.UTC(), Alerts: len(r.Alerts),
+	}
+	if rec.At.IsZero() {
+		rec.At = now.UTC()
+	}
+	var prio any
+	if r.Priority != nil {
+		p := r.Priority.Score
+		rec.Priority = &p
+		prio = p
+	}
+	modified := int64(0)
+	if !rec.IncidentModified.IsZero() {
+		modified = nanos(rec.IncidentModified)
+	}
+	if err := s.acquire(ctx); err != nil {
+		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
+	}
+	defer s.release()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO records (workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.Workspace, rec.Incident, rec.IncidentName, nanos(rec.At), rec.Version, string(rec.Verdict), rec.Complete, prio, rec.Partial, modified, rec.Alerts, blob)
+	if err != nil {
+		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, s.check(err))
+	}
+	if rec.ID, err = res.LastInsertId(); err != nil {
+		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, s.check(err))
+	}
+	if s.adds.Add(1)%pruneEvery == 1 {
+		if _, err := s.prune(ctx, now.Add(-s.Retention())); err != nil {
+			return rec, fmt.Errorf("triage history: delete records past the retention: %w", s.check(err))
+		}
+	}
+	return rec, nil
+}
+
+// compress is r as gzip-compressed JSON.
+func compress(r *report.Report) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress report: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// maxReport bounds a report as decompressed, so that a damaged or
+// tampered file cannot make Report allocate without end.
+const maxReport = 1 << 30
+
+// isNumber reports whether an incident reference is a number.
+func isNumber(ref string) (int, bool) {
+	if ref == "" || strings.TrimLeft(ref, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(ref)
+	return n, err == nil
+}
+
+// matches reports whether rec is of the incident ref names.
+func matches(rec Record, ref string) bool {
+	if n, ok := isNumber(ref); ok {
+		return rec.Incident == n
+	}
+	return strings.EqualFold(rec.IncidentName, ref)
+}
+
+// List returns the records of incident (its number or name) in workspace,
+// newest first.
+func (s *Store) List(ctx context.Context, workspace, incident string) ([]Record, error) {
+	q := `SELECT ` + recordCols + ` FROM records WHERE workspace = ? AND incident_name = ? COLLATE NOCASE ORDER BY at DESC, id DESC`
+	var arg any = incident
+	if n, ok := isNumber(incident); ok {
+		q = `SELECT ` + recordCols + ` FROM records WHERE workspace = ? AND incident_number = ? ORDER BY at DESC, id DESC`
+		arg = n
+	}
+	rows, err := s.db.QueryContext(ctx, q, workspace, arg)
+	if err != nil {
+		return nil, fmt.Errorf("triage history: list: %w", s.check(err))
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("triage history: list: %w", s.check(err))
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("triage history: list: %w", s.check(err))
+	}
+	return out, nil
+}
+
+// Latest returns the newest record of each incident of workspace named in
+// incidents (numbers or names), keyed by the reference as given; an
+// incident with no record has no key. With no incidents it returns the
+// newest record of every incident of the workspace, keyed by name. It
+// reads the workspace's latest records in one query, whatever the number
+// of incidents asked about.
+func (s *Store) Latest(ctx context.Context, workspace string, incidents ...string) (map[string]Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM (
+		SELECT `+recordCols+`, row_number() OVER (PARTITION BY incident_name COLLATE NOCASE ORDER BY at DESC, id DESC) AS n
+		FROM records WHERE workspace = ?) WHERE n = 1 ORDER BY at DESC, id DESC`, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("triage history: latest: %w", s.check(err))
+	}
+	defer rows.Close()
+	var recs []Record
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("triage history: latest: %w", s.check(err))
+		}
+		recs = append(recs, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("triage history: latest: %w", s.check(err))
+	}
+	out := map[string]Record{}
+	if len(incidents) == 0 {
+		for _, rec := range recs {
+			out[rec.IncidentName] = rec
+		}
+		return out, nil
+	}
+	byName := make(map[string]Record, len(recs))
+	byNumber := make(map[int]Record, len(recs))
+	for _, rec := range recs { // newest first: the first of a number wins
+		byName[strings.ToLower(rec.IncidentName)] = rec
+		if _, ok := byNumber[rec.Incident]; !ok {
+			byNumber[rec.Incident] = rec
+		}
+	}
+	for _, ref := range incidents {
+		var rec Record
+		var ok bool
+		if n, isNum := isNumber(ref); isNum {
+			rec, ok = byNumber[n]
+		} else {
+			rec, ok = byName[strings.ToLower(ref)]
+		}
+		if ok {
+			out[ref] = rec
+		}
+	}
+	return out, nil
+}
+
+// Report returns the report of record id, or ErrNotFound.
+func (s *Store) Report(ctx context.Context, id int64) (report.Report, error) {
+	var blob []byte
+	err := s.db.QueryRowContext(ctx, `SELECT report FROM records WHERE id = ?`, id).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return report.Report{}, fmt.Errorf("triage history: record %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return report.Report{}, fmt.Errorf("triage history: record %d: %w", id, s.check(err))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	if err != nil {
+		return report.Report{}, fmt.Errorf("triage history: record %d: stored report: %w", id, err)
+	}
+	var r report.Report
+	dec := json.NewDecoder(io.LimitReader(zr, maxReport))
+	if err := dec.Decode(&r); err != nil {
+		return report.Report{}, fmt.Errorf("triage history: record %d: stored report: %w", id, err)
+	}
+	return r, nil
+}
+
+// Prune deletes the records of triages made before t and returns how many.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.acquire(ctx); err != nil {
+		return 0, fmt.Errorf("triage history: prune: %w", err)
+	}
+	defer s.release()
+	n, err := s.prune(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("triage history: prune: %w", s.check(err))
+	}
+	return n, nil
+}
+
+// prune deletes the records before t; the caller holds the write token.
+func (s *Store) prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE at < ?`, nanos(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,85 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// schemaVersion is the PRAGMA user_version this program writes. A change
+// to the tables adds a step to migrate and increments it.
+const schemaVersion = 1
+
+// schemaV1 creates the tables. Times are Unix nanoseconds; at is when the
+// triage was made (the report's generated_at). priority is NULL when the
+// triage worked none out. report is the report's JSON, gzip-compressed.
+var schemaV1 = []string{
+	`CREATE TABLE records (
+		id                INTEGER PRIMARY KEY,
+		workspace         TEXT NOT NULL,
+		incident_number   INTEGER NOT NULL,
+		incident_name     TEXT NOT NULL,
+		at                INTEGER NOT NULL,
+		version           TEXT NOT NULL,
+		verdict           TEXT NOT NULL,
+		complete          INTEGER NOT NULL,
+		priority          INTEGER,
+		partial           INTEGER NOT NULL,
+		incident_modified INTEGER NOT NULL,
+		alerts            INTEGER NOT NULL,
+		report            BLOB NOT NULL
+	) STRICT`,
+	`CREATE INDEX records_name ON records (workspace, incident_name COLLATE NOCASE, at)`,
+	`CREATE INDEX records_number ON records (workspace, incident_number, at)`,
+	`CREATE INDEX records_at ON records (at)`,
+}
+
+// migrate brings the file to schemaVersion in one IMMEDIATE transaction, so
+// that two processes opening a new file do not both create the tables.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case v == schemaVersion:
+		return nil
+	case v > schemaVersion:
+		return fmt.Errorf("%w: schema version %d, this program knows %d; upgrade triage or use another data directory",
+			ErrNewerSchema, v, schemaVersion)
+	case v == 0:
+		if err := checkEmpty(ctx, tx); err != nil {
+			return err
+		}
+		for _, stmt := range schemaV1 {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+	}
+	// PRAGMA takes no parameters; schemaVersion is a constant.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("write schema version: %w", err)
+	}
+	return tx.Commit()
+}
+
+// checkEmpty fails for a file at version 0 that already has tables: some
+// other program's database, which the history must not write into.
+func checkEmpty(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	var name string
+	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(name), '') FROM sqlite_schema WHERE type = 'table'`).Scan(&n, &name)
+	if err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("not a triage history: the file holds other tables, such as %q, and no history schema version", name)
+	}
+	return nil
+}
