@@ -218,3 +218,26 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 		t.Error("Open of a path with ? succeeded")
 	}
 }
+
+// A record is current while the incident has its alert count and no later
+// change.
+func TestCurrent(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rec := history.Record{IncidentModified: t0, Alerts: 2}
+	for _, tt := range []struct {
+		inc  triage.Incident
+		want bool
+	}{
+		{triage.Incident{LastModified: t0, AlertCount: 2}, true},
+		{triage.Incident{LastModified: t0.Add(-time.Minute), AlertCount: 2}, true},
+		{triage.Incident{LastModified: t0.Add(time.Second), AlertCount: 2}, false},
+		{triage.Incident{LastModified: t0, AlertCount: 3}, false},
+	} {
+		if got := rec.Current(tt.inc); got != tt.want {
+			t.Errorf("Current(modified %v, %d alerts) = %v, want %v", tt.inc.LastModified, tt.inc.AlertCount, got, tt.want)
+		}
+	}
+	if (history.Record{Alerts: 2}).Current(triage.Incident{AlertCount: 2}) {
+		t.Error("a record that does not know when the incident changed is current")
+	}
+}

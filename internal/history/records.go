@@ -16,6 +16,7 @@ import (
 	"github.com/triage-dev/triage/internal/buildinfo"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // Record is one completed triage, without its report (see Store.Report).
@@ -276,4 +277,11 @@ func (s *Store) prune(ctx context.Context, before time.Time) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// Current reports whether rec is a triage of inc as it stands: the incident
+// has as many alerts and has not changed since the triage read it. A record
+// that does not know when the incident changed is never current.
+func (rec Record) Current(inc triage.Incident) bool {
+	return !rec.IncidentModified.IsZero() && rec.Alerts == inc.AlertCount && !inc.LastModified.After(rec.IncidentModified)
 }
