@@ -39,8 +39,11 @@ type Record struct {
 	// Partial is set when some step of the triage failed or was cut.
 	Partial bool `json:"partial"`
 	// IncidentModified is the incident's last change as the triage read
-	// it, and Alerts its alert count: what tells a later reader whether
-	// the incident changed since.
+	// it, and Alerts its alert count as the incident gives it (not the
+	// report's alerts, which may hold more: triage import adds one that
+	// carries an exported incident's entities): what tells a later reader,
+	// comparing with the incident as a listing gives it, whether the
+	// incident changed since.
 	IncidentModified time.Time `json:"incident_modified,omitzero"`
 	Alerts           int       `json:"alerts"`
 }
@@ -82,7 +85,7 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 		Workspace: r.Workspace, Incident: r.Incident.Number, IncidentName: r.Incident.Name,
 		At: r.GeneratedAt.UTC(), Version: buildinfo.Version(),
 		Verdict: r.TI.Severity, Complete: r.TI.Complete, Partial: r.Partial(),
-		IncidentModified: r.Incident.LastModified.UTC(), Alerts: len(r.Alerts),
+		IncidentModified: r.Incident.LastModified.UTC(), Alerts: r.Incident.AlertCount,
 	}
 	if rec.At.IsZero() {
 		rec.At = now.UTC()
