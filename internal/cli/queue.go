@@ -220,7 +220,7 @@ func joinQueue(incs []triage.Incident, latest map[string]history.Record) []queue
 // then the others, highest severity first; ties go to the newest incident,
 // then the highest number.
 func sortQueue(rows []queueRow) {
-	slices.SortStableFunc(rows, func(a, b queueRow) int {
+	slices.SortFunc(rows, func(a, b queueRow) int {
 		if (a.Priority == nil) != (b.Priority == nil) {
 			if a.Priority != nil {
 				return -1

@@ -19,7 +19,7 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func open(t *testing.T, path string) *history.Store {
+func open(t testing.TB, path string) *history.Store {
 	t.Helper()
 	s, err := history.Open(context.Background(), path)
 	if err != nil {
