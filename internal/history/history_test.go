@@ -19,7 +19,7 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func open(t *testing.T, path string) *history.Store {
+func open(t testing.TB, path string) *history.Store {
 	t.Helper()
 	s, err := history.Open(context.Background(), path)
 	if err != nil {
@@ -38,7 +38,7 @@ func open(t *testing.T, path string) *history.Store {
 func rep(ws string, n int, at time.Time, sev intel.Severity) report.Report {
 	return report.Report{
 		SchemaVersion: report.SchemaVersion, GeneratedAt: at, Workspace: ws,
-		Incident: triage.Incident{Number: n, Name: fmt.Sprintf("00000000-0000-0000-0000-%012d", n), Title: "Bad <thing>", LastModified: at.Add(-time.Hour)},
+		Incident: triage.Incident{Number: n, Name: fmt.Sprintf("00000000-0000-0000-0000-%012d", n), Title: "Bad <thing>", LastModified: at.Add(-time.Hour), AlertCount: 1},
 		Alerts:   []triage.Alert{{ID: "a1", Name: "First", Severity: triage.SeverityHigh}},
 		TI:       report.TI{Severity: sev, Complete: true},
 		Sections: []report.Section{{Name: report.StepTI, Status: report.StatusOK}},
@@ -239,5 +239,25 @@ func TestCurrent(t *testing.T) {
 	}
 	if (history.Record{Alerts: 2}).Current(triage.Incident{AlertCount: 2}) {
 		t.Error("a record that does not know when the incident changed is current")
+	}
+}
+
+// A record counts the incident's alerts as the incident gives them, not the
+// report's: an imported incident's report has one more, the alert that
+// carries its entities, and its triage must still be current.
+func TestCurrentImported(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "history.db"))
+	r := rep("lab", 7, t0, intel.SeverityHigh)
+	r.Alerts = append(r.Alerts, triage.Alert{ID: "entities", Name: "Entities of the incident"})
+	rec, err := s.Add(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Alerts != 1 || !rec.Current(r.Incident) {
+		t.Errorf("record of %d alerts, current %v; want 1 and current", rec.Alerts, rec.Current(r.Incident))
+	}
+	if recs, err := s.List(ctx, "lab", "7"); err != nil || len(recs) != 1 || !recs[0].Current(r.Incident) {
+		t.Errorf("listed: %+v, %v", recs, err)
 	}
 }
