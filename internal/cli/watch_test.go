@@ -1,12 +1,24 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/history"
 	"github.com/triage-dev/triage/internal/report/comment"
+	"github.com/triage-dev/triage/internal/sources"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
 // importedLab imports two incidents (7 and 8, created two hours before
@@ -110,5 +122,124 @@ func TestWatchOnce(t *testing.T) {
 	}
 	if recs := historyJSON(t, append(args, "history", "8")...); len(recs) != 1 {
 		t.Errorf("incident 8: %d records, want 1", len(recs))
+	}
+}
+
+// watchEnv opens the lab workspace file db afresh, as a watch process
+// would, with a store on the history file of dataDir.
+func watchEnv(t *testing.T, ws workspace.Workspace, dataDir string, errb *bytes.Buffer) *watcher {
+	t.Helper()
+	st, err := history.Open(context.Background(), filepath.Join(dataDir, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	st.SetClock(func() time.Time { return testNow })
+	s := &IO{Out: io.Discard, Err: errb, Now: func() time.Time { return testNow }}
+	e := &env{Sources: sources.Sources{Workspace: ws}, wsName: ws.Name(), cfg: &config.Config{}}
+	return newWatcher(s, e, st, &watchOptions{window: 24 * time.Hour, interval: time.Minute, post: true, logFormat: "text"})
+}
+
+func openLocal(t *testing.T, db string) *local.Workspace {
+	t.Helper()
+	ws, err := local.Open(context.Background(), "lab", db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// Two watches on one store, at once, triage each incident once.
+func TestWatchConcurrentPassesTriageOnce(t *testing.T) {
+	args, db := importedLab(t)
+	dataDir := filepath.Join(filepath.Dir(filepath.Dir(db)))
+	var bufs [2]bytes.Buffer
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		w := watchEnv(t, openLocal(t, db), dataDir, &bufs[i])
+		wg.Go(func() { _, errs[i] = w.pass(context.Background()) })
+	}
+	wg.Wait()
+	triaged := 0
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Errorf("watch %d: %v\n%s", i, errs[i], bufs[i].String())
+		}
+		triaged += len(logLines(bufs[i].String(), "triaged"))
+	}
+	if triaged != 2 {
+		t.Errorf("%d triages of 2 incidents:\n%s\n%s", triaged, bufs[0].String(), bufs[1].String())
+	}
+	for _, ref := range []string{"7", "8"} {
+		if recs := historyJSON(t, append(args, "history", ref)...); len(recs) != 1 {
+			t.Errorf("incident %s: %d records, want 1", ref, len(recs))
+		}
+		if n := len(summaries(t, db, ref)); n != 1 {
+			t.Errorf("incident %s: %d summary comments, want 1", ref, n)
+		}
+	}
+}
+
+// stopping is the lab workspace that cancels the watch's context at a
+// given point of the pass.
+type stopping struct {
+	*local.Workspace
+	cancel    context.CancelFunc
+	inDetails bool // cancel when the first triage reads the incident's details
+	inPost    bool // cancel as the first comment is posted
+}
+
+func (s *stopping) Details(ctx context.Context, inc triage.Incident) (triage.Details, error) {
+	if s.inDetails {
+		s.cancel()
+	}
+	return s.Workspace.Details(ctx, inc)
+}
+
+func (s *stopping) PostComment(ctx context.Context, inc triage.Incident, id, msg string) (workspace.Comment, error) {
+	if s.inPost {
+		s.cancel()
+	}
+	return s.Workspace.PostComment(ctx, inc, id, msg)
+}
+
+// A watch stopped in the middle of a triage records and posts nothing of
+// it and starts no other; stopped as it posts, the comment is posted whole
+// and nothing more is done.
+func TestWatchStopMidPass(t *testing.T) {
+	for _, tt := range []struct {
+		name              string
+		inDetails, inPost bool
+		comments, records int
+	}{
+		{"in a triage", true, false, 0, 0},
+		{"in a post", false, true, 1, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args, db := importedLab(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ws := &stopping{Workspace: openLocal(t, db), cancel: cancel, inDetails: tt.inDetails, inPost: tt.inPost}
+			var errb bytes.Buffer
+			w := watchEnv(t, ws, filepath.Dir(filepath.Dir(db)), &errb)
+			if _, err := w.pass(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("pass: %v, want context.Canceled", err)
+			}
+			comments, records := 0, 0
+			for _, ref := range []string{"7", "8"} {
+				for _, m := range summaries(t, db, ref) {
+					comments++
+					if !strings.Contains(m, "Imported") {
+						t.Errorf("incident %s: a partial comment:\n%s", ref, m)
+					}
+				}
+				records += len(historyJSON(t, append(args, "history", ref)...))
+			}
+			if comments != tt.comments || records != tt.records {
+				t.Errorf("%d comments, %d records; want %d, %d\n%s", comments, records, tt.comments, tt.records, errb.String())
+			}
+		})
 	}
 }
