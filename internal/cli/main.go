@@ -155,6 +155,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newCommentCmd(s, opts), newUpdateCmd(s, opts),
 		newGeoIPCmd(s, opts),
 		newServeCmd(s, opts),
+		newWatchCmd(s, opts),
 		newVersionCmd(s),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)

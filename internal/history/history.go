@@ -5,6 +5,9 @@
 // compressed. It is what `triage history` lists, what `triage run
 // --since-last` compares with (Diff), and where the queue reads each
 // incident's latest triage.
+// It also keeps what `triage watch` needs beside the records: a cursor
+// per workspace (Cursor, SetCursor) and a lease per incident being
+// triaged (Lease, Release), so that several watches share one file.
 //
 // The file is apart from the intel cache (intel.db) because the two live
 // differently: the cache is opened only when an external provider runs and

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version this program writes. A change
 // to the tables adds a step to migrate and increments it.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // schemaV1 creates the tables. Times are Unix nanoseconds; at is when the
 // triage was made (the report's generated_at). priority is NULL when the
@@ -32,6 +32,24 @@ var schemaV1 = []string{
 	`CREATE INDEX records_name ON records (workspace, incident_name COLLATE NOCASE, at)`,
 	`CREATE INDEX records_number ON records (workspace, incident_number, at)`,
 	`CREATE INDEX records_at ON records (at)`,
+}
+
+// schemaV2 adds what triage watch keeps: a cursor per workspace (the
+// latest incident change a pass saw, Unix nanoseconds) and the leases
+// that keep several watches from triaging one incident at once (holder
+// names a process, expires is Unix nanoseconds).
+var schemaV2 = []string{
+	`CREATE TABLE cursors (
+		workspace TEXT PRIMARY KEY,
+		modified  INTEGER NOT NULL
+	) STRICT`,
+	`CREATE TABLE leases (
+		workspace     TEXT NOT NULL,
+		incident_name TEXT NOT NULL COLLATE NOCASE,
+		holder        TEXT NOT NULL,
+		expires       INTEGER NOT NULL,
+		PRIMARY KEY (workspace, incident_name)
+	) STRICT`,
 }
 
 // migrate brings the file to schemaVersion in one IMMEDIATE transaction, so
@@ -59,6 +77,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		for _, stmt := range schemaV1 {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		fallthrough
+	case v == 1:
+		for _, stmt := range schemaV2 {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create schema version 2: %w", err)
 			}
 		}
 	}

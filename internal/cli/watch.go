@@ -1,0 +1,423 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triage-dev/triage/internal/history"
+	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/sentinel"
+)
+
+// cursorOverlap is how far before the cursor a pass still looks: changes
+// stamped with the cursor's own time, or a little before it but listed
+// late, are not missed. What the overlap lets through twice is skipped by
+// its current record, not triaged again.
+const cursorOverlap = 5 * time.Minute
+
+// leaseTTL is how long a watch holds an incident's lease: longer than a
+// triage takes, so that another watch does not take it in the middle, and
+// short enough that a watch that died lets go soon.
+const leaseTTL = 15 * time.Minute
+
+// writeTimeout bounds the writes a watch finishes after it was told to
+// stop (the summary comment already sent, the label).
+const writeTimeout = 30 * time.Second
+
+// maxBackoff is the longest a watch waits between passes after failures.
+const maxBackoff = 30 * time.Minute
+
+type watchOptions struct {
+	once      bool
+	window    time.Duration
+	interval  time.Duration
+	post      bool
+	label     string
+	logFormat string
+}
+
+func newWatchCmd(s *IO, g *globalOptions) *cobra.Command {
+	o := &watchOptions{window: 48 * time.Hour, interval: time.Minute}
+	cmd := &cobra.Command{
+		Use:   "watch",
+		Short: "Triage new and changed incidents as they come",
+		Long: `Watch the workspace and triage each incident of the window (created within
+--window) once per change: the new ones, and those changed since their last
+recorded triage (see triage history), highest severity first. Every triage
+is recorded in <data_dir>/history.db; with --post its summary comment is
+posted on the incident, replacing the one an earlier triage posted, and
+with --label the label is added.
+
+A pass lists the incidents changed since the workspace's cursor, kept in
+the history file, so a restarted watch neither misses nor repeats one. Several
+watches may share one data directory: each takes an incident's lease in the
+history file before triaging it, and skips the incidents another holds.
+
+Each incident gets one line on stderr (log/slog, text or --log-format json):
+workspace, incident, verdict, priority, whether the comment was posted, the
+duration, or the error. With --once one pass runs (for cron or CI) and the
+exit status is 1 when some incident failed; otherwise a pass runs every
+--interval, waiting longer after failures and throttling, until SIGINT or
+SIGTERM, which stops it between two writes: a summary comment is sent
+whole or not at all.`,
+		Example: `  triage watch --once --post
+  triage watch -w contoso-prod --post --label triaged --interval 5m
+  triage watch --once --window 7d --log-format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.logFormat != "text" && o.logFormat != "json" {
+				return &FlagError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
+			}
+			if o.window <= 0 || o.interval <= 0 {
+				return &FlagError{errors.New("--window and --interval must be more than 0")}
+			}
+			if cmd.Flags().Changed("label") && strings.TrimSpace(o.label) == "" {
+				return &FlagError{errors.New("a label must not be empty")}
+			}
+			g.writes = o.post || o.label != ""
+			ctx := cmd.Context()
+			e, err := open(ctx, s, g)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			st, err := openHistory(ctx, s, e.cfg)
+			if err != nil {
+				return fmt.Errorf("watch: %w", err)
+			}
+			defer st.Close()
+			w := newWatcher(s, e, st, o)
+			if o.once {
+				_, err := w.pass(ctx)
+				return err
+			}
+			return w.loop(ctx)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&o.once, "once", false, "run one pass and exit")
+	fl.Var(durationValue{&o.window}, "window", "watch the incidents created within this window ending now, e.g. 48h, 7d")
+	fl.Var(durationValue{&o.interval}, "interval", "time between passes")
+	fl.BoolVar(&o.post, "post", false, "post each triage's summary comment on its incident (replacing the earlier one)")
+	fl.StringVar(&o.label, "label", "", "add this label to each incident triaged (e.g. triaged)")
+	fl.StringVar(&o.logFormat, "log-format", "text", "log format: {text|json}")
+	intelFlags(cmd, g)
+	waitFlag(cmd, g)
+	return cmd
+}
+
+// watcher runs the passes of one watch over the env's workspace.
+type watcher struct {
+	s      *IO
+	quiet  *IO // s without stderr: what postSummary says, the log says
+	e      *env
+	st     *history.Store
+	o      *watchOptions
+	log    *slog.Logger
+	holder string // names this watch in the leases
+}
+
+func newWatcher(s *IO, e *env, st *history.Store, o *watchOptions) *watcher {
+	var h slog.Handler = slog.NewTextHandler(s.Err, nil)
+	if o.logFormat == "json" {
+		h = slog.NewJSONHandler(s.Err, nil)
+	}
+	q := *s
+	q.Err = io.Discard
+	return &watcher{s: s, quiet: &q, e: e, st: st, o: o, log: slog.New(h), holder: leaseHolder()}
+}
+
+// leaseHolder names this process in the leases: its pid and a random part,
+// so that a pid reused after a restart is another holder.
+func leaseHolder() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b))
+}
+
+// passResult is what a pass did.
+type passResult struct {
+	Listed, Triaged, Failed int
+}
+
+// pass lists the incidents of the window changed since the cursor,
+// triages those with no current record, highest severity first, and moves
+// the cursor on to the latest change listed, or, when some incident was
+// not triaged (failed, leased by another watch, or left when ctx ended),
+// to the earliest change of those, so that the next pass sees them again.
+// It returns an error when some incident failed or the pass could not
+// list, and the context's error when it was cancelled.
+func (w *watcher) pass(ctx context.Context) (passResult, error) {
+	var res passResult
+	ws := w.e.Workspace
+	name := ws.Name()
+	cursor, err := w.st.Cursor(ctx, name)
+	if err != nil {
+		return res, err
+	}
+	var changed []triage.Incident
+	var newest time.Time
+	f := workspace.IncidentFilter{Start: w.e.now(w.s).Add(-w.o.window)}
+	err = ws.ListIncidents(ctx, f, func(inc triage.Incident) error {
+		res.Listed++
+		if inc.LastModified.After(newest) {
+			newest = inc.LastModified
+		}
+		if cursor.IsZero() || !inc.LastModified.Before(cursor.Add(-cursorOverlap)) {
+			changed = append(changed, inc)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("watch %s: list incidents: %w", name, err)
+	}
+	latest, err := w.st.Latest(ctx, name)
+	if err != nil {
+		return res, err
+	}
+	changed = slices.DeleteFunc(changed, func(inc triage.Incident) bool {
+		rec, ok := latest[inc.Name]
+		return ok && rec.Current(inc)
+	})
+	slices.SortStableFunc(changed, func(a, b triage.Incident) int {
+		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))
+	})
+	var firstErr error
+	var floor time.Time // the earliest change left for the next pass
+	leave := func(inc triage.Incident) {
+		if floor.IsZero() || inc.LastModified.Before(floor) {
+			floor = inc.LastModified
+		}
+	}
+	for i, inc := range changed {
+		if ctx.Err() != nil {
+			for _, left := range changed[i:] {
+				leave(left)
+			}
+			break
+		}
+		done, err := w.triage(ctx, inc)
+		switch {
+		case err != nil:
+			res.Failed++
+			firstErr = cmp.Or(firstErr, err)
+			leave(inc)
+		case !done:
+			leave(inc)
+		default:
+			res.Triaged++
+		}
+	}
+	next := newest
+	if !floor.IsZero() && floor.Before(next) {
+		next = floor
+	}
+	if !next.IsZero() {
+		// After a cancellation too: what was done is kept.
+		if err := w.st.SetCursor(context.WithoutCancel(ctx), name, next); err != nil {
+			return res, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if res.Failed > 0 {
+		return res, fmt.Errorf("watch %s: %d of %d incidents failed (see the log); the first: %w", name, res.Failed, len(changed), firstErr)
+	}
+	return res, nil
+}
+
+// triage triages inc under its lease, records it, posts its summary and
+// labels it as asked, and logs one line. It reports false, with no
+// error, when it left the incident to another watch.
+func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error) {
+	start := time.Now()
+	ws := w.e.Workspace
+	attrs := []slog.Attr{slog.String("workspace", ws.Name()), slog.Int("incident", inc.Number)}
+	if inc.Number == 0 {
+		attrs[1] = slog.String("incident", inc.Name)
+	}
+	fail := func(err error) (bool, error) {
+		attrs = append(attrs, slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
+		w.log.LogAttrs(ctx, slog.LevelError, "triage failed", attrs...)
+		return false, err
+	}
+	ok, err := w.st.Lease(ctx, ws.Name(), inc.Name, w.holder, leaseTTL)
+	if err != nil {
+		return fail(err)
+	}
+	if !ok {
+		w.log.LogAttrs(ctx, slog.LevelInfo, "left to another watch", attrs...)
+		return false, nil
+	}
+	defer w.st.Release(context.WithoutCancel(ctx), ws.Name(), inc.Name, w.holder)
+	// Another watch may have triaged it between the listing and the lease.
+	if recs, err := w.st.Latest(ctx, ws.Name(), inc.Name); err != nil {
+		return fail(err)
+	} else if rec, ok := recs[inc.Name]; ok && rec.Current(inc) {
+		w.log.LogAttrs(ctx, slog.LevelInfo, "triaged by another watch", attrs...)
+		return true, nil
+	}
+
+	opts := pipeline.Options{Sources: w.e.Sources, Now: w.s.Now, Priority: w.e.cfg.Priority}
+	r, err := pipeline.Run(ctx, opts, inc.Name)
+	if err != nil {
+		return fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err) // a triage cut short is neither recorded nor posted
+	}
+	rec, err := w.st.Add(ctx, *r)
+	if err != nil {
+		return fail(err)
+	}
+	attrs = append(attrs, slog.String("verdict", string(r.TI.Severity)))
+	if r.Priority != nil {
+		attrs = append(attrs, slog.Int("priority", r.Priority.Score))
+	}
+	if r.Partial() {
+		attrs = append(attrs, slog.Bool("partial", true))
+	}
+	wrote := false
+	if w.o.post {
+		// Started only while the watch runs; once started it finishes,
+		// so that a stop never leaves a comment half sent.
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+		err := postSummary(wctx, w.quiet, w.e, r, false)
+		cancel()
+		if err != nil {
+			return fail(err)
+		}
+		wrote = true
+		attrs = append(attrs, slog.Bool("posted", true))
+	}
+	if w.o.label != "" {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		added, err := w.addLabel(ctx, inc.Name)
+		if err != nil {
+			return fail(err)
+		}
+		wrote = wrote || added
+		attrs = append(attrs, slog.Bool("labelled", added))
+	}
+	// The record is of the incident as the triage's own writes left it, or
+	// the next pass would find it stale; and its alert count is the
+	// incident's, which Record.Current compares (the report's alerts may
+	// count an alert twice). An alert added meanwhile leaves the record
+	// as the triage saw it.
+	after := r.Incident
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if wrote {
+		cur, err := ws.Incident(wctx, inc.Name)
+		if err != nil {
+			return fail(err)
+		}
+		if cur.AlertCount == after.AlertCount {
+			after = cur
+		}
+	}
+	if err := w.st.SetIncidentModified(wctx, rec.ID, after.LastModified, after.AlertCount); err != nil {
+		return fail(err)
+	}
+	attrs = append(attrs, slog.Duration("duration", time.Since(start)))
+	w.log.LogAttrs(ctx, slog.LevelInfo, "triaged", attrs...)
+	return true, nil
+}
+
+// addLabel adds the watch's label to incident name unless it has it,
+// reading it afresh (the summary comment may have changed its ETag) and
+// trying once more when somebody changed it in between. It reports
+// whether it wrote.
+func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
+	wr, err := writerOf(w.quiet, w.e)
+	if err != nil {
+		return false, err
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	for try := 0; ; try++ {
+		cur, err := w.e.Workspace.Incident(wctx, name)
+		if err != nil {
+			return false, err
+		}
+		labels, _ := editLabels(cur.Labels, []string{w.o.label}, nil)
+		if slices.Equal(labels, cur.Labels) {
+			return false, nil
+		}
+		_, err = wr.Update(wctx, cur, workspace.Change{Labels: &labels})
+		var ce *workspace.ConflictError
+		if errors.As(err, &ce) && try == 0 {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("label the incident: %w", err)
+		}
+		return true, nil
+	}
+}
+
+// loop runs a pass every interval until ctx ends, and returns nil then.
+// After a failed pass it waits longer, doubling up to maxBackoff, or as
+// long as the service asked when it throttled.
+func (w *watcher) loop(ctx context.Context) error {
+	failures := 0
+	for {
+		res, err := w.pass(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := w.o.interval
+		if err != nil {
+			failures++
+			wait = backoff(w.o.interval, failures, err)
+			w.log.LogAttrs(ctx, slog.LevelWarn, "pass failed", slog.String("workspace", w.e.Workspace.Name()),
+				slog.Int("triaged", res.Triaged), slog.Int("failed", res.Failed),
+				slog.Duration("next", wait), slog.String("error", err.Error()))
+		} else {
+			failures = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is the wait before the next pass after the failures-th failed
+// pass in a row: the interval doubled for each, up to maxBackoff, and at
+// least what a throttling service asked for.
+func backoff(interval time.Duration, failures int, err error) time.Duration {
+	d := interval
+	for i := 1; i < failures && d < maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, max(maxBackoff, interval))
+	var te *sentinel.ThrottledError
+	if errors.As(err, &te) && te.Wait > d {
+		d = te.Wait
+	}
+	return d
+}

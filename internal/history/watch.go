@@ -1,0 +1,104 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// What triage watch keeps in the store beside the records: a cursor per
+// workspace, so that a restarted watch neither misses nor repeats
+// incidents, and leases, so that several watches on one store do not
+// triage the same incident at once.
+
+// Cursor returns the latest incident change a watch pass over workspace
+// saw (SetCursor), or the zero time when none is kept.
+func (s *Store) Cursor(ctx context.Context, workspace string) (time.Time, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT modified FROM cursors WHERE workspace = ?`, workspace).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("triage history: read the watch cursor: %w", s.check(err))
+	}
+	return fromNanos(n), nil
+}
+
+// SetCursor keeps t as workspace's cursor. The cursor never moves back: a
+// t before the kept one leaves it as it is, so that of two watches
+// finishing passes out of order the later cursor stands.
+func (s *Store) SetCursor(ctx context.Context, workspace string, t time.Time) error {
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("triage history: set the watch cursor: %w", err)
+	}
+	defer s.release()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors (workspace, modified) VALUES (?, ?)
+		ON CONFLICT (workspace) DO UPDATE SET modified = max(modified, excluded.modified)`, workspace, nanos(t))
+	if err != nil {
+		return fmt.Errorf("triage history: set the watch cursor: %w", s.check(err))
+	}
+	return nil
+}
+
+// SetIncidentModified sets record id's IncidentModified (and its alert
+// count) to the incident as it stands after the triage's own writes (its
+// summary comment, its label), so that those writes do not make the
+// record stale (Record.Current). It fails with ErrNotFound for an id no
+// record has.
+func (s *Store) SetIncidentModified(ctx context.Context, id int64, modified time.Time, alerts int) error {
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("triage history: record %d: %w", id, err)
+	}
+	defer s.release()
+	res, err := s.db.ExecContext(ctx, `UPDATE records SET incident_modified = ?, alerts = ? WHERE id = ?`, nanos(modified), alerts, id)
+	if err != nil {
+		return fmt.Errorf("triage history: record %d: %w", id, s.check(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("triage history: record %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Lease takes the lease of incident (its name) of workspace for holder
+// until now+ttl, by the Store's clock, and reports whether it got it: it
+// does when no lease is held, when holder holds it already (the lease is
+// extended), or when the lease held has expired. Taking it is one
+// statement, so of several Stores (several processes) asking at once one
+// gets it.
+func (s *Store) Lease(ctx context.Context, workspace, incident, holder string, ttl time.Duration) (bool, error) {
+	if err := s.acquire(ctx); err != nil {
+		return false, fmt.Errorf("triage history: lease: %w", err)
+	}
+	defer s.release()
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (workspace, incident_name, holder, expires) VALUES (?, ?, ?, ?)
+		ON CONFLICT (workspace, incident_name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+		WHERE leases.holder = excluded.holder OR leases.expires <= ?`,
+		workspace, incident, holder, nanos(now.Add(ttl)), nanos(now))
+	if err != nil {
+		return false, fmt.Errorf("triage history: lease: %w", s.check(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("triage history: lease: %w", s.check(err))
+	}
+	return n == 1, nil
+}
+
+// Release gives up holder's lease of incident; a lease another holder
+// took (after this one's expired) is left alone.
+func (s *Store) Release(ctx context.Context, workspace, incident, holder string) error {
+	if err := s.acquire(ctx); err != nil {
+		return fmt.Errorf("triage history: release lease: %w", err)
+	}
+	defer s.release()
+	_, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE workspace = ? AND incident_name = ? AND holder = ?`, workspace, incident, holder)
+	if err != nil {
+		return fmt.Errorf("triage history: release lease: %w", s.check(err))
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package history_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/history"
+	"github.com/triage-dev/triage/internal/intel"
+)
+
+// The cursor is kept per workspace and never moves back.
+func TestCursor(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	s := open(t, path)
+	if c, err := s.Cursor(ctx, "demo"); err != nil || !c.IsZero() {
+		t.Fatalf("a new store's cursor: %v, %v", c, err)
+	}
+	for _, at := range []time.Time{t0, t0.Add(-time.Hour)} {
+		if err := s.SetCursor(ctx, "demo", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := open(t, path).Cursor(ctx, "demo"); !c.Equal(t0) {
+		t.Errorf("cursor %v, want %v (it moved back, or was not kept)", c, t0)
+	}
+	if c, _ := s.Cursor(ctx, "other"); !c.IsZero() {
+		t.Errorf("another workspace's cursor: %v", c)
+	}
+}
+
+// A record set to the incident as it stands after the triage's own writes
+// is current for it.
+func TestSetIncidentModified(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "history.db"))
+	r := rep("demo", 42, t0, intel.SeverityHigh)
+	rec, err := s.Add(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := r.Incident
+	after.LastModified = t0.Add(time.Minute)
+	if rec.Current(after) {
+		t.Fatal("the record is current for a later change")
+	}
+	if err := s.SetIncidentModified(ctx, rec.ID, after.LastModified, after.AlertCount); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := s.List(ctx, "demo", "42")
+	if len(recs) != 1 || !recs[0].Current(after) {
+		t.Errorf("after SetIncidentModified: %+v", recs)
+	}
+	if err := s.SetIncidentModified(ctx, 9999, t0, 0); !errors.Is(err, history.ErrNotFound) {
+		t.Errorf("SetIncidentModified(9999): %v, want ErrNotFound", err)
+	}
+}
+
+// A lease is held by one holder until released or expired.
+func TestLease(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	a, b := open(t, path), open(t, path)
+	now := t0
+	b.SetClock(func() time.Time { return now })
+	take := func(s *history.Store, holder string) bool {
+		t.Helper()
+		ok, err := s.Lease(ctx, "demo", "Inc-1", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !take(a, "a") || !take(a, "a") {
+		t.Fatal("a cannot take, or extend, a free lease")
+	}
+	if take(b, "b") {
+		t.Fatal("b took a's live lease")
+	}
+	if ok, _ := b.Lease(ctx, "demo", "INC-1", "b", time.Minute); ok {
+		t.Fatal("b took a's live lease under the name in other case")
+	}
+	if ok, _ := b.Lease(ctx, "other", "Inc-1", "b", time.Minute); !ok {
+		t.Fatal("b cannot take the same incident name in another workspace")
+	}
+	if err := b.Release(ctx, "demo", "Inc-1", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if take(b, "b") {
+		t.Fatal("b's release let go of a's lease")
+	}
+	now = t0.Add(2 * time.Minute)
+	if !take(b, "b") {
+		t.Fatal("b cannot take an expired lease")
+	}
+	if err := b.Release(ctx, "demo", "Inc-1", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if !take(a, "a") {
+		t.Fatal("a cannot take a released lease")
+	}
+}
+
+// A file of schema version 1 (before watch) gains the watch's tables and
+// keeps its records.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := history.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, rep("demo", 1, t0, intel.SeverityHigh)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE cursors`, `DROP TABLE leases`, `PRAGMA user_version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s = open(t, path)
+	if err := s.SetCursor(ctx, "demo", t0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Lease(ctx, "demo", "x", "a", time.Minute); !ok || err != nil {
+		t.Errorf("lease after migration: %v, %v", ok, err)
+	}
+	if recs, _ := s.List(ctx, "demo", "1"); len(recs) != 1 {
+		t.Errorf("records after migration: %+v", recs)
+	}
+}
