@@ -203,5 +203,18 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 			return out, err
 		},
 	}
+	// The queue's verdicts and priorities and the incident page's "since
+	// the last triage" read the history; without one the pages do without.
+	hist, err := openHistory(ctx, s, e.cfg)
+	switch {
+	case err == nil:
+		env.History = hist
+		env.Close = func() error {
+			herr := hist.Close()
+			return errors.Join(e.Close(), herr)
+		}
+	case !errors.Is(err, errNoDataDir):
+		fmt.Fprintln(s.Err, "triage: warning: the pages show no triage history:", err)
+	}
 	return env, nil
 }

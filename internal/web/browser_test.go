@@ -297,6 +297,10 @@ func TestBrowser(t *testing.T) {
 		if len(waiting) > 0 {
 			t.Errorf("steps not done: %v", waiting)
 		}
+		// The priority arrives with the end of the triage, through the stream.
+		if txt := eval[string](t, ctx, `(document.querySelector('#outcome #priority') || {}).textContent || ''`); !strings.Contains(txt, "/100") {
+			t.Errorf("the streamed page shows no priority: %q", txt)
+		}
 		if n := eval[int](t, ctx, `document.querySelectorAll('#step-graph svg.chart-graph .nodes [data-i]').length`); n < 10 {
 			t.Errorf("the entity graph has %d nodes", n)
 		}

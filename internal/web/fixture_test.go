@@ -261,3 +261,8 @@ var testProviders = []web.ProviderRow{
 	{Name: "localfeed", State: "runs", Kinds: []string{"all"}, Quota: "no limit"},
 	{Name: "sentinel-ti", State: "runs", Kinds: []string{"all"}, Quota: "no limit"},
 }
+
+// sharedDemoIncident reads incident n of the demo workspace.
+func sharedDemoIncident(ctx context.Context, n int) (triage.Incident, error) {
+	return shared.demo.Incident(ctx, fmt.Sprint(n))
+}

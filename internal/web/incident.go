@@ -30,6 +30,7 @@ type incidentPage struct {
 	Done     int    // sections completed
 	Steps    int
 	Verdict  *verdictView // once threat intel is done
+	Outcome  outcome      // once the triage is done
 	Events   string       // the URL of the server-sent events
 	Comments []workspace.Comment
 	Writable bool
@@ -135,6 +136,9 @@ func (s *Server) fillRun(p *incidentPage, run *run) {
 	}
 	// A step may complete twice (the summaries, once threat intel answers).
 	p.Done, p.Steps, p.Running = len(byStep), len(steps), !done
+	run.mu.Lock()
+	p.Outcome = run.outcome
+	run.mu.Unlock()
 	if err != nil {
 		p.Failed = err.Error()
 	}
@@ -186,7 +190,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				msg = visible(err.Error())
 			}
-			b, _ := json.Marshal(map[string]string{"error": msg})
+			run.mu.Lock()
+			o := run.outcome
+			run.mu.Unlock()
+			b, _ := json.Marshal(struct {
+				Error string `json:"error"`
+				outcome
+			}{msg, o})
 			fmt.Fprintf(w, "event: done\ndata: %s\n\n", b)
 			rc.Flush()
 			return

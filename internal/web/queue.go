@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/chart"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/triage"
@@ -53,6 +54,7 @@ var sortColumns = []sortColumn{
 	{"owner", "Owner", "asc"},
 	{"created", "Created", "desc"},
 	{"alerts", "Alerts", "desc"},
+	{"priority", "Priority", "desc"}, // with a history only
 }
 
 type sortColumn struct{ Key, Label, Dir string }
@@ -73,7 +75,10 @@ type queueQuery struct {
 	errs       []string
 }
 
-func readQueueQuery(r *http.Request, ws string, now time.Time) queueQuery {
+// readQueueQuery reads the queue's form; with triaged (the workspace has
+// a history) the queue sorts by priority unless asked otherwise, without
+// it never.
+func readQueueQuery(r *http.Request, ws string, now time.Time, triaged bool) queueQuery {
 	v := r.URL.Query()
 	q := queueQuery{
 		WS: ws, Window: v.Get("window"), Start: strings.TrimSpace(v.Get("start")), End: strings.TrimSpace(v.Get("end")),
@@ -133,8 +138,11 @@ func readQueueQuery(r *http.Request, ws string, now time.Time) queueQuery {
 		}
 		q.Status = string(st)
 	}
-	if !slices.ContainsFunc(sortColumns, func(c sortColumn) bool { return c.Key == q.Sort }) {
+	if !slices.ContainsFunc(sortColumns, func(c sortColumn) bool { return c.Key == q.Sort }) || q.Sort == "priority" && !triaged {
 		q.Sort = "created"
+		if triaged && v.Get("sort") == "" {
+			q.Sort = "priority"
+		}
 	}
 	if q.Dir != "asc" && q.Dir != "desc" {
 		q.Dir = "desc"
@@ -212,6 +220,7 @@ type queuePage struct {
 	Counts     []sevCount
 	Total      int
 	Columns    []queueColumn
+	Triaged    bool // the workspace has a history: the verdict and priority columns
 	Rows       []queueRow
 	From, To   int
 	Prev, Next template.URL
@@ -225,8 +234,8 @@ type sevCount struct {
 
 type queueColumn struct {
 	Label string
-	Href  template.URL
-	Sort  string // aria-sort: ascending, descending, none
+	Href  template.URL // "" for a column that does not sort
+	Sort  string       // aria-sort: ascending, descending, none
 }
 
 type queueRow struct {
@@ -240,8 +249,27 @@ type queueRow struct {
 	Created  time.Time
 	Alerts   int
 	Tactics  string
+	// Triage is the incident's latest recorded triage, nil when none is
+	// (or there is no history).
+	Triage *rowTriage
 
 	tactics []string
+}
+
+// rowTriage is a queue row's latest triage.
+type rowTriage struct {
+	Verdict      string
+	VerdictClass string // ti-… class
+	Complete     bool
+	Priority     *int
+	// Stale is set when the incident changed since (history.Record.Current).
+	Stale bool
+	// Reasons are the priority's reasons, read for the rows shown; Title
+	// is them as one line, for the cell's title.
+	Reasons []report.PriorityReason
+	Title   string
+
+	id int64
 }
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
@@ -252,11 +280,13 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now(env)
-	q := readQueueQuery(r, ws, now)
+	q := readQueueQuery(r, ws, now, env.History != nil)
 	p := &queuePage{
 		base: s.newBase(r, "Incidents", "queue", ws), Query: q, Windows: windows,
 		Severities: severities, Statuses: statuses, Start: q.start, End: q.end, Problems: q.errs, AsOf: env.AsOf,
+		Triaged: env.History != nil,
 	}
+	triaged := s.latestTriages(r.Context(), env, p)
 	// The incidents are kept as small rows: a queue may hold tens of
 	// thousands.
 	incs := make([]queueRow, 0, 256)
@@ -273,7 +303,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 			Number: inc.Number, Href: href,
 			Title: inc.Title, Severity: inc.Severity, Status: inc.Status, Class: inc.Classification,
 			Owner: inc.Owner.String(), Created: inc.Created, Alerts: inc.AlertCount,
-			tactics: inc.Tactics,
+			tactics: inc.Tactics, Triage: triaged.row(inc),
 		})
 		counts[inc.Severity]++
 		events = append(events, chart.Event{
@@ -298,6 +328,12 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	})
 
 	for _, c := range sortColumns {
+		if c.Key == "priority" {
+			if !p.Triaged {
+				continue
+			}
+			p.Columns = append(p.Columns, queueColumn{Label: "Verdict", Sort: "none"})
+		}
 		col := queueColumn{Label: c.Label, Sort: "none"}
 		dir := c.Dir
 		if c.Key == q.Sort {
@@ -322,6 +358,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	for i := range p.Rows {
 		p.Rows[i].Tactics = strings.Join(p.Rows[i].tactics, ", ")
 	}
+	s.priorityReasons(r.Context(), env, p.Rows)
 	s.render(w, r, http.StatusOK, "queue", p)
 }
 
@@ -341,6 +378,8 @@ func sortRows(rows []queueRow, key, dir string) {
 	by := func(i, j int) int {
 		a, b := &rows[i], &rows[j]
 		switch key {
+		case "priority":
+			return cmp.Compare(*a.Triage.Priority, *b.Triage.Priority)
 		case "number":
 			return cmp.Compare(a.Number, b.Number)
 		case "title", "owner":
@@ -355,7 +394,23 @@ func sortRows(rows []queueRow, key, dir string) {
 		return a.Created.Compare(b.Created)
 	}
 	slices.SortStableFunc(idx, func(i, j int) int {
-		c := by(i, j)
+		var c int
+		if key == "priority" {
+			// The scored incidents first, in either direction; the rest
+			// newest first.
+			pi, pj := rows[i].scored(), rows[j].scored()
+			if pi != pj {
+				if pi {
+					return -1
+				}
+				return 1
+			}
+			if pi {
+				c = by(i, j)
+			}
+		} else {
+			c = by(i, j)
+		}
 		if dir == "desc" {
 			c = -c
 		}

@@ -55,7 +55,17 @@ type run struct {
 	finished time.Time
 	err      error // the triage could not start: the incident cannot be read
 	report   *report.Report
+	outcome  outcome       // once done
 	changed  chan struct{} // closed and replaced on every change
+}
+
+// outcome is what the finished triage adds to the incident's header, as
+// HTML fragments of package report/html: the priority (scored once every
+// step is done) and what changed since the last triage (empty for the
+// first).
+type outcome struct {
+	Priority  template.HTML `json:"priority"`
+	SinceLast template.HTML `json:"since_last"`
 }
 
 // doneSection is a completed step, rendered.
@@ -191,12 +201,22 @@ func (s *Server) triage(env *Env, r *run) {
 		// the page shows the rest; the page updates when the answers land.
 		rep = pipeline.Finish(ctx, opts, rep)
 	}
+	var out outcome
+	if err == nil {
+		// Compared before it is recorded: the last triage is the one before.
+		c, herr := sinceLast(ctx, env.History, rep)
+		if herr != nil {
+			s.log.Warn("since the last triage", "workspace", r.key.ws, "incident", r.key.number, "err", herr)
+		}
+		rep.SinceLast = c
+		out = s.renderOutcome(rep, hopts)
+	}
 	if err == nil && env.Record != nil {
 		env.Record(ctx, rep)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.done, r.err, r.report, r.finished = true, err, rep, s.opts.Now()
+	r.done, r.err, r.report, r.finished, r.outcome = true, err, rep, s.opts.Now(), out
 	r.notify()
 }
 
@@ -210,6 +230,26 @@ func (s *Server) renderSection(rep *report.Report, sec report.Section, o reporth
 		sectionError.Execute(&buf, struct{ Title, Status, Reason, Err string }{stepTitle(sec.Name), visible(sec.Status), visible(sec.Reason), visible(err.Error())})
 	}
 	return buf.String()
+}
+
+// renderOutcome renders the finished triage's priority and what changed
+// since the last triage; a block that cannot be rendered is left out, and
+// said in the log.
+func (s *Server) renderOutcome(rep *report.Report, o reporthtml.Options) outcome {
+	var out outcome
+	var buf bytes.Buffer
+	if err := reporthtml.Priority(&buf, rep, o); err != nil {
+		s.log.Warn("render priority", "incident", rep.Incident.Number, "err", err)
+	} else {
+		out.Priority = template.HTML(buf.String())
+	}
+	buf.Reset()
+	if err := reporthtml.SinceLast(&buf, rep, o); err != nil {
+		s.log.Warn("render since last", "incident", rep.Incident.Number, "err", err)
+	} else {
+		out.SinceLast = template.HTML(buf.String())
+	}
+	return out
 }
 
 func stepTitle(name string) string {

@@ -56,6 +56,10 @@ type Env struct {
 	// could not read its incident is none), once its lookups are done: the
 	// record of triages (package history). It reports its own failures.
 	Record func(context.Context, *report.Report)
+	// History, when set, reads the record of triages (package history):
+	// the queue shows each incident's latest verdict and priority, and the
+	// incident page what changed since its last triage. Nil: neither.
+	History History
 	// Close releases the workspace and the rest; nil means
 	// Workspace.Close.
 	Close func() error

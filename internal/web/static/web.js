@@ -186,6 +186,15 @@
       if (bar && !d.error) {
         bar.value = total;
       }
+      // Server-rendered by html/template, as the sections are.
+      var prio = document.querySelector('#outcome [data-role=priority]');
+      if (prio && !d.error) {
+        prio.innerHTML = d.priority || "";
+      }
+      var since = document.querySelector('#outcome [data-role=since-last]');
+      if (since && !d.error) {
+        since.innerHTML = d.since_last || "";
+      }
       var dl = document.getElementById("downloads");
       if (dl && !d.error) {
         dl.hidden = false;
