@@ -38,6 +38,8 @@ const (
 	HostAccountChanges = "host_account_changes"
 	CrownJewel         = "crown_jewel"
 	VIPAccount         = "vip_account"
+	ServerHost         = "server_host"
+	DomainController   = "domain_controller"
 	RelatedAlerts      = "related_alerts"
 	ClosedBenign       = "closed_benign_history"
 )
@@ -69,6 +71,8 @@ var Factors = []Factor{
 	{HostAccountChanges, 10, 0, "accounts or groups were changed on a host of the incident in the lookback (a local administrator created...)"},
 	{CrownJewel, 25, 0, "a host of the incident is on priority.crown_jewels"},
 	{VIPAccount, 20, 0, "an account of the incident is on priority.vip_accounts"},
+	{ServerHost, 10, 0, "a host of the incident is a server, as its agents report it (a server OS, Defender's device type Server); a domain controller counts as domain_controller instead"},
+	{DomainController, 20, 0, "a host of the incident is a domain controller, as its own events show (4728/4729/4756/4757 global or universal group changes, 4794 DSRM password)"},
 	{RelatedAlerts, 2, 10, "per alert outside the incident that names one of its entities in the lookback"},
 	// No input yet: the history of triages (issue 17, part 1) will say
 	// whether the same rule and entities were closed as benign before.
@@ -136,6 +140,7 @@ func Score(r *report.Report, s Settings) report.Priority {
 	}
 	changes(r, add)
 	lists(r, s, add)
+	roles(r, add)
 	related(r, add)
 
 	score := 0
@@ -272,6 +277,28 @@ func lists(r *report.Report, s Settings, add adder) {
 	}
 	if len(vips) > 0 {
 		add(VIPAccount, 1, "VIP account "+strings.Join(vips, ", "))
+	}
+}
+
+// roles adds the servers and domain controllers among the hosts, from the
+// roles their summaries found in their logs (never from their names). A
+// domain controller is also a server: it counts once, as a domain controller.
+func roles(r *report.Report, add adder) {
+	var dcs, servers []string
+	for _, s := range r.Summaries {
+		switch {
+		case s.Kind != triage.KindHost:
+		case slices.Contains(s.Roles, summary.RoleDomainController):
+			dcs = append(dcs, s.Name)
+		case slices.Contains(s.Roles, summary.RoleServer):
+			servers = append(servers, s.Name)
+		}
+	}
+	if len(dcs) > 0 {
+		add(DomainController, 1, "domain controller "+strings.Join(dcs, ", ")+" (its events show directory group changes or a DSRM password set)")
+	}
+	if len(servers) > 0 {
+		add(ServerHost, 1, "server "+strings.Join(servers, ", ")+" (its agents report a server OS or device type)")
 	}
 }
 

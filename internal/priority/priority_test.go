@@ -76,6 +76,12 @@ func TestEachFactorOnAndOff(t *testing.T) {
 		{HostAccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindHost, "wks-07", summary.SectionHostChanges, 1)}
 		}, 10, "wks-07 (1 change)"},
+		{ServerHost, func(r *report.Report) {
+			r.Summaries = []report.Summary{{Kind: triage.KindHost, Name: "srv-app-01", Roles: []string{summary.RoleServer}}}
+		}, 10, "server srv-app-01"},
+		{DomainController, func(r *report.Report) {
+			r.Summaries = []report.Summary{{Kind: triage.KindHost, Name: "dc01", Roles: []string{summary.RoleServer, summary.RoleDomainController}}}
+		}, 20, "domain controller dc01"},
 		{RelatedAlerts, func(r *report.Report) {
 			r.RelatedAlerts = []report.Related{{Name: "10.0.0.1", Alerts: []report.RelatedAlert{{ID: "a"}, {ID: "b"}}},
 				{Name: "bob", Alerts: []report.RelatedAlert{{ID: "b"}}}}
@@ -180,5 +186,29 @@ func TestTableNamesAreUnique(t *testing.T) {
 	}
 	if _, ok := Lookup("no_such"); ok {
 		t.Error("Lookup found an unknown factor")
+	}
+}
+
+// TestRolesFromSummariesOnly: a host named like a server or a DC whose
+// summary found no role adds nothing, and a DC counts once, not also as a
+// server.
+func TestRolesFromSummariesOnly(t *testing.T) {
+	r := base()
+	r.Entities = []triage.Entity{host("DC01", ""), host("SRV-SQL-01", "")}
+	r.Summaries = []report.Summary{{Kind: triage.KindHost, Name: "DC01"}, {Kind: triage.KindHost, Name: "SRV-SQL-01"}}
+	p := Score(r, Settings{})
+	if _, _, ok := points(p, ServerHost); ok {
+		t.Errorf("server_host from a name: %+v", p.Reasons)
+	}
+	if _, _, ok := points(p, DomainController); ok {
+		t.Errorf("domain_controller from a name: %+v", p.Reasons)
+	}
+	r.Summaries[0].Roles = []string{summary.RoleServer, summary.RoleDomainController}
+	p = Score(r, Settings{})
+	if _, d, ok := points(p, ServerHost); ok {
+		t.Errorf("a domain controller also counts as a server: %q", d)
+	}
+	if _, d, _ := points(p, DomainController); !strings.Contains(d, "DC01") {
+		t.Errorf("domain_controller: %q", d)
 	}
 }

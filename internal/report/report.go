@@ -155,6 +155,9 @@ type Summary struct {
 	// Location is where an address is, when a GeoIP source placed it:
 	// what the map of the report draws.
 	Location *Location `json:"location,omitempty"`
+	// Roles are what a host is, as its own logs show it (summary.RoleServer,
+	// summary.RoleDomainController); empty when they do not say.
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Location is a place on the map.

@@ -161,6 +161,7 @@ func summarizeHosts(ctx context.Context, env *Env, ents []triage.Entity, sums []
 		info, addrs, logons, procs := mine(qHostInfo), mine(qHostIPs), mine(qHostLogons), mine(qHostProcesses)
 		changes, persistence, notable := mine(qHostChanges), mine(qHostPersistence), mine(qHostNotable)
 		hostFacts(&s.Facts, id, info, addrs, logons, procs, changes, persistence, notable)
+		s.Roles = hostRoles(info, changes, notable)
 		encoded, indicators := decodeAll(procs), indicatorsIn(env, procs)
 		name, span := e.Name, env.span()
 		po := res[qHostProcesses]
@@ -250,6 +251,34 @@ func hostFacts(facts *[]report.Fact, id hostID, sets ...[]workspace.Record) {
 	if len(other) > 0 {
 		fact(facts, "Other hosts named "+id.short, strconv.Itoa(len(other))+": "+strings.Join(other, ", "))
 	}
+}
+
+// dcOnlyEvents are the SecurityEvent ids only a domain controller logs.
+var dcOnlyEvents = map[string]bool{"4728": true, "4729": true, "4756": true, "4757": true, "4794": true}
+
+// hostRoles are the roles (RoleServer, RoleDomainController) the host's own
+// rows show: the info rows' OS name and Defender device type, the change and
+// notable events' ids. Rows of another host with the same short name (Label
+// "(other host)") do not count.
+func hostRoles(info []workspace.Record, events ...[]workspace.Record) []string {
+	var roles []string
+	other := func(r workspace.Record) bool { return strings.HasSuffix(r.String("Label"), "(other host)") }
+	for _, r := range info {
+		// DeviceInfo's DeviceType comes out as Environment (summary_host_info).
+		if !other(r) && (strings.Contains(strings.ToLower(r.String("OSName")), "server") ||
+			r.String("Source") == "DeviceInfo" && strings.EqualFold(r.String("Environment"), "Server")) {
+			roles = append(roles, RoleServer)
+			break
+		}
+	}
+	for _, recs := range events {
+		for _, r := range recs {
+			if !other(r) && r.String("Source") == "SecurityEvent" && dcOnlyEvents[r.String("EventID")] {
+				return append(roles, RoleDomainController)
+			}
+		}
+	}
+	return roles
 }
 
 // mergeHosts folds a short host name into the one FQDN with that short name,

@@ -88,6 +88,9 @@ func TestHostCompromised(t *testing.T) {
 	if got := factOf(s.Facts, "This host in the logs"); got != "wks-fin-07.contoso-demo.example" {
 		t.Errorf("This host in the logs = %q", got)
 	}
+	if len(s.Roles) != 0 {
+		t.Errorf("a workstation has roles %v", s.Roles)
+	}
 	if os := factOf(secs["OS and agent"].Facts, "Operating system"); !strings.Contains(os, "Windows 11 Enterprise") {
 		t.Errorf("OS = %q", os)
 	}
@@ -213,6 +216,61 @@ func TestHostNameSharedByHosts(t *testing.T) {
 		t.Errorf("processes: %s %s", sec.Status, sec.Reason)
 	}
 	wantStatus(t, sectionOf(t, s, "Encoded commands"), report.StatusEmpty, "no encoded PowerShell command among the 0 command lines")
+}
+
+// TestHostRoles: a server OS or Defender device type makes a server, an
+// event only domain controllers log a domain controller; a name does not,
+// nor do the rows of another host with the same short name.
+func TestHostRoles(t *testing.T) {
+	ws := emptyWorkspace(t)
+	at := now.Add(-time.Hour)
+	err := ws.Load(context.Background(), func(emit func(string, map[string]any) error) error {
+		for _, r := range []struct {
+			table string
+			rec   map[string]any
+		}{
+			{"Heartbeat", map[string]any{"Computer": "SQL7.a.example", "OSType": "Windows", "OSName": "Windows Server 2019 Datacenter"}},
+			{"Heartbeat", map[string]any{"Computer": "ADS1.a.example", "OSType": "Windows", "OSName": "Windows Server 2022 Datacenter"}},
+			{"SecurityEvent", map[string]any{"Computer": "ADS1.a.example", "EventID": int64(4728), "Activity": "4728 - A member was added to a security-enabled global group.",
+				"TargetUserName": "Domain Admins", "MemberName": "CN=eve"}},
+			{"DeviceInfo", map[string]any{"DeviceName": "box9", "DeviceId": "d9", "OSPlatform": "Linux", "OSDistribution": "Ubuntu", "DeviceType": "Server"}},
+			{"Heartbeat", map[string]any{"Computer": "DC-SRV-01.a.example", "OSType": "Windows", "OSName": "Windows 11 Enterprise"}},
+			{"SecurityEvent", map[string]any{"Computer": "DC-SRV-01.a.example", "EventID": int64(4732), "Activity": "4732 - A member was added to a security-enabled local group.",
+				"TargetUserName": "Administrators", "MemberName": "CN=eve"}},
+			{"Heartbeat", map[string]any{"Computer": "WEB02.b.example", "OSType": "Windows", "OSName": "Windows Server 2022"}},
+			{"Heartbeat", map[string]any{"Computer": "WEB02.a.example", "OSType": "Windows", "OSName": "Windows 11 Enterprise"}},
+		} {
+			r.rec["TimeGenerated"] = at
+			if err := emit(r.table, r.rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ents []triage.Entity
+	for _, props := range []map[string]any{
+		{"hostName": "SQL7", "dnsDomain": "a.example"},
+		{"hostName": "ADS1", "dnsDomain": "a.example"},
+		{"hostName": "box9"},
+		{"hostName": "DC-SRV-01", "dnsDomain": "a.example"},
+		{"hostName": "WEB02", "dnsDomain": "a.example"},
+	} {
+		e, err := triage.NewEntity(triage.KindHost, props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, e)
+	}
+	sums := Summarize(context.Background(), Env{Sources: sources.Sources{Workspace: ws}, Start: now.Add(-2 * time.Hour), End: now}, ents)
+	want := [][]string{{RoleServer}, {RoleServer, RoleDomainController}, {RoleServer}, nil, nil}
+	for i, s := range sums {
+		if !slices.Equal(s.Roles, want[i]) {
+			t.Errorf("%s: roles %v, want %v", s.Name, s.Roles, want[i])
+		}
+	}
 }
 
 func sorted(ss []string) []string {
