@@ -37,6 +37,20 @@ func TestDemoPriority(t *testing.T) {
 			t.Errorf("121 lacks the reason %s: %+v", f, bad.Priority.Reasons)
 		}
 	}
+	// DC01 (113) is a server by its agents; WKS-FIN-07 (121) a workstation.
+	// No demo host logs an event only domain controllers log.
+	has := func(n int, f string) bool {
+		return reports[n] != nil && reports[n].Priority != nil &&
+			slices.ContainsFunc(reports[n].Priority.Reasons, func(x report.PriorityReason) bool { return x.Factor == f })
+	}
+	if !has(113, priority.ServerHost) || has(121, priority.ServerHost) {
+		t.Errorf("server_host: on 113 %v (want true), on 121 %v (want false)", has(113, priority.ServerHost), has(121, priority.ServerHost))
+	}
+	for n := range reports {
+		if has(n, priority.DomainController) {
+			t.Errorf("incident %d: domain_controller without a DC-only event in the demo", n)
+		}
+	}
 	for n, r := range reports {
 		if r.Priority == nil {
 			t.Errorf("incident %d has no priority", n)
@@ -119,6 +133,14 @@ func holds(r *report.Report, x report.PriorityReason) error {
 		ok2 = rows(triage.KindHost, summary.SectionHostChanges)
 	case priority.RelatedAlerts:
 		ok2 = x.Points == f.Points*min(len(related), f.Max)
+	case priority.ServerHost:
+		ok2 = cell(r, x.Detail, "OS and agent", func(col, v string) bool {
+			return col == "OS" && strings.Contains(v, "Server") || col == "Environment" && v == "Server"
+		})
+	case priority.DomainController:
+		ok2 = cell(r, x.Detail, summary.SectionHostChanges, func(col, v string) bool {
+			return col == "Event" && slices.Contains([]string{"4728", "4729", "4756", "4757", "4794"}, v)
+		})
 	default:
 		return fmt.Errorf("no check for this factor in the demo")
 	}
@@ -129,6 +151,29 @@ func holds(r *report.Report, x report.PriorityReason) error {
 		return fmt.Errorf("the verdict is incomplete and the reason does not say so")
 	}
 	return nil
+}
+
+// cell reports whether a host summary the detail names has, in its section
+// named section, a cell for which ok holds.
+func cell(r *report.Report, detail, section string, ok func(col, v string) bool) bool {
+	for _, s := range r.Summaries {
+		if s.Kind != triage.KindHost || !strings.Contains(detail, s.Name) {
+			continue
+		}
+		for _, sec := range s.Sections {
+			if sec.Name != section || sec.Table == nil {
+				continue
+			}
+			for _, row := range sec.Table.Rows {
+				for i, c := range sec.Table.Columns {
+					if i < len(row) && ok(c.Header, row[i]) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // TestDemoPriorityShow prints the demo's ranking (go test -v -run Show).
