@@ -133,6 +133,21 @@ func holds(r *report.Report, x report.PriorityReason) error {
 		ok2 = rows(triage.KindHost, summary.SectionHostChanges)
 	case priority.RelatedAlerts:
 		ok2 = x.Points == f.Points*min(len(related), f.Max)
+	case priority.PrivilegedChange:
+		for _, s := range r.Summaries {
+			for _, sec := range s.Sections {
+				if s.Kind != triage.KindAccount || sec.Name != summary.SectionAccountChanges || sec.Table == nil || !strings.Contains(x.Detail, s.Name) {
+					continue
+				}
+				for _, row := range sec.Table.Rows {
+					for _, v := range row {
+						for _, p := range priority.PrivilegedNames {
+							ok2 = ok2 || strings.Contains(strings.ToLower(v), strings.ToLower(p)) && strings.Contains(x.Detail, p)
+						}
+					}
+				}
+			}
+		}
 	case priority.ServerHost:
 		ok2 = cell(r, x.Detail, "OS and agent", func(col, v string) bool {
 			return col == "OS" && strings.Contains(v, "Server") || col == "Environment" && v == "Server"

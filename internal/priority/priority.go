@@ -38,6 +38,7 @@ const (
 	HostAccountChanges = "host_account_changes"
 	CrownJewel         = "crown_jewel"
 	VIPAccount         = "vip_account"
+	PrivilegedChange   = "privileged_change"
 	ServerHost         = "server_host"
 	DomainController   = "domain_controller"
 	RelatedAlerts      = "related_alerts"
@@ -67,7 +68,8 @@ var Factors = []Factor{
 	{SeverityLow, 3, 0, "the highest severity of the incident and its alerts is Low"},
 	{Alerts, 3, 5, "per alert of the incident beyond the first"},
 	{EntityKinds, 2, 5, "per distinct kind of entity beyond the first"},
-	{AccountChanges, 15, 0, "an account of the incident made or underwent group, role or account changes in the lookback (AuditLogs, SecurityEvent, Azure role assignments)"},
+	{PrivilegedChange, 20, 0, "an account of the incident made or underwent a change of a privileged role or group (PrivilegedNames) in the lookback"},
+	{AccountChanges, 5, 0, "an account of the incident made or underwent group, role or account changes in the lookback (AuditLogs, SecurityEvent, Azure role assignments)"},
 	{HostAccountChanges, 10, 0, "accounts or groups were changed on a host of the incident in the lookback (a local administrator created...)"},
 	{CrownJewel, 25, 0, "a host of the incident is on priority.crown_jewels"},
 	{VIPAccount, 20, 0, "an account of the incident is on priority.vip_accounts"},
@@ -225,17 +227,59 @@ func entityKinds(ents []triage.Entity) []string {
 	return slices.Compact(out)
 }
 
+// PrivilegedNames are the admin roles and privileged groups whose changes
+// weigh as privileged_change: Entra ID's and Azure's most powerful roles and
+// Active Directory's and Windows' administrators' groups. A change row names
+// one when its Object or Detail column contains it, in any case.
+var PrivilegedNames = []string{
+	"Global Administrator", "Privileged Role Administrator", "Privileged Authentication Administrator",
+	"Security Administrator", "User Access Administrator", "Owner",
+	"Domain Admins", "Enterprise Admins", "Schema Admins", "Administrators",
+}
+
+// privileged returns the privileged names the rows of the summary's
+// account-changes section name, read by column Name (not header).
+func privileged(s report.Summary) []string {
+	var out []string
+	for _, sec := range s.Sections {
+		if sec.Name != summary.SectionAccountChanges || sec.Table == nil {
+			continue
+		}
+		for _, row := range sec.Table.Rows {
+			for i, c := range sec.Table.Columns {
+				if i >= len(row) || (c.Name != "Object" && c.Name != "Detail") {
+					continue
+				}
+				v := strings.ToLower(row[i])
+				for _, p := range PrivilegedNames {
+					if strings.Contains(v, strings.ToLower(p)) {
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // changes adds the group, role and account changes the summaries found for
 // the incident's accounts and on its hosts.
 func changes(r *report.Report, add adder) {
-	var accounts, hosts []string
+	var accounts, hosts, privs []string
 	for _, s := range r.Summaries {
+		if p := privileged(s); s.Kind == triage.KindAccount && len(p) > 0 {
+			privs = append(privs, s.Name+" ("+strings.Join(p, ", ")+")")
+		}
 		if n := changed(s, summary.SectionAccountChanges); s.Kind == triage.KindAccount && n > 0 {
 			accounts = append(accounts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
 		}
 		if n := changed(s, summary.SectionHostChanges); s.Kind == triage.KindHost && n > 0 {
 			hosts = append(hosts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
 		}
+	}
+	if len(privs) > 0 {
+		add(PrivilegedChange, 1, "privileged role or group changes made by or to "+strings.Join(privs, ", "))
 	}
 	if len(accounts) > 0 {
 		add(AccountChanges, 1, "group, role or account changes made by or to "+strings.Join(accounts, ", "))

@@ -41,6 +41,14 @@ func changesSummary(kind triage.Kind, name, section string, rows int) report.Sum
 	return report.Summary{Kind: kind, Name: name, Sections: []report.SummarySection{{Name: section, Status: report.StatusOK, Table: t}}}
 }
 
+// privSummary is an account summary whose changes section has one row.
+func privSummary(name, op, object string) report.Summary {
+	t := &report.Table{Columns: []report.Column{{Name: "Operation", Header: "Operation", Type: report.ColLabel},
+		{Name: "Object", Header: "Object", Type: report.ColLabel}}, Rows: [][]string{{op, object}}}
+	return report.Summary{Kind: triage.KindAccount, Name: name,
+		Sections: []report.SummarySection{{Name: summary.SectionAccountChanges, Status: report.StatusOK, Table: t}}}
+}
+
 func base() *report.Report {
 	return &report.Report{TI: report.TI{Severity: intel.SeverityNone, Complete: true}}
 }
@@ -72,7 +80,10 @@ func TestEachFactorOnAndOff(t *testing.T) {
 		{EntityKinds, func(r *report.Report) { r.Entities = []triage.Entity{host("a", ""), account("b", "", "")} }, 2, "Account, Host"},
 		{AccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindAccount, "jordan", summary.SectionAccountChanges, 2)}
-		}, 15, "jordan (2 changes)"},
+		}, 5, "jordan (2 changes)"},
+		{PrivilegedChange, func(r *report.Report) {
+			r.Summaries = []report.Summary{privSummary("jordan", "Add member to role", "Global Administrator")}
+		}, 20, "jordan (Global Administrator)"},
 		{HostAccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindHost, "wks-07", summary.SectionHostChanges, 1)}
 		}, 10, "wks-07 (1 change)"},
@@ -210,5 +221,34 @@ func TestRolesFromSummariesOnly(t *testing.T) {
 	}
 	if _, d, _ := points(p, DomainController); !strings.Contains(d, "DC01") {
 		t.Errorf("domain_controller: %q", d)
+	}
+}
+
+// TestPrivilegedChangeOnlyForPrivilegedNames: a helpdesk change (a password
+// reset, a member of a sales group) counts as account_changes only; an
+// admin group's change as both.
+func TestPrivilegedChangeOnlyForPrivilegedNames(t *testing.T) {
+	r := base()
+	r.Summaries = []report.Summary{privSummary("bob", "Reset user password", "bob@contoso.com"),
+		privSummary("eve", "Add member to group", "Sales Team")}
+	p := Score(r, Settings{})
+	if _, d, ok := points(p, PrivilegedChange); ok {
+		t.Errorf("a routine change is privileged: %q", d)
+	}
+	if got, _, _ := points(p, AccountChanges); got != 5 {
+		t.Errorf("account_changes %d, want 5", got)
+	}
+	r.Summaries = append(r.Summaries, privSummary("mallory", "4728", `CONTOSO\Domain Admins`))
+	p = Score(r, Settings{})
+	if _, d, ok := points(p, PrivilegedChange); !ok || !strings.Contains(d, "mallory (Domain Admins)") || strings.Contains(d, "bob") {
+		t.Errorf("privileged_change: %q (%v)", d, ok)
+	}
+	// The header is for readers: a column headed Object that holds another
+	// field is not read.
+	s := privSummary("zed", "Add member to role", "Global Administrator")
+	s.Sections[0].Table.Columns[1].Name = "Note"
+	r.Summaries = []report.Summary{s}
+	if _, d, ok := points(Score(r, Settings{}), PrivilegedChange); ok {
+		t.Errorf("read by header: %q", d)
 	}
 }
