@@ -184,6 +184,12 @@ type watchSet struct {
 	holder string
 	names  []string
 	open   map[string]*watcher // by name in names, once opened
+
+	// openEnv opens a workspace for the watch; owned says the watch closes
+	// what it opened (serve's watch shares the pages' workspaces, which
+	// serve closes).
+	openEnv func(ctx context.Context, name string) (*env, error)
+	owned   bool
 }
 
 func newWatchSet(s *IO, g *globalOptions, st *history.Store, o *watchOptions, names []string) *watchSet {
@@ -191,7 +197,14 @@ func newWatchSet(s *IO, g *globalOptions, st *history.Store, o *watchOptions, na
 	if o.logFormat == "json" {
 		h = slog.NewJSONHandler(s.Err, nil)
 	}
-	return &watchSet{s: s, g: g, st: st, o: o, log: slog.New(h), holder: leaseHolder(), names: names, open: map[string]*watcher{}}
+	m := &watchSet{s: s, g: g, st: st, o: o, log: slog.New(h), holder: leaseHolder(), names: names, open: map[string]*watcher{}, owned: true}
+	m.openEnv = func(ctx context.Context, name string) (*env, error) {
+		g := *m.g
+		g.workspace = name
+		g.writes = m.o.post || m.o.label != ""
+		return open(ctx, m.s, &g)
+	}
+	return m
 }
 
 // watcher returns workspace name's watcher, opening the workspace if it is
@@ -200,10 +213,7 @@ func (m *watchSet) watcher(ctx context.Context, name string) (*watcher, error) {
 	if w, ok := m.open[name]; ok {
 		return w, nil
 	}
-	g := *m.g
-	g.workspace = name
-	g.writes = m.o.post || m.o.label != ""
-	e, err := open(ctx, m.s, &g)
+	e, err := m.openEnv(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: open the workspace: %w", name, err)
 	}
@@ -244,6 +254,9 @@ func (m *watchSet) pass(ctx context.Context) (passResult, error) {
 
 // Close closes the workspaces the watch opened.
 func (m *watchSet) Close() error {
+	if !m.owned {
+		return nil
+	}
 	var errs []error
 	for _, w := range m.open {
 		errs = append(errs, w.e.Close())

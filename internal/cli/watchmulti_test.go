@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/history"
 )
 
 // importedLabs imports the same two incidents (7 and 8) into workspaces
@@ -100,4 +105,73 @@ func TestWatchWorkspaceFailsOthersGoOn(t *testing.T) {
 			t.Errorf("the failure to open gone is not logged:\n%s", errOut)
 		}
 	})
+}
+
+// serve --watch triages the workspace's incidents with no page opened,
+// records them, logs them on stderr, and stops with the server.
+func TestServeWatch(t *testing.T) {
+	args, db := importedLab(t)
+	dataDir := filepath.Dir(filepath.Dir(db))
+	var out, errb lockedBuffer
+	s := &IO{
+		Out: &out, Err: &errb,
+		Now: func() time.Time { return testNow },
+		ConfigOptions: func(path string) config.LoadOptions {
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, s, append(args, "serve", "--listen", "127.0.0.1:0", "--watch", "--post", "--interval", "1h"))
+	}()
+
+	st, err := history.Open(context.Background(), filepath.Join(dataDir, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var latest map[string]history.Record
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if latest, err = st.Latest(context.Background(), "lab"); err != nil {
+			t.Fatal(err)
+		}
+		if len(latest) == 2 {
+			break
+		}
+	}
+	if len(latest) != 2 {
+		cancel()
+		t.Fatalf("%d incidents recorded, want 2:\n%s", len(latest), errb.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != ExitOK && code != ExitInterrupt {
+			t.Errorf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("serve --watch did not stop when its context was cancelled")
+	}
+	if n := triagedIn(errb.String(), "lab"); n != 2 {
+		t.Errorf("%d triaged lines on stderr, want 2:\n%s", n, errb.String())
+	}
+	for _, ref := range []string{"7", "8"} {
+		if n := len(summaries(t, db, ref)); n != 1 {
+			t.Errorf("incident %s: %d summary comments, want 1", ref, n)
+		}
+	}
+}
+
+func TestServeWatchFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--post"},
+		{"serve", "--watch", "--interval", "0s"},
+		{"serve", "--watch", "--label", " "},
+	} {
+		if _, errOut, code := run(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, ExitUsage, errOut)
+		}
+	}
 }
