@@ -169,3 +169,26 @@ func parseTimeFlag(name, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// workspacesValue is the --workspace flag: it keeps every value given, in
+// order, for watch, and the last one, as a plain string flag would, for
+// the commands that use one workspace.
+type workspacesValue struct {
+	last *string
+	all  *[]string
+}
+
+func (v workspacesValue) String() string {
+	if v.last == nil {
+		return ""
+	}
+	return *v.last
+}
+
+func (v workspacesValue) Set(s string) error {
+	*v.last = s
+	*v.all = append(*v.all, s)
+	return nil
+}
+
+func (workspacesValue) Type() string { return "string" }

@@ -138,7 +138,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 	root.SetVersionTemplate("triage {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
 	root.PersistentFlags().StringVar(&opts.config, "config", "", "configuration file (default: $TRIAGE_CONFIG, ./triage.yaml, then the user config dir)")
-	root.PersistentFlags().StringVarP(&opts.workspace, "workspace", "w", "", "workspace to use: a configured name, a workspace file's path, or a name import -w made (default: the configured default, else demo)")
+	root.PersistentFlags().VarP(workspacesValue{&opts.workspace, &opts.workspaces}, "workspace", "w", "workspace to use: a configured name, a workspace file's path, or a name import -w made (default: the configured default, else demo); watch takes several")
 	root.PersistentFlags().StringVar(&opts.queries, "queries", "", "directory of your own named queries (YAML), added to the built-in ones")
 	root.PersistentFlags().IntVar(&opts.demoScale, "demo-scale", 1, "size multiplier of the demo workspace's logs")
 	root.AddCommand(

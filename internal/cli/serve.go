@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,10 +23,12 @@ import (
 type serveOptions struct {
 	listen          string
 	tlsCert, tlsKey string
+	watch           bool         // --watch: run watch's loop in the server
+	w               watchOptions // its --interval, --post, --label
 }
 
 func newServeCmd(s *IO, g *globalOptions) *cobra.Command {
-	o := &serveOptions{}
+	o := &serveOptions{w: watchOptions{window: 48 * time.Hour, interval: time.Minute, logFormat: "text"}}
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR]",
 		Short: "Serve the web UI: the queue, guided triage, entity pivot, lookup and actions",
@@ -50,19 +53,40 @@ one shown, and may be a workspace file); each is opened when first used and
 kept open.
 The demo workspace keeps the changes made to it until the server stops.
 
+With --watch the server also runs triage watch's loop over the workspace
+--workspace picks (or each one given): every --interval it triages the
+new and changed incidents of the last 48 hours, records each triage (the
+queue shows it), with --post posts its summary comment and with --label
+adds the label; its log lines go to stderr, and it stops with the server.
+
 Stop it with Ctrl-C.`,
 		Example: `  triage serve
   triage serve --listen 127.0.0.1:0
   triage serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
-  triage serve -w contoso --all`,
+  triage serve -w contoso --all
+  triage serve -w contoso --watch --post --label triaged`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl := cmd.Flags()
+			if !o.watch && (fl.Changed("interval") || fl.Changed("post") || fl.Changed("label")) {
+				return &FlagError{errors.New("--interval, --post and --label go with --watch")}
+			}
+			if o.w.interval <= 0 {
+				return &FlagError{errors.New("--interval must be more than 0")}
+			}
+			if fl.Changed("label") && strings.TrimSpace(o.w.label) == "" {
+				return &FlagError{errors.New("a label must not be empty")}
+			}
 			return serveRun(cmd.Context(), s, g, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (host:port)")
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM file; with --tls-key)")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "the private key of --tls-cert (PEM file)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "also triage new and changed incidents as they come, as triage watch does")
+	cmd.Flags().Var(durationValue{&o.w.interval}, "interval", "with --watch: time between passes")
+	cmd.Flags().BoolVar(&o.w.post, "post", false, "with --watch: post each triage's summary comment on its incident")
+	cmd.Flags().StringVar(&o.w.label, "label", "", "with --watch: add this label to each incident triaged")
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
@@ -104,6 +128,28 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	}
 	names = slices.Insert(names, 0, def.Name)
 
+	// The pages and the watch share the workspaces, each opened once: two
+	// openings of a workspace file at once would contend for it.
+	envs := &serveEnvs{s: s, g: g, open: map[string]*env{}}
+	defer envs.Close()
+
+	// The watch, asked for, is ready before the server listens: what stops
+	// it from running stops the server from starting.
+	var watch *watchSet
+	if o.watch {
+		targets, err := watchTargets(cfg, g.workspaces, false)
+		if err != nil {
+			return err
+		}
+		st, err := openHistory(ctx, s, cfg)
+		if err != nil {
+			return fmt.Errorf("serve --watch: %w", err)
+		}
+		defer st.Close()
+		watch = newWatchSet(s, g, st, &o.w, targets)
+		watch.openEnv, watch.owned = envs.get, false
+	}
+
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -123,7 +169,11 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	srv, err := web.New(web.Options{
 		Workspaces: names, Default: def.Name,
 		Open: func(ctx context.Context, name string) (*web.Env, error) {
-			return serveEnv(ctx, s, g, name)
+			e, err := envs.get(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			return serveEnv(ctx, s, e), nil
 		},
 		Entity: entityOf,
 		Addr:   addr.String(),
@@ -149,6 +199,23 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 		done <- hs.Serve(ln)
 	}()
 	srv.Warm()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	if watch != nil {
+		go func() {
+			defer close(watched)
+			watch.loop(watchCtx)
+		}()
+	} else {
+		close(watched)
+	}
+	// The watch stops with the server, finishing the write in flight,
+	// before the workspaces and the history are closed.
+	stop := func() {
+		stopWatch()
+		<-watched
+	}
+	defer stop()
 	// The generated token is printed here only, in the URL to open; a
 	// configured one is the analyst's to give.
 	u := browserURL(addr, tlsConf != nil)
@@ -169,6 +236,7 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 		defer cancel()
 		err = hs.Shutdown(sctx)
 	}
+	stop()
 	if cerr := srv.Close(); cerr != nil {
 		fmt.Fprintln(s.Err, "triage: warning:", cerr)
 	}
@@ -178,17 +246,52 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	return err
 }
 
-// serveEnv opens workspace name and its providers for the web UI.
-func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.Env, error) {
-	gw := *g
-	gw.workspace = name
-	gw.writes = true // the UI's actions
-	e, err := open(ctx, s, &gw)
+// serveEnvs are the workspaces serve opened, each once, for the pages and
+// the watch; serve closes them when it stops.
+type serveEnvs struct {
+	s *IO
+	g *globalOptions
+
+	mu   sync.Mutex
+	open map[string]*env
+}
+
+// get returns workspace name, opening it (with its providers) on first
+// use. A workspace that failed to open is tried again on the next call.
+func (v *serveEnvs) get(ctx context.Context, name string) (*env, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if e, ok := v.open[name]; ok {
+		return e, nil
+	}
+	g := *v.g
+	g.workspace = name
+	g.writes = true // the UI's actions
+	e, err := open(ctx, v.s, &g)
 	if err != nil {
 		return nil, err
 	}
+	v.open[name] = e
+	return e, nil
+}
+
+// Close closes every workspace opened.
+func (v *serveEnvs) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var errs []error
+	for _, e := range v.open {
+		errs = append(errs, e.Close())
+	}
+	v.open = map[string]*env{}
+	return errors.Join(errs...)
+}
+
+// serveEnv is workspace e and its providers for the web UI. Its Close
+// leaves e open: serveEnvs closes it.
+func serveEnv(ctx context.Context, s *IO, e *env) *web.Env {
 	env := &web.Env{
-		Sources: e.Sources, Close: e.Close, AsOf: e.asOf, Priority: e.cfg.Priority,
+		Sources: e.Sources, Close: func() error { return nil }, AsOf: e.asOf, Priority: e.cfg.Priority,
 		Record: func(ctx context.Context, r *report.Report) { recordTriage(ctx, s, e.cfg, r, false) },
 		Providers: func(ctx context.Context) ([]web.ProviderRow, error) {
 			rows, err := providerRows(ctx, e, s.Now())
@@ -209,12 +312,9 @@ func serveEnv(ctx context.Context, s *IO, g *globalOptions, name string) (*web.E
 	switch {
 	case err == nil:
 		env.History = hist
-		env.Close = func() error {
-			herr := hist.Close()
-			return errors.Join(e.Close(), herr)
-		}
+		env.Close = hist.Close
 	case !errors.Is(err, errNoDataDir):
 		fmt.Fprintln(s.Err, "triage: warning: the pages show no triage history:", err)
 	}
-	return env, nil
+	return env
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/history"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
@@ -48,6 +50,7 @@ type watchOptions struct {
 	post      bool
 	label     string
 	logFormat string
+	all       bool // --all-workspaces
 }
 
 func newWatchCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -61,6 +64,12 @@ recorded triage (see triage history), highest severity first. Every triage
 is recorded in <data_dir>/history.db; with --post its summary comment is
 posted on the incident, replacing the one an earlier triage posted, and
 with --label the label is added.
+
+Several workspaces may be watched: --workspace repeated, or
+--all-workspaces for every one configured in triage.yaml. A pass visits
+each in turn; each is opened once for the life of the watch, and one that
+cannot be opened or listed is logged and retried on the next pass while
+the others go on.
 
 A pass lists the incidents changed since the workspace's cursor, kept in
 the history file, so a restarted watch neither misses nor repeats one. Several
@@ -76,7 +85,9 @@ SIGTERM, which stops it between two writes: a summary comment is sent
 whole or not at all.`,
 		Example: `  triage watch --once --post
   triage watch -w contoso-prod --post --label triaged --interval 5m
-  triage watch --once --window 7d --log-format json`,
+  triage watch --once --window 7d --log-format json
+  triage watch -w contoso-prod -w contoso-dev --post
+  triage watch --all-workspaces --post --label triaged`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.logFormat != "text" && o.logFormat != "json" {
@@ -88,28 +99,35 @@ whole or not at all.`,
 			if cmd.Flags().Changed("label") && strings.TrimSpace(o.label) == "" {
 				return &FlagError{errors.New("a label must not be empty")}
 			}
-			g.writes = o.post || o.label != ""
+			if o.all && len(g.workspaces) > 0 {
+				return &FlagError{errors.New("--all-workspaces and --workspace: give one or the other")}
+			}
 			ctx := cmd.Context()
-			e, err := open(ctx, s, g)
+			cfg, err := config.Load(s.ConfigOptions(g.config))
+			if err != nil {
+				return &ConfigError{err}
+			}
+			names, err := watchTargets(cfg, g.workspaces, o.all)
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			st, err := openHistory(ctx, s, e.cfg)
+			st, err := openHistory(ctx, s, cfg)
 			if err != nil {
 				return fmt.Errorf("watch: %w", err)
 			}
 			defer st.Close()
-			w := newWatcher(s, e, st, o)
+			m := newWatchSet(s, g, st, o, names)
+			defer m.Close()
 			if o.once {
-				_, err := w.pass(ctx)
+				_, err := m.pass(ctx)
 				return err
 			}
-			return w.loop(ctx)
+			return m.loop(ctx)
 		},
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&o.once, "once", false, "run one pass and exit")
+	fl.BoolVar(&o.all, "all-workspaces", false, "watch every workspace configured in triage.yaml (not the built-in demo)")
 	fl.Var(durationValue{&o.window}, "window", "watch the incidents created within this window ending now, e.g. 48h, 7d")
 	fl.Var(durationValue{&o.interval}, "interval", "time between passes")
 	fl.BoolVar(&o.post, "post", false, "post each triage's summary comment on its incident (replacing the earlier one)")
@@ -118,6 +136,132 @@ whole or not at all.`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// watchTargets names the workspaces a watch goes over: each --workspace
+// given (once each), every workspace configured with all (the built-in
+// demo is not configured), else the default workspace.
+func watchTargets(cfg *config.Config, given []string, all bool) ([]string, error) {
+	if all {
+		var names []string
+		for _, n := range slices.Sorted(maps.Keys(cfg.Workspaces)) {
+			if cfg.Workspaces[n].Kind != config.KindDemo {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			return nil, &ConfigError{errors.New("--all-workspaces: no workspace is configured in triage.yaml")}
+		}
+		return names, nil
+	}
+	if len(given) == 0 {
+		def, err := cfg.Workspace("")
+		if err != nil {
+			return nil, &ConfigError{err}
+		}
+		return []string{def.Name}, nil
+	}
+	var names []string
+	for _, n := range given {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// watchSet is a watch over several workspaces: a pass visits each in turn.
+// Each workspace is opened on the first pass that reaches it and kept open
+// for the life of the watch; one that fails to open is tried again on the
+// next pass, and its failure, like a failure to list or triage, is logged
+// and does not stop the others.
+type watchSet struct {
+	s      *IO
+	g      *globalOptions
+	st     *history.Store
+	o      *watchOptions
+	log    *slog.Logger
+	holder string
+	names  []string
+	open   map[string]*watcher // by name in names, once opened
+
+	// openEnv opens a workspace for the watch; owned says the watch closes
+	// what it opened (serve's watch shares the pages' workspaces, which
+	// serve closes).
+	openEnv func(ctx context.Context, name string) (*env, error)
+	owned   bool
+}
+
+func newWatchSet(s *IO, g *globalOptions, st *history.Store, o *watchOptions, names []string) *watchSet {
+	var h slog.Handler = slog.NewTextHandler(s.Err, nil)
+	if o.logFormat == "json" {
+		h = slog.NewJSONHandler(s.Err, nil)
+	}
+	m := &watchSet{s: s, g: g, st: st, o: o, log: slog.New(h), holder: leaseHolder(), names: names, open: map[string]*watcher{}, owned: true}
+	m.openEnv = func(ctx context.Context, name string) (*env, error) {
+		g := *m.g
+		g.workspace = name
+		g.writes = m.o.post || m.o.label != ""
+		return open(ctx, m.s, &g)
+	}
+	return m
+}
+
+// watcher returns workspace name's watcher, opening the workspace if it is
+// not open yet.
+func (m *watchSet) watcher(ctx context.Context, name string) (*watcher, error) {
+	if w, ok := m.open[name]; ok {
+		return w, nil
+	}
+	e, err := m.openEnv(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: open the workspace: %w", name, err)
+	}
+	w := newWatcher(m.s, e, m.st, m.o)
+	w.log, w.holder = m.log, m.holder
+	m.open[name] = w
+	return w, nil
+}
+
+// pass runs a pass over each workspace in turn. It returns the failures
+// of all the workspaces joined, and the context's error when it was
+// cancelled.
+func (m *watchSet) pass(ctx context.Context) (passResult, error) {
+	var total passResult
+	var errs []error
+	for _, name := range m.names {
+		if ctx.Err() != nil {
+			break
+		}
+		w, err := m.watcher(ctx, name)
+		if err == nil {
+			var res passResult
+			res, err = w.pass(ctx)
+			total.Listed += res.Listed
+			total.Triaged += res.Triaged
+			total.Failed += res.Failed
+		}
+		if err != nil && ctx.Err() == nil {
+			m.log.LogAttrs(ctx, slog.LevelWarn, "pass failed", slog.String("workspace", name), slog.String("error", err.Error()))
+			errs = append(errs, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return total, err
+	}
+	return total, errors.Join(errs...)
+}
+
+// Close closes the workspaces the watch opened.
+func (m *watchSet) Close() error {
+	if !m.owned {
+		return nil
+	}
+	var errs []error
+	for _, w := range m.open {
+		errs = append(errs, w.e.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // watcher runs the passes of one watch over the env's workspace.
@@ -377,22 +521,22 @@ func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
 }
 
 // loop runs a pass every interval until ctx ends, and returns nil then.
-// After a failed pass it waits longer, doubling up to maxBackoff, or as
-// long as the service asked when it throttled.
-func (w *watcher) loop(ctx context.Context) error {
+// After a failed pass (some workspace failed) it waits longer, doubling up
+// to maxBackoff, or as long as the service asked when it throttled.
+func (m *watchSet) loop(ctx context.Context) error {
 	failures := 0
 	for {
-		res, err := w.pass(ctx)
+		res, err := m.pass(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := w.o.interval
+		wait := m.o.interval
 		if err != nil {
 			failures++
-			wait = backoff(w.o.interval, failures, err)
-			w.log.LogAttrs(ctx, slog.LevelWarn, "pass failed", slog.String("workspace", w.e.Workspace.Name()),
+			wait = backoff(m.o.interval, failures, err)
+			m.log.LogAttrs(ctx, slog.LevelWarn, "backing off",
 				slog.Int("triaged", res.Triaged), slog.Int("failed", res.Failed),
-				slog.Duration("next", wait), slog.String("error", err.Error()))
+				slog.Duration("next", wait))
 		} else {
 			failures = 0
 		}

@@ -28,6 +28,10 @@ type globalOptions struct {
 	queries   string
 	demoScale int
 
+	// workspaces is every --workspace given, in order: watch goes over
+	// them all; the other commands use workspace, the last one.
+	workspaces []string
+
 	// writes: the command may change incidents, so the demo workspace is
 	// opened as a private copy rather than read-only.
 	writes bool
