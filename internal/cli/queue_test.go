@@ -83,7 +83,7 @@ func TestQueueRanksTriaged(t *testing.T) {
 	if r121.Priority.Score <= r130.Priority.Score || r121.Triage.Verdict != intel.SeverityHigh {
 		t.Errorf("121 (%d, %s) does not rank above 130 (%d)", r121.Priority.Score, r121.Triage.Verdict, r130.Priority.Score)
 	}
-	// The reasons are the stored report's, and add up to the score.
+	// The reasons are those recorded with the triage, and add up to the score.
 	sum := 0
 	factors := map[string]bool{}
 	for _, reason := range r121.Priority.Reasons {
