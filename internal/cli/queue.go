@@ -32,8 +32,8 @@ const (
 
 // queueRow is one incident of the queue with its latest triage. In JSON,
 // triage is null when the incident was never triaged, and priority is the
-// latest triage's score with its reasons as its stored report gives them
-// (null without a triage or a score).
+// latest triage's score with its reasons as recorded with it (null
+// without a triage or a score).
 type queueRow struct {
 	Incident triage.Incident  `json:"incident"`
 	Triage   *history.Record  `json:"triage"`
@@ -66,8 +66,8 @@ in one query; the workspace is asked only for the incidents.
 The output is a table, or tab-separated with RFC 3339 times with --tsv, or
 a JSON array with --json: each row has the incident, its latest triage
 record (null when not triaged), its state and its priority with the
-reasons, read from the triage's stored report (triage history INCIDENT
-lists all its triages).
+reasons recorded with the triage (triage history INCIDENT lists all its
+triages).
 
 With --triage the incidents without a current triage are triaged first,
 one after another, as triage run does, and each triage is recorded; the
@@ -125,11 +125,6 @@ partial.`,
 			}
 			rows := joinQueue(incs, latest)
 			sortQueue(rows)
-			if o.json {
-				if err := queueReasons(cmd.Context(), s, e, rows); err != nil {
-					return err
-				}
-			}
 			write := func(w io.Writer) error {
 				switch {
 				case o.json:
@@ -195,7 +190,8 @@ func latestOf(ctx context.Context, st *history.Store, workspace string, incs []t
 }
 
 // joinQueue pairs each incident with its latest triage (keyed by the
-// incident's name) and says whether that triage is current.
+// incident's name), with its priority and reasons, and says whether that
+// triage is current.
 func joinQueue(incs []triage.Incident, latest map[string]history.Record) []queueRow {
 	rows := make([]queueRow, len(incs))
 	for i, inc := range incs {
@@ -210,7 +206,11 @@ func joinQueue(incs []triage.Incident, latest map[string]history.Record) []queue
 			rows[i].State = stateCurrent
 		}
 		if rec.Priority != nil {
-			rows[i].Priority = &report.Priority{Score: *rec.Priority, Reasons: []report.PriorityReason{}}
+			reasons := rec.Reasons
+			if reasons == nil {
+				reasons = []report.PriorityReason{} // [] in JSON when none were recorded
+			}
+			rows[i].Priority = &report.Priority{Score: *rec.Priority, Reasons: reasons}
 		}
 	}
 	return rows
@@ -238,36 +238,6 @@ func sortQueue(rows []queueRow) {
 		}
 		return cmp.Compare(b.Incident.Number, a.Incident.Number)
 	})
-}
-
-// queueReasons fills each triaged row's priority reasons from its stored
-// report: one read per triaged incident of the window, which only --json
-// pays for.
-func queueReasons(ctx context.Context, s *IO, e *env, rows []queueRow) error {
-	var st *history.Store
-	for i := range rows {
-		if rows[i].Priority == nil {
-			continue
-		}
-		if st == nil {
-			var err error
-			if st, err = openHistory(ctx, s, e.cfg); err != nil {
-				return err
-			}
-			defer st.Close()
-		}
-		r, err := st.Report(ctx, rows[i].Triage.ID)
-		if errors.Is(err, history.ErrNotFound) {
-			continue // pruned since the list was read: the score stands alone
-		}
-		if err != nil {
-			return err
-		}
-		if r.Priority != nil && r.Priority.Reasons != nil {
-			rows[i].Priority.Reasons = r.Priority.Reasons
-		}
-	}
-	return nil
 }
 
 // triageQueue triages, one after another, the incidents of rows without a

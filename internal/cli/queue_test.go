@@ -83,7 +83,7 @@ func TestQueueRanksTriaged(t *testing.T) {
 	if r121.Priority.Score <= r130.Priority.Score || r121.Triage.Verdict != intel.SeverityHigh {
 		t.Errorf("121 (%d, %s) does not rank above 130 (%d)", r121.Priority.Score, r121.Triage.Verdict, r130.Priority.Score)
 	}
-	// The reasons are the stored report's, and add up to the score.
+	// The reasons are those recorded with the triage, and add up to the score.
 	sum := 0
 	factors := map[string]bool{}
 	for _, reason := range r121.Priority.Reasons {
@@ -229,9 +229,18 @@ func TestSortQueue(t *testing.T) {
 	}
 }
 
+// benchReasons are the reasons of each triage BenchmarkQueue records, as
+// many as a triage of a bad incident gives.
+var benchReasons = []report.PriorityReason{
+	{Factor: "ti_verdict", Points: 40, Detail: "threat intel rates an entity high"},
+	{Factor: "incident_severity", Points: 20, Detail: "the incident is High"},
+	{Factor: "alert_count", Points: 10, Detail: "12 alerts"},
+	{Factor: "entity_kinds", Points: 5, Detail: "4 kinds of entity"},
+}
+
 // BenchmarkQueue times what queue does once the workspace has listed the
-// incidents: the latest triage of each from the history, in one query, the
-// join and the sort.
+// incidents: the latest triage of each from the history, with its
+// priority's reasons, in one query, the join and the sort.
 func BenchmarkQueue(b *testing.B) {
 	const n = 10000
 	ctx := context.Background()
@@ -251,7 +260,7 @@ func BenchmarkQueue(b *testing.B) {
 		inc.LastModified = inc.Created
 		incs[i] = inc
 		r := report.Report{Workspace: "bench", Incident: inc, GeneratedAt: testNow,
-			Alerts: []triage.Alert{{}}, Priority: &report.Priority{Score: i * 7 % 101}}
+			Alerts: []triage.Alert{{}}, Priority: &report.Priority{Score: i * 7 % 101, Reasons: benchReasons}}
 		if _, err := st.Add(ctx, r); err != nil {
 			b.Fatal(err)
 		}
@@ -264,7 +273,7 @@ func BenchmarkQueue(b *testing.B) {
 		}
 		rows := joinQueue(incs, latest)
 		sortQueue(rows)
-		if len(latest) != n || rows[0].Priority == nil || rows[0].State != stateCurrent {
+		if len(latest) != n || rows[0].Priority == nil || len(rows[0].Priority.Reasons) != len(benchReasons) || rows[0].State != stateCurrent {
 			b.Fatalf("%d latest, first row %+v", len(latest), rows[0])
 		}
 	}

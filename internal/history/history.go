@@ -24,7 +24,10 @@
 // Store is safe for concurrent use. Add never changes a record: records
 // are only added, and deleted by Prune. List returns records newest first
 // (by triage time, then by the order they were added). Records carry no
-// report; Report reads and decompresses one.
+// report; Report reads and decompresses one. They carry the priority's
+// reasons, kept beside the report so that the queue reads them without it.
+// Latest reads each incident's latest record from a table Add and Prune
+// keep in the same transaction as the records, by key.
 //
 // An incident is named by the caller as its number ("42") or its name (the
 // GUID), and matched on the field it stands for, names compared without

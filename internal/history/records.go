@@ -34,8 +34,13 @@ type Record struct {
 	// was made.
 	Verdict  intel.Severity `json:"verdict"`
 	Complete bool           `json:"complete"`
-	// Priority is the priority score, nil when the triage worked none out.
-	Priority *int `json:"priority"`
+	// Priority is the priority score, nil when the triage worked none out;
+	// Reasons are its reasons, as the report gave them (nil without a
+	// priority, or for a record whose report is unreadable). They are left
+	// out of JSON, where a record stands beside its priority: the queue's
+	// rows give them there.
+	Priority *int                    `json:"priority"`
+	Reasons  []report.PriorityReason `json:"-"`
 	// Partial is set when some step of the triage failed or was cut.
 	Partial bool `json:"partial"`
 	// IncidentModified is the incident's last change as the triage read
@@ -48,16 +53,29 @@ type Record struct {
 	Alerts           int       `json:"alerts"`
 }
 
-const recordCols = `id, workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts`
+const recordCols = `id, workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts, reasons`
 
+// recordColsOfR is recordCols of a table named r.
+var recordColsOfR = "r." + strings.ReplaceAll(recordCols, ", ", ", r.")
+
+// scanRecord reads a row of recordCols. Reasons that do not decode (a
+// damaged file) leave the record without them rather than failing the
+// listing: the score stands.
 func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	var rec Record
 	var at, modified int64
 	var prio sql.NullInt64
+	var reasons sql.NullString
 	err := sc.Scan(&rec.ID, &rec.Workspace, &rec.Incident, &rec.IncidentName, &at, &rec.Version,
-		&rec.Verdict, &rec.Complete, &prio, &rec.Partial, &modified, &rec.Alerts)
+		&rec.Verdict, &rec.Complete, &prio, &rec.Partial, &modified, &rec.Alerts, &reasons)
 	if err != nil {
 		return Record{}, err
+	}
+	if reasons.Valid {
+		var rs []report.PriorityReason
+		if json.Unmarshal([]byte(reasons.String), &rs) == nil {
+			rec.Reasons = rs
+		}
 	}
 	rec.At = fromNanos(at)
 	if modified != 0 {
@@ -90,11 +108,19 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 	if rec.At.IsZero() {
 		rec.At = now.UTC()
 	}
-	var prio any
+	var prio, reasons any
 	if r.Priority != nil {
 		p := r.Priority.Score
 		rec.Priority = &p
 		prio = p
+		js, err := encodeReasons(r.Priority.Reasons)
+		if err != nil {
+			return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
+		}
+		if js != nil {
+			reasons = *js
+			rec.Reasons = r.Priority.Reasons
+		}
 	}
 	modified := int64(0)
 	if !rec.IncidentModified.IsZero() {
@@ -104,13 +130,7 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
 	}
 	defer s.release()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO records (workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts, report)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rec.Workspace, rec.Incident, rec.IncidentName, nanos(rec.At), rec.Version, string(rec.Verdict), rec.Complete, prio, rec.Partial, modified, rec.Alerts, blob)
-	if err != nil {
-		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, s.check(err))
-	}
-	if rec.ID, err = res.LastInsertId(); err != nil {
+	if rec.ID, err = s.insert(ctx, rec, prio, reasons, modified, blob); err != nil {
 		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, s.check(err))
 	}
 	if s.adds.Add(1)%pruneEvery == 1 {
@@ -119,6 +139,50 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 		}
 	}
 	return rec, nil
+}
+
+// insert adds rec in one transaction with its place in latest: it becomes
+// its incident's latest record unless that one is newer (a report made
+// earlier, added later). Its id is above every record's, so a tie in time
+// goes to it. The caller holds the write token.
+func (s *Store) insert(ctx context.Context, rec Record, prio, reasons any, modified int64, blob []byte) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO records (workspace, incident_number, incident_name, at, version, verdict, complete, priority, partial, incident_modified, alerts, reasons, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.Workspace, rec.Incident, rec.IncidentName, nanos(rec.At), rec.Version, string(rec.Verdict), rec.Complete, prio, rec.Partial, modified, rec.Alerts, reasons, blob)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO latest (workspace, incident_name, record) VALUES (?, ?, ?)
+		ON CONFLICT (workspace, incident_name) DO UPDATE SET record = excluded.record
+		WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.id = latest.record AND c.at > ?)`,
+		rec.Workspace, rec.IncidentName, id, nanos(rec.At))
+	if err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// encodeReasons is reasons as the JSON the reasons column holds, nil for
+// none.
+func encodeReasons(reasons []report.PriorityReason) (*string, error) {
+	if reasons == nil {
+		return nil, nil
+	}
+	js, err := json.Marshal(reasons)
+	if err != nil {
+		return nil, fmt.Errorf("encode the priority's reasons: %w", err)
+	}
+	s := string(js)
+	return &s, nil
 }
 
 // compress is r as gzip-compressed JSON.
@@ -190,12 +254,10 @@ func (s *Store) List(ctx context.Context, workspace, incident string) ([]Record,
 // reads the workspace's latest records in one query, whatever the number
 // of incidents asked about.
 func (s *Store) Latest(ctx context.Context, workspace string, incidents ...string) (map[string]Record, error) {
-	// A record is the latest of its incident when no record of the same
-	// name is newer: one seek in records_name per record, which costs far
-	// less than sorting the workspace's records into partitions.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM records r WHERE workspace = ? AND NOT EXISTS (
-		SELECT 1 FROM records n WHERE n.workspace = r.workspace AND n.incident_name = r.incident_name COLLATE NOCASE
-		AND (n.at > r.at OR n.at = r.at AND n.id > r.id))`, workspace)
+	// The latest table holds each incident's latest record id (Add and
+	// Prune keep it): one row by key per incident, no search.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColsOfR+` FROM latest l JOIN records r ON r.id = l.record
+		WHERE l.workspace = ?`, workspace)
 	if err != nil {
 		return nil, fmt.Errorf("triage history: latest: %w", s.check(err))
 	}
@@ -220,9 +282,10 @@ func (s *Store) Latest(ctx context.Context, workspace string, incidents ...strin
 	}
 	byName := make(map[string]Record, len(recs))
 	byNumber := make(map[int]Record, len(recs))
-	for _, rec := range recs { // newest first: the first of a number wins
+	for _, rec := range recs {
 		byName[strings.ToLower(rec.IncidentName)] = rec
-		if _, ok := byNumber[rec.Incident]; !ok {
+		// Of two incidents with one number, the newer triage wins.
+		if old, ok := byNumber[rec.Incident]; !ok || newer(rec, old) {
 			byNumber[rec.Incident] = rec
 		}
 	}
@@ -241,6 +304,15 @@ func (s *Store) Latest(ctx context.Context, workspace string, incidents ...strin
 	return out, nil
 }
 
+// newer reports whether a is a later triage than b: made later, or added
+// later at the same time.
+func newer(a, b Record) bool {
+	if !a.At.Equal(b.At) {
+		return a.At.After(b.At)
+	}
+	return a.ID > b.ID
+}
+
 // Report returns the report of record id, or ErrNotFound.
 func (s *Store) Report(ctx context.Context, id int64) (report.Report, error) {
 	var blob []byte
@@ -251,14 +323,23 @@ func (s *Store) Report(ctx context.Context, id int64) (report.Report, error) {
 	if err != nil {
 		return report.Report{}, fmt.Errorf("triage history: record %d: %w", id, s.check(err))
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	r, err := decompress(blob)
 	if err != nil {
 		return report.Report{}, fmt.Errorf("triage history: record %d: stored report: %w", id, err)
+	}
+	return r, nil
+}
+
+// decompress is the report a record's report column holds.
+func decompress(blob []byte) (report.Report, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	if err != nil {
+		return report.Report{}, err
 	}
 	var r report.Report
 	dec := json.NewDecoder(io.LimitReader(zr, maxReport))
 	if err := dec.Decode(&r); err != nil {
-		return report.Report{}, fmt.Errorf("triage history: record %d: stored report: %w", id, err)
+		return report.Report{}, err
 	}
 	return r, nil
 }
@@ -276,13 +357,35 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	return n, nil
 }
 
-// prune deletes the records before t; the caller holds the write token.
+// prune deletes the records before t, in one transaction with latest: an
+// incident whose latest record goes gets its newest remaining one, or
+// leaves latest when none remains. The caller holds the write token.
 func (s *Store) prune(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE at < ?`, nanos(before))
+	t := nanos(before)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `UPDATE latest SET record = coalesce((SELECT r.id FROM records r
+			WHERE r.workspace = latest.workspace AND r.incident_name = latest.incident_name COLLATE NOCASE AND r.at >= ?
+			ORDER BY r.at DESC, r.id DESC LIMIT 1), 0)
+		WHERE record IN (SELECT id FROM records WHERE at < ?)`, t, t)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM latest WHERE record = 0`); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE at < ?`, t)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
 }
 
 // Current reports whether rec is a triage of inc as it stands: the incident

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the PRAGMA user_version this program writes. A change
 // to the tables adds a step to migrate and increments it.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // schemaV1 creates the tables. Times are Unix nanoseconds; at is when the
 // triage was made (the report's generated_at). priority is NULL when the
@@ -52,6 +52,27 @@ var schemaV2 = []string{
 	) STRICT`,
 }
 
+// schemaV3 keeps the latest record of each incident by key, so that the
+// queue reads one row per incident instead of searching the records for
+// the newest (Add and Prune keep it), and the priority's reasons with each
+// record (JSON, NULL without a priority), so that the queue shows them
+// without decompressing reports. The statements after the tables fill
+// latest from the records a file already holds; migrateReasons fills the
+// reasons.
+var schemaV3 = []string{
+	`ALTER TABLE records ADD COLUMN reasons TEXT`,
+	`CREATE TABLE latest (
+		workspace     TEXT NOT NULL,
+		incident_name TEXT NOT NULL COLLATE NOCASE,
+		record        INTEGER NOT NULL,
+		PRIMARY KEY (workspace, incident_name)
+	) STRICT`,
+	`INSERT OR REPLACE INTO latest (workspace, incident_name, record)
+		SELECT workspace, incident_name, id FROM records r WHERE NOT EXISTS (
+			SELECT 1 FROM records n WHERE n.workspace = r.workspace AND n.incident_name = r.incident_name COLLATE NOCASE
+			AND (n.at > r.at OR n.at = r.at AND n.id > r.id))`,
+}
+
 // migrate brings the file to schemaVersion in one IMMEDIATE transaction, so
 // that two processes opening a new file do not both create the tables.
 func (s *Store) migrate(ctx context.Context) error {
@@ -86,6 +107,16 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("create schema version 2: %w", err)
 			}
 		}
+		fallthrough
+	case v == 2:
+		for _, stmt := range schemaV3 {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create schema version 3: %w", err)
+			}
+		}
+		if err := migrateReasons(ctx, tx); err != nil {
+			return fmt.Errorf("create schema version 3: %w", err)
+		}
 	}
 	// PRAGMA takes no parameters; schemaVersion is a constant.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
@@ -105,6 +136,44 @@ func checkEmpty(ctx context.Context, tx *sql.Tx) error {
 	}
 	if n > 0 {
 		return fmt.Errorf("not a triage history: the file holds other tables, such as %q, and no history schema version", name)
+	}
+	return nil
+}
+
+// migrateReasons fills the reasons of the records with a priority from
+// their stored reports. A report that cannot be read leaves its record
+// without reasons rather than failing the migration: the score stands.
+func migrateReasons(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, report FROM records WHERE priority IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("read reports: %w", err)
+	}
+	reasons := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var blob []byte
+		if err := rows.Scan(&id, &blob); err != nil {
+			rows.Close()
+			return fmt.Errorf("read reports: %w", err)
+		}
+		r, err := decompress(blob)
+		if err != nil || r.Priority == nil {
+			continue
+		}
+		if js, err := encodeReasons(r.Priority.Reasons); err == nil && js != nil {
+			reasons[id] = *js
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read reports: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read reports: %w", err)
+	}
+	for id, js := range reasons {
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET reasons = ? WHERE id = ?`, js, id); err != nil {
+			return fmt.Errorf("write reasons: %w", err)
+		}
 	}
 	return nil
 }

@@ -122,7 +122,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE cursors`, `DROP TABLE leases`, `PRAGMA user_version = 1`} {
+	// Version 3's table and column go too, so that the file is as version
+	// 1 wrote it.
+	for _, q := range []string{`DROP TABLE cursors`, `DROP TABLE leases`, `DROP TABLE latest`, `ALTER TABLE records DROP COLUMN reasons`, `PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -137,5 +139,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	if recs, _ := s.List(ctx, "demo", "1"); len(recs) != 1 {
 		t.Errorf("records after migration: %+v", recs)
+	}
+	if all, _ := s.Latest(ctx, "demo"); len(all) != 1 {
+		t.Errorf("latest after migration: %+v", all)
 	}
 }

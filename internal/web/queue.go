@@ -264,12 +264,10 @@ type rowTriage struct {
 	Priority     *int
 	// Stale is set when the incident changed since (history.Record.Current).
 	Stale bool
-	// Reasons are the priority's reasons, read for the rows shown; Title
-	// is them as one line, for the cell's title.
+	// Reasons are the priority's reasons, as the record carries them;
+	// Title is them as one line, for the cell's title (rows shown only).
 	Reasons []report.PriorityReason
 	Title   string
-
-	id int64
 }
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
@@ -358,7 +356,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	for i := range p.Rows {
 		p.Rows[i].Tactics = strings.Join(p.Rows[i].tactics, ", ")
 	}
-	s.priorityReasons(r.Context(), env, p.Rows)
+	reasonTitles(p.Rows)
 	s.render(w, r, http.StatusOK, "queue", p)
 }
 

@@ -43,34 +43,22 @@ func (l latest) row(inc triage.Incident) *rowTriage {
 	}
 	return &rowTriage{
 		Verdict: string(rec.Verdict), VerdictClass: "ti-" + reporthtml.TIClass(rec.Verdict), Complete: rec.Complete,
-		Priority: rec.Priority, Stale: !rec.Current(inc), id: rec.ID,
+		Priority: rec.Priority, Stale: !rec.Current(inc), Reasons: rec.Reasons,
 	}
 }
 
 // scored reports whether the row's incident has a triage with a priority.
 func (r *queueRow) scored() bool { return r.Triage != nil && r.Triage.Priority != nil }
 
-// priorityReasons reads the priority's reasons of the rows shown from
-// their recorded reports (the records hold the score only). A report that
-// cannot be read leaves its row without reasons.
-func (s *Server) priorityReasons(ctx context.Context, env *Env, rows []queueRow) {
-	if env.History == nil {
-		return
-	}
+// reasonTitles writes each shown row's priority reasons (which its record
+// carries) as the one line of its cell's title: only for the rows shown,
+// as a queue may hold tens of thousands.
+func reasonTitles(rows []queueRow) {
 	for i := range rows {
 		t := rows[i].Triage
-		if t == nil || t.Priority == nil {
+		if t == nil || t.Priority == nil || len(t.Reasons) == 0 {
 			continue
 		}
-		rep, err := env.History.Report(ctx, t.id)
-		if err != nil {
-			s.log.Warn("triage history report", "incident", rows[i].Number, "err", err)
-			continue
-		}
-		if rep.Priority == nil {
-			continue
-		}
-		t.Reasons = rep.Priority.Reasons
 		parts := make([]string, len(t.Reasons))
 		for k, rs := range t.Reasons {
 			parts[k] = fmt.Sprintf("%+d %s: %s", rs.Points, rs.Factor, rs.Detail)

@@ -80,17 +80,16 @@ func TestQueueTriage(t *testing.T) {
 	h := &fakeHistory{
 		recs: []history.Record{
 			{ID: 1, Workspace: "demo", Incident: cur.Number, IncidentName: cur.Name, At: testNow, Verdict: intel.SeverityHigh, Complete: true,
-				Priority: &high, IncidentModified: cur.LastModified, Alerts: cur.AlertCount},
+				Priority: &high, IncidentModified: cur.LastModified, Alerts: cur.AlertCount, Reasons: []report.PriorityReason{
+					{Factor: "ti_verdict", Points: 50, Detail: "threat intel rates <b>evil</b> high"},
+					{Factor: "incident_severity", Points: 30, Detail: "the incident is high"},
+				}},
 			{ID: 2, Workspace: "demo", Incident: old.Number, IncidentName: old.Name, At: testNow.Add(-time.Hour), Verdict: intel.SeverityNone, Complete: true,
-				Priority: &low, IncidentModified: old.LastModified.Add(-time.Hour), Alerts: old.AlertCount},
+				Priority: &low, IncidentModified: old.LastModified.Add(-time.Hour), Alerts: old.AlertCount,
+				Reasons: []report.PriorityReason{{Factor: "alert_count", Points: 30, Detail: "many alerts"}}},
 		},
-		reports: map[int64]report.Report{
-			1: {Priority: &report.Priority{Score: high, Reasons: []report.PriorityReason{
-				{Factor: "ti_verdict", Points: 50, Detail: "threat intel rates <b>evil</b> high"},
-				{Factor: "incident_severity", Points: 30, Detail: "the incident is high"},
-			}}},
-			2: {Priority: &report.Priority{Score: low, Reasons: []report.PriorityReason{{Factor: "alert_count", Points: 30, Detail: "many alerts"}}}},
-		},
+		// The records carry the reasons; the queue reads no report.
+		reports: map[int64]report.Report{},
 	}
 	_, plain := newServer(t).get(t, "/?ws=demo")
 	want := rowNumbers(t, plain)
