@@ -11,22 +11,8 @@ import (
 // its short name alone with the same short name; an entry without one names
 // every host with that short name. Case does not matter.
 func matchHost(e triage.Entity, list []string) string {
-	prop := func(k string) string { return strings.Trim(strings.ToLower(strings.TrimSpace(e.Prop(k))), ".") }
-	name, fqdn, dom, nb := prop("hostName"), prop("fqdn"), prop("dnsDomain"), prop("netBiosName")
-	switch {
-	case fqdn != "":
-	case strings.Contains(name, "."):
-		fqdn = name
-	case name != "" && dom != "":
-		fqdn = name + "." + dom
-	}
-	short := shortHost(name)
-	if short == "" {
-		short = shortHost(fqdn)
-	}
-	if short == "" {
-		short = shortHost(nb)
-	}
+	n := e.HostNames()
+	short, fqdn, nb := n.Short, n.FQDN, n.NetBIOS
 	for _, entry := range list {
 		x := strings.Trim(strings.ToLower(strings.TrimSpace(entry)), ".")
 		switch {
@@ -39,16 +25,11 @@ func matchHost(e triage.Entity, list []string) string {
 			if x == fqdn {
 				return entry
 			}
-		case shortHost(x) == short:
+		case triage.ShortHost(x) == short:
 			return entry
 		}
 	}
 	return ""
-}
-
-func shortHost(h string) string {
-	h, _, _ = strings.Cut(h, ".")
-	return h
 }
 
 // matchAccount returns the entry of list that names account e, or "": a UPN

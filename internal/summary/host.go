@@ -46,23 +46,15 @@ type hostID struct {
 // hostOf resolves a host entity's forms from its properties: hostName,
 // dnsDomain, fqdn, netBiosName, azureID, omsAgentID and mdatpDeviceId.
 func hostOf(e triage.Entity) hostID {
-	prop := func(k string) string { return strings.Trim(strings.ToLower(strings.TrimSpace(e.Prop(k))), ".") }
-	name, fqdn, dom, nb := prop("hostName"), prop("fqdn"), prop("dnsDomain"), prop("netBiosName")
-	switch {
-	case fqdn != "":
-	case strings.Contains(name, "."):
-		fqdn = name
-	case name != "" && dom != "":
-		fqdn = name + "." + dom
-	}
-	id := hostID{short: shortHost(firstNonEmpty(name, fqdn, nb)), fqdn: fqdn, ids: map[string]bool{}, forms: map[string]bool{}}
+	n := e.HostNames()
+	id := hostID{short: n.Short, fqdn: n.FQDN, ids: map[string]bool{}, forms: map[string]bool{}}
 	for _, k := range []string{"azureID", "omsAgentID", "mdatpDeviceId"} {
-		if v := prop(k); v != "" {
+		if v := strings.Trim(strings.ToLower(strings.TrimSpace(e.Prop(k))), "."); v != "" {
 			id.ids[v] = true
 			id.forms[v] = true
 		}
 	}
-	for _, f := range []string{id.short, fqdn, nb} {
+	for _, f := range []string{n.Short, n.FQDN, n.NetBIOS} {
 		if f != "" {
 			id.forms[f] = true
 		}
@@ -70,18 +62,12 @@ func hostOf(e triage.Entity) hostID {
 	return id
 }
 
-// shortHost is a host name's first label.
-func shortHost(h string) string {
-	h, _, _ = strings.Cut(strings.ToLower(h), ".")
-	return h
-}
-
 func (id hostID) values() []string { return slices.Sorted(maps.Keys(id.forms)) }
 
 // matches reports whether a row of a host query is about this host.
 func (id hostID) matches(r workspace.Record) bool {
 	h := strings.ToLower(r.String("Host"))
-	return id.forms[strings.ToLower(r.String("Value"))] || h != "" && (id.forms[h] || id.forms[shortHost(h)])
+	return id.forms[strings.ToLower(r.String("Value"))] || h != "" && (id.forms[h] || id.forms[triage.ShortHost(h)])
 }
 
 // own reports whether the host a log row names is this entity's host rather
@@ -90,7 +76,7 @@ func (id hostID) own(label, value string) bool {
 	switch {
 	case label == id.fqdn || id.ids[value]:
 		return true
-	case shortHost(label) != id.short:
+	case triage.ShortHost(label) != id.short:
 		return false
 	}
 	return id.fqdn == "" || !strings.Contains(label, ".")
@@ -287,7 +273,7 @@ func mergeHosts(labels []string) []string {
 	fqdns := map[string][]string{}
 	for _, h := range labels {
 		if strings.Contains(h, ".") {
-			fqdns[shortHost(h)] = append(fqdns[shortHost(h)], h)
+			fqdns[triage.ShortHost(h)] = append(fqdns[triage.ShortHost(h)], h)
 		}
 	}
 	var out []string

@@ -541,3 +541,44 @@ func sortedUnique(s []string) []string {
 	}
 	return out[:n]
 }
+
+// HostNames are the names a host entity goes by, in lower case and without
+// trailing dots: what the summaries look a host up by and what lists of
+// hosts are matched against.
+type HostNames struct {
+	// FQDN is fqdn, else hostName when it has a domain, else
+	// hostName.dnsDomain; "" when none is known.
+	FQDN string
+	// Short is the first label of hostName, else of the FQDN, else the
+	// NetBIOS name.
+	Short string
+	// NetBIOS is netBiosName.
+	NetBIOS string
+}
+
+// HostNames returns the names of a host entity (any kind has them, empty).
+func (e Entity) HostNames() HostNames {
+	prop := func(k string) string { return strings.Trim(strings.ToLower(strings.TrimSpace(e.Prop(k))), ".") }
+	name, fqdn, dom, nb := prop("hostName"), prop("fqdn"), prop("dnsDomain"), prop("netBiosName")
+	switch {
+	case fqdn != "":
+	case strings.Contains(name, "."):
+		fqdn = name
+	case name != "" && dom != "":
+		fqdn = name + "." + dom
+	}
+	short := name
+	if short == "" {
+		short = fqdn
+	}
+	if short == "" {
+		short = nb
+	}
+	return HostNames{FQDN: fqdn, Short: ShortHost(short), NetBIOS: nb}
+}
+
+// ShortHost is a host name's first label, in lower case.
+func ShortHost(h string) string {
+	h, _, _ = strings.Cut(strings.ToLower(h), ".")
+	return h
+}

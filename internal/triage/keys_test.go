@@ -146,3 +146,23 @@ func TestProp(t *testing.T) {
 		t.Errorf("Prop mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// A host's names, however its properties give them.
+func TestHostNames(t *testing.T) {
+	for _, tt := range []struct {
+		props map[string]any
+		want  HostNames
+	}{
+		{map[string]any{"hostName": "WKS-01", "dnsDomain": "Contoso.com."}, HostNames{FQDN: "wks-01.contoso.com", Short: "wks-01"}},
+		{map[string]any{"hostName": "wks-01.contoso.com"}, HostNames{FQDN: "wks-01.contoso.com", Short: "wks-01"}},
+		{map[string]any{"fqdn": "WKS-01.corp.example.", "hostName": "other"}, HostNames{FQDN: "wks-01.corp.example", Short: "other"}},
+		{map[string]any{"fqdn": "srv.example"}, HostNames{FQDN: "srv.example", Short: "srv"}},
+		{map[string]any{"netBiosName": "FS01"}, HostNames{Short: "fs01", NetBIOS: "fs01"}},
+		{map[string]any{"azureID": "/subscriptions/x"}, HostNames{}},
+	} {
+		e := Entity{Kind: KindHost, Properties: tt.props}
+		if got := e.HostNames(); got != tt.want {
+			t.Errorf("HostNames(%v) = %+v, want %+v", tt.props, got, tt.want)
+		}
+	}
+}
