@@ -50,15 +50,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/triage-dev/triage/internal/sqlitefile"
 )
 
 // FileName is the name of the history file in the data directory.
@@ -69,15 +64,11 @@ const DefaultRetention = 90 * 24 * time.Hour
 
 // BusyTimeout is how long an operation waits for another connection or
 // process to release the file before it fails.
-const BusyTimeout = 5 * time.Second
+const BusyTimeout = sqlitefile.BusyTimeout
 
 // pruneEvery is how often, in calls, Add deletes the records past the
 // retention. Each Store also does it on its first Add.
 const pruneEvery = 64
-
-// fileConns is the size of a Store's connection pool: reads run in
-// parallel on it, writes take turns (see Store.wsem).
-const fileConns = 4
 
 // ErrNewerSchema is returned by Open for a file written by a newer version
 // of the program.
@@ -107,67 +98,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open triage history: empty path")
 	}
-	if strings.Contains(path, "?") {
-		return nil, fmt.Errorf("open triage history %s: the path must not contain ?", path)
-	}
-	abs, err := filepath.Abs(path)
+	db, abs, err := sqlitefile.Open(ctx, path, schema)
 	if err != nil {
-		return nil, fmt.Errorf("open triage history %s: %w", path, err)
-	}
-	if err := createFile(abs); err != nil {
-		return nil, fmt.Errorf("open triage history %s: %w", path, err)
-	}
-	// Every connection the pool opens gets the busy timeout first, then
-	// WAL mode; transactions begin IMMEDIATE, taking the write lock at
-	// once, as a deferred one that reads then writes can fail at once.
-	dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)",
-		abs, BusyTimeout.Milliseconds())
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open triage history %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(fileConns)
-	db.SetMaxIdleConns(fileConns)
-	s := &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open triage history %s: %w", path, explain(err, ""))
 	}
-	return s, nil
-}
-
-// createFile creates the directory (0700) and the file (0600) at path when
-// they do not exist. SQLite gives its -wal and -shm files the mode of the
-// database file.
-func createFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
+	return &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}, nil
 }
 
 // explain adds a hint to the errors SQLite gives for a file that is not a
 // database or is damaged.
 func explain(err error, path string) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-		if path != "" {
-			path += " is "
-		}
-		return fmt.Errorf("%snot a usable SQLite file (damaged, or another kind of file); move it away to start an empty history: %w", path, err)
-	}
-	return err
+	return sqlitefile.Explain(err, path, "move it away to start an empty history")
 }
 
 func (s *Store) check(err error) error { return explain(err, s.path) }
@@ -223,20 +164,7 @@ func (s *Store) acquire(ctx context.Context) error {
 
 func (s *Store) release() { <-s.wsem }
 
-// Times are stored as Unix nanoseconds, clamped to what int64 holds.
 var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
+	nanos     = sqlitefile.Nanos
+	fromNanos = sqlitefile.FromNanos
 )
-
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(minTime):
-		return math.MinInt64
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }

@@ -4,11 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/triage-dev/triage/internal/sqlitefile"
 )
 
-// schemaVersion is the PRAGMA user_version this program writes. A change
-// to the tables adds a step to migrate and increments it.
-const schemaVersion = 3
+// schema is the history file's schema: a change to the tables adds a
+// step.
+var schema = sqlitefile.Schema{
+	Name:     "a triage history",
+	Steps:    []sqlitefile.Step{{SQL: schemaV1}, {SQL: schemaV2}, {SQL: schemaV3, Then: migrateReasons}},
+	ErrNewer: ErrNewerSchema,
+}
 
 // schemaV1 creates the tables. Times are Unix nanoseconds; at is when the
 // triage was made (the report's generated_at). priority is NULL when the
@@ -71,73 +77,6 @@ var schemaV3 = []string{
 		SELECT workspace, incident_name, id FROM records r WHERE NOT EXISTS (
 			SELECT 1 FROM records n WHERE n.workspace = r.workspace AND n.incident_name = r.incident_name COLLATE NOCASE
 			AND (n.at > r.at OR n.at = r.at AND n.id > r.id))`,
-}
-
-// migrate brings the file to schemaVersion in one IMMEDIATE transaction, so
-// that two processes opening a new file do not both create the tables.
-func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var v int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	switch {
-	case v == schemaVersion:
-		return nil
-	case v > schemaVersion:
-		return fmt.Errorf("%w: schema version %d, this program knows %d; upgrade triage or use another data directory",
-			ErrNewerSchema, v, schemaVersion)
-	case v == 0:
-		if err := checkEmpty(ctx, tx); err != nil {
-			return err
-		}
-		for _, stmt := range schemaV1 {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("create schema: %w", err)
-			}
-		}
-		fallthrough
-	case v == 1:
-		for _, stmt := range schemaV2 {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("create schema version 2: %w", err)
-			}
-		}
-		fallthrough
-	case v == 2:
-		for _, stmt := range schemaV3 {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("create schema version 3: %w", err)
-			}
-		}
-		if err := migrateReasons(ctx, tx); err != nil {
-			return fmt.Errorf("create schema version 3: %w", err)
-		}
-	}
-	// PRAGMA takes no parameters; schemaVersion is a constant.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
-		return fmt.Errorf("write schema version: %w", err)
-	}
-	return tx.Commit()
-}
-
-// checkEmpty fails for a file at version 0 that already has tables: some
-// other program's database, which the history must not write into.
-func checkEmpty(ctx context.Context, tx *sql.Tx) error {
-	var n int
-	var name string
-	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(name), '') FROM sqlite_schema WHERE type = 'table'`).Scan(&n, &name)
-	if err != nil {
-		return fmt.Errorf("read schema: %w", err)
-	}
-	if n > 0 {
-		return fmt.Errorf("not a triage history: the file holds other tables, such as %q, and no history schema version", name)
-	}
-	return nil
 }
 
 // migrateReasons fills the reasons of the records with a priority from

@@ -53,17 +53,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/triage-dev/triage/internal/intel"
+	"github.com/triage-dev/triage/internal/sqlitefile"
 )
 
 // MaxRaw is the largest Result.Raw kept, in bytes. A larger body is dropped
@@ -72,7 +66,7 @@ const MaxRaw = 256 << 10
 
 // BusyTimeout is how long an operation waits for another connection or
 // process to release the file before it fails.
-const BusyTimeout = 5 * time.Second
+const BusyTimeout = sqlitefile.BusyTimeout
 
 // RequestRetention is how long Record keeps requests: a month-long quota
 // (30 days, rolling) plus a day.
@@ -82,10 +76,6 @@ const RequestRetention = 31 * 24 * time.Hour
 // forgets old requests. Each Store also does it on its first call.
 const sweepEvery = 128
 
-// fileConns is the size of the connection pool of a file-backed Store. Reads
-// run in parallel on it; writes take turns (see Store.wsem).
-const fileConns = 4
-
 // ErrNewerSchema is returned by Open for a cache file written by a newer
 // version of the program.
 var ErrNewerSchema = errors.New("cache file is from a newer version of triage")
@@ -94,9 +84,8 @@ var ErrNewerSchema = errors.New("cache file is from a newer version of triage")
 // or in memory. It is safe for concurrent use, also by several processes
 // sharing the file.
 type Store struct {
-	db     *sql.DB
-	path   string
-	memory bool
+	db   *sql.DB
+	path string
 
 	// The statements of the frequent operations, prepared once (and by
 	// database/sql on each connection it uses).
@@ -124,39 +113,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open intel cache: empty path")
 	}
-	s := &Store{path: path, memory: path == ":memory:", wsem: make(chan struct{}, 1)}
-	if !s.memory {
-		if strings.Contains(path, "?") {
-			return nil, fmt.Errorf("open intel cache %s: the path must not contain ?", path)
-		}
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, fmt.Errorf("open intel cache %s: %w", path, err)
-		}
-		s.path = abs
-		if err := createFile(abs); err != nil {
-			return nil, fmt.Errorf("open intel cache %s: %w", path, err)
-		}
-	}
-	db, err := sql.Open("sqlite", s.path+"?"+dsnParams(s.memory))
+	db, abs, err := sqlitefile.Open(ctx, path, schema)
 	if err != nil {
-		return nil, fmt.Errorf("open intel cache %s: %w", path, err)
-	}
-	if s.memory {
-		// An in-memory database lives and dies with its connection.
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-	} else {
-		db.SetMaxOpenConns(fileConns)
-		db.SetMaxIdleConns(fileConns)
-	}
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	s.db = db
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open intel cache %s: %w", path, explain(err, ""))
 	}
+	s := &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open intel cache %s: %w", path, explain(err, ""))
@@ -164,51 +125,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// createFile creates the directory (0700) and the file (0600) at path when
-// they do not exist. SQLite gives its -wal and -shm files the mode of the
-// database file.
-func createFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// dsnParams are the driver's parameters, applied to every connection the
-// pool opens: the busy timeout first, then WAL mode. Transactions begin
-// IMMEDIATE, taking the write lock at once; a deferred transaction that
-// reads and then writes can fail with SQLITE_BUSY without waiting.
-func dsnParams(memory bool) string {
-	p := fmt.Sprintf("_pragma=busy_timeout(%d)&_txlock=immediate", BusyTimeout.Milliseconds())
-	if !memory {
-		p += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	}
-	return p
-}
-
 // explain adds a hint to the errors SQLite gives for a file that is not a
-// database or is damaged, naming the file if path is not "". Other errors
-// are returned as they are.
+// database or is damaged, naming the file if path is not "".
 func explain(err error, path string) error {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-		if path != "" {
-			path += " is "
-		}
-		return fmt.Errorf("%snot a usable SQLite file (damaged, or another kind of file); remove it to start an empty cache: %w", path, err)
-	}
-	return err
+	return sqlitefile.Explain(err, path, "remove it to start an empty cache")
 }
 
 // check is explain for the errors of a Store's operations.
@@ -276,21 +196,7 @@ func (s *Store) acquire(ctx context.Context) error {
 
 func (s *Store) release() { <-s.wsem }
 
-// Times are stored as Unix nanoseconds, clamped to what int64 holds: the
-// zero time is before everything, and a far-future time after everything.
 var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
+	nanos     = sqlitefile.Nanos
+	fromNanos = sqlitefile.FromNanos
 )
-
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(minTime):
-		return math.MinInt64
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
