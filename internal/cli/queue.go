@@ -206,11 +206,7 @@ func joinQueue(incs []triage.Incident, latest map[string]history.Record) []queue
 			rows[i].State = stateCurrent
 		}
 		if rec.Priority != nil {
-			reasons := rec.Reasons
-			if reasons == nil {
-				reasons = []report.PriorityReason{} // [] in JSON when none were recorded
-			}
-			rows[i].Priority = &report.Priority{Score: *rec.Priority, Reasons: reasons}
+			rows[i].Priority = &report.Priority{Score: *rec.Priority}
 		}
 	}
 	return rows
@@ -285,9 +281,19 @@ func triageQueue(ctx context.Context, s *IO, e *env, rows []queueRow) error {
 	return nil
 }
 
+// writeQueueJSON writes the rows with each priority's reasons, read from
+// the records only here: the table and TSV do not show them.
 func writeQueueJSON(w io.Writer, rows []queueRow) error {
 	if rows == nil {
 		rows = []queueRow{}
+	}
+	for _, r := range rows {
+		if r.Priority != nil {
+			r.Priority.Reasons = r.Triage.Reasons()
+			if r.Priority.Reasons == nil {
+				r.Priority.Reasons = []report.PriorityReason{} // [] when none were recorded
+			}
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

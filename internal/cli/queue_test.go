@@ -273,7 +273,7 @@ func BenchmarkQueue(b *testing.B) {
 		}
 		rows := joinQueue(incs, latest)
 		sortQueue(rows)
-		if len(latest) != n || rows[0].Priority == nil || len(rows[0].Priority.Reasons) != len(benchReasons) || rows[0].State != stateCurrent {
+		if len(latest) != n || rows[0].Priority == nil || len(rows[0].Triage.Reasons()) != len(benchReasons) || rows[0].State != stateCurrent {
 			b.Fatalf("%d latest, first row %+v", len(latest), rows[0])
 		}
 	}

@@ -126,20 +126,20 @@ func TestReasonsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(rec.Reasons, reasons) {
-		t.Errorf("Add: reasons %+v", rec.Reasons)
+	if !reflect.DeepEqual(rec.Reasons(), reasons) {
+		t.Errorf("Add: reasons %+v", rec.Reasons())
 	}
-	if recs, _ := s.List(ctx, "demo", "42"); len(recs) != 1 || !reflect.DeepEqual(recs[0].Reasons, reasons) {
+	if recs, _ := s.List(ctx, "demo", "42"); len(recs) != 1 || !reflect.DeepEqual(recs[0].Reasons(), reasons) {
 		t.Errorf("List: %+v", recs)
 	}
-	if got, _ := s.Latest(ctx, "demo", "42"); !reflect.DeepEqual(got["42"].Reasons, reasons) {
+	if got, _ := s.Latest(ctx, "demo", "42"); !reflect.DeepEqual(got["42"].Reasons(), reasons) {
 		t.Errorf("Latest: %+v", got)
 	}
 	if _, err := s.Add(ctx, rep("demo", 7, t0, intel.SeverityHigh)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Latest(ctx, "demo", "7"); got["7"].Reasons != nil {
-		t.Errorf("reasons without a priority: %+v", got["7"].Reasons)
+	if got, _ := s.Latest(ctx, "demo", "7"); got["7"].Reasons() != nil {
+		t.Errorf("reasons without a priority: %+v", got["7"].Reasons())
 	}
 }
 
@@ -187,7 +187,7 @@ func TestMigrateFromVersion2(t *testing.T) {
 	if len(all) != 2 || all[newest.IncidentName].ID != newest.ID || len(two) != 3 || all[two[0].IncidentName].ID != two[0].ID || two[0].At != t0 {
 		t.Errorf("latest after migration: %+v (records of 2: %+v)", all, two)
 	}
-	if !reflect.DeepEqual(all[newest.IncidentName].Reasons, reasons) {
-		t.Errorf("reasons after migration: %+v", all[newest.IncidentName].Reasons)
+	if !reflect.DeepEqual(all[newest.IncidentName].Reasons(), reasons) {
+		t.Errorf("reasons after migration: %+v", all[newest.IncidentName].Reasons())
 	}
 }

@@ -35,12 +35,12 @@ type Record struct {
 	Verdict  intel.Severity `json:"verdict"`
 	Complete bool           `json:"complete"`
 	// Priority is the priority score, nil when the triage worked none out;
-	// Reasons are its reasons, as the report gave them (nil without a
-	// priority, or for a record whose report is unreadable). They are left
-	// out of JSON, where a record stands beside its priority: the queue's
-	// rows give them there.
-	Priority *int                    `json:"priority"`
-	Reasons  []report.PriorityReason `json:"-"`
+	// Reasons gives its reasons.
+	Priority *int `json:"priority"`
+	// reasons is the priority's reasons as stored (JSON), decoded by
+	// Reasons when asked for: a queue lists many records and shows the
+	// reasons of few.
+	reasons string
 	// Partial is set when some step of the triage failed or was cut.
 	Partial bool `json:"partial"`
 	// IncidentModified is the incident's last change as the triage read
@@ -71,12 +71,7 @@ func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if reasons.Valid {
-		var rs []report.PriorityReason
-		if json.Unmarshal([]byte(reasons.String), &rs) == nil {
-			rec.Reasons = rs
-		}
-	}
+	rec.reasons = reasons.String
 	rec.At = fromNanos(at)
 	if modified != 0 {
 		rec.IncidentModified = fromNanos(modified)
@@ -113,13 +108,12 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 		p := r.Priority.Score
 		rec.Priority = &p
 		prio = p
-		js, err := encodeReasons(r.Priority.Reasons)
-		if err != nil {
+		var err error
+		if rec, err = rec.WithReasons(r.Priority.Reasons); err != nil {
 			return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
 		}
-		if js != nil {
-			reasons = *js
-			rec.Reasons = r.Priority.Reasons
+		if rec.reasons != "" {
+			reasons = rec.reasons
 		}
 	}
 	modified := int64(0)
@@ -393,4 +387,34 @@ func (s *Store) prune(ctx context.Context, before time.Time) (int64, error) {
 // that does not know when the incident changed is never current.
 func (rec Record) Current(inc triage.Incident) bool {
 	return !rec.IncidentModified.IsZero() && rec.Alerts == inc.AlertCount && !inc.LastModified.After(rec.IncidentModified)
+}
+
+// Reasons are the priority's reasons as the report gave them: nil without a
+// priority, or for a record whose reasons cannot be read. They are not in
+// the record's JSON, where a record stands beside its priority (the
+// queue's rows give them there).
+func (rec Record) Reasons() []report.PriorityReason {
+	if rec.reasons == "" {
+		return nil
+	}
+	var rs []report.PriorityReason
+	if json.Unmarshal([]byte(rec.reasons), &rs) != nil {
+		return nil
+	}
+	return rs
+}
+
+// WithReasons returns rec with reasons as its priority's reasons, as Add
+// records them: for a record made elsewhere than by the store (a fake in
+// a test).
+func (rec Record) WithReasons(reasons []report.PriorityReason) (Record, error) {
+	js, err := encodeReasons(reasons)
+	if err != nil {
+		return rec, err
+	}
+	rec.reasons = ""
+	if js != nil {
+		rec.reasons = *js
+	}
+	return rec, nil
 }

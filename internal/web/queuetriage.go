@@ -43,7 +43,7 @@ func (l latest) row(inc triage.Incident) *rowTriage {
 	}
 	return &rowTriage{
 		Verdict: string(rec.Verdict), VerdictClass: "ti-" + reporthtml.TIClass(rec.Verdict), Complete: rec.Complete,
-		Priority: rec.Priority, Stale: !rec.Current(inc), Reasons: rec.Reasons,
+		Priority: rec.Priority, Stale: !rec.Current(inc), Reasons: rec.Reasons(),
 	}
 }
 

@@ -79,14 +79,14 @@ func TestQueueTriage(t *testing.T) {
 	high, low := 80, 30
 	h := &fakeHistory{
 		recs: []history.Record{
-			{ID: 1, Workspace: "demo", Incident: cur.Number, IncidentName: cur.Name, At: testNow, Verdict: intel.SeverityHigh, Complete: true,
-				Priority: &high, IncidentModified: cur.LastModified, Alerts: cur.AlertCount, Reasons: []report.PriorityReason{
-					{Factor: "ti_verdict", Points: 50, Detail: "threat intel rates <b>evil</b> high"},
-					{Factor: "incident_severity", Points: 30, Detail: "the incident is high"},
-				}},
-			{ID: 2, Workspace: "demo", Incident: old.Number, IncidentName: old.Name, At: testNow.Add(-time.Hour), Verdict: intel.SeverityNone, Complete: true,
-				Priority: &low, IncidentModified: old.LastModified.Add(-time.Hour), Alerts: old.AlertCount,
-				Reasons: []report.PriorityReason{{Factor: "alert_count", Points: 30, Detail: "many alerts"}}},
+			withReasons(t, history.Record{ID: 1, Workspace: "demo", Incident: cur.Number, IncidentName: cur.Name, At: testNow, Verdict: intel.SeverityHigh, Complete: true,
+				Priority: &high, IncidentModified: cur.LastModified, Alerts: cur.AlertCount}, []report.PriorityReason{
+				{Factor: "ti_verdict", Points: 50, Detail: "threat intel rates <b>evil</b> high"},
+				{Factor: "incident_severity", Points: 30, Detail: "the incident is high"},
+			}),
+			withReasons(t, history.Record{ID: 2, Workspace: "demo", Incident: old.Number, IncidentName: old.Name, At: testNow.Add(-time.Hour), Verdict: intel.SeverityNone, Complete: true,
+				Priority: &low, IncidentModified: old.LastModified.Add(-time.Hour), Alerts: old.AlertCount},
+				[]report.PriorityReason{{Factor: "alert_count", Points: 30, Detail: "many alerts"}}),
 		},
 		// The records carry the reasons; the queue reads no report.
 		reports: map[int64]report.Report{},
@@ -163,4 +163,14 @@ func (failingHistory) Latest(context.Context, string, ...string) (map[string]his
 }
 func (failingHistory) Report(context.Context, int64) (report.Report, error) {
 	return report.Report{}, errors.New("disk on fire")
+}
+
+// withReasons is rec carrying reasons, as the history store records them.
+func withReasons(t *testing.T, rec history.Record, reasons []report.PriorityReason) history.Record {
+	t.Helper()
+	rec, err := rec.WithReasons(reasons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
