@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triage-dev/triage/internal/history"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/report/chart"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
@@ -265,9 +266,11 @@ type rowTriage struct {
 	// Stale is set when the incident changed since (history.Record.Current).
 	Stale bool
 	// Reasons are the priority's reasons, as the record carries them;
-	// Title is them as one line, for the cell's title (rows shown only).
+	// Title is them as one line, for the cell's title. Both are read from
+	// rec for the rows shown only (reasonTitles).
 	Reasons []report.PriorityReason
 	Title   string
+	rec     history.Record
 }
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {

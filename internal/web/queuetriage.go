@@ -43,7 +43,7 @@ func (l latest) row(inc triage.Incident) *rowTriage {
 	}
 	return &rowTriage{
 		Verdict: string(rec.Verdict), VerdictClass: "ti-" + reporthtml.TIClass(rec.Verdict), Complete: rec.Complete,
-		Priority: rec.Priority, Stale: !rec.Current(inc), Reasons: rec.Reasons(),
+		Priority: rec.Priority, Stale: !rec.Current(inc), rec: rec,
 	}
 }
 
@@ -56,7 +56,10 @@ func (r *queueRow) scored() bool { return r.Triage != nil && r.Triage.Priority !
 func reasonTitles(rows []queueRow) {
 	for i := range rows {
 		t := rows[i].Triage
-		if t == nil || t.Priority == nil || len(t.Reasons) == 0 {
+		if t == nil || t.Priority == nil {
+			continue
+		}
+		if t.Reasons = t.rec.Reasons(); len(t.Reasons) == 0 {
 			continue
 		}
 		parts := make([]string, len(t.Reasons))
