@@ -83,13 +83,13 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	// wsem holds one token: writes take it so that a Store's connections
-	// never wait on each other's locks, only on other processes'.
-	wsem chan struct{}
+	// writes go one at a time: a Store's connections never wait on each
+	// other's locks, only on other processes'.
+	writes sqlitefile.Turn
 
 	adds      atomic.Uint64 // Add calls, for pruning
 	retention atomic.Int64  // nanoseconds; 0 is DefaultRetention
-	clock     atomic.Pointer[func() time.Time]
+	clock     sqlitefile.Clock
 }
 
 // Open opens the history file at path, creating it, its directory and its
@@ -102,7 +102,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open triage history %s: %w", path, explain(err, ""))
 	}
-	return &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}, nil
+	return &Store{db: db, path: abs, writes: sqlitefile.NewTurn()}, nil
 }
 
 // explain adds a hint to the errors SQLite gives for a file that is not a
@@ -126,20 +126,9 @@ func (s *Store) Path() string { return s.path }
 
 // SetClock sets the clock Add prunes by and stamps a report without a
 // time with; nil restores time.Now.
-func (s *Store) SetClock(now func() time.Time) {
-	if now == nil {
-		s.clock.Store(nil)
-		return
-	}
-	s.clock.Store(&now)
-}
+func (s *Store) SetClock(now func() time.Time) { s.clock.Set(now) }
 
-func (s *Store) now() time.Time {
-	if p := s.clock.Load(); p != nil {
-		return (*p)()
-	}
-	return time.Now()
-}
+func (s *Store) now() time.Time { return s.clock.Now() }
 
 // SetRetention sets how long Add keeps records; 0 or less restores
 // DefaultRetention.
@@ -152,17 +141,6 @@ func (s *Store) Retention() time.Duration {
 	}
 	return DefaultRetention
 }
-
-func (s *Store) acquire(ctx context.Context) error {
-	select {
-	case s.wsem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-func (s *Store) release() { <-s.wsem }
 
 var (
 	nanos     = sqlitefile.Nanos

@@ -120,10 +120,10 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 	if !rec.IncidentModified.IsZero() {
 		modified = nanos(rec.IncidentModified)
 	}
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	if rec.ID, err = s.insert(ctx, rec, prio, reasons, modified, blob); err != nil {
 		return Record{}, fmt.Errorf("triage history: add incident %d: %w", r.Incident.Number, s.check(err))
 	}
@@ -340,10 +340,10 @@ func decompress(blob []byte) (report.Report, error) {
 
 // Prune deletes the records of triages made before t and returns how many.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return 0, fmt.Errorf("triage history: prune: %w", err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	n, err := s.prune(ctx, before)
 	if err != nil {
 		return 0, fmt.Errorf("triage history: prune: %w", s.check(err))

@@ -31,10 +31,10 @@ func (s *Store) Cursor(ctx context.Context, workspace string) (time.Time, error)
 // t before the kept one leaves it as it is, so that of two watches
 // finishing passes out of order the later cursor stands.
 func (s *Store) SetCursor(ctx context.Context, workspace string, t time.Time) error {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return fmt.Errorf("triage history: set the watch cursor: %w", err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors (workspace, modified) VALUES (?, ?)
 		ON CONFLICT (workspace) DO UPDATE SET modified = max(modified, excluded.modified)`, workspace, nanos(t))
 	if err != nil {
@@ -49,10 +49,10 @@ func (s *Store) SetCursor(ctx context.Context, workspace string, t time.Time) er
 // record stale (Record.Current). It fails with ErrNotFound for an id no
 // record has.
 func (s *Store) SetIncidentModified(ctx context.Context, id int64, modified time.Time, alerts int) error {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return fmt.Errorf("triage history: record %d: %w", id, err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	res, err := s.db.ExecContext(ctx, `UPDATE records SET incident_modified = ?, alerts = ? WHERE id = ?`, nanos(modified), alerts, id)
 	if err != nil {
 		return fmt.Errorf("triage history: record %d: %w", id, s.check(err))
@@ -70,10 +70,10 @@ func (s *Store) SetIncidentModified(ctx context.Context, id int64, modified time
 // statement, so of several Stores (several processes) asking at once one
 // gets it.
 func (s *Store) Lease(ctx context.Context, workspace, incident, holder string, ttl time.Duration) (bool, error) {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return false, fmt.Errorf("triage history: lease: %w", err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (workspace, incident_name, holder, expires) VALUES (?, ?, ?, ?)
 		ON CONFLICT (workspace, incident_name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
@@ -92,10 +92,10 @@ func (s *Store) Lease(ctx context.Context, workspace, incident, holder string, t
 // Release gives up holder's lease of incident; a lease another holder
 // took (after this one's expired) is left alone.
 func (s *Store) Release(ctx context.Context, workspace, incident, holder string) error {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return fmt.Errorf("triage history: release lease: %w", err)
 	}
-	defer s.release()
+	defer s.writes.Give()
 	_, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE workspace = ? AND incident_name = ? AND holder = ?`, workspace, incident, holder)
 	if err != nil {
 		return fmt.Errorf("triage history: release lease: %w", s.check(err))

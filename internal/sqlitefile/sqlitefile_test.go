@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/sqlitefile"
 )
@@ -72,5 +73,37 @@ func TestOpenMigrates(t *testing.T) {
 	fdb.Close()
 	if _, _, err := sqlitefile.Open(ctx, foreign, v1); err == nil || !strings.Contains(err.Error(), "not a test store") || !strings.Contains(err.Error(), "SigninLogs") {
 		t.Errorf("opening another program's file: %v", err)
+	}
+}
+
+// The clock is time.Now until set; a turn is held by one at a time and
+// given up to a cancelled wait.
+func TestClockAndTurn(t *testing.T) {
+	var c sqlitefile.Clock
+	if d := time.Since(c.Now()); d < 0 || d > time.Minute {
+		t.Errorf("zero clock is %v off time.Now", d)
+	}
+	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c.Set(func() time.Time { return fixed })
+	if !c.Now().Equal(fixed) {
+		t.Errorf("set clock says %v", c.Now())
+	}
+	c.Set(nil)
+	if c.Now().Equal(fixed) {
+		t.Error("Set(nil) kept the fixed clock")
+	}
+
+	turn := sqlitefile.NewTurn()
+	if err := turn.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := turn.Take(ctx); err == nil {
+		t.Error("a second Take while the turn is held succeeded")
+	}
+	turn.Give()
+	if err := turn.Take(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
 	}
 }

@@ -91,14 +91,14 @@ type Store struct {
 	// database/sql on each connection it uses).
 	getStmt, putStmt, recordStmt, sinceStmt *sql.Stmt
 
-	// wsem holds one token: writes take it so that a Store's connections
-	// never wait on each other's locks, only on other processes'.
-	wsem chan struct{}
+	// writes go one at a time: a Store's connections never wait on each
+	// other's locks, only on other processes'.
+	writes sqlitefile.Turn
 
 	puts    atomic.Uint64 // Put calls, for the expired-answer sweep
 	records atomic.Uint64 // Record calls, for the request pruning
 
-	clock atomic.Pointer[func() time.Time] // see SetClock; nil means time.Now
+	clock sqlitefile.Clock // see SetClock
 }
 
 var (
@@ -117,7 +117,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open intel cache %s: %w", path, explain(err, ""))
 	}
-	s := &Store{db: db, path: abs, wsem: make(chan struct{}, 1)}
+	s := &Store{db: db, path: abs, writes: sqlitefile.NewTurn()}
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open intel cache %s: %w", path, explain(err, ""))
@@ -169,32 +169,9 @@ func (s *Store) Path() string { return s.path }
 // SetClock sets the clock the store uses to timestamp answers, to decide
 // which answers and requests are old enough to delete, and for Stats; nil
 // restores time.Now. Get and Since take their times from the caller.
-func (s *Store) SetClock(now func() time.Time) {
-	if now == nil {
-		s.clock.Store(nil)
-		return
-	}
-	s.clock.Store(&now)
-}
+func (s *Store) SetClock(now func() time.Time) { s.clock.Set(now) }
 
-func (s *Store) now() time.Time {
-	if p := s.clock.Load(); p != nil {
-		return (*p)()
-	}
-	return time.Now()
-}
-
-// acquire takes the write token, or fails when ctx is done first.
-func (s *Store) acquire(ctx context.Context) error {
-	select {
-	case s.wsem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-func (s *Store) release() { <-s.wsem }
+func (s *Store) now() time.Time { return s.clock.Now() }
 
 var (
 	nanos     = sqlitefile.Nanos

@@ -15,10 +15,10 @@ const (
 // the requests, to every provider, older than RequestRetention: older than
 // both t and the store's clock by that much.
 func (s *Store) Record(ctx context.Context, provider string, t time.Time) error {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return fmt.Errorf("intel cache: record request to %s: %w", provider, s.check(err))
 	}
-	defer s.release()
+	defer s.writes.Give()
 	if _, err := s.recordStmt.ExecContext(ctx, provider, nanos(t)); err != nil {
 		return fmt.Errorf("intel cache: record request to %s: %w", provider, s.check(err))
 	}

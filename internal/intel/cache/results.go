@@ -60,10 +60,10 @@ func (s *Store) Put(ctx context.Context, k intel.CacheKey, r intel.Result, expir
 	if err != nil {
 		return fmt.Errorf("intel cache: put %s %s: %w", k.Provider, k.Type, s.check(err))
 	}
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return fmt.Errorf("intel cache: put %s %s: %w", k.Provider, k.Type, s.check(err))
 	}
-	defer s.release()
+	defer s.writes.Give()
 	now := s.now()
 	_, err = s.putStmt.ExecContext(ctx, k.Provider, k.Fingerprint, k.Type, k.Value, string(r.Status), nanos(now), nanos(expires), string(doc), raw)
 	if err != nil {

@@ -87,10 +87,10 @@ func (s *Store) Stats(ctx context.Context) (map[string]ProviderStats, error) {
 // is "", and returns how many live answers it deleted. Expired answers go
 // too, uncounted. The request log is kept: quotas still hold.
 func (s *Store) Clear(ctx context.Context, provider string) (int, error) {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.writes.Take(ctx); err != nil {
 		return 0, fmt.Errorf("intel cache: clear: %w", s.check(err))
 	}
-	defer s.release()
+	defer s.writes.Give()
 	if _, err := s.deleteExpired(ctx, s.now()); err != nil {
 		return 0, fmt.Errorf("intel cache: clear: %w", s.check(err))
 	}
