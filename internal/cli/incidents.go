@@ -39,8 +39,8 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
   triage incidents --owner unassigned --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := o.filter(s.Now())
-			if err != nil {
+			// Bad flags are told before the workspace is opened.
+			if _, err := o.filter(s.Now()); err != nil {
 				return err
 			}
 			e, err := open(cmd.Context(), s, g)
@@ -48,19 +48,9 @@ tab-separated with RFC 3339 times. --json prints a JSON array.`,
 				return err
 			}
 			defer e.Close()
-			if f, err = o.filter(e.now(s)); err != nil {
-				return err
-			}
-			var incs []triage.Incident
-			err = e.Workspace.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
-				incs = append(incs, inc)
-				return nil
-			})
+			incs, err := o.list(cmd.Context(), s, e)
 			if err != nil {
 				return err
-			}
-			if len(incs) == 0 {
-				explainEmpty(cmd.Context(), s, e, f, o.filterFlags())
 			}
 			return printIncidents(s, e.now(s), incs, o.json)
 		},
@@ -193,4 +183,25 @@ func parseStatus(v string) (triage.Status, error) {
 		return "", &FlagError{err}
 	}
 	return s, nil
+}
+
+// list lists the incidents the options select in e's workspace, saying
+// why when there are none.
+func (o *incidentsOptions) list(ctx context.Context, s *IO, e *env) ([]triage.Incident, error) {
+	f, err := o.filter(e.now(s))
+	if err != nil {
+		return nil, err
+	}
+	var incs []triage.Incident
+	err = e.Workspace.ListIncidents(ctx, f, func(inc triage.Incident) error {
+		incs = append(incs, inc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(incs) == 0 {
+		explainEmpty(ctx, s, e, f, o.filterFlags())
+	}
+	return incs, nil
 }

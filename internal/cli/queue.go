@@ -93,20 +93,9 @@ partial.`,
 				return err
 			}
 			defer e.Close()
-			f, err := o.filter(e.now(s))
+			incs, err := o.list(cmd.Context(), s, e)
 			if err != nil {
 				return err
-			}
-			var incs []triage.Incident
-			err = e.Workspace.ListIncidents(cmd.Context(), f, func(inc triage.Incident) error {
-				incs = append(incs, inc)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if len(incs) == 0 {
-				explainEmpty(cmd.Context(), s, e, f, o.filterFlags())
 			}
 			var failed error
 			if o.triage && len(incs) > 0 {

@@ -9,7 +9,9 @@ import (
 // Clock is a store's clock: time.Now unless set, so that a test runs a
 // store at a fixed time. The zero Clock is ready; it is safe for
 // concurrent use.
-type Clock struct{ now atomic.Pointer[func() time.Time] }
+type Clock struct {
+	now atomic.Pointer[func() time.Time]
+}
 
 // Set sets the clock; nil restores time.Now.
 func (c *Clock) Set(now func() time.Time) {
