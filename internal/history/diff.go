@@ -2,6 +2,7 @@ package history
 
 import (
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // Changes is what changed between two triages of an incident (the model
@@ -20,40 +21,14 @@ func Diff(prev, cur report.Report) Changes {
 		NewEntities:      []report.ChangedEntity{},
 		NewRelatedAlerts: []report.RelatedAlert{},
 	}
-	alerts := map[string]bool{}
-	for _, a := range prev.Alerts {
-		alerts[a.ID] = true
+	for _, a := range added(prev.Alerts, cur.Alerts, func(a triage.Alert) string { return a.ID }) {
+		c.NewAlerts = append(c.NewAlerts, report.ChangedAlert{ID: a.ID, Name: a.Name, Severity: a.Severity})
 	}
-	for _, a := range cur.Alerts {
-		if !alerts[a.ID] {
-			alerts[a.ID] = true
-			c.NewAlerts = append(c.NewAlerts, report.ChangedAlert{ID: a.ID, Name: a.Name, Severity: a.Severity})
-		}
+	for _, e := range added(prev.Entities, cur.Entities, func(e triage.Entity) string { return e.Key }) {
+		c.NewEntities = append(c.NewEntities, report.ChangedEntity{Key: e.Key, Kind: e.Kind, Name: e.Name})
 	}
-	entities := map[string]bool{}
-	for _, e := range prev.Entities {
-		entities[e.Key] = true
-	}
-	for _, e := range cur.Entities {
-		if !entities[e.Key] {
-			entities[e.Key] = true
-			c.NewEntities = append(c.NewEntities, report.ChangedEntity{Key: e.Key, Kind: e.Kind, Name: e.Name})
-		}
-	}
-	related := map[string]bool{}
-	for _, r := range prev.RelatedAlerts {
-		for _, a := range r.Alerts {
-			related[a.ID] = true
-		}
-	}
-	for _, r := range cur.RelatedAlerts {
-		for _, a := range r.Alerts {
-			if !related[a.ID] {
-				related[a.ID] = true
-				c.NewRelatedAlerts = append(c.NewRelatedAlerts, a)
-			}
-		}
-	}
+	c.NewRelatedAlerts = append(c.NewRelatedAlerts,
+		added(relatedAlerts(prev), relatedAlerts(cur), func(a report.RelatedAlert) string { return a.ID })...)
 	if prev.TI.Severity != cur.TI.Severity || prev.TI.Complete != cur.TI.Complete {
 		c.Verdict = &report.VerdictMove{From: prev.TI.Severity, To: cur.TI.Severity, FromComplete: prev.TI.Complete, ToComplete: cur.TI.Complete}
 	}
@@ -70,4 +45,30 @@ func score(p *report.Priority) *int {
 	}
 	s := p.Score
 	return &s
+}
+
+// added returns the items of cur whose key no item of prev has, each key
+// once, in cur's order.
+func added[T any](prev, cur []T, key func(T) string) []T {
+	seen := make(map[string]bool, len(prev))
+	for _, x := range prev {
+		seen[key(x)] = true
+	}
+	var out []T
+	for _, x := range cur {
+		if k := key(x); !seen[k] {
+			seen[k] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// relatedAlerts is every related alert of r, entity by entity.
+func relatedAlerts(r report.Report) []report.RelatedAlert {
+	var out []report.RelatedAlert
+	for _, rel := range r.RelatedAlerts {
+		out = append(out, rel.Alerts...)
+	}
+	return out
 }
