@@ -118,7 +118,8 @@ func (g *graph) finish() ([]Entity, []Problem) {
 
 // mergeEntity merges src into dst, which has the same key: properties are
 // unioned with dst's values winning (a null or empty value of dst does not
-// win over a real one), links and alert ids are unioned. dst's
+// win over a real one) except Defender's verdict, where the worse wins
+// (mergeVerdict); links and alert ids are unioned. dst's
 // maps and slices must be its own.
 func mergeEntity(dst *Entity, src Entity) {
 	if dst.Properties == nil && len(src.Properties) > 0 {
@@ -129,6 +130,7 @@ func mergeEntity(dst *Entity, src Entity) {
 			dst.Properties[k] = v
 		}
 	}
+	mergeVerdict(dst.Properties, src.Properties)
 	dst.Links = union(dst.Links, src.Links)
 	dst.Alerts = union(dst.Alerts, src.Alerts)
 	if dst.Name == "" {

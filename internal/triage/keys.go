@@ -162,7 +162,7 @@ func identity(k Kind, p map[string]any, links linkValues) (string, error) {
 		if sid := strings.ToUpper(str(p, "sid")); sid != "" {
 			return sid, nil
 		}
-		if v := strings.ToLower(firstStr(p, "objectGuid", "distinguishedName")); v != "" {
+		if v := strings.ToLower(firstStr(p, "objectGuid", "distinguishedName", "securityGroupId")); v != "" {
 			return v, nil
 		}
 		return "", missing(k, "sid")
