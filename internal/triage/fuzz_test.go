@@ -69,3 +69,22 @@ func checkProblems(t *testing.T, probs []Problem) {
 		}
 	}
 }
+
+func FuzzParseGraphEvidence(f *testing.F) {
+	f.Add([]byte(graphEvidenceSample))
+	for _, s := range []string{
+		`[{"@odata.type":"#microsoft.graph.security.processEvidence","processId":{"a":1},"imageFile":"x","parentProcessImageFile":{"sha1":[1]}}]`,
+		`[{"@odata.type":"#microsoft.graph.security.networkConnectionEvidence","sourceAddress":{"ipAddress":"::1%eth0"},"destinationAddress":[]}]`,
+		`[{"@odata.type":"#microsoft.graph.security.malwareEvidence","files":[{"fileDetails":{"fileName":"a","filePath":"a"}}],"processes":{}}]`,
+		`[{"@odata.type":"#microsoft.graph.security.registryValueEvidence","registryHive":{"h":1},"registryKey":""}]`,
+		`[{"@odata.type":"#microsoft.graph.security.kubernetesPodEvidence","containers":[{"image":{"digestImage":{}}}]}]`,
+		`[{"@odata.type":7},null,"x",{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"accountName":"a@b","userPrincipalName":"a@"}}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ents, probs := ParseGraphEvidence(data, "fuzz")
+		checkEntities(t, ents)
+		checkProblems(t, probs)
+	})
+}

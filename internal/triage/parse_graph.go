@@ -62,9 +62,13 @@ func ParseGraphEvidence(data []byte, where string) ([]Entity, []Problem) {
 			p.problem(w, "element is a %s, not an evidence object", jsonType(e))
 			continue
 		}
-		typ, _ := scalarString(m["@odata.type"])
+		typ, isText := m["@odata.type"].(string)
 		name := strings.TrimPrefix(strings.TrimSpace(typ), graphEvidencePrefix)
-		if strings.TrimSpace(name) == "" {
+		switch {
+		case !isText && m["@odata.type"] != nil:
+			p.problem(w, "@odata.type is a %s, not a type name; skipped", jsonType(m["@odata.type"]))
+			continue
+		case strings.TrimSpace(name) == "":
 			p.problem(w, "evidence without @odata.type; skipped")
 			continue
 		}
