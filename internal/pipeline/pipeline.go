@@ -158,7 +158,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	tiDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ti := lookup(ctx, o.Intel, r.Indicators)
+		ti := withDefender(lookup(ctx, o.Intel, r.Indicators), r.Entities)
 		st, reason := tiStatus(ti)
 		set(func() { r.TI = ti })
 		section(SectionTI, st, reason)
