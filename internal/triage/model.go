@@ -1,6 +1,9 @@
 // Package triage is the domain of the tool: incidents, alerts, entities of every
-// Sentinel kind, their identity keys, and the parsers for the two wire formats
-// entities arrive in. It does no I/O and imports nothing else of the project.
+// Sentinel kind, their identity keys, and the parsers for the three wire
+// formats entities arrive in (the incident-entities API,
+// SecurityAlert.Entities and Microsoft Graph alert evidence, with Defender
+// XDR's own verdict on it). It does no I/O and imports nothing else of the
+// project.
 package triage
 
 import (

@@ -490,19 +490,19 @@ func TestGraphEvidenceOtherRelations(t *testing.T) {
 	}
 	want := map[string][]Link{
 		"NetworkConnection:10.1.2.3:50123->203.0.113.9:443/tcp": {{"sourceAddress", "Ip:10.1.2.3"}, {"destinationAddress", "Ip:203.0.113.9"}},
-		"DnsResolution:evil.example": {{"dnsServerIp", "Ip:10.0.0.53"}, {"ipAddresses", "Ip:203.0.113.9"}, {"ipAddresses", "Ip:203.0.113.10"}},
+		"DnsResolution:evil.example":                            {{"dnsServerIp", "Ip:10.0.0.53"}, {"ipAddresses", "Ip:203.0.113.9"}, {"ipAddresses", "Ip:203.0.113.10"}},
 		`RegistryValue:hkey_local_machine\software\microsoft\windows\currentversion\run\updater`: {
 			{"key", `RegistryKey:hkey_local_machine\software\microsoft\windows\currentversion\run`}},
 		"MailMessage:29c1a5e4-0000-4000-8000-000000000001|alice@contoso.com": {{"recipient", "Mailbox:alice@contoso.com"}, {"senderIP", "Ip:198.51.100.7"}},
-		"Mailbox:alice@contoso.com":           {{"account", "Account:alice@contoso.com"}},
-		"Malware:trojan:win32/wacatac":        {{"files", `File:c:\temp\u.exe`}},
-		`File:c:\temp\u.exe`:                  {{"fileHashes", "FileHash:aaaa"}},
-		"IoTDevice:iot-7":                     {{"iotHub", "AzureResource:/subscriptions/s/resourcegroups/r/providers/microsoft.devices/iothubs/hub1"}, {"ipAddress", "Ip:10.9.9.9"}, {"nics", "Nic:00:11:22:33:44:55"}},
-		"Nic:00:11:22:33:44:55":               {{"ipAddress", "Ip:10.9.9.9"}},
-		"HostLogonSession:web01.contoso.com|0x3e4": {{"host", "Host:web01.contoso.com"}, {"account", "Account:alice@contoso.com"}},
-		"Account:9a8b7c6d-0000-4000-8000-000000000002": nil,
+		"Mailbox:alice@contoso.com":                             {{"account", "Account:alice@contoso.com"}},
+		"Malware:trojan:win32/wacatac":                          {{"files", `File:c:\temp\u.exe`}},
+		`File:c:\temp\u.exe`:                                    {{"fileHashes", "FileHash:aaaa"}},
+		"IoTDevice:iot-7":                                       {{"iotHub", "AzureResource:/subscriptions/s/resourcegroups/r/providers/microsoft.devices/iothubs/hub1"}, {"ipAddress", "Ip:10.9.9.9"}, {"nics", "Nic:00:11:22:33:44:55"}},
+		"Nic:00:11:22:33:44:55":                                 {{"ipAddress", "Ip:10.9.9.9"}},
+		"HostLogonSession:web01.contoso.com|0x3e4":              {{"host", "Host:web01.contoso.com"}, {"account", "Account:alice@contoso.com"}},
+		"Account:9a8b7c6d-0000-4000-8000-000000000002":          nil,
 		"CloudApplication:1b2c3d4e-0000-4000-8000-000000000003": nil,
-		"SecurityGroup:4d5e6f70-0000-4000-8000-000000000004": nil,
+		"SecurityGroup:4d5e6f70-0000-4000-8000-000000000004":    nil,
 	}
 	for key, l := range want {
 		got, ok := links[key]

@@ -493,6 +493,11 @@ func (v *view) Props(e *triage.Entity) []string {
 
 func propLines(e *triage.Entity) []string {
 	names := slices.Sorted(maps.Keys(e.Properties))
+	if i := slices.Index(names, triage.PropVerdict); i > 0 && e.DefenderVerdict() != "" {
+		// Defender XDR's verdict first: what a reader looks for among
+		// the many properties of a piece of evidence.
+		names = slices.Insert(slices.Delete(names, i, i+1), 0, triage.PropVerdict)
+	}
 	out := make([]string, 0, len(names))
 	for _, n := range names {
 		val := e.Prop(n)
