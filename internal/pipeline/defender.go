@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/ioc"
 	"github.com/triage-dev/triage/internal/report"
@@ -19,7 +21,8 @@ const DefenderSource = "Microsoft Defender XDR"
 // malicious (high) or suspicious (warning), and rolls the verdict up again
 // over every result: so the incident's verdict, its reasons and its
 // priority name Defender whatever the providers said, or when none is
-// configured. Evidence Defender found no threat in, or could not judge,
+// configured. Defender is not one of ti.Providers, which were asked:
+// nothing was. Evidence Defender found no threat in, or could not judge,
 // adds nothing: Defender's silence is not a clean answer. The lookups are
 // as they were; the results are in the entities' order.
 func withDefender(ti report.TI, ents []triage.Entity) report.TI {
@@ -28,10 +31,28 @@ func withDefender(ti report.TI, ents []triage.Entity) report.TI {
 		return ti
 	}
 	ti.Results = append(slices.Clone(ti.Results), rs...)
-	ti.Providers = append(slices.Clone(ti.Providers), DefenderSource)
 	v := intel.Roll(ti.Results)
 	ti.Severity, ti.Explanation, ti.Reasons, ti.Complete = v.Severity, v.Explanation, v.Reasons, v.Complete
 	return ti
+}
+
+// defenderStatus is the threat-intel section's status when Defender XDR's
+// verdicts are among ti's results: that of the lookups, saying how many
+// entities Defender judged, and ok with Defender's verdicts alone when no
+// lookup was made. ok is false when Defender judged none.
+func defenderStatus(ti report.TI) (st report.Status, reason string, ok bool) {
+	lookups := ti
+	lookups.Results = slices.DeleteFunc(slices.Clone(ti.Results), func(r intel.Result) bool { return r.Provider == DefenderSource })
+	n := len(ti.Results) - len(lookups.Results)
+	if n == 0 {
+		return "", "", false
+	}
+	judged := english.Plural(n, "entity", "entities")
+	st, reason = tiStatus(lookups)
+	if st == report.StatusSkipped || st == report.StatusEmpty {
+		return report.StatusOK, fmt.Sprintf("verdict %s from %s's own verdicts on %s; %s", ti.Severity, DefenderSource, judged, reason), true
+	}
+	return st, fmt.Sprintf("%s; %s judged %s malicious or suspicious", reason, DefenderSource, judged), true
 }
 
 // defenderResults are the results Defender XDR's verdicts on ents give.

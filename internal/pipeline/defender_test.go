@@ -86,7 +86,7 @@ func TestDefenderVerdictCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &triageRun{r.TI.Severity, r.TI.Reasons, r.TI.Results, r.TI.Providers, r.Priority.Reasons, r.Entities}
+		return &triageRun{r.TI.Severity, r.TI.Reasons, r.TI.Results, r.TI.Providers, r.Priority.Reasons, r.Entities, section(r, pipeline.SectionTI)}
 	}
 	const hash = "5d1b7a0e9f3c2b4a6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c"
 
@@ -99,8 +99,11 @@ func TestDefenderVerdictCounts(t *testing.T) {
 		!strings.Contains(bad.reasons[0].Summary, "malicious") || !strings.Contains(bad.reasons[0].Summary, "remediationStatus blocked") {
 		t.Errorf("reasons %+v, want Defender's verdict on payload.exe", bad.reasons)
 	}
-	if !slices.Contains(bad.providers, pipeline.DefenderSource) || !slices.Contains(bad.providers, "outside") {
-		t.Errorf("providers %v", bad.providers)
+	if !slices.Equal(bad.providers, []string{"outside"}) {
+		t.Errorf("providers asked %v, want outside only: Defender was not asked", bad.providers)
+	}
+	if bad.section.Status != report.StatusOK || !strings.Contains(bad.section.Reason, pipeline.DefenderSource+" judged 1 entity") {
+		t.Errorf("threat intel section %+v", bad.section)
 	}
 	if !slices.ContainsFunc(bad.priority, func(p report.PriorityReason) bool {
 		return p.Factor == priority.TIHigh && strings.Contains(p.Detail, "payload.exe ("+pipeline.DefenderSource+")")
@@ -127,15 +130,19 @@ func TestDefenderVerdictCounts(t *testing.T) {
 	}
 
 	// No provider configured: Defender's verdict still counts.
-	if alone := run(t, defenderFile("suspicious"), nil); alone.severity != intel.SeverityWarning || len(alone.reasons) != 1 {
+	alone := run(t, defenderFile("suspicious"), nil)
+	if alone.severity != intel.SeverityWarning || len(alone.reasons) != 1 {
 		t.Errorf("without providers: verdict %s, reasons %+v; want warning from Defender", alone.severity, alone.reasons)
+	}
+	if alone.section.Status != report.StatusOK || !strings.Contains(alone.section.Reason, "verdict warning from "+pipeline.DefenderSource+"'s own verdicts on 1 entity; no threat-intel provider is configured") {
+		t.Errorf("without providers: threat intel section %+v", alone.section)
 	}
 
 	// Nothing found: no result of Defender's, the verdict what the
 	// providers say.
 	clean := run(t, defenderFile("noThreatsFound"), &intel.Engine{Providers: []intel.Provider{&asking{}}})
-	if clean.severity != intel.SeverityNone || slices.Contains(clean.providers, pipeline.DefenderSource) {
-		t.Errorf("noThreatsFound: verdict %s, providers %v; want none, Defender absent", clean.severity, clean.providers)
+	if clean.severity != intel.SeverityNone || strings.Contains(clean.section.Reason, pipeline.DefenderSource) {
+		t.Errorf("noThreatsFound: verdict %s, section %+v; want none, Defender absent", clean.severity, clean.section)
 	}
 	for _, res := range clean.results {
 		if res.Provider == pipeline.DefenderSource {
@@ -154,4 +161,5 @@ type triageRun struct {
 	providers []string
 	priority  []report.PriorityReason
 	entities  []triage.Entity
+	section   report.Section
 }

@@ -311,6 +311,9 @@ func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) repor
 }
 
 func tiStatus(ti report.TI) (report.Status, string) {
+	if st, reason, ok := defenderStatus(ti); ok {
+		return st, reason
+	}
 	if len(ti.Providers) == 0 {
 		return report.StatusSkipped, "no threat-intel provider is configured"
 	}

@@ -138,7 +138,7 @@ func (p *evidenceParser) problem(where, format string, args ...any) {
 func (p *evidenceParser) evidence(typ string, m map[string]any, w string) int {
 	switch typ {
 	case "ipEvidence":
-		return p.entity(KindIP, m, w, map[string]string{"ipAddress": "address"})
+		return p.ip(m, w)
 	case "urlEvidence":
 		return p.entity(KindURL, m, w, nil)
 	case "userEvidence":
@@ -225,6 +225,34 @@ func (p *evidenceParser) evidence(typ string, m map[string]any, w string) int {
 		return i
 	}
 	return p.whole(Kind(typ), m, w)
+}
+
+// ip adds the Ip node of an ipEvidence. Its country code goes into its
+// location, where Sentinel's address entities have it and the address
+// summary reads it when no GeoIP database knows the address.
+func (p *evidenceParser) ip(m map[string]any, w string) int {
+	i := p.entity(KindIP, m, w, map[string]string{"ipAddress": "address"})
+	cc, ok := m["countryLetterCode"].(string)
+	if !ok || strings.TrimSpace(cc) == "" {
+		return i
+	}
+	n := p.g.nodes[i]
+	loc := map[string]any{}
+	switch l := n.props["location"].(type) {
+	case nil:
+	case map[string]any:
+		for k, v := range l {
+			loc[k] = v
+		}
+	default:
+		p.problem(w, "location is a %s, not an object", jsonType(l))
+		return i
+	}
+	if isBlank(loc["countryCode"]) {
+		loc["countryCode"] = strings.TrimSpace(cc)
+	}
+	n.props["location"] = loc
+	return i
 }
 
 // whole keeps an evidence item of a type without a mapping as it is, under

@@ -445,6 +445,9 @@ func TestGraphEvidenceLinks(t *testing.T) {
 		a.Prop("aadUserId") == "" || a.Prop("sid") == "" || a.Prop("verdict") != "suspicious" {
 		t.Errorf("account = %v", a.Properties)
 	}
+	if ip := byKey["Ip:23.54.94.45"]; !cmp.Equal(ip.Properties["location"], map[string]any{"countryCode": "US"}) || ip.Prop("countryLetterCode") != "US" {
+		t.Errorf("address = %v, want its country code in its location", ip.Properties)
+	}
 	if u := byKey["Url:https://bing.com"]; u.Prop("verdict") != "malicious" || u.Prop("remediationStatus") != "blocked" {
 		t.Errorf("url = %+v", u)
 	}
@@ -565,7 +568,7 @@ func TestGraphEvidenceMalformed(t *testing.T) {
 	data := `[
 	 {"@odata.type": "#microsoft.graph.security.processEvidence", "processId": {"x": 1}, "imageFile": "cmd.exe", "userAccount": [1]},
 	 {"@odata.type": "#microsoft.graph.security.fileEvidence", "fileDetails": {"fileName": ["a"], "sha256": {"v": 1}}},
-	 {"@odata.type": "#microsoft.graph.security.ipEvidence", "ipAddress": 42},
+	 {"@odata.type": "#microsoft.graph.security.ipEvidence", "ipAddress": 42, "countryLetterCode": "NL", "location": "Amsterdam"},
 	 {"@odata.type": "#microsoft.graph.security.ipEvidence"},
 	 {"@odata.type": "#microsoft.graph.security.dnsEvidence", "domainName": "a.example", "ipAddresses": "1.2.3.4"},
 	 {"@odata.type": "#microsoft.graph.security.malwareEvidence", "name": "m", "files": [7, null]},
@@ -584,6 +587,7 @@ func TestGraphEvidenceMalformed(t *testing.T) {
 		"alert bad[1] (fileEvidence).fileDetails: fileName is a list",
 		"alert bad[1] (fileEvidence).fileDetails: sha256 is a object",
 		"alert bad[2] (ipEvidence): ip entity: invalid address",
+		"alert bad[2] (ipEvidence): location is a string, not an object",
 		"alert bad[3] (ipEvidence): ip entity without address",
 		"alert bad[4] (dnsEvidence): ipAddresses is a string, not a list",
 		"alert bad[5] (malwareEvidence).files[0]: element is a number",
