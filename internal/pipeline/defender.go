@@ -98,10 +98,15 @@ func defenderResults(ents []triage.Entity) []intel.Result {
 }
 
 // entityIndicator is the indicator e is, with its type, else e's display
-// name and no type.
+// name with its kind as the type ("file", "process"; an unknown kind as
+// written), so that "Defender says high about file payload.exe" reads.
 func entityIndicator(e triage.Entity) (string, ioc.Kind) {
+	kind := string(e.Kind)
+	if e.Kind.IsKnown() {
+		kind = strings.ToLower(kind)
+	}
 	if !slices.Contains(indicatorKinds, e.Kind) {
-		return e.Name, ""
+		return e.Name, ioc.Kind(kind)
 	}
 	for _, p := range indicatorProps[e.Kind] {
 		for _, v := range stringValues(e.Properties[p]) {
@@ -110,7 +115,7 @@ func entityIndicator(e triage.Entity) (string, ioc.Kind) {
 			}
 		}
 	}
-	return e.Name, ""
+	return e.Name, ioc.Kind(kind)
 }
 
 // indicatorKinds are the kinds whose identity is an indicator: a verdict

@@ -95,7 +95,7 @@ func TestDefenderVerdictCounts(t *testing.T) {
 	if bad.severity != intel.SeverityHigh {
 		t.Errorf("verdict %s, want high from Defender's malicious", bad.severity)
 	}
-	if len(bad.reasons) != 1 || bad.reasons[0].Provider != pipeline.DefenderSource || bad.reasons[0].Indicator != "payload.exe" ||
+	if len(bad.reasons) != 1 || bad.reasons[0].Provider != pipeline.DefenderSource || bad.reasons[0].Indicator != "payload.exe" || bad.reasons[0].Type != "file" ||
 		!strings.Contains(bad.reasons[0].Summary, "malicious") || !strings.Contains(bad.reasons[0].Summary, "remediationStatus blocked") {
 		t.Errorf("reasons %+v, want Defender's verdict on payload.exe", bad.reasons)
 	}
