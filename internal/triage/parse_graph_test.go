@@ -626,3 +626,59 @@ func TestGraphEvidenceDeviceOfAnotherAlert(t *testing.T) {
 		t.Errorf("process = %+v", e)
 	}
 }
+
+// TestGraphEvidenceNames: the renamings that decide keys, each case.
+func TestGraphEvidenceNames(t *testing.T) {
+	for _, tt := range []struct {
+		name, item, key string
+	}{
+		{"a UPN of the account's name gives its suffix",
+			`{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"accountName":"Alice","domainName":"CONTOSO","userPrincipalName":"alice@contoso.com"}}`,
+			"Account:alice@contoso.com"},
+		{"a UPN of another name is no suffix: no address nobody has",
+			`{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"accountName":"asmith","domainName":"CONTOSO","userPrincipalName":"alice.smith@contoso.com"}}`,
+			`Account:contoso\asmith`},
+		{"a UPN alone",
+			`{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"userPrincipalName":"Alice@Contoso.com","azureAdUserId":"u1"}}`,
+			"Account:alice@contoso.com"},
+		{"an Entra id alone",
+			`{"@odata.type":"#microsoft.graph.security.userEvidence","userAccount":{"azureAdUserId":"5E9F1C2D-3B4A-4C5D-8E9F-0A1B2C3D4E5F"}}`,
+			"Account:5e9f1c2d-3b4a-4c5d-8e9f-0a1b2c3d4e5f"},
+		{"a DNS name with a domain is the FQDN",
+			`{"@odata.type":"#microsoft.graph.security.deviceEvidence","deviceDnsName":"PC1.contoso.local.","hostName":"pc1"}`,
+			"Host:pc1.contoso.local"},
+		{"a DNS name without one is not, beside a host name and domain",
+			`{"@odata.type":"#microsoft.graph.security.deviceEvidence","deviceDnsName":"pc1","hostName":"pc1","dnsDomain":"contoso.local"}`,
+			"Host:pc1.contoso.local"},
+		{"a DNS name alone is the host name",
+			`{"@odata.type":"#microsoft.graph.security.deviceEvidence","deviceDnsName":"pc1","mdeDeviceId":"d1"}`,
+			"Host:pc1"},
+		{"a device by its id alone",
+			`{"@odata.type":"#microsoft.graph.security.deviceEvidence","mdeDeviceId":"D1"}`,
+			"Host:d1"},
+		{"a path that ends with the file name is cut to the directory",
+			`{"@odata.type":"#microsoft.graph.security.fileEvidence","fileDetails":{"fileName":"cmd.exe","filePath":"C:\\Windows\\System32\\cmd.exe"}}`,
+			`File:c:\windows\system32\cmd.exe`},
+		{"a path that only ends like the name is kept",
+			`{"@odata.type":"#microsoft.graph.security.fileEvidence","fileDetails":{"fileName":"a.sh","filePath":"/opt/data.sh"}}`,
+			"File:/opt/data.sh/a.sh"},
+		{"a file known by its hash alone",
+			`{"@odata.type":"#microsoft.graph.security.fileEvidence","fileDetails":{"sha1":"D241DF7B9D2EC0B8194751CD5CE153E27CC40FA4"}}`,
+			"File:|d241df7b9d2ec0b8194751cd5ce153e27cc40fa4"},
+		{"a registry key by hive and key",
+			`{"@odata.type":"#microsoft.graph.security.registryKeyEvidence","registryHive":"HKLM","registryKey":"Software\\Run"}`,
+			`RegistryKey:hkey_local_machine\software\run`},
+		{"a service principal by its object id",
+			`{"@odata.type":"#microsoft.graph.security.servicePrincipalEvidence","servicePrincipalName":"App","servicePrincipalObjectId":"SP1"}`,
+			"Account:sp1"},
+	} {
+		ents, probs := ParseGraphEvidence([]byte("["+tt.item+"]"), "a")
+		if len(probs) > 0 || len(ents) == 0 || ents[0].Key != tt.key {
+			var key string
+			if len(ents) > 0 {
+				key = ents[0].Key
+			}
+			t.Errorf("%s: key %q, problems %v; want %q", tt.name, key, probs, tt.key)
+		}
+	}
+}
