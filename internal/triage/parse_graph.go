@@ -370,6 +370,9 @@ var accountRenames = map[string]string{
 // never joined into an address nobody has.
 func (p *evidenceParser) account(n *node, ua map[string]any, w string) {
 	for key, x := range ua {
+		if key == "@odata.type" {
+			continue
+		}
 		if to, ok := accountRenames[key]; ok {
 			p.value(w, key, x)
 			key = to
@@ -451,7 +454,7 @@ var graphHashes = []struct{ prop, alg string }{
 func (p *evidenceParser) fileDetails(i int, fd map[string]any, w string) {
 	n := p.g.nodes[i]
 	for key, x := range fd {
-		if key == "filePath" || slices.Contains(hashProps, key) {
+		if key == "filePath" || key == "@odata.type" || slices.Contains(hashProps, key) {
 			continue
 		}
 		if _, taken := n.props[key]; !taken {

@@ -295,8 +295,8 @@ const graphEvidenceSample = `[
   "processId": 1720, "processCommandLine": ".\\mimikatz.exe", "processCreationDateTime": "2018-11-15T23:54:29.300019Z",
   "parentProcessId": 5464, "parentProcessCreationDateTime": null,
   "imageFile": {"fileName": "mimikatz.exe", "filePath": "c:\\windows\\servic~2\\networ~1\\appdata\\local\\temp", "sha1": "d241df7b9d2ec0b8194751cd5ce153e27cc40fa4", "sha256": null, "md5": null},
-  "parentProcessImageFile": {"fileName": "cmd.exe", "filePath": "c:\\windows\\system32\\cmd.exe"},
-  "userAccount": {"accountName": "MSTICAlertsWin1$", "domainName": "WORKGROUP", "userSid": "S-1-5-20", "azureAdUserId": null, "userPrincipalName": null}},
+  "parentProcessImageFile": {"@odata.type": "microsoft.graph.security.fileDetails", "fileName": "cmd.exe", "filePath": "c:\\windows\\system32\\cmd.exe"},
+  "userAccount": {"@odata.type": "microsoft.graph.security.userAccount", "accountName": "MSTICAlertsWin1$", "domainName": "WORKGROUP", "userSid": "S-1-5-20", "azureAdUserId": null, "userPrincipalName": null}},
  {"@odata.type": "#microsoft.graph.security.fileEvidence", "verdict": "noThreatsFound", "remediationStatus": "none", "roles": [],
   "detectionStatus": null, "mdeDeviceId": "7b1c4a55e0f1d2c3b4a5968778695a4b3c2d1e0f",
   "fileDetails": {"fileName": "cmd.exe", "filePath": "C:\\Windows\\System32", "fileSize": 289792, "filePublisher": "Microsoft Corporation",
@@ -322,6 +322,11 @@ func TestGraphEvidenceMergesWithSentinel(t *testing.T) {
 		t.Errorf("problems: %v", probs)
 	}
 	checkEntities(t, graph)
+	for _, e := range graph {
+		if _, ok := e.Properties["@odata.type"]; ok {
+			t.Errorf("%s keeps a nested object's @odata.type: %v", e.Key, e.Properties)
+		}
+	}
 
 	var sentinel []Entity
 	add := func(ents []Entity, probs []Problem) {
