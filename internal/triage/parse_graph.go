@@ -303,15 +303,21 @@ func (p *evidenceParser) value(w, name string, x any) bool {
 	return true
 }
 
-// object returns the nested object name of m, or nil when it is absent or
-// null. A value of another type is a problem and is kept as a property of
-// the node at index i.
+// object returns the nested object name of m, or nil when it is absent,
+// null or holds nothing but nulls and empty text (Graph sends a process's
+// image file so when it knows none). A value of another type is a problem
+// and is kept as a property of the node at index i.
 func (p *evidenceParser) object(m map[string]any, name, w string, i int) map[string]any {
 	switch x := m[name].(type) {
 	case nil:
 		return nil
 	case map[string]any:
-		return x
+		for k, v := range x {
+			if k != "@odata.type" && !isBlank(v) {
+				return x
+			}
+		}
+		return nil
 	default:
 		p.problem(w, "%s is a %s, not an object", name, jsonType(x))
 		p.g.nodes[i].props[name] = x

@@ -621,9 +621,11 @@ func TestGraphEvidenceMalformed(t *testing.T) {
 }
 
 // TestGraphEvidenceDeviceOfAnotherAlert: a process whose device is not in
-// its alert's evidence keeps the device id and links to no host.
+// its alert's evidence keeps the device id and links to no host; an image
+// file and a user with nothing in them are none.
 func TestGraphEvidenceDeviceOfAnotherAlert(t *testing.T) {
-	ents, probs := ParseGraphEvidence([]byte(`[{"@odata.type":"#microsoft.graph.security.processEvidence","processId":4,"mdeDeviceId":"d9","processCommandLine":"a.exe"}]`), "a")
+	ents, probs := ParseGraphEvidence([]byte(`[{"@odata.type":"#microsoft.graph.security.processEvidence","processId":4,"mdeDeviceId":"d9","processCommandLine":"a.exe",
+	  "imageFile":{"fileName":null,"filePath":"","sha1":null},"userAccount":{"@odata.type":"microsoft.graph.security.userAccount","accountName":null}}]`), "a")
 	if len(probs) > 0 || len(ents) != 1 {
 		t.Fatalf("entities %+v, problems %v", ents, probs)
 	}
