@@ -63,7 +63,7 @@ func ParseGraphEvidence(data []byte, where string) ([]Entity, []Problem) {
 			continue
 		}
 		typ, isText := m["@odata.type"].(string)
-		name := strings.TrimPrefix(strings.TrimSpace(typ), graphEvidencePrefix)
+		name := evidenceTypeName(typ)
 		switch {
 		case !isText && m["@odata.type"] != nil:
 			p.problem(w, "@odata.type is a %s, not a type name; skipped", jsonType(m["@odata.type"]))
@@ -77,6 +77,20 @@ func ParseGraphEvidence(data []byte, where string) ([]Entity, []Problem) {
 	p.linkHosts()
 	ents, kp := p.g.finish()
 	return ents, capProblems(append(p.probs, kp...), where)
+}
+
+// evidenceTypeName is the evidence type an @odata.type names, with or
+// without its namespace and '#'; a mapped type is matched in any case and
+// spelled as the schema spells it.
+func evidenceTypeName(odataType string) string {
+	name := strings.TrimPrefix(strings.TrimSpace(odataType), "#")
+	name = strings.TrimPrefix(name, strings.TrimPrefix(graphEvidencePrefix, "#"))
+	for _, t := range graphEvidenceMapped {
+		if strings.EqualFold(t, name) {
+			return t
+		}
+	}
+	return name
 }
 
 // graphEvidenceMapped are the evidence types that become entities of the

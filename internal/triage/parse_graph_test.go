@@ -689,3 +689,14 @@ func TestGraphEvidenceNames(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphEvidenceTypeSpellings: the type with or without '#' and its
+// namespace, in any case.
+func TestGraphEvidenceTypeSpellings(t *testing.T) {
+	for _, typ := range []string{"#microsoft.graph.security.ipEvidence", "microsoft.graph.security.ipEvidence", "ipEvidence", "#microsoft.graph.security.IpEvidence"} {
+		ents, probs := ParseGraphEvidence([]byte(`[{"@odata.type":"`+typ+`","ipAddress":"192.0.2.1"}]`), "a")
+		if len(probs) > 0 || len(ents) != 1 || ents[0].Key != "Ip:192.0.2.1" {
+			t.Errorf("%s: %+v, %v", typ, ents, probs)
+		}
+	}
+}
