@@ -35,7 +35,8 @@ var fuzzyUnionRE = regexp.MustCompile(`\bunion\s+isfuzzy\s*=\s*true\b`)
 // that, the checker must report broken queries, and the prelude's literals
 // must have the types their parameters declare. Everything goes to one node
 // process: loading Kusto.Language takes seconds, analysing a query
-// milliseconds.
+// milliseconds. The hunting bodies go to a second one, against the
+// advanced hunting schemas (testHunting).
 func TestKQL(t *testing.T) {
 	node := findEngine(t)
 	tables := tableNames(t)
@@ -131,6 +132,8 @@ func TestKQL(t *testing.T) {
 		}
 	})
 
+	t.Run("hunting", func(t *testing.T) { testHunting(t, node, cat, results) })
+
 	t.Run("missing tables", func(t *testing.T) {
 		for _, f := range fuzzies {
 			id := "without/" + f.query + "/" + f.table
@@ -141,19 +144,17 @@ func TestKQL(t *testing.T) {
 	})
 }
 
-// TestHunting renders every catalog query with a hunting body exactly as
+// testHunting renders every catalog query with a hunting body exactly as
 // the advanced hunting client sends it (the same let prelude, then the
 // hunting body) and has Kusto.Language analyse it against the Defender XDR
 // advanced hunting schemas in testdata/hunting, which hold the Defender
 // tables only, with Timestamp where Log Analytics has TimeGenerated: it must
-// have no error, so it reads no Log Analytics table. Before that, the
-// checker must reject there what is right only in Log Analytics.
-func TestHunting(t *testing.T) {
-	node := findEngine(t)
-	cat, err := workspace.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
+// have no error, so it reads no Log Analytics table, and it must answer
+// with the columns, names and types, of the query's kql body (kql holds
+// TestKQL's results), as the code reading an answer does not know which
+// ran. Before that, the checker must reject there what is right only in
+// Log Analytics.
+func testHunting(t *testing.T, node string, cat *workspace.Catalog, kql map[string]result) {
 	broken := []struct{ name, body, want string }{
 		{"good", "DeviceInfo\n| where Timestamp >= start and DeviceName =~ upn\n", ""},
 		{"TimeGenerated", "DeviceInfo\n| where TimeGenerated >= start\n", "KS142"},
@@ -202,6 +203,14 @@ func TestHunting(t *testing.T) {
 		for _, name := range queries {
 			if errs := report(byID["hunting/"+name], results["hunting/"+name]); errs != "" {
 				t.Errorf("query %s, hunting body:\n%s", name, errs)
+			}
+		}
+	})
+	t.Run("columns", func(t *testing.T) {
+		for _, name := range queries {
+			want, got := kql["catalog/"+name].Columns, results["hunting/"+name].Columns
+			if len(want) == 0 || !slices.Equal(want, got) {
+				t.Errorf("query %s: the hunting body answers with\n\t%v\nthe kql body with\n\t%v", name, got, want)
 			}
 		}
 	})
