@@ -24,11 +24,24 @@ func DecodeCell(typ string, raw json.RawMessage) (any, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
+	// Text and numbers, nearly every cell, are read without a decoder of
+	// their own: a whole answer has hundreds of thousands of cells.
 	var v any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return nil, err
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		v = s
+	case (c == '-' || c >= '0' && c <= '9') && json.Valid(raw):
+		v = json.Number(raw)
+	default:
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
 	}
 	s, isText := v.(string)
 	switch typ {

@@ -61,15 +61,18 @@ func decode(payload []byte) (workspace.Table, error) {
 	}
 	t.Rows = make([][]any, 0, len(a.Results))
 	for i, r := range a.Results {
-		// A row's keys as written, then case-insensitively.
-		folded := make(map[string]json.RawMessage, len(r))
-		for k, v := range r {
-			folded[strings.ToLower(k)] = v
-		}
+		// A row's keys as written, else case-insensitively.
+		var folded map[string]json.RawMessage
 		row := make([]any, len(t.Columns))
 		for j, c := range t.Columns {
 			raw, ok := r[c.Name]
 			if !ok {
+				if folded == nil {
+					folded = make(map[string]json.RawMessage, len(r))
+					for k, v := range r {
+						folded[strings.ToLower(k)] = v
+					}
+				}
 				raw = folded[strings.ToLower(c.Name)]
 			}
 			v, err := workspace.DecodeCell(c.Type, raw)

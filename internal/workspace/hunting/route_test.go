@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/hunting/huntingtest"
@@ -116,4 +117,39 @@ func TestRoute(t *testing.T) {
 			t.Errorf("Route with a hunting body but no client: %v", err)
 		}
 	})
+}
+
+// TestRouteCatalogQuery: a built-in summary query that Log Analytics cannot
+// answer goes to advanced hunting as its hunting body, bound, on the
+// window's Timespan, and the answer is read as the kql body's would be.
+func TestRouteCatalogQuery(t *testing.T) {
+	cat, err := workspace.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := cat.Get("summary_host_info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, h, _ := fixture(t, Options{})
+	srv.Answer = func(huntingtest.Request) huntingtest.Response {
+		return huntingtest.Table([]huntingtest.Column{{Name: "Value", Type: "String"}, {Name: "LastSeen", Type: "DateTime"}},
+			map[string]any{"Value": "wks-fin-07", "LastSeen": "2026-12-07T11:00:00Z"})
+	}
+	la := &logAnalytics{err: missingTable("DeviceInfo")}
+	p := workspace.Params{"values": []string{"wks-fin-07"}, "start": t0.Add(-48 * time.Hour), "end": t0}
+	tab, err := Route(t.Context(), q, p, la.query, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 || !strings.HasSuffix(reqs[0].Query, q.Bodies[workspace.Hunting]) ||
+		!strings.Contains(reqs[0].Query, `let values = dynamic(["wks-fin-07"]);`) ||
+		reqs[0].Timespan != "2026-12-05T12:00:00Z/2026-12-07T12:00:00Z" {
+		t.Fatalf("requests: %+v", reqs)
+	}
+	r := tab.Records()[0]
+	if tab.Source != SourceName || r.String("Value") != "wks-fin-07" || !r.Time("LastSeen").Equal(t0.Add(-time.Hour)) {
+		t.Errorf("answer %+v", tab)
+	}
 }
