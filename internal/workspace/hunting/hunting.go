@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 
@@ -93,9 +94,9 @@ type Client struct {
 // https://graph.microsoft.com; the national clouds have their own) for the
 // tenant tenantID. pl carries the caller's policies, the Graph bearer
 // token's among them (scope graphRoot/.default, permission
-// ThreatHunting.Read.All); build it with azcore's retries off
-// (policy.RetryOptions{MaxRetries: -1}): the client retries 429, 503 and
-// 504 itself, so that every attempt takes its turn at the tenant's limit.
+// ThreatHunting.Read.All). Its retry policy is turned off for these calls
+// whatever the pipeline's options: the client retries 429, 503 and 504
+// itself, so that every attempt takes its turn at the tenant's limit.
 func New(pl runtime.Pipeline, graphRoot, tenantID string, o Options) *Client {
 	if o.PerMinute <= 0 {
 		o.PerMinute = DefaultPerMinute
@@ -288,6 +289,9 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 
 // send makes one call and reads its answer.
 func (c *Client) send(ctx context.Context, body []byte) (int, http.Header, []byte, error) {
+	// Every attempt is one of the tenant's calls, so azcore's own retries,
+	// which would not wait their turn, are off.
+	ctx = policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1})
 	req, err := runtime.NewRequest(ctx, http.MethodPost, c.url)
 	if err != nil {
 		return 0, nil, nil, err
