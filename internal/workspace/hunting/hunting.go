@@ -78,6 +78,9 @@ type Options struct {
 	// sleep waits between calls (the package's sleep); tests replace it
 	// with a fake clock's.
 	sleep func(context.Context, time.Duration) error
+	// maxBody is the most bytes of an answer read (the constant maxBody);
+	// tests lower it.
+	maxBody int64
 }
 
 // Client runs queries through advanced hunting for one tenant. It is safe
@@ -112,6 +115,9 @@ func New(pl runtime.Pipeline, graphRoot, tenantID string, o Options) *Client {
 	}
 	if o.sleep == nil {
 		o.sleep = sleep
+	}
+	if o.maxBody <= 0 {
+		o.maxBody = maxBody
 	}
 	root := strings.TrimRight(graphRoot, "/")
 	return &Client{
@@ -305,12 +311,12 @@ func (c *Client) send(ctx context.Context, body []byte) (int, http.Header, []byt
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
-	payload, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	payload, err := io.ReadAll(io.LimitReader(resp.Body, c.o.maxBody+1))
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
-	if len(payload) > maxBody {
-		return 0, nil, nil, fmt.Errorf("%w: the answer is over %d MB", ErrTooLarge, maxBody>>20)
+	if int64(len(payload)) > c.o.maxBody {
+		return 0, nil, nil, fmt.Errorf("%w: the answer is over %d bytes", ErrTooLarge, c.o.maxBody)
 	}
 	return resp.StatusCode, resp.Header, payload, nil
 }

@@ -451,3 +451,15 @@ func TestErrors(t *testing.T) {
 		t.Errorf("a refused token: %v", err)
 	}
 }
+
+// TestBodyLimit: an answer larger than the client reads is refused as too
+// large, not read whole.
+func TestBodyLimit(t *testing.T) {
+	srv, c, _ := fixture(t, Options{maxBody: 1024})
+	srv.Answer = func(huntingtest.Request) huntingtest.Response {
+		return huntingtest.Table([]huntingtest.Column{{Name: "S", Type: "String"}}, map[string]any{"S": strings.Repeat("x", 2048)})
+	}
+	if _, err := c.Query(t.Context(), query("DeviceInfo"), nil); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "over 1024 bytes") {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}
