@@ -177,12 +177,12 @@ func (c *Client) Query(ctx context.Context, q *workspace.Query, p workspace.Para
 		return workspace.Table{}, fmt.Errorf("%s: the query has no hunting body", what)
 	}
 	p, span, warning, skip := c.window(p)
-	if skip {
-		return workspace.Table{Source: SourceName, Warnings: []string{warning}}, nil
-	}
 	text, _, err := q.Bind(workspace.Hunting, p)
 	if err != nil {
 		return workspace.Table{}, err
+	}
+	if skip {
+		return workspace.Table{Source: SourceName, Warnings: []string{warning}}, nil
 	}
 	req := struct {
 		Query    string `json:"Query"`
@@ -194,12 +194,8 @@ func (c *Client) Query(ctx context.Context, q *workspace.Query, p workspace.Para
 	}
 	payload, err := c.post(ctx, body)
 	if err != nil {
-		var nt *workspace.NoTableError
-		if errors.As(err, &nt) {
-			return workspace.Table{}, fmt.Errorf("%s: %w", what, err)
-		}
 		var te *ThrottledError
-		if errors.As(err, &te) {
+		if errors.As(err, &te) { // it names the tenant itself
 			return workspace.Table{}, fmt.Errorf("query %s: %w", q.Name, err)
 		}
 		return workspace.Table{}, fmt.Errorf("%s: %w", what, err)
