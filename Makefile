@@ -11,6 +11,7 @@ bench:
 	go test -run '^$$' -bench 'BenchmarkEngine' -benchtime 1x ./internal/intel/
 	go test -run '^$$' -bench . ./internal/intel/cache/
 	go test -run '^$$' -bench . ./internal/demo/ ./internal/workspace/local/ ./internal/ioc/
+	go test -run '^$$' -bench DecodeRowCap -benchtime 3x -benchmem ./internal/workspace/hunting/
 	go test -run '^$$' -bench . -benchtime 5x ./internal/report/html/ ./internal/report/chart/ ./internal/web/
 	go test -run '^$$' -bench FirstContact -benchtime 5x ./cmd/triage/
 	go test -run '^$$' -bench ImportLargeExport -benchtime 1x ./cmd/triage/

@@ -40,9 +40,9 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 		}
 	}
 	type answer struct {
-		recs     []workspace.Record
-		warnings []string
-		err      error
+		recs  []workspace.Record
+		notes notes
+		err   error
 	}
 	queries := []string{"domain_dns_lookups", "domain_device_connections", "domain_proxy_requests"}
 	answers := make([]answer, len(queries))
@@ -55,7 +55,7 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 			p := env.window()
 			p["names"] = names
 			a := &answers[qi]
-			a.recs, a.warnings, a.err = env.query(ctx, q, p)
+			a.recs, a.notes, a.err = env.query(ctx, q, p)
 		})
 	}
 	wg.Wait()
@@ -79,7 +79,7 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 			return out
 		}
 		rows := mine(dns.recs, "Value")
-		s.Sections = append(s.Sections, section("Who resolved it", "DnsEvents", rows, dns.warnings, dns.err,
+		s.Sections = append(s.Sections, section("Who resolved it", "DnsEvents", rows, dns.notes, dns.err,
 			"no DNS query for "+host+" in the window", func(sec *report.SummarySection) {
 				sec.Table = table(rows, env.maxRows(),
 					col{"Host", "Computer", report.ColLabel}, col{"Client address", "ClientIP", report.ColAddress},
@@ -87,7 +87,7 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 					col{"First seen", "FirstSeen", report.ColFirstSeen}, col{"Last seen", "LastSeen", report.ColLastSeen})
 			}))
 		rows = mine(dev.recs, "RemoteUrl")
-		s.Sections = append(s.Sections, section("Devices that connected to it", "DeviceNetworkEvents", rows, dev.warnings, dev.err,
+		s.Sections = append(s.Sections, section("Devices that connected to it", "DeviceNetworkEvents", rows, dev.notes, dev.err,
 			"no device connection to "+host+" in the window", func(sec *report.SummarySection) {
 				sec.Table = table(rows, env.maxRows(),
 					col{"Device", "DeviceName", report.ColLabel}, col{"URL", "RemoteUrl", report.ColText},
@@ -96,7 +96,7 @@ func summarizeNames(ctx context.Context, env *Env, ents []triage.Entity, sums []
 					col{"Last seen", "LastSeen", report.ColLastSeen})
 			}))
 		rows = mine(proxy.recs, "DestinationHostName", "RequestURL")
-		s.Sections = append(s.Sections, section("Firewall and proxy records", "CommonSecurityLog", rows, proxy.warnings, proxy.err,
+		s.Sections = append(s.Sections, section("Firewall and proxy records", "CommonSecurityLog", rows, proxy.notes, proxy.err,
 			"no firewall or proxy record for "+host+" in the window", func(sec *report.SummarySection) {
 				sec.Table = table(rows, env.maxRows(),
 					col{"Source address", "SourceIP", report.ColAddress}, col{"User", "SourceUserName", report.ColLabel},

@@ -492,9 +492,9 @@ func fillIPNetwork(env *Env) func(*report.SummarySection, []workspace.Record) {
 
 // outcome is what one named query gave.
 type outcome struct {
-	recs     []workspace.Record
-	warnings []string
-	err      error
+	recs  []workspace.Record
+	notes notes
+	err   error
 }
 
 // errNoWorkspace is the outcome of every query when Env has no workspace.
@@ -512,7 +512,7 @@ func (env *Env) runAll(ctx context.Context, qs map[string]workspace.Params) map[
 			if env.Workspace == nil {
 				o.err = errNoWorkspace
 			} else {
-				o.recs, o.warnings, o.err = env.query(ctx, name, p)
+				o.recs, o.notes, o.err = env.query(ctx, name, p)
 			}
 			mu.Lock()
 			out[name] = o
@@ -542,7 +542,7 @@ func (env *Env) sectionFor(name, source string, o outcome, recs []workspace.Reco
 	if errors.Is(o.err, errNoWorkspace) {
 		return report.SummarySection{Name: name, Source: source, Status: report.StatusSkipped, Reason: o.err.Error()}
 	}
-	return section(name, source, recs, o.warnings, o.err, empty, func(sec *report.SummarySection) { fill(sec, recs) })
+	return section(name, source, recs, o.notes, o.err, empty, func(sec *report.SummarySection) { fill(sec, recs) })
 }
 
 // splitBy groups records under every key keys gives for them.

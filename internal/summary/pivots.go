@@ -137,12 +137,12 @@ func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.
 		}
 	}
 	var recs []workspace.Record
-	var warnings []string
+	var n notes
 	var err error
 	if len(all) > 0 {
 		p := env.window()
 		p[spec.param] = all
-		recs, warnings, err = env.query(ctx, spec.query, p)
+		recs, n, err = env.query(ctx, spec.query, p)
 	}
 	for i := range ents {
 		if len(vals[i]) == 0 {
@@ -163,7 +163,7 @@ func (env *Env) pivot(ctx context.Context, ents []triage.Entity, sums []*report.
 			}
 		}
 		rows = spec.merge(rows)
-		sums[i].Sections = append(sums[i].Sections, section(spec.name, spec.source, rows, warnings, err, spec.empty,
+		sums[i].Sections = append(sums[i].Sections, section(spec.name, spec.source, rows, n, err, spec.empty,
 			func(sec *report.SummarySection) {
 				sec.Table = table(rows, env.maxRows(), spec.cols...)
 			}))

@@ -219,27 +219,37 @@ func fact(facts *[]report.Fact, label, value string) {
 	}
 }
 
+// notes is what a workspace said of an answer besides its rows.
+type notes struct {
+	warnings []string // the answer is partial, and why (workspace.Table.Warnings)
+	from     string   // the service that answered, when the workspace names one (workspace.Table.Source)
+}
+
 // query runs a named query and returns its records. A table the workspace
 // does not have is reported as the workspace's *workspace.NoTableError,
 // naming it.
-func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]workspace.Record, []string, error) {
+func (env *Env) query(ctx context.Context, name string, p workspace.Params) ([]workspace.Record, notes, error) {
 	t, err := env.Workspace.Run(ctx, name, p)
 	if err != nil {
 		var nt *workspace.NoTableError
 		if errors.As(err, &nt) {
-			return nil, nil, nt
+			return nil, notes{}, nt
 		}
-		return nil, nil, fmt.Errorf("query %s: %w", name, err)
+		return nil, notes{}, fmt.Errorf("query %s: %w", name, err)
 	}
-	return t.Records(), t.Warnings, nil
+	return t.Records(), notes{warnings: t.Warnings, from: t.Source}, nil
 }
 
 // section turns a query's outcome into a summary section: error with what
 // failed, empty with what was asked, skipped when the table is missing,
-// partial when the service said so, else ok filled by fill.
-func section(name, source string, recs []workspace.Record, warnings []string, err error, empty string,
+// partial when the service said so, else ok filled by fill. The source
+// names the service that answered when the workspace said which.
+func section(name, source string, recs []workspace.Record, n notes, err error, empty string,
 	fill func(*report.SummarySection)) report.SummarySection {
 	sec := report.SummarySection{Name: name, Source: source}
+	if n.from != "" && err == nil {
+		sec.Source = source + " (" + n.from + ")"
+	}
 	var nt *workspace.NoTableError
 	switch {
 	case errors.As(err, &nt):
@@ -252,9 +262,9 @@ func section(name, source string, recs []workspace.Record, warnings []string, er
 		sec.Status = report.StatusOK
 		fill(&sec)
 	}
-	if len(warnings) > 0 && sec.Status != report.StatusError {
+	if len(n.warnings) > 0 && sec.Status != report.StatusError {
 		sec.Status = report.StatusPartial
-		sec.Reason = strings.TrimSpace(sec.Reason + " the workspace marked the answer partial: " + strings.Join(warnings, "; "))
+		sec.Reason = strings.TrimSpace(sec.Reason + " the workspace marked the answer partial: " + strings.Join(n.warnings, "; "))
 	}
 	return sec
 }

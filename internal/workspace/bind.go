@@ -17,7 +17,7 @@ import (
 // its parameter's type, and a name that is not declared is an error; missing
 // optional parameters take their defaults.
 //
-// For KQL, text is a prelude of "let name = <literal>;" lines, one per
+// For KQL and Hunting, text is a prelude of "let name = <literal>;" lines, one per
 // parameter in declaration order, followed by the body unchanged, and args is
 // nil. Values are rendered by KQLLiteral and never spliced into the body.
 //
@@ -35,7 +35,7 @@ func (q *Query) Bind(d Dialect, p Params) (text string, args []any, err error) {
 		return "", nil, err
 	}
 	switch d {
-	case KQL:
+	case KQL, Hunting:
 		var b strings.Builder
 		for _, prm := range q.Params {
 			lit, err := KQLLiteral(vals[prm.Name])

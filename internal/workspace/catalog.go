@@ -33,6 +33,12 @@ type Dialect string
 const (
 	KQL Dialect = "kql" // Kusto Query Language, run by Log Analytics (Sentinel)
 	SQL Dialect = "sql" // SQLite, run by the local workspace
+	// Hunting is KQL for Defender XDR's advanced hunting (runHuntingQuery
+	// through Microsoft Graph), whose Defender tables (Device*, Email*,
+	// Identity*, CloudAppEvents, AlertInfo, AlertEvidence) have Timestamp
+	// where Log Analytics has TimeGenerated, and some columns as JSON text
+	// where Log Analytics has dynamic. Bound exactly as KQL.
+	Hunting Dialect = "hunting"
 )
 
 // ParamType is the declared type of a query parameter.
@@ -68,7 +74,8 @@ type Query struct {
 	Description string
 	Params      []Param
 	// Bodies holds the query text per dialect. Parameters are referenced
-	// by name: as a variable in KQL (Bind declares it with let), as :name in SQL.
+	// by name: as a variable in KQL and hunting (Bind declares it with
+	// let), as :name in SQL.
 	Bodies map[Dialect]string
 	// Columns optionally declares the types (Log Analytics type names) of
 	// result columns that a SQL body computes, such as min(TimeGenerated) AS
@@ -204,6 +211,7 @@ type queryYAML struct {
 	Columns     map[string]string `yaml:"columns"`
 	KQL         string            `yaml:"kql"`
 	SQL         string            `yaml:"sql"`
+	Hunting     string            `yaml:"hunting"`
 }
 
 type paramYAML struct {
@@ -287,8 +295,11 @@ func buildQuery(source string, qy queryYAML) (*Query, error) {
 	if strings.TrimSpace(qy.SQL) != "" {
 		q.Bodies[SQL] = qy.SQL
 	}
+	if strings.TrimSpace(qy.Hunting) != "" {
+		q.Bodies[Hunting] = qy.Hunting
+	}
 	if len(q.Bodies) == 0 {
-		return nil, errors.New("no body: give kql, sql or both")
+		return nil, errors.New("no body: give kql, sql, hunting or several")
 	}
 	declared := make(map[string]bool)
 	for _, py := range qy.Params {
@@ -321,12 +332,16 @@ func buildQuery(source string, qy queryYAML) (*Query, error) {
 			}
 		}
 	}
-	if body, ok := q.Bodies[KQL]; ok {
+	for _, d := range []Dialect{KQL, Hunting} {
+		body, ok := q.Bodies[d]
+		if !ok {
+			continue
+		}
 		// Values reach KQL only through the let prelude; a msticpy-style
 		// {name} placeholder would be a sign of string templating.
 		for name := range declared {
 			if strings.Contains(body, "{"+name+"}") {
-				return nil, fmt.Errorf("kql body: placeholder {%s}: refer to the param by name, values are declared with let", name)
+				return nil, fmt.Errorf("%s body: placeholder {%s}: refer to the param by name, values are declared with let", d, name)
 			}
 		}
 	}

@@ -194,6 +194,11 @@ queries:
 			want:  []string{"q.yaml", `"p"`, "{ip}"},
 		},
 		{
+			name:  "hunting placeholder",
+			files: map[string]string{"q.yaml": "queries: [{name: hp, params: [{name: ip, type: string}], kql: T, hunting: \"T | where A == '{ip}'\"}]"},
+			want:  []string{"q.yaml", `"hp"`, "hunting body", "{ip}"},
+		},
+		{
 			name:  "bad column type",
 			files: map[string]string{"q.yaml": "queries: [{name: c, columns: {X: text}, sql: SELECT 1 AS X}]"},
 			want:  []string{"q.yaml", `"c"`, `"X"`},
@@ -254,8 +259,9 @@ func testQuery() *Query {
 			{Name: "items", Type: TypeList, Default: []string{}},
 		},
 		Bodies: map[Dialect]string{
-			KQL: "T\n| where S == s and N < n",
-			SQL: "SELECT * FROM T WHERE S = :s AND W >= :when AND N < :n AND F > :f AND OK = :ok AND D < :span AND X IN (SELECT value FROM json_each(:items))",
+			KQL:     "T\n| where S == s and N < n",
+			SQL:     "SELECT * FROM T WHERE S = :s AND W >= :when AND N < :n AND F > :f AND OK = :ok AND D < :span AND X IN (SELECT value FROM json_each(:items))",
+			Hunting: "T\n| where S == s and N < n and Timestamp >= when",
 		},
 	}
 }
@@ -306,6 +312,56 @@ T
 	}
 }
 
+// TestHuntingDialect: a hunting body is read from the YAML beside kql and
+// sql, a query may have it alone, and Bind renders it with the same let
+// prelude as KQL.
+func TestHuntingDialect(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "q.yaml"), `
+queries:
+  - name: both
+    params: [{name: start, type: datetime}, {name: who, type: string}]
+    kql: T | where TimeGenerated >= start and U == who
+    hunting: T | where Timestamp >= start and U == who
+  - name: hunting_only
+    hunting: DeviceInfo | take 1
+`)
+	c, err := LoadCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Get("both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Params{"start": time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), "who": "a\"b"}
+	kql, _, err := q.Bind(KQL, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hunting, _, err := q.Bind(Hunting, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prelude := "let start = datetime(2024-05-01T00:00:00.0000000Z);\nlet who = \"a\\\"b\";\n"
+	if want := prelude + "T | where Timestamp >= start and U == who"; hunting != want {
+		t.Errorf("hunting text = %q, want %q", hunting, want)
+	}
+	if !strings.HasPrefix(kql, prelude) {
+		t.Errorf("kql text %q does not have the prelude the hunting text has", kql)
+	}
+	only, err := c.Get("hunting_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := only.Bind(KQL, nil); err == nil || !strings.Contains(err.Error(), "no kql body") {
+		t.Errorf("Bind(KQL) of a hunting-only query: %v", err)
+	}
+	if text, _, err := only.Bind(Hunting, nil); err != nil || text != "DeviceInfo | take 1" {
+		t.Errorf("Bind(Hunting) = %q, %v", text, err)
+	}
+}
+
 func TestBindErrors(t *testing.T) {
 	q := testQuery()
 	now := time.Now()
@@ -326,7 +382,7 @@ func TestBindErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, d := range []Dialect{KQL, SQL} {
+			for _, d := range []Dialect{KQL, SQL, Hunting} {
 				_, _, err := q.Bind(d, tt.p)
 				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), `query "t"`) {
 					t.Errorf("%s: err = %v, want it to mention %q and the query", d, err, tt.want)

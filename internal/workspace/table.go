@@ -18,6 +18,10 @@ type Table struct {
 	// Warnings holds what the service reported as a partial failure. A table
 	// with warnings is usable but may be incomplete.
 	Warnings []string `json:"warnings,omitempty"`
+	// Source names the service that answered, when a workspace can ask more
+	// than one ("advanced hunting"); empty for the workspace's own store.
+	// The summary sections show it beside the table names.
+	Source string `json:"source,omitempty"`
 }
 
 // Col returns the index of the named column, or -1.

@@ -4,7 +4,10 @@
 // schemas (testdata/). The bodies are never run in the tests (sentineltest
 // answers them with their SQL twins), so this is what tells a misspelt
 // column, an unknown table or a type error from a working query before it
-// reaches a workspace.
+// reaches a workspace. The catalog's hunting bodies (Defender XDR advanced
+// hunting) are analysed likewise, against the advanced hunting schemas of
+// the Defender tables only (testdata/hunting), where the time column is
+// Timestamp.
 //
 // The engine is the npm package @kusto/language-service-next, run by
 // check.js under Node.js, as package-lock.json pins it; the test runs

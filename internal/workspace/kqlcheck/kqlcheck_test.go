@@ -35,7 +35,8 @@ var fuzzyUnionRE = regexp.MustCompile(`\bunion\s+isfuzzy\s*=\s*true\b`)
 // that, the checker must report broken queries, and the prelude's literals
 // must have the types their parameters declare. Everything goes to one node
 // process: loading Kusto.Language takes seconds, analysing a query
-// milliseconds.
+// milliseconds. The hunting bodies go to a second one, against the
+// advanced hunting schemas (testHunting).
 func TestKQL(t *testing.T) {
 	node := findEngine(t)
 	tables := tableNames(t)
@@ -49,10 +50,10 @@ func TestKQL(t *testing.T) {
 
 	broken := brokenQueries()
 	for _, b := range broken {
-		add(render(t, "broken/"+b.name, b.query, b.without))
+		add(render(t, "broken/"+b.name, b.query, workspace.KQL, b.without))
 	}
 	probe := preludeProbe()
-	add(render(t, "probe", probe, nil))
+	add(render(t, "probe", probe, workspace.KQL, nil))
 
 	type fuzzy struct{ query, table string }
 	var queries []string
@@ -67,14 +68,14 @@ func TestKQL(t *testing.T) {
 			continue
 		}
 		queries = append(queries, name)
-		add(render(t, "catalog/"+name, q, nil))
+		add(render(t, "catalog/"+name, q, workspace.KQL, nil))
 		if !fuzzyUnionRE.MatchString(body) {
 			continue
 		}
 		for _, table := range tables {
 			if regexp.MustCompile(`\b` + table + `\b`).MatchString(body) {
 				fuzzies = append(fuzzies, fuzzy{name, table})
-				add(render(t, "without/"+name+"/"+table, q, []string{table}))
+				add(render(t, "without/"+name+"/"+table, q, workspace.KQL, []string{table}))
 			}
 		}
 	}
@@ -82,7 +83,7 @@ func TestKQL(t *testing.T) {
 		t.Fatalf("%d catalog queries with a kql body, %d fuzzy-union table drops: the catalog did not load as expected", len(queries), len(fuzzies))
 	}
 
-	results := analyse(t, node, entries)
+	results := analyse(t, node, entries, "testdata")
 	byID := make(map[string]entry, len(entries))
 	for _, e := range entries {
 		byID[e.ID] = e
@@ -131,11 +132,85 @@ func TestKQL(t *testing.T) {
 		}
 	})
 
+	t.Run("hunting", func(t *testing.T) { testHunting(t, node, cat, results) })
+
 	t.Run("missing tables", func(t *testing.T) {
 		for _, f := range fuzzies {
 			id := "without/" + f.query + "/" + f.table
 			if errs := report(byID[id], results[id]); errs != "" {
 				t.Errorf("query %s has union isfuzzy=true, yet on a workspace without %s it fails (the union drops only the legs that read it: a let before the union that reads it, or a column of those legs read after the union, fails the query):\n%s", f.query, f.table, errs)
+			}
+		}
+	})
+}
+
+// testHunting renders every catalog query with a hunting body exactly as
+// the advanced hunting client sends it (the same let prelude, then the
+// hunting body) and has Kusto.Language analyse it against the Defender XDR
+// advanced hunting schemas in testdata/hunting, which hold the Defender
+// tables only, with Timestamp where Log Analytics has TimeGenerated: it must
+// have no error, so it reads no Log Analytics table, and it must answer
+// with the columns, names and types, of the query's kql body (kql holds
+// TestKQL's results), as the code reading an answer does not know which
+// ran. Before that, the checker must reject there what is right only in
+// Log Analytics.
+func testHunting(t *testing.T, node string, cat *workspace.Catalog, kql map[string]result) {
+	broken := []struct{ name, body, want string }{
+		{"good", "DeviceInfo\n| where Timestamp >= start and DeviceName =~ upn\n", ""},
+		{"TimeGenerated", "DeviceInfo\n| where TimeGenerated >= start\n", "KS142"},
+		{"a Log Analytics table", "Heartbeat\n| where TimeGenerated >= start\n", "KS204"},
+	}
+	var entries []entry
+	for _, b := range broken {
+		q := brokenQueries()[0].query
+		q = &workspace.Query{Name: "broken", Params: q.Params, Bodies: map[workspace.Dialect]string{workspace.Hunting: b.body}}
+		entries = append(entries, render(t, "broken/"+b.name, q, workspace.Hunting, nil))
+	}
+	var queries []string
+	for _, name := range cat.Names() {
+		q, err := cat.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := q.Bodies[workspace.Hunting]; ok {
+			queries = append(queries, name)
+			entries = append(entries, render(t, "hunting/"+name, q, workspace.Hunting, nil))
+		}
+	}
+	if len(queries) < 9 {
+		t.Fatalf("%d catalog queries with a hunting body: the catalog did not load as expected", len(queries))
+	}
+	results := analyse(t, node, entries, "testdata/hunting")
+	byID := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		byID[e.ID] = e
+	}
+	t.Run("broken", func(t *testing.T) {
+		for _, b := range broken {
+			r := results["broken/"+b.name]
+			var codes []string
+			for _, d := range r.Diagnostics {
+				if d.Severity == "Error" {
+					codes = append(codes, d.Code)
+				}
+			}
+			if b.want == "" && len(codes) > 0 || b.want != "" && !slices.Contains(codes, b.want) {
+				t.Errorf("%s: want error %q, got %v:\n%s", b.name, b.want, codes, report(byID[r.ID], r))
+			}
+		}
+	})
+	t.Run("catalog", func(t *testing.T) {
+		for _, name := range queries {
+			if errs := report(byID["hunting/"+name], results["hunting/"+name]); errs != "" {
+				t.Errorf("query %s, hunting body:\n%s", name, errs)
+			}
+		}
+	})
+	t.Run("columns", func(t *testing.T) {
+		for _, name := range queries {
+			want, got := kql["catalog/"+name].Columns, results["hunting/"+name].Columns
+			if len(want) == 0 || !slices.Equal(want, got) {
+				t.Errorf("query %s: the hunting body answers with\n\t%v\nthe kql body with\n\t%v", name, got, want)
 			}
 		}
 	})
@@ -270,19 +345,19 @@ var kqlType = map[workspace.ParamType]string{
 	workspace.TypeList:     "dynamic",
 }
 
-// render binds q for KQL with a representative value for every parameter
-// and finds where its body is in its YAML file.
-func render(t *testing.T, id string, q *workspace.Query, without []string) entry {
+// render binds q for dialect d (KQL or Hunting) with a representative value
+// for every parameter and finds where its body is in its YAML file.
+func render(t *testing.T, id string, q *workspace.Query, d workspace.Dialect, without []string) entry {
 	t.Helper()
 	p := workspace.Params{}
 	for _, prm := range q.Params {
 		p[prm.Name] = value(prm.Type)
 	}
-	text, _, err := q.Bind(workspace.KQL, p)
+	text, _, err := q.Bind(d, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := q.Bodies[workspace.KQL]
+	body := q.Bodies[d]
 	prelude, ok := strings.CutSuffix(text, body)
 	if !ok {
 		t.Fatalf("query %s: the bound text does not end with the body", q.Name)
@@ -290,14 +365,15 @@ func render(t *testing.T, id string, q *workspace.Query, without []string) entry
 	e := entry{ID: id, Text: text, Without: without, prelude: strings.Count(prelude, "\n")}
 	if src, ok := strings.CutPrefix(q.Source, "builtin:"); ok {
 		e.file = "internal/workspace/" + src
-		e.line, e.indent = bodyLine(t, filepath.Join("..", src), q.Name, body)
+		e.line, e.indent = bodyLine(t, filepath.Join("..", src), q.Name, string(d), body)
 	}
 	return e
 }
 
-// bodyLine returns the line of file where the kql body of the named query
-// starts, and its indentation; 0, 0 when it cannot be found.
-func bodyLine(t *testing.T, file, name, body string) (int, int) {
+// bodyLine returns the line of file where the body under key (kql,
+// hunting) of the named query starts, and its indentation; 0, 0 when it
+// cannot be found.
+func bodyLine(t *testing.T, file, name, key, body string) (int, int) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -313,7 +389,7 @@ func bodyLine(t *testing.T, file, name, body string) (int, int) {
 		if n := find(q, "name"); n == nil || n.Value != name {
 			continue
 		}
-		n := find(q, "kql")
+		n := find(q, key)
 		if n == nil {
 			return 0, 0
 		}
@@ -348,8 +424,9 @@ func find(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// analyse runs check.js on entries and returns its results by id.
-func analyse(t *testing.T, node string, entries []entry) map[string]result {
+// analyse runs check.js on entries against the schemas in dir and returns
+// its results by id.
+func analyse(t *testing.T, node string, entries []entry, dir string) map[string]result {
 	t.Helper()
 	in := filepath.Join(t.TempDir(), "queries.json")
 	data, err := json.Marshal(entries)
@@ -361,7 +438,7 @@ func analyse(t *testing.T, node string, entries []entry) map[string]result {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.js", in, "testdata")
+	cmd := exec.CommandContext(ctx, node, "check.js", in, dir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

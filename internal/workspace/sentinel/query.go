@@ -1,14 +1,12 @@
 package sentinel
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -147,7 +145,7 @@ func decodeResults(payload []byte) (workspace.Table, error) {
 		}
 		out := make([]any, len(row))
 		for j, cell := range row {
-			v, err := decodeCell(t.Columns[j].Type, cell)
+			v, err := workspace.DecodeCell(t.Columns[j].Type, cell)
 			if err != nil {
 				return t, fmt.Errorf("row %d column %s (%s): %w", i, t.Columns[j].Name, t.Columns[j].Type, err)
 			}
@@ -156,117 +154,4 @@ func decodeResults(payload []byte) (workspace.Table, error) {
 		t.Rows = append(t.Rows, out)
 	}
 	return t, nil
-}
-
-// decodeCell converts one cell. Services have sent numbers and bools as
-// text, so both forms are read.
-func decodeCell(typ string, raw json.RawMessage) (any, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var v any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	s, isText := v.(string)
-	switch typ {
-	case "datetime":
-		if !isText {
-			return nil, fmt.Errorf("datetime is not text: %s", raw)
-		}
-		if s == "" {
-			return nil, nil
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, err
-		}
-		return t.UTC(), nil
-	case "long", "int":
-		n := fmt.Sprint(v)
-		if isText && s == "" {
-			return nil, nil
-		}
-		i, err := strconv.ParseInt(n, 10, 64)
-		if err != nil {
-			f, ferr := strconv.ParseFloat(n, 64)
-			if ferr != nil || f != math.Trunc(f) {
-				return nil, fmt.Errorf("not an integer: %s", raw)
-			}
-			return int64(f), nil
-		}
-		return i, nil
-	case "real", "decimal":
-		n := fmt.Sprint(v)
-		if isText && s == "" {
-			return nil, nil
-		}
-		switch strings.ToLower(n) {
-		case "nan":
-			return math.NaN(), nil
-		case "infinity", "+infinity":
-			return math.Inf(1), nil
-		case "-infinity":
-			return math.Inf(-1), nil
-		}
-		return strconv.ParseFloat(n, 64)
-	case "bool", "boolean":
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case json.Number:
-			return x.String() != "0", nil
-		case string:
-			return strconv.ParseBool(strings.ToLower(x))
-		}
-		return nil, fmt.Errorf("not a bool: %s", raw)
-	case "dynamic":
-		if isText {
-			t := strings.TrimSpace(s)
-			if t == "" {
-				return nil, nil
-			}
-			if t[0] != '{' && t[0] != '[' {
-				return s, nil
-			}
-			var inner any
-			d := json.NewDecoder(strings.NewReader(t))
-			d.UseNumber()
-			if err := d.Decode(&inner); err != nil {
-				return s, nil // text that only looks like JSON stays text
-			}
-			return plain(inner), nil
-		}
-		return plain(v), nil
-	}
-	if isText {
-		return s, nil
-	}
-	return fmt.Sprint(plain(v)), nil
-}
-
-// plain converts the json.Numbers inside a dynamic value to float64, as
-// every workspace decodes dynamic values; a number float64 cannot hold
-// exactly (beyond 2^53) is kept as its decimal text.
-func plain(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		f, err := x.Float64()
-		if i, ierr := x.Int64(); err != nil || ierr == nil && int64(f) != i {
-			return x.String()
-		}
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = plain(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = plain(e)
-		}
-	}
-	return v
 }
