@@ -66,6 +66,11 @@ func (w *Workspace) Details(ctx context.Context, inc triage.Incident) (triage.De
 			continue
 		}
 		ents, probs := triage.ParseGraphEvidence(ev, where+" alert "+a.ID+" evidence")
+		// Linked as ParseSecurityAlert links its entities to its alert.
+		for i := range ents {
+			ents[i].Alerts = []string{a.ID}
+			a.EntityKeys = append(a.EntityKeys, ents[i].Key)
+		}
 		asm.Alert(a, ents, probs)
 	}
 	if len(g.Alerts) == 0 {
@@ -89,7 +94,8 @@ func alertOf(raw json.RawMessage) (triage.Alert, []byte, error) {
 		Product:  firstNonEmpty(x.ProductName, x.ServiceSource),
 		Provider: x.DetectionSource, Vendor: "Microsoft",
 		Techniques: x.MitreTechniques, Description: x.Description,
-		Start: x.FirstActivityDateTime.UTC(), End: x.LastActivityDateTime.UTC(), TimeGenerated: x.CreatedDateTime.UTC(),
+		EntityKeys: []string{},
+		Start:      x.FirstActivityDateTime.UTC(), End: x.LastActivityDateTime.UTC(), TimeGenerated: x.CreatedDateTime.UTC(),
 	}
 	if x.FirstActivityDateTime.IsZero() {
 		a.Start = time.Time{}
