@@ -144,7 +144,7 @@ func TestIncidentMapping(t *testing.T) {
 	if inc.URL != "" {
 		t.Errorf("URL %q on a custom cloud, want none built", inc.URL)
 	}
-	if got := defender.PortalURL("2", defendertest.TenantID); got != "https://security.microsoft.com/incident2/2/overview?tid="+defendertest.TenantID {
+	if got := workspace.DefenderPortalURL("2", defendertest.TenantID); got != "https://security.microsoft.com/incident2/2/overview?tid="+defendertest.TenantID {
 		t.Errorf("PortalURL = %s", got)
 	}
 	for _, ref := range []string{"x", "00000000-0000-0000-0000-000000000000", "42"} {

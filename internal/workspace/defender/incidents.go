@@ -233,7 +233,7 @@ func (w *Workspace) fromGraph(raw []byte) (triage.Incident, error) {
 	}
 	inc.Classification, inc.ClassificationReason = fromGraphClassification(g.Classification, g.Determination, inc.Status == triage.StatusClosed)
 	if inc.URL == "" && (w.cfg.Cloud == config.CloudPublic || w.cfg.Cloud == "") {
-		inc.URL = PortalURL(g.ID, firstNonEmpty(g.TenantID, w.cfg.TenantID))
+		inc.URL = workspace.DefenderPortalURL(g.ID, firstNonEmpty(g.TenantID, w.cfg.TenantID))
 	}
 	inc.Source = map[string]string{}
 	for k, v := range map[string]string{
@@ -266,16 +266,6 @@ func (w *Workspace) fromGraph(raw []byte) (triage.Incident, error) {
 	}
 	inc.AlertCount = len(inc.AlertIDs)
 	return inc, nil
-}
-
-// PortalURL is the Defender portal's page of an incident in the global
-// cloud, with the tenant when known.
-func PortalURL(id, tenant string) string {
-	u := "https://security.microsoft.com/incident2/" + url.PathEscape(id) + "/overview"
-	if tenant != "" {
-		u += "?tid=" + url.QueryEscape(tenant)
-	}
-	return u
 }
 
 func firstNonEmpty(s ...string) string {
