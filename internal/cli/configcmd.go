@@ -124,7 +124,7 @@ func withSignIn(cfg *config.Config, findings []config.Finding, getenv func(strin
 		}
 	}
 	for _, w := range cfg.Workspaces {
-		if w.Kind == config.KindSentinel {
+		if w.Kind == config.KindSentinel || w.Kind == config.KindDefender {
 			try("workspace "+w.Name, azauth.Options{Auth: w.Auth, TenantID: w.TenantID, Endpoints: w.Endpoints})
 		}
 	}
