@@ -83,7 +83,7 @@ func fromGraphClassification(class, determination string, closed bool) (triage.C
 	switch strings.ToLower(class) {
 	case "truepositive", "apt":
 		return triage.ClassTruePositive, "SuspiciousActivity"
-	case "informationalexpectedactivity", "securitypersonnel", "securitytesting":
+	case "informationalexpectedactivity", "securitypersonnel":
 		return triage.ClassBenignPositive, "SuspiciousButExpected"
 	case "falsepositive":
 		if strings.EqualFold(determination, "notEnoughDataToValidate") {
@@ -97,19 +97,33 @@ func fromGraphClassification(class, determination string, closed bool) (triage.C
 	return "", ""
 }
 
+// The determinations that go with each classification, as the Defender
+// portal groups them; a current determination in the group is kept.
+var determinations = map[string][]string{
+	"truePositive": {"multiStagedAttack", "maliciousUserActivity", "compromisedAccount", "malware", "phishing",
+		"unwantedSoftware", "apt", "other"},
+	"informationalExpectedActivity": {"securityTesting", "lineOfBusinessApplication", "confirmedActivity", "securityPersonnel"},
+	"falsePositive":                 {"notMalicious", "notEnoughDataToValidate"},
+}
+
 // toGraphClassification is the classification and determination written
 // for a model classification and reason; current is the incident's
-// determination, kept for a true positive that has one.
+// determination, kept when it goes with the classification (a true
+// positive's "malware" stays "malware").
 func toGraphClassification(c triage.Classification, reason, current string) (string, string) {
+	keep := func(class, def string) (string, string) {
+		for _, d := range determinations[class] {
+			if strings.EqualFold(d, current) {
+				return class, d
+			}
+		}
+		return class, def
+	}
 	switch c {
 	case triage.ClassTruePositive:
-		if current != "" && !strings.EqualFold(current, "unknown") && !strings.EqualFold(current, "notMalicious") &&
-			!strings.EqualFold(current, "notEnoughDataToValidate") && !strings.EqualFold(current, "confirmedActivity") {
-			return "truePositive", current
-		}
-		return "truePositive", "other"
+		return keep("truePositive", "other")
 	case triage.ClassBenignPositive:
-		return "informationalExpectedActivity", "confirmedActivity"
+		return keep("informationalExpectedActivity", "confirmedActivity")
 	case triage.ClassFalsePositive:
 		if reason == "InaccurateData" {
 			return "falsePositive", "notEnoughDataToValidate"
