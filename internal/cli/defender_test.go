@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -52,6 +53,11 @@ type defenderEnv struct {
 }
 
 func newDefenderEnv(t *testing.T) *defenderEnv {
+	return newDefenderEnvToken(t, "graph-token")
+}
+
+// newDefenderEnvToken is newDefenderEnv with az handing out token.
+func newDefenderEnvToken(t *testing.T, token string) *defenderEnv {
 	t.Helper()
 	srv := defendertest.New(t, workspacetest.Records())
 	dir := t.TempDir()
@@ -61,7 +67,7 @@ func newDefenderEnv(t *testing.T) *defenderEnv {
 		t.Fatal(err)
 	}
 	az := "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" + e.azArgs + "'\n" +
-		`echo '{"accessToken":"graph-token","expiresOn":"2030-01-01 00:00:00.000000","expires_on":1893456000,"tenant":"t","tokenType":"Bearer"}'` + "\n"
+		`echo '{"accessToken":"` + token + `","expiresOn":"2030-01-01 00:00:00.000000","expires_on":1893456000,"tenant":"t","tokenType":"Bearer"}'` + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(az), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -188,5 +194,32 @@ func TestDefenderUpdateRefusesAColleaguesChange(t *testing.T) {
 	_, errOut, code = e.run(t, "update", "2", "--status", "active")
 	if g, _ := e.srv.Incident("2"); code != ExitOK || g["status"] != "inProgress" {
 		t.Errorf("update again: exit %d, status %v: %s", code, g["status"], errOut)
+	}
+}
+
+// config check --permissions signs in and names the Graph permissions the
+// token lacks, without printing it.
+func TestConfigCheckGraphPermissions(t *testing.T) {
+	enc := base64.RawURLEncoding.EncodeToString
+	token := enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(`{"roles":["SecurityIncident.ReadWrite.All"],"scp":"User.Read"}`)) + ".c2ln"
+	e := newDefenderEnvToken(t, token)
+	out, errOut, code := e.run(t, "config", "check")
+	if code != ExitOK || strings.Contains(out, "lacks") {
+		t.Fatalf("config check without --permissions: exit %d, or it read the token\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(e.azArgs); err == nil {
+		t.Error("config check without --permissions ran az")
+	}
+	out, errOut, code = e.run(t, "config", "check", "--permissions")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"the Graph token lacks SecurityAlert.Read.All", "ThreatHunting.Read.All (for advanced hunting queries)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config check --permissions does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, token) || strings.Contains(out, "lacks SecurityIncident") {
+		t.Errorf("output shows the token or a permission ReadWrite covers:\n%s", out)
 	}
 }
