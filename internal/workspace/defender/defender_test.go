@@ -147,7 +147,13 @@ func TestIncidentMapping(t *testing.T) {
 	if got := workspace.DefenderPortalURL("2", defendertest.TenantID); got != "https://security.microsoft.com/incident2/2/overview?tid="+defendertest.TenantID {
 		t.Errorf("PortalURL = %s", got)
 	}
-	for _, ref := range []string{"x", "00000000-0000-0000-0000-000000000000", "42"} {
+	for _, ref := range []string{"https://security.microsoft.com/incident2/2/overview?tid=" + defendertest.TenantID,
+		"https://security.microsoft.com/incidents/2?tid=x", "/security/incidents/2"} {
+		if got, err := ws.Incident(ctx, ref); err != nil || got.Number != 2 {
+			t.Errorf("Incident(%q) = %d, %v; want incident 2", ref, got.Number, err)
+		}
+	}
+	for _, ref := range []string{"x", "00000000-0000-0000-0000-000000000000", "42", "https://security.microsoft.com/incident2/x/overview"} {
 		if _, err := ws.Incident(ctx, ref); !errors.Is(err, workspace.ErrNotFound) {
 			t.Errorf("Incident(%q) = %v, want ErrNotFound", ref, err)
 		}

@@ -148,15 +148,12 @@ func listFilter(f workspace.IncidentFilter) string {
 // maxRedirects bounds the merges followed from one incident.
 const maxRedirects = 8
 
-// Incident finds an incident by its Graph id (a number; a URL or path
-// ending in one is reduced to it), with its alerts. A merged incident
+// Incident finds an incident by its Graph id (a number; a Defender portal
+// link or a path naming one is reduced to it), with its alerts. A merged incident
 // (status redirected) is followed to the one it was merged into, which is
 // returned with Source["redirectedFrom"] naming the incidents followed.
 func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, error) {
-	id := strings.TrimSpace(ref)
-	if i := strings.LastIndexByte(id, '/'); i >= 0 {
-		id = id[i+1:]
-	}
+	id := refID(ref)
 	if id == "" {
 		return triage.Incident{}, fmt.Errorf("incident: empty reference")
 	}
@@ -184,6 +181,27 @@ func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, 
 		inc.Source["redirectedFrom"] = strings.Join(from, ", ")
 	}
 	return inc, nil
+}
+
+// refID is the incident id a reference names: the reference itself, the
+// last segment of a path, or the segment after incident2/incidents in a
+// Defender portal link (".../incident2/42/overview?tid=...").
+func refID(ref string) string {
+	s := strings.TrimSpace(ref)
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		seg := strings.Split(strings.Trim(u.Path, "/"), "/")
+		for i, x := range seg {
+			if (x == "incident2" || x == "incidents") && i+1 < len(seg) {
+				return seg[i+1]
+			}
+		}
+		s = u.Path
+	}
+	s = strings.TrimRight(s, "/")
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
 }
 
 // get reads one incident by id with its alerts.
