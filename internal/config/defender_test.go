@@ -50,7 +50,7 @@ workspaces:
 
 func TestDefenderWorkspaceRefused(t *testing.T) {
 	for name, tc := range map[string]struct{ yaml, want string }{
-		"china": {"kind: defender\n    cloud: china", "not available in Azure China"},
+		"china":                {"kind: defender\n    cloud: china", "not available in Azure China"},
 		"custom without graph": {"kind: defender\n    cloud: custom", "needs graph under workspaces.w.endpoints"},
 		"custom log analytics": {"kind: defender\n    workspace_id: 8ecf8077-cf51-4820-aadd-14040956f35d\n    cloud: custom\n    endpoints: {graph: https://127.0.0.1:1}", "needs log_analytics"},
 		"sentinel fields":      {"kind: defender\n    subscription_id: 3b701f84-d04b-4479-89b1-fa8827eb537e", "subscription_id is only for Sentinel workspaces (this one is defender)"},
