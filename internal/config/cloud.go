@@ -8,16 +8,17 @@ import (
 
 // The Azure clouds a Sentinel workspace can live in.
 const (
-	CloudPublic = "public" // Azure (msticpy "global")
-	CloudUSGov  = "usgov"  // Azure US Government
-	// CloudUSGovDoD is Azure US Government with the Department of
-	// Defense's Microsoft Graph (dod-graph.microsoft.us); its other
-	// endpoints are US Government's.
-	CloudUSGovDoD = "usgovdod"
-	CloudChina    = "china"   // Azure China, operated by 21Vianet (msticpy "cn")
-	CloudCustom   = "custom"  // no defaults: every endpoint comes from configuration
-	CloudGermany  = "germany" // Azure Germany (msticpy "de"), closed in 2021: recognised, never usable
+	CloudPublic  = "public"  // Azure (msticpy "global")
+	CloudUSGov   = "usgov"   // Azure US Government
+	CloudChina   = "china"   // Azure China, operated by 21Vianet (msticpy "cn")
+	CloudCustom  = "custom"  // no defaults: every endpoint comes from configuration
+	CloudGermany = "germany" // Azure Germany (msticpy "de"), closed in 2021: recognised, never usable
 )
+
+// CloudUSGovDoD is Azure US Government with the Department of Defense's
+// Microsoft Graph (dod-graph.microsoft.us); its other endpoints are US
+// Government's.
+const CloudUSGovDoD = "usgovdod"
 
 // Endpoints are the Azure service addresses a Sentinel workspace is reached
 // at. URLs have no trailing slash.
