@@ -102,6 +102,19 @@ func TestNextLinkElsewhereNotFollowed(t *testing.T) {
 	}
 }
 
+func TestRelativeNextLinkResolved(t *testing.T) {
+	ws, srv := open(t, workspacetest.Records(), nil)
+	srv.Fault = func(r *http.Request, _ []byte) *defendertest.Fault {
+		if r.URL.Query().Get("$skip") == "" {
+			return &defendertest.Fault{Status: 200, Body: `{"value":[],"@odata.nextLink":"/v1.0/security/incidents?$top=2&$skip=2"}`}
+		}
+		return nil
+	}
+	if got := numbers(t, ws, workspace.IncidentFilter{}); !slices.Equal(got, []int{2, 1}) {
+		t.Errorf("incidents %v, want the second page's 2 1", got)
+	}
+}
+
 func TestRequestHeadersAndScope(t *testing.T) {
 	scopes := make(chan []string, 1)
 	ws, srv := open(t, workspacetest.Records(), func(o *defender.Options) { o.Credential = token{scopes: scopes} })

@@ -29,9 +29,9 @@ type graphAlert struct {
 	AlertWebURL           string          `json:"alertWebUrl"`
 	ProviderAlertID       string          `json:"providerAlertId"`
 	ThreatDisplayName     string          `json:"threatDisplayName"`
-	CreatedDateTime       time.Time       `json:"createdDateTime"`
-	FirstActivityDateTime time.Time       `json:"firstActivityDateTime"`
-	LastActivityDateTime  time.Time       `json:"lastActivityDateTime"`
+	CreatedDateTime       graphTime       `json:"createdDateTime"`
+	FirstActivityDateTime graphTime       `json:"firstActivityDateTime"`
+	LastActivityDateTime  graphTime       `json:"lastActivityDateTime"`
 	Evidence              json.RawMessage `json:"evidence"`
 }
 

@@ -29,8 +29,8 @@ type graphIncident struct {
 	AssignedTo         string            `json:"assignedTo"`
 	CustomTags         []string          `json:"customTags"`
 	SystemTags         []string          `json:"systemTags"`
-	CreatedDateTime    time.Time         `json:"createdDateTime"`
-	LastUpdateDateTime time.Time         `json:"lastUpdateDateTime"`
+	CreatedDateTime    graphTime         `json:"createdDateTime"`
+	LastUpdateDateTime graphTime         `json:"lastUpdateDateTime"`
 	IncidentWebURL     string            `json:"incidentWebUrl"`
 	RedirectIncidentID string            `json:"redirectIncidentId"`
 	TenantID           string            `json:"tenantId"`
@@ -99,9 +99,23 @@ func (w *Workspace) list(ctx context.Context, f workspace.IncidentFilter, expand
 				return err
 			}
 		}
-		next = p.NextLink
+		next = resolveLink(w.api, p.NextLink)
 	}
 	return nil
+}
+
+// resolveLink is a next link as returned, made absolute against api when
+// it is relative (Graph sends absolute links; a proxy may not).
+func resolveLink(api, link string) string {
+	if link == "" {
+		return ""
+	}
+	base, err1 := url.Parse(api)
+	ref, err2 := url.Parse(link)
+	if err1 != nil || err2 != nil || ref.IsAbs() {
+		return link
+	}
+	return base.ResolveReference(ref).String()
 }
 
 // sameOrigin reports whether link is on the scheme and host of api: a
@@ -117,10 +131,10 @@ func sameOrigin(link, api string) bool {
 func listFilter(f workspace.IncidentFilter) string {
 	var parts []string
 	if !f.Start.IsZero() {
-		parts = append(parts, "createdDateTime ge "+f.Start.UTC().Format(time.RFC3339Nano))
+		parts = append(parts, "createdDateTime ge "+odataTime(f.Start, false))
 	}
 	if !f.End.IsZero() {
-		parts = append(parts, "createdDateTime lt "+f.End.UTC().Format(time.RFC3339Nano))
+		parts = append(parts, "createdDateTime lt "+odataTime(f.End, true))
 	}
 	anyOf := func(field string, vals []string) {
 		var or []string

@@ -1,7 +1,9 @@
 package defender
 
 import (
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -169,4 +171,39 @@ func assignedTo(o triage.Owner) string {
 		}
 	}
 	return ""
+}
+
+// graphTime reads a Graph DateTimeOffset: RFC 3339 with any number of
+// fractional digits, or the same without a zone (read as UTC, as some
+// payloads write it); null, "" and anything unreadable are the zero time,
+// so that one odd timestamp never makes a whole incident unreadable.
+type graphTime struct{ time.Time }
+
+func (t *graphTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil || s == "" {
+		t.Time = time.Time{}
+		return nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
+	t.Time = time.Time{}
+	return nil
+}
+
+// odataTime writes a time for a $filter: UTC, at most microseconds (7
+// fractional digits is Graph's own precision; fewer is what every parser
+// reads). up rounds a time with more precision up rather than down, for
+// an exclusive end, so that the server's answer is never narrower than the
+// filter; the client applies the exact filter again.
+func odataTime(t time.Time, up bool) string {
+	u := t.UTC().Truncate(time.Microsecond)
+	if up && u.Before(t) {
+		u = u.Add(time.Microsecond)
+	}
+	return u.Format("2006-01-02T15:04:05.999999Z")
 }

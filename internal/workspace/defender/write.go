@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/triage"
@@ -18,7 +17,7 @@ import (
 type graphComment struct {
 	Comment              string    `json:"comment"`
 	CreatedByDisplayName string    `json:"createdByDisplayName"`
-	CreatedDateTime      time.Time `json:"createdDateTime"`
+	CreatedDateTime      graphTime `json:"createdDateTime"`
 }
 
 // Comments lists the incident's comments (the incident's comments
