@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/azauth"
@@ -23,7 +26,7 @@ msticpyconfig.yaml, read together.`,
 }
 
 func newConfigCheckCmd(s *IO, g *globalOptions) *cobra.Command {
-	var asJSON bool
+	var asJSON, permissions bool
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Check the configuration without calling out",
@@ -33,15 +36,21 @@ to each Sentinel workspace is set up as it would be for real, but nothing is
 sent: no network call is made, Key Vault references are not read, and no
 secret is printed. --json prints the same as one JSON object.
 
+--permissions does call out: it signs in to each defender workspace as a
+command would, reads the Microsoft Graph token's roles and scopes, and says
+which of the permissions triage's features need are missing (the token is
+never printed).
+
 The exit status is 0 when no finding is an error and 4 when one is.`,
 		Example: `  triage config check
   triage config check --config ./triage.yaml --json`,
 		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return configCheckRun(s, g, asJSON)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return configCheckRun(cmd.Context(), s, g, asJSON, permissions)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&permissions, "permissions", false, "sign in to defender workspaces and say which Graph permissions the token lacks (calls out)")
 	return cmd
 }
 
@@ -58,7 +67,7 @@ type configCheck struct {
 	Warnings int `json:"warnings"`
 }
 
-func configCheckRun(s *IO, g *globalOptions, asJSON bool) error {
+func configCheckRun(ctx context.Context, s *IO, g *globalOptions, asJSON, permissions bool) error {
 	lo := s.ConfigOptions(g.config)
 	cfg, err := config.Load(lo)
 	if err != nil {
@@ -73,6 +82,9 @@ func configCheckRun(s *IO, g *globalOptions, asJSON bool) error {
 		Files: cfg.Files, TriageFile: cfg.TriageFile, MsticpyFile: cfg.MsticpyFile,
 		DefaultWorkspace: cfg.DefaultWorkspace,
 		Findings:         withSignIn(cfg, cfg.Check(), getenv, s.Err),
+	}
+	if permissions {
+		r.Findings = withGraphPermissions(ctx, cfg, r.Findings, getenv, s.Err)
 	}
 	for _, f := range r.Findings {
 		switch f.Level {
@@ -124,7 +136,7 @@ func withSignIn(cfg *config.Config, findings []config.Finding, getenv func(strin
 		}
 	}
 	for _, w := range cfg.Workspaces {
-		if w.Kind == config.KindSentinel {
+		if w.Kind == config.KindSentinel || w.Kind == config.KindDefender {
 			try("workspace "+w.Name, azauth.Options{Auth: w.Auth, TenantID: w.TenantID, Endpoints: w.Endpoints})
 		}
 	}
@@ -179,4 +191,65 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// withGraphPermissions signs in to every defender workspace without an
+// error, reads the Graph token's roles and scopes and adds, after the
+// workspace's findings, one saying which permissions of
+// config.DefenderPermissions it lacks (a warning) or that it has them all.
+// A failure to sign in is an error of the workspace. The token is never
+// printed.
+func withGraphPermissions(ctx context.Context, cfg *config.Config, findings []config.Finding, getenv func(string) string, prompt io.Writer) []config.Finding {
+	hasError := map[string]bool{}
+	for _, f := range findings {
+		if f.Level == config.LevelError {
+			hasError[f.Subject] = true
+		}
+	}
+	extra := map[string]config.Finding{}
+	for _, w := range cfg.Workspaces {
+		subject := "workspace " + w.Name
+		if w.Kind != config.KindDefender || hasError[subject] {
+			continue
+		}
+		extra[subject] = graphPermissions(ctx, w, getenv, prompt)
+	}
+	var out []config.Finding
+	for i, f := range findings {
+		out = append(out, f)
+		if e, ok := extra[f.Subject]; ok && (i+1 == len(findings) || findings[i+1].Subject != f.Subject) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func graphPermissions(ctx context.Context, w config.Workspace, getenv func(string) string, prompt io.Writer) config.Finding {
+	subject := "workspace " + w.Name
+	fail := func(format string, a ...any) config.Finding {
+		return config.Finding{Subject: subject, Level: config.LevelError, Message: fmt.Sprintf(format, a...)}
+	}
+	cred, err := azauth.Credential(azauth.Options{Auth: w.Auth, TenantID: w.TenantID, Endpoints: w.Endpoints, Getenv: getenv, Prompt: prompt})
+	if err != nil {
+		return fail("sign-in cannot be set up: %v", err)
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{strings.TrimRight(w.Endpoints.Graph, "/") + "/.default"}})
+	if err != nil {
+		return fail("signing in for Microsoft Graph failed: %v", err)
+	}
+	grants, err := azauth.TokenGrants(tok.Token)
+	if err != nil {
+		return config.Finding{Subject: subject, OK: true, Level: config.LevelWarning, Message: "cannot tell the token's permissions: " + err.Error()}
+	}
+	missing := config.MissingGraphPermissions(grants.All())
+	if len(missing) == 0 {
+		return config.Finding{Subject: subject, OK: true, Level: config.LevelOK,
+			Message: "the Graph token has every permission triage uses: " + strings.Join(grants.All(), ", ")}
+	}
+	var lacks []string
+	for _, p := range missing {
+		lacks = append(lacks, p.Name+" (for "+p.For+")")
+	}
+	return config.Finding{Subject: subject, OK: true, Level: config.LevelWarning,
+		Message: "the Graph token lacks " + strings.Join(lacks, "; ") + ": grant them to the app (admin consent) or the user"}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/defender"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
@@ -157,7 +158,7 @@ func selectWorkspace(ctx context.Context, s *IO, g *globalOptions) (selection, e
 	if err != nil {
 		return selection{}, &ConfigError{fmt.Errorf("query catalog: %w", err)}
 	}
-	if wc.Kind == config.KindSentinel {
+	if wc.Kind == config.KindSentinel || wc.Kind == config.KindDefender {
 		if err := resolveSecrets(ctx, s, cfg); err != nil {
 			return selection{}, err
 		}
@@ -190,6 +191,9 @@ func openWorkspace(ctx context.Context, s *IO, g *globalOptions, sel selection) 
 		return ws, time.Time{}, nil
 	case config.KindSentinel:
 		ws, err := openSentinel(s, wc, sel.cat, sel.cfg.Limits)
+		return ws, time.Time{}, err
+	case config.KindDefender:
+		ws, err := openDefender(s, wc, sel.cat, sel.cfg.Limits)
 		return ws, time.Time{}, err
 	}
 	return nil, time.Time{}, &ConfigError{fmt.Errorf("workspace %s: unknown kind %q", wc.Name, wc.Kind)}
@@ -256,6 +260,24 @@ func openSentinel(s *IO, wc config.Workspace, cat *workspace.Catalog, lim triage
 		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
 	}
 	ws, err := sentinel.Open(sentinel.Options{
+		Workspace: wc, Credential: cred, Catalog: cat, Limits: lim,
+		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
+	})
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	return ws, nil
+}
+
+// openDefender opens a Defender XDR workspace (Microsoft Graph) whose
+// secrets selectWorkspace has read. Nothing reaches the network before the
+// first call on the workspace.
+func openDefender(s *IO, wc config.Workspace, cat *workspace.Catalog, lim triage.Limits) (workspace.Workspace, error) {
+	cred, err := azauth.Credential(azauth.Options{Auth: wc.Auth, TenantID: wc.TenantID, Endpoints: wc.Endpoints, Prompt: s.Err})
+	if err != nil {
+		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
+	}
+	ws, err := defender.Open(defender.Options{
 		Workspace: wc, Credential: cred, Catalog: cat, Limits: lim,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	})

@@ -469,9 +469,13 @@ func postSummary(ctx context.Context, s *IO, e *env, r *report.Report, dryRun bo
 	if err != nil {
 		return fmt.Errorf("post the summary: %w", err)
 	}
-	if !found {
+	switch {
+	case !found:
 		fmt.Fprintf(s.Err, "triage: added summary comment %s to incident %s\n", c.ID, incidentRef(inc))
-	} else {
+	case c.ID != id:
+		// The workspace cannot edit comments (Defender XDR through Graph).
+		fmt.Fprintf(s.Err, "triage: added summary comment %s to incident %s; this workspace cannot edit comments, so the earlier summary %s stays\n", c.ID, incidentRef(inc), id)
+	default:
 		fmt.Fprintf(s.Err, "triage: updated summary comment %s on incident %s\n", c.ID, incidentRef(inc))
 	}
 	return nil

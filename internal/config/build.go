@@ -243,6 +243,7 @@ func endpoints(cloud string, inherited, own *fileEndpoints) (e Endpoints, missin
 			ResourceManagerAudience: normalizeURL(deref(fe.ResourceManagerAudience)),
 			LogAnalytics:            strings.TrimSuffix(normalizeURL(deref(fe.LogAnalytics)), "/v1"),
 			AuthorityHost:           normalizeURL(deref(fe.AuthorityHost)),
+			Graph:                   normalizeURL(deref(fe.Graph)),
 			KeyVaultSuffix:          strings.Trim(deref(fe.KeyVaultSuffix), ". "),
 		})
 	}
@@ -261,6 +262,20 @@ func endpoints(cloud string, inherited, own *fileEndpoints) (e Endpoints, missin
 		}
 	}
 	return e, missing
+}
+
+// defenderMissing lists the endpoints a defender workspace needs and lacks:
+// Graph always, Log Analytics only with a workspace id (the resource
+// manager never).
+func defenderMissing(w Workspace) []string {
+	var missing []string
+	if w.Endpoints.Graph == "" {
+		missing = append(missing, "graph")
+	}
+	if w.WorkspaceID != "" && w.Endpoints.LogAnalytics == "" {
+		missing = append(missing, "log_analytics")
+	}
+	return missing
 }
 
 func normalizeURL(s string) string {
@@ -377,6 +392,7 @@ func (b *builder) workspaces(fc *fileConfig, az fileAzure) {
 				{"workspace_name", fw.WorkspaceName != nil}, {"cloud", fw.Cloud != nil},
 				{"endpoints", fw.Endpoints != nil}, {"auth", fw.Auth != nil},
 				{"max_concurrent_queries", fw.MaxConcurrentQueries != nil}, {"query_timeout", fw.QueryTimeout != nil},
+				{"portal", fw.Portal != nil},
 			} {
 				if f.set {
 					b.problem(key+"."+f.k, o, "%s is only for Sentinel workspaces (this one is %s)", f.k, KindLocal)
@@ -390,8 +406,22 @@ func (b *builder) workspaces(fc *fileConfig, az fileAzure) {
 			continue
 		}
 		if fw.Path != nil {
-			b.problem(key+".path", o, "path is only for local workspaces (this one is %s)", KindSentinel)
+			b.problem(key+".path", o, "path is only for local workspaces (this one is %s)", w.Kind)
 		}
+		if w.Kind == KindDefender {
+			for _, f := range []struct {
+				k   string
+				set bool
+			}{
+				{"subscription_id", fw.SubscriptionID != nil}, {"resource_group", fw.ResourceGroup != nil},
+				{"workspace_name", fw.WorkspaceName != nil}, {"portal", fw.Portal != nil},
+			} {
+				if f.set {
+					b.problem(key+"."+f.k, o, "%s is only for Sentinel workspaces (this one is %s)", f.k, KindDefender)
+				}
+			}
+		}
+		w.Portal = deref(fw.Portal)
 		w.TenantID = deref(fw.TenantID)
 		w.SubscriptionID = deref(fw.SubscriptionID)
 		w.ResourceGroup = deref(fw.ResourceGroup)
@@ -406,6 +436,12 @@ func (b *builder) workspaces(fc *fileConfig, az fileAzure) {
 			cloudKey = "azure.cloud"
 			w.Cloud = b.cfg.Azure.Cloud
 			w.Endpoints, missing = endpoints(w.Cloud, az.Endpoints, fw.Endpoints)
+		}
+		if w.Kind == KindDefender {
+			missing = defenderMissing(w)
+			if w.Cloud == CloudChina {
+				b.problem(cloudKey, o, "workspace %s: Microsoft Graph's security API (Defender XDR incidents and advanced hunting) is not available in Azure China (21Vianet): a %s workspace cannot use cloud %s", name, KindDefender, CloudChina)
+			}
 		}
 		if len(missing) > 0 {
 			b.problem(cloudKey, o, "workspace %s: cloud %q needs %s under %s.endpoints (or azure.endpoints)", name, CloudCustom, strings.Join(missing, " and "), key)

@@ -161,6 +161,8 @@ func (c *Config) checkWorkspace(w Workspace) []Finding {
 		}
 		return r.findings(summary)
 	case KindSentinel:
+	case KindDefender:
+		return c.checkDefender(r, w, def, key)
 	default:
 		r.err("unknown kind %q", w.Kind)
 		return r.findings("")
@@ -228,7 +230,7 @@ func isHTTP(u string) bool { return len(u) >= 7 && strings.EqualFold(u[:7], "htt
 // token to one.
 func warnHTTP(r *report, e Endpoints) {
 	for _, f := range []struct{ name, u string }{
-		{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost},
+		{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost}, {"graph", e.Graph},
 	} {
 		if isHTTP(f.u) {
 			r.warn("endpoint %s %s is http://: not encrypted, and the Azure SDK will not send a sign-in token to it; use https://", f.name, f.u)

@@ -15,6 +15,11 @@ const (
 	CloudGermany = "germany" // Azure Germany (msticpy "de"), closed in 2021: recognised, never usable
 )
 
+// CloudUSGovDoD is Azure US Government with the Department of Defense's
+// Microsoft Graph (dod-graph.microsoft.us); its other endpoints are US
+// Government's.
+const CloudUSGovDoD = "usgovdod"
+
 // Endpoints are the Azure service addresses a Sentinel workspace is reached
 // at. URLs have no trailing slash.
 type Endpoints struct {
@@ -30,6 +35,10 @@ type Endpoints struct {
 	// AuthorityHost is the Microsoft Entra ID login endpoint, e.g.
 	// https://login.microsoftonline.com.
 	AuthorityHost string `json:"authority_host,omitempty"`
+	// Graph is the Microsoft Graph root, e.g. https://graph.microsoft.com
+	// (the defender kind's incidents, alerts and advanced hunting); it is
+	// also the token audience.
+	Graph string `json:"graph,omitempty"`
 	// KeyVaultSuffix is the DNS suffix of Key Vault URLs, e.g. vault.azure.net.
 	KeyVaultSuffix string `json:"key_vault_suffix,omitempty"`
 }
@@ -41,6 +50,7 @@ var cloudEndpoints = map[string]Endpoints{
 		ResourceManagerAudience: "https://management.core.windows.net",
 		LogAnalytics:            "https://api.loganalytics.io",
 		AuthorityHost:           "https://login.microsoftonline.com",
+		Graph:                   "https://graph.microsoft.com",
 		KeyVaultSuffix:          "vault.azure.net",
 	},
 	CloudUSGov: {
@@ -48,6 +58,15 @@ var cloudEndpoints = map[string]Endpoints{
 		ResourceManagerAudience: "https://management.core.usgovcloudapi.net",
 		LogAnalytics:            "https://api.loganalytics.us",
 		AuthorityHost:           "https://login.microsoftonline.us",
+		Graph:                   "https://graph.microsoft.us",
+		KeyVaultSuffix:          "vault.usgovcloudapi.net",
+	},
+	CloudUSGovDoD: {
+		ResourceManager:         "https://management.usgovcloudapi.net",
+		ResourceManagerAudience: "https://management.core.usgovcloudapi.net",
+		LogAnalytics:            "https://api.loganalytics.us",
+		AuthorityHost:           "https://login.microsoftonline.us",
+		Graph:                   "https://dod-graph.microsoft.us",
 		KeyVaultSuffix:          "vault.usgovcloudapi.net",
 	},
 	CloudChina: {
@@ -55,6 +74,7 @@ var cloudEndpoints = map[string]Endpoints{
 		ResourceManagerAudience: "https://management.core.chinacloudapi.cn",
 		LogAnalytics:            "https://api.loganalytics.azure.cn",
 		AuthorityHost:           "https://login.chinacloudapi.cn",
+		Graph:                   "https://microsoftgraph.chinacloudapi.cn",
 		KeyVaultSuffix:          "vault.azure.cn",
 	},
 	CloudCustom:  {},
@@ -67,12 +87,13 @@ var cloudAliases = map[string]string{
 	"public": CloudPublic, "global": CloudPublic, "azurecloud": CloudPublic, "azurepubliccloud": CloudPublic,
 	"usgov": CloudUSGov, "gov": CloudUSGov, "azureusgovernment": CloudUSGov, "azureusgovernmentcloud": CloudUSGov,
 	"china": CloudChina, "cn": CloudChina, "azurechinacloud": CloudChina,
+	"usgovdod": CloudUSGovDoD, "usgov-dod": CloudUSGovDoD, "dod": CloudUSGovDoD,
 	"custom":  CloudCustom,
 	"germany": CloudGermany, "de": CloudGermany, "azuregermancloud": CloudGermany,
 }
 
 // CloudNames lists the clouds a configuration may name.
-var CloudNames = []string{CloudPublic, CloudUSGov, CloudChina, CloudCustom}
+var CloudNames = []string{CloudPublic, CloudUSGov, CloudUSGovDoD, CloudChina, CloudCustom}
 
 // CloudEndpoints returns the endpoints of a named cloud (any accepted
 // spelling: "public", "global", "AzureUSGovernment", "cn"…) and its canonical
@@ -97,6 +118,7 @@ func (e Endpoints) override(o Endpoints) Endpoints {
 	set(&e.ResourceManagerAudience, o.ResourceManagerAudience)
 	set(&e.LogAnalytics, o.LogAnalytics)
 	set(&e.AuthorityHost, o.AuthorityHost)
+	set(&e.Graph, o.Graph)
 	set(&e.KeyVaultSuffix, o.KeyVaultSuffix)
 	return e
 }

@@ -83,8 +83,15 @@ type Config struct {
 // The kinds of workspace.
 const (
 	KindSentinel = "sentinel" // a Microsoft Sentinel workspace, through Azure
+	KindDefender = "defender" // Microsoft Defender XDR, through the Microsoft Graph security API
 	KindLocal    = "local"    // a SQLite file of imported exports
 	KindDemo     = "demo"     // the built-in demo workspace
+)
+
+// The portals a Sentinel workspace's incidents are linked to.
+const (
+	PortalAzure    = "azure"    // the Azure portal: the incident's own URL
+	PortalDefender = "defender" // the Microsoft Defender portal (security.microsoft.com)
 )
 
 // DemoWorkspace is the name of the built-in demo workspace.
@@ -108,6 +115,10 @@ type Workspace struct {
 	Cloud     string    `json:"cloud,omitempty"`
 	Endpoints Endpoints `json:"endpoints,omitzero"`
 	Auth      Auth      `json:"auth,omitzero"`
+	// Portal is where a Sentinel workspace's incident links point:
+	// PortalAzure (its incidents' own URLs, the default) or PortalDefender
+	// (the Defender portal, for a workspace onboarded to it).
+	Portal string `json:"portal,omitempty"`
 	// MaxConcurrentQueries bounds the Log Analytics queries in flight (the
 	// service allows 5 per user); QueryTimeout is the server timeout of one.
 	MaxConcurrentQueries int           `json:"max_concurrent_queries,omitempty"`

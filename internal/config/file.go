@@ -67,6 +67,7 @@ type fileEndpoints struct {
 	ResourceManagerAudience *string `yaml:"resource_manager_audience"`
 	LogAnalytics            *string `yaml:"log_analytics"`
 	AuthorityHost           *string `yaml:"authority_host"`
+	Graph                   *string `yaml:"graph"`
 	KeyVaultSuffix          *string `yaml:"key_vault_suffix"`
 }
 
@@ -99,6 +100,7 @@ type fileWorkspace struct {
 	Auth                 *fileAuth      `yaml:"auth"`
 	MaxConcurrentQueries *int           `yaml:"max_concurrent_queries"`
 	QueryTimeout         *duration      `yaml:"query_timeout"`
+	Portal               *string        `yaml:"portal"`
 	Path                 *string        `yaml:"path"`
 	Origins              []Origin       `yaml:"-"`
 }
@@ -351,8 +353,11 @@ func validateTriage(d *decoder, fc *fileConfig) {
 		if strings.ContainsAny(name, " \t./") {
 			bad(key, "a workspace name may not contain spaces, dots or slashes")
 		}
-		if w.Kind != nil && *w.Kind != KindSentinel && *w.Kind != KindLocal {
-			bad(key+".kind", "want %s or %s, got %q", KindSentinel, KindLocal, *w.Kind)
+		if w.Kind != nil && *w.Kind != KindSentinel && *w.Kind != KindLocal && *w.Kind != KindDefender {
+			bad(key+".kind", "want %s, %s or %s, got %q", KindSentinel, KindDefender, KindLocal, *w.Kind)
+		}
+		if w.Portal != nil && *w.Portal != PortalAzure && *w.Portal != PortalDefender {
+			bad(key+".portal", "want %s or %s, got %q", PortalAzure, PortalDefender, *w.Portal)
 		}
 		checkTenant(w.TenantID, key+".tenant_id", bad)
 		checkGUID(w.SubscriptionID, key+".subscription_id", "subscription id", bad)
@@ -462,10 +467,11 @@ func checkEndpoints(e *fileEndpoints, key string, bad badFunc) {
 	checkURL(e.ResourceManagerAudience, key+".resource_manager_audience", bad)
 	checkURL(e.LogAnalytics, key+".log_analytics", bad)
 	checkURL(e.AuthorityHost, key+".authority_host", bad)
+	checkURL(e.Graph, key+".graph", bad)
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost}} {
+	}{{"resource_manager", e.ResourceManager}, {"log_analytics", e.LogAnalytics}, {"authority_host", e.AuthorityHost}, {"graph", e.Graph}} {
 		if f.v != nil && httpapi.Cleartext(*f.v) {
 			bad(key+"."+f.name, "%s", cleartextEndpoint(*f.v))
 		}

@@ -184,12 +184,12 @@ func TestClouds(t *testing.T) {
 		want  Endpoints
 		name  string
 	}{
-		{"public", Endpoints{"https://management.azure.com", "https://management.core.windows.net", "https://api.loganalytics.io", "https://login.microsoftonline.com", "vault.azure.net"}, CloudPublic},
-		{"global", Endpoints{"https://management.azure.com", "https://management.core.windows.net", "https://api.loganalytics.io", "https://login.microsoftonline.com", "vault.azure.net"}, CloudPublic},
-		{"usgov", Endpoints{"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net", "https://api.loganalytics.us", "https://login.microsoftonline.us", "vault.usgovcloudapi.net"}, CloudUSGov},
-		{"AzureUSGovernment", Endpoints{"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net", "https://api.loganalytics.us", "https://login.microsoftonline.us", "vault.usgovcloudapi.net"}, CloudUSGov},
-		{"china", Endpoints{"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://login.chinacloudapi.cn", "vault.azure.cn"}, CloudChina},
-		{"cn", Endpoints{"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://login.chinacloudapi.cn", "vault.azure.cn"}, CloudChina},
+		{"public", Endpoints{"https://management.azure.com", "https://management.core.windows.net", "https://api.loganalytics.io", "https://login.microsoftonline.com", "https://graph.microsoft.com", "vault.azure.net"}, CloudPublic},
+		{"global", Endpoints{"https://management.azure.com", "https://management.core.windows.net", "https://api.loganalytics.io", "https://login.microsoftonline.com", "https://graph.microsoft.com", "vault.azure.net"}, CloudPublic},
+		{"usgov", Endpoints{"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net", "https://api.loganalytics.us", "https://login.microsoftonline.us", "https://graph.microsoft.us", "vault.usgovcloudapi.net"}, CloudUSGov},
+		{"AzureUSGovernment", Endpoints{"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net", "https://api.loganalytics.us", "https://login.microsoftonline.us", "https://graph.microsoft.us", "vault.usgovcloudapi.net"}, CloudUSGov},
+		{"china", Endpoints{"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", "vault.azure.cn"}, CloudChina},
+		{"cn", Endpoints{"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", "vault.azure.cn"}, CloudChina},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cloud, func(t *testing.T) {
@@ -239,6 +239,7 @@ func TestCustomEndpoints(t *testing.T) {
 			want: Endpoints{
 				ResourceManager: "https://management.azure.com", ResourceManagerAudience: "https://management.core.windows.net",
 				LogAnalytics: "https://la.example.test", AuthorityHost: "https://login.microsoftonline.com", KeyVaultSuffix: "vault.azure.net",
+				Graph: "https://graph.microsoft.com",
 			},
 		},
 		{
@@ -301,8 +302,8 @@ func TestUnknownKeys(t *testing.T) {
 			name: "deep and several",
 			yaml: "workspaces:\n  w:\n    endpoints:\n      resource_mgr: https://x.test\n    tenant: t\nintel:\n  internal_domain: [a.com]\n",
 			want: []string{
-				`004 workspaces.w.endpoints.resource_mgr: unknown key (known keys: authority_host, key_vault_suffix, log_analytics, resource_manager, resource_manager_audience)`,
-				`005 workspaces.w.tenant: unknown key (known keys: auth, cloud, endpoints, kind, max_concurrent_queries, path, query_timeout, resource_group, subscription_id, tenant_id, workspace_id, workspace_name)`,
+				`004 workspaces.w.endpoints.resource_mgr: unknown key (known keys: authority_host, graph, key_vault_suffix, log_analytics, resource_manager, resource_manager_audience)`,
+				`005 workspaces.w.tenant: unknown key (known keys: auth, cloud, endpoints, kind, max_concurrent_queries, path, portal, query_timeout, resource_group, subscription_id, tenant_id, workspace_id, workspace_name)`,
 				`007 intel.internal_domain: unknown key (did you mean "internal_domains"?)`,
 			},
 		},
@@ -343,8 +344,8 @@ func TestBadValues(t *testing.T) {
 		{"not a boolean", "providers:\n  otx:\n    enabled: maybe\n", "003 providers.otx.enabled: want true or false, got a string"},
 		{"bad duration", "workspaces:\n  w:\n    query_timeout: 5 minutes\n", `003 workspaces.w.query_timeout: want a positive duration such as 30s, 5m, 24h or 7d, got "5 minutes"`},
 		{"bad wait", "intel:\n  max_wait: soon\n", `002 intel.max_wait: want a wait such as 20s or 2m, 0 for none, or forever, got "soon"`},
-		{"unknown cloud", "azure:\n  cloud: mars\n", `002 azure.cloud: unknown cloud "mars" (want one of public, usgov, china, custom)`},
-		{"germany", "azure:\n  cloud: germany\n", "002 azure.cloud: Azure Germany was closed in October 2021 and is not supported (want one of public, usgov, china, custom)"},
+		{"unknown cloud", "azure:\n  cloud: mars\n", `002 azure.cloud: unknown cloud "mars" (want one of public, usgov, usgovdod, china, custom)`},
+		{"germany", "azure:\n  cloud: germany\n", "002 azure.cloud: Azure Germany was closed in October 2021 and is not supported (want one of public, usgov, usgovdod, china, custom)"},
 		{"workspace id", "workspaces:\n  w:\n    workspace_id: contoso\n", `003 workspaces.w.workspace_id: want a workspace id (the Log Analytics workspace GUID), a GUID like 00000000-0000-0000-0000-000000000000, got "contoso"`},
 		{"tenant", "workspaces:\n  w:\n    tenant_id: not a tenant\n", `003 workspaces.w.tenant_id: want a tenant id (a GUID) or domain (contoso.onmicrosoft.com), got "not a tenant"`},
 		{"base url", "providers:\n  otx:\n    base_url: ftp://otx.example\n", `003 providers.otx.base_url: want an absolute https:// URL, got "ftp://otx.example"`},
@@ -359,7 +360,7 @@ func TestBadValues(t *testing.T) {
 		{"files", "providers:\n  otx:\n    files: [a.csv]\n", "003 providers.otx.files: only localfeed reads files"},
 		{"auth method", "azure:\n  auth:\n    method: [cli, browser]\n", `003 azure.auth.method: item 2: unknown method "browser" (want default, cli, devicecode, clientsecret, managedidentity)`},
 		{"demo taken", "workspaces:\n  Demo: {path: x.db}\n", `002 workspaces.Demo: the name "Demo" is taken by the built-in demo workspace; choose another`},
-		{"kind", "workspaces:\n  w:\n    kind: cloud\n", `003 workspaces.w.kind: want sentinel or local, got "cloud"`},
+		{"kind", "workspaces:\n  w:\n    kind: cloud\n", `003 workspaces.w.kind: want sentinel, defender or local, got "cloud"`},
 		{"local with sentinel fields", "workspaces:\n  w:\n    kind: local\n    path: w.db\n    workspace_id: " + id + "\n", "005 workspaces.w.workspace_id: workspace_id is only for Sentinel workspaces (this one is local)"},
 		{"local without path", "workspaces:\n  w:\n    kind: local\n", "002 workspaces.w: a local workspace needs path: the SQLite file"},
 		{"sentinel with path", "workspaces:\n  w:\n    kind: sentinel\n    path: w.db\n", "004 workspaces.w.path: path is only for local workspaces (this one is sentinel)"},
@@ -403,7 +404,7 @@ func TestExampleLoads(t *testing.T) {
 	if c.DefaultWorkspace != "contoso" || c.DataDir != "/home/analyst/.local/share/triage" {
 		t.Errorf("DefaultWorkspace %q, DataDir %q", c.DefaultWorkspace, c.DataDir)
 	}
-	if diff := cmp.Diff([]string{"contoso", "contoso-gov", "demo", "lab", "offline"}, sortedKeys(c.Workspaces)); diff != "" {
+	if diff := cmp.Diff([]string{"contoso", "contoso-gov", "contoso-xdr", "demo", "lab", "offline"}, sortedKeys(c.Workspaces)); diff != "" {
 		t.Errorf("workspaces (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(Auth{Methods: []string{AuthCLI, AuthDeviceCode}}, c.Workspaces["contoso"].Auth); diff != "" {

@@ -101,6 +101,13 @@ type Incident struct {
 	Tactics               []string       `json:"tactics,omitempty"`
 	URL                   string         `json:"url,omitempty"`
 	ETag                  string         `json:"etag,omitempty"`
+	// Source keeps, for an incident from a service whose words are not the
+	// model's (Defender XDR through Microsoft Graph), the service's own
+	// values of the fields mapped onto the model's, by the service's field
+	// name ("status": "inProgress", "determination": "malware"), and what
+	// it says that the model has no field for ("redirectedFrom"). Nil for
+	// Sentinel and local workspaces, whose words are the model's.
+	Source map[string]string `json:"source,omitempty"`
 }
 
 // Alert is one security alert of an incident.

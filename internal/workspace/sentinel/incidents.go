@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	si "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/securityinsights/armsecurityinsights/v2"
 
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -42,6 +43,7 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 			if err != nil {
 				return fmt.Errorf("sentinel workspace %s: list incidents, page %d item %d: %w", w.cfg.Name, page, i, err)
 			}
+			inc = w.linked(inc, providerID(x))
 			if !f.Match(inc) {
 				continue
 			}
@@ -122,6 +124,7 @@ func (w *Workspace) listFromTable(ctx context.Context, f workspace.IncidentFilte
 		if err != nil {
 			return fmt.Errorf("sentinel workspace %s: list incidents: row %d: %w", w.cfg.Name, i, err)
 		}
+		inc = w.linked(inc, r.String("ProviderIncidentId"))
 		if !f.Match(inc) {
 			continue
 		}
@@ -172,6 +175,7 @@ func (w *Workspace) Incident(ctx context.Context, ref string) (triage.Incident, 
 			if err != nil {
 				return inc, fmt.Errorf("sentinel workspace %s: incident %d: %w", w.cfg.Name, n, err)
 			}
+			inc = w.linked(inc, providerID(x))
 			return w.withAlertIDs(ctx, inc)
 		}
 	}
@@ -205,6 +209,7 @@ func (w *Workspace) get(ctx context.Context, name string) (triage.Incident, *si.
 	if err != nil {
 		return triage.Incident{}, nil, fmt.Errorf("sentinel workspace %s: incident %s: %w", w.cfg.Name, name, err)
 	}
+	inc = w.linked(inc, providerID(&resp.Incident))
 	return inc, &resp.Incident, nil
 }
 
@@ -225,7 +230,30 @@ func (w *Workspace) incidentFromTable(ctx context.Context, ref string, n int64, 
 	if len(recs) == 0 {
 		return triage.Incident{}, fmt.Errorf("sentinel workspace %s: incident %q: %w", w.cfg.Name, ref, workspace.ErrNotFound)
 	}
-	return tableIncident(recs[0])
+	inc, err := tableIncident(recs[0])
+	return w.linked(inc, recs[0].String("ProviderIncidentId")), err
+}
+
+// linked points inc's URL at the Defender portal when the workspace is
+// configured with portal: defender and the incident has a Defender id (its
+// providerIncidentId, set once the workspace is onboarded to the Defender
+// portal); otherwise the incident keeps its own URL. Built links are for
+// the global cloud (and custom endpoints, which stand in for it): national
+// clouds' incidents keep their own URLs.
+func (w *Workspace) linked(inc triage.Incident, providerIncidentID string) triage.Incident {
+	if w.cfg.Portal != config.PortalDefender || providerIncidentID == "" || inc.Name == "" ||
+		w.cfg.Cloud != config.CloudPublic && w.cfg.Cloud != config.CloudCustom && w.cfg.Cloud != "" {
+		return inc
+	}
+	inc.URL = workspace.DefenderPortalURL(providerIncidentID, w.cfg.TenantID)
+	return inc
+}
+
+func providerID(x *si.Incident) string {
+	if x == nil || x.Properties == nil {
+		return ""
+	}
+	return deref(x.Properties.ProviderIncidentID)
 }
 
 // tableIncident reads a SecurityIncident row. Its ETag is weak, made of the

@@ -169,6 +169,18 @@ func (s *Server) Touch(name string, fn func(*triage.Incident)) {
 	x.inc.LastModified = time.Now().UTC()
 }
 
+// SetProperty sets a property of an incident that the fake does not model
+// (e.g. providerIncidentId), answered with the incident from then on.
+func (s *Server) SetProperty(name, key string, v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := s.incidents[strings.ToLower(name)]
+	if x.extra == nil {
+		x.extra = map[string]any{}
+	}
+	x.extra[key] = v
+}
+
 var (
 	incidentsPath = regexp.MustCompile(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.OperationalInsights/workspaces/([^/]+)/providers/Microsoft\.SecurityInsights/incidents(?:/([^/]+)(?:/(alerts|entities|comments)(?:/([^/]+))?)?)?$`)
 	queryPath     = regexp.MustCompile(`^/v1/workspaces/([^/]+)/query$`)
