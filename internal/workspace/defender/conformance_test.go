@@ -8,7 +8,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/defender"
 	"github.com/triage-dev/triage/internal/workspace/defender/defendertest"
@@ -51,19 +50,7 @@ func open(t *testing.T, recs map[string][]map[string]any, tweak func(*defender.O
 // conformance data set (see workspacetest.Options).
 var graphOptions = workspacetest.Options{NumberedIncidents: true, OwnerIsOneName: true, InlineAlerts: true, ServiceWords: true}
 
-// evidenceMapped reports whether triage.ParseGraphEvidence maps Graph's
-// ipEvidence onto the Ip kind. The mapping of evidence types is written
-// on another branch (i18-evidence) at the same time as this package; until
-// it is merged, the suite's entity checks cannot hold.
-func evidenceMapped() bool {
-	ents, _ := triage.ParseGraphEvidence([]byte(`[{"@odata.type":"#microsoft.graph.security.ipEvidence","ipAddress":"10.0.0.1"}]`), "probe")
-	return len(ents) == 1 && ents[0].Kind == triage.KindIP
-}
-
 func TestConformance(t *testing.T) {
-	if !evidenceMapped() {
-		t.Skip("triage.ParseGraphEvidence does not map evidence types yet (branch i18-evidence); the suite's entity checks need it")
-	}
 	workspacetest.RunWith(t, graphOptions, func(t *testing.T, recs map[string][]map[string]any) workspace.Workspace {
 		ws, _ := open(t, recs, nil)
 		return ws

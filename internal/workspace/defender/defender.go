@@ -44,6 +44,7 @@ import (
 	"github.com/triage-dev/triage/internal/timespan"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/hunting"
 	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
@@ -83,12 +84,9 @@ type Options struct {
 	// PageSize is the $top of incident list pages: 1 to MaxPageSize
 	// (the default).
 	PageSize int
+	// Hunting is advanced hunting's limits; zero fields are its defaults.
+	Hunting hunting.Options
 }
-
-// QueryFunc runs a catalog query: the Log Analytics runner of package
-// sentinel, or (wired by the caller) a router between it and advanced
-// hunting.
-type QueryFunc func(ctx context.Context, q *workspace.Query, p workspace.Params) (workspace.Table, error)
 
 // Workspace is a Microsoft Defender XDR workspace. It implements
 // workspace.Workspace and workspace.Writer.
@@ -99,9 +97,10 @@ type Workspace struct {
 	api      string // {graph}/v1.0
 	limits   triage.Limits
 	pageSize int
-	// LogAnalytics runs a query through Log Analytics; nil without a
+	// logAnalytics runs a query through Log Analytics; nil without a
 	// workspace id.
-	logAnalytics QueryFunc
+	logAnalytics func(context.Context, *workspace.Query, workspace.Params) (workspace.Table, error)
+	hunting      *hunting.Client
 }
 
 var (
@@ -136,6 +135,7 @@ func Open(opts Options) (*Workspace, error) {
 	}
 	w := &Workspace{cfg: wc, cat: cat, api: graph + "/v1.0", limits: opts.Limits, pageSize: n}
 	w.pl = NewPipeline(opts.Credential, wc.Name, graph, clientOptions(opts))
+	w.hunting = hunting.New(w.pl, graph, wc.TenantID, opts.Hunting)
 	if wc.WorkspaceID != "" {
 		lc := wc
 		lc.SubscriptionID, lc.ResourceGroup, lc.WorkspaceName = "", "", ""
@@ -196,26 +196,29 @@ func (w *Workspace) Dialect() workspace.Dialect { return workspace.KQL }
 // Close releases nothing.
 func (w *Workspace) Close() error { return nil }
 
-// Run runs the named query of the catalog through Log Analytics. Without
-// a workspace id it fails with an error saying so that wraps a
-// *workspace.NoTableError for the query's first table, so that callers pass
-// the section over as for any table the workspace lacks.
+// Run runs the named query of the catalog where its tables are: through
+// Log Analytics when the workspace has one and it holds them, through
+// advanced hunting otherwise when the query has a hunting body
+// (hunting.Route; the table's Source says which). A query that neither can
+// run fails with an error wrapping a *workspace.NoTableError for its first
+// table (and ErrNoLogAnalytics without a workspace id), so that callers
+// pass the section over as for any table the workspace lacks.
 func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
 	q, err := w.cat.Get(name)
 	if err != nil {
 		return workspace.Table{}, fmt.Errorf("defender workspace %s: %w", w.cfg.Name, err)
 	}
-	return w.run(ctx, q, p, w.logAnalytics)
-}
-
-// run is Run's one step, a function of the Log Analytics runner so that
-// another (a router to advanced hunting) can take its place.
-func (w *Workspace) run(ctx context.Context, q *workspace.Query, p workspace.Params, la QueryFunc) (workspace.Table, error) {
+	la := w.logAnalytics
 	if la == nil {
-		return workspace.Table{}, fmt.Errorf("defender workspace %s: query %s: %w", w.cfg.Name, q.Name,
-			&workspace.NoTableError{Table: firstTable(q), Err: ErrNoLogAnalytics})
+		la = func(context.Context, *workspace.Query, workspace.Params) (workspace.Table, error) {
+			return workspace.Table{}, &workspace.NoTableError{Table: firstTable(q), Err: ErrNoLogAnalytics}
+		}
 	}
-	return la(ctx, q, p)
+	t, err := hunting.Route(ctx, q, p, la, w.hunting)
+	if err != nil {
+		return t, fmt.Errorf("defender workspace %s: query %s: %w", w.cfg.Name, q.Name, err)
+	}
+	return t, nil
 }
 
 // ErrNoLogAnalytics is wrapped by Run's error on a workspace without a

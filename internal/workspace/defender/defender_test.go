@@ -14,6 +14,8 @@ import (
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/defender"
 	"github.com/triage-dev/triage/internal/workspace/defender/defendertest"
+	"github.com/triage-dev/triage/internal/workspace/hunting"
+	"github.com/triage-dev/triage/internal/workspace/hunting/huntingtest"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
 )
 
@@ -395,6 +397,46 @@ func TestRunThroughLogAnalytics(t *testing.T) {
 	}
 	if len(tab.Rows) != 1 {
 		t.Errorf("rows %v", tab.Rows)
+	}
+}
+
+// A query with a hunting body goes to advanced hunting on a workspace
+// without Log Analytics, and to Log Analytics on one with it; the table
+// says which.
+func TestRunRoutesToAdvancedHunting(t *testing.T) {
+	params := workspace.Params{"names": []string{"evil.example"}, "start": time.Now().Add(-time.Hour), "end": time.Now()}
+	ws, srv := open(t, workspacetest.Records(), func(o *defender.Options) { o.Workspace.WorkspaceID = "" })
+	var queries []string
+	srv.Fault = func(r *http.Request, body []byte) *defendertest.Fault {
+		if r.URL.Path != huntingtest.Path {
+			return nil
+		}
+		queries = append(queries, string(body))
+		answer := huntingtest.Table([]huntingtest.Column{{Name: "RemoteUrl", Type: "String"}, {Name: "DeviceName", Type: "String"}, {Name: "Count", Type: "Int64"}},
+			map[string]any{"RemoteUrl": "evil.example", "DeviceName": "ws1", "Count": 3})
+		return &defendertest.Fault{Status: http.StatusOK, Body: string(answer.Body)}
+	}
+	tab, err := ws.Run(ctx, "domain_device_connections", params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Source != "advanced hunting" || len(tab.Rows) != 1 || len(queries) != 1 || !strings.Contains(queries[0], "Timestamp") {
+		t.Errorf("without Log Analytics: source %q, rows %v, hunting calls %q; want one call of the hunting body", tab.Source, tab.Rows, queries)
+	}
+
+	ws, srv = open(t, workspacetest.Records(), nil)
+	srv.Fault = func(r *http.Request, _ []byte) *defendertest.Fault {
+		if r.URL.Path == huntingtest.Path {
+			t.Errorf("advanced hunting asked though Log Analytics holds the table")
+		}
+		return nil
+	}
+	tab, err = ws.Run(ctx, "domain_device_connections", params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Source != hunting.LogAnalytics {
+		t.Errorf("with Log Analytics: source %q", tab.Source)
 	}
 }
 
