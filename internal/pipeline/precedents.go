@@ -204,7 +204,9 @@ func ClosedBenign(ctx context.Context, ws workspace.Workspace, inc triage.Incide
 		bi.Shared = slices.Compact(bi.Shared)
 		out.Incidents = append(out.Incidents, *bi)
 	}
-	slices.SortFunc(out.Incidents, func(a, b report.BenignIncident) int { return cmp.Or(cmp.Compare(b.Number, a.Number), cmp.Compare(a.Name, b.Name)) })
+	slices.SortFunc(out.Incidents, func(a, b report.BenignIncident) int {
+		return cmp.Or(cmp.Compare(b.Number, a.Number), cmp.Compare(a.Name, b.Name))
+	})
 	out.Status = report.StatusOK
 	if len(t.Warnings) > 0 {
 		out.Status, out.Reason = report.StatusPartial, "the workspace marked the result partial: "+strings.Join(t.Warnings, "; ")
