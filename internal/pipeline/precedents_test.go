@@ -68,6 +68,16 @@ func TestFirstSeen(t *testing.T) {
 		t.Errorf("looked from %s to %s", got.Start, got.End)
 	}
 
+	// Batched = single: each address alone is new exactly when it is in the batch.
+	for _, e := range ents {
+		alone := pipeline.FirstSeen(context.Background(), ws, inc, []triage.Entity{e}, nil, 30*24*time.Hour)
+		for _, a := range alone.Checked {
+			if slices.Contains(alone.New, a) != slices.Contains(got.New, a) {
+				t.Errorf("%s: new alone %v, in the batch %v", a, alone.New, got.New)
+			}
+		}
+	}
+
 	// An address the configuration calls internal is not checked.
 	inds := []report.Indicator{{Value: "203.0.113.5", Type: "ipv4", Internal: true, Withheld: "internal"}}
 	got = pipeline.FirstSeen(context.Background(), ws, inc, ents, inds, 30*24*time.Hour)
