@@ -16,6 +16,7 @@ bench:
 	go test -run '^$$' -bench FirstContact -benchtime 5x ./cmd/triage/
 	go test -run '^$$' -bench ImportLargeExport -benchtime 1x ./cmd/triage/
 	go test -run '^$$' -bench TriageAtTheCaps -benchtime 3x -benchmem ./internal/pipeline/
+	go test -run '^$$' -bench Precedents -benchtime 3x ./internal/pipeline/
 	go test -run '^$$' -bench 'LookupProcess|FreeTierRun' -benchtime 3x ./cmd/triage/
 	go test -run '^$$' -bench 'Summar' -benchtime 3x -timeout 60m ./internal/summary/
 

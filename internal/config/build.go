@@ -193,6 +193,9 @@ func (b *builder) build(fc *fileConfig) *Config {
 	}
 	if fp := deref(fc.Priority); fc.Priority != nil {
 		c.Priority = priority.Settings{Weights: fp.Weights, CrownJewels: fp.CrownJewels, VIPAccounts: fp.VIPAccounts}
+		if fp.Lookback != nil {
+			c.Priority.Lookback = time.Duration(*fp.Lookback)
+		}
 	}
 	if fh := deref(fc.History); fh.Retention != nil {
 		c.History.Retention = time.Duration(*fh.Retention)

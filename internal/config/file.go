@@ -45,6 +45,9 @@ type filePriority struct {
 	Weights     map[string]int `yaml:"weights"`
 	CrownJewels []string       `yaml:"crown_jewels"`
 	VIPAccounts []string       `yaml:"vip_accounts"`
+	// Lookback is how far back first_seen_address and
+	// closed_benign_history look.
+	Lookback *duration `yaml:"lookback"`
 }
 
 type fileHistory struct {

@@ -20,6 +20,8 @@ var eventActivity = map[int]string{
 	4697: "4697 - A service was installed in the system.",
 	4698: "4698 - A scheduled task was created.",
 	4720: "4720 - A user account was created.",
+	4728: "4728 - A member was added to a security-enabled global group.",
+	4729: "4729 - A member was removed from a security-enabled global group.",
 	4732: "4732 - A member was added to a security-enabled local group.",
 	4768: "4768 - A Kerberos authentication ticket (TGT) was requested.",
 	4769: "4769 - A Kerberos service ticket was requested.",
@@ -280,6 +282,29 @@ func (g *gen) storySecurityEvents(r *rand.Rand) []map[string]any {
 	// Grace's RDP session to DC01 (incident 113).
 	out = append(out, g.logonRow(r, winLogon{h: dc01, at: g.ago(4*day + 9*hour), id: 4624, target: domainUser(grace),
 		logonType: 10, ip: "10.0.2.28", ws: "WKS-IT-08", logonID: "0x9f1a22"}))
+	// The helpdesk's everyday directory work, logged where the directory
+	// lives, on DC01: Mike gives Laura the finance share and takes Kevin out
+	// of the printer group (global groups, so events only a domain
+	// controller logs). In Seattle's working hours.
+	for _, x := range []struct {
+		id     int
+		at     time.Duration
+		member user
+		group  string
+		rid    int
+	}{
+		{4728, 6*day - 17*hour, laura, "Finance-Share-RW", 1402},
+		{4729, 3*day - 18*hour, userByName("kevin.obrien"), "Seattle-Printers", 1407},
+	} {
+		e := g.secBase(r, dc01, g.ago(x.at), x.id)
+		e["Account"], e["AccountType"] = domainUser(mike).qualified(), "User"
+		e["SubjectUserName"], e["SubjectDomainName"], e["SubjectUserSid"], e["SubjectLogonId"] = mike.sam, ntDomain, mike.sid(), "0x2a41c7"
+		e["MemberName"] = "CN=" + x.member.display + ",OU=" + x.member.dept + ",OU=Staff,DC=contoso-demo,DC=example"
+		e["MemberSid"] = x.member.sid()
+		e["TargetUserName"], e["TargetDomainName"], e["TargetSid"] = x.group, ntDomain, domainSID+"-"+itoa(x.rid)
+		e["TargetAccount"] = ntDomain + `\` + x.group
+		out = append(out, e)
+	}
 	// Mike's patch-compliance script (incident 112) and svc-sql's sqlcmd (incident 127).
 	out = append(out, g.processRow(r, winProcess{h: itWks, at: g.ago(5*day + 3*hour), subject: domainUser(mike), logonID: "0x1c2d3e",
 		image: psPath, cmd: `powershell.exe -ExecutionPolicy Bypass -File \\SRV-FILE-01\it$\Get-PatchCompliance.ps1`,

@@ -141,6 +141,23 @@ func (g *gen) storySignins(r *rand.Rand) []signin {
 	out = append(out,
 		as(alice, t0, officeLondonIP, appOffice, resOK, uaClient, aliceDev, "none"),
 		as(alice, t0.Add(40*time.Minute), vpnEgressIP, appTeams, resOK, uaClient, aliceDev, "none"))
+	// The VPN's egress is an everyday address, not only Alice's: London
+	// staff away from the office sign in through it in the days before, so
+	// it has a sign-in history when the impossible travel is flagged.
+	for i, x := range []struct {
+		sam string
+		at  time.Duration // before now; the times are London's working hours
+	}{
+		{"erin.schmidt", 13*day - 9*hour}, {"carol.jones", 12*day - 10*hour}, {"ivan.petrov", 11*day - 14*hour},
+		{"quinn.baker", 10*day - 9*hour - 30*time.Minute}, {"nina.rossi", 9*day - 15*hour},
+	} {
+		u := userByName(x.sam)
+		app := appTeams
+		if i%2 == 1 {
+			app = appOffice
+		}
+		out = append(out, as(u, g.ago(x.at), vpnEgressIP, app, resOK, uaClient, g.workstationDevice(workstationOf(u.sam)), "none"))
+	}
 	// Heidi at home over IPv6 before the mass download; Bob at a hotel.
 	out = append(out, as(heidi, g.ago(6*day+1*hour+5*time.Minute), heidi.mobile, appOfficeWeb, resOK, uaEdge,
 		g.workstationDevice(workstationOf(heidi.sam)), "none"))

@@ -33,7 +33,10 @@ var theDemo struct {
 	// unsettled are the steps told to Progress before their part of the
 	// report was settled (TestDemoTriage reports them).
 	unsettled []string
-	err       error
+	// signins are the times of the demo's sign-ins by address, as
+	// generated (the first-seen checks compare the reports with them).
+	signins map[string][]time.Time
+	err     error
 }
 
 // triageDemo returns the triage of every demo incident of the last 14 days.
@@ -56,8 +59,15 @@ func runDemo() (map[int]*report.Report, []string, error) {
 		return nil, nil, err
 	}
 	defer ws.Close()
+	theDemo.signins = map[string][]time.Time{}
 	err = ws.Load(ctx, func(emit func(string, map[string]any) error) error {
-		return demo.Generate(demo.Options{Now: now}, emit)
+		return demo.Generate(demo.Options{Now: now}, func(table string, rec map[string]any) error {
+			if ip, ok := rec["IPAddress"].(string); ok && (table == "SigninLogs" || table == "AADNonInteractiveUserSignInLogs") {
+				at, _ := rec["TimeGenerated"].(time.Time)
+				theDemo.signins[strings.ToLower(ip)] = append(theDemo.signins[strings.ToLower(ip)], at)
+			}
+			return emit(table, rec)
+		})
 	})
 	if err != nil {
 		return nil, nil, err

@@ -180,6 +180,10 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 			section(SectionRelated, report.StatusOK, appear(len(related))+" in other alerts")
 		}
 	})
+	wg.Go(func() {
+		prec := Precedents(ctx, o.Workspace, r, o.Priority.Lookback, problem)
+		set(func() { r.Precedents = prec })
+	})
 	early := sumEnv
 	early.TIPending = true
 	wg.Go(func() {
@@ -194,8 +198,8 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	sumEnv.TI = r.TI.Results
 	wg.Wait()
 	summaries(summary.Summarize(ctx, sumEnv, r.Entities), "")
-	// Scored once every fact it reads is in: the verdict, related alerts
-	// and the summaries built with the verdict.
+	// Scored once every fact it reads is in: the verdict, related alerts,
+	// the precedents and the summaries built with the verdict.
 	p := priority.Score(r, o.Priority)
 	r.Priority = &p
 	return r, nil

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/triage-dev/triage/internal/english"
 	"github.com/triage-dev/triage/internal/intel"
@@ -42,7 +43,9 @@ const (
 	ServerHost         = "server_host"
 	DomainController   = "domain_controller"
 	RelatedAlerts      = "related_alerts"
+	FirstSeenAddress   = "first_seen_address"
 	ClosedBenign       = "closed_benign_history"
+	Unchecked          = "unchecked"
 )
 
 // Factor is one row of the table of weights.
@@ -76,9 +79,11 @@ var Factors = []Factor{
 	{ServerHost, 10, 0, "a host of the incident is a server, as its agents report it (a server OS, Defender's device type Server); a domain controller counts as domain_controller instead"},
 	{DomainController, 20, 0, "a host of the incident is a domain controller, as its own events show (4728/4729/4756/4757 global or universal group changes, 4794 DSRM password)"},
 	{RelatedAlerts, 2, 10, "per alert outside the incident that names one of its entities in the lookback"},
-	// No input yet: the history of triages (issue 17, part 1) will say
-	// whether the same rule and entities were closed as benign before.
-	{ClosedBenign, -15, 0, "the same rule and entities were closed as benign before (not yet computed: needs the triage history)"},
+	{FirstSeenAddress, 10, 0, "an address of the incident outside the organisation's networks has no sign-in (SigninLogs, AADNonInteractiveUserSignInLogs) in the lookback before the incident's first activity"},
+	{ClosedBenign, -15, 0, "an earlier incident in the lookback with the same title or alert name, whose alerts name an entity of this one, was closed as BenignPositive or FalsePositive"},
+	// Shown even at 0 points: a factor that could not be checked never
+	// reads as one that does not apply.
+	{Unchecked, 0, 0, "the sign-ins or the closed incidents that first_seen_address or closed_benign_history read could not be read (the query failed or was partial): that factor was not checked"},
 }
 
 // Lookup returns the factor named name.
@@ -105,6 +110,10 @@ type Settings struct {
 	// keep Factors' defaults. A name not in Factors is ignored here
 	// (config check reports it).
 	Weights map[string]int `json:"weights,omitempty"`
+	// Lookback is how far back first_seen_address looks for sign-ins and
+	// closed_benign_history for closed incidents; 0 is the pipeline's
+	// default (pipeline.DefaultPrecedentsLookback). Score does not read it.
+	Lookback time.Duration `json:"lookback,omitempty"`
 	// CrownJewels are hosts, by short name or FQDN, in any case.
 	CrownJewels []string `json:"crown_jewels,omitempty"`
 	// VIPAccounts are accounts, by UPN, DOMAIN\name or name, in any case.
@@ -128,7 +137,7 @@ func Score(r *report.Report, s Settings) report.Priority {
 		if f, _ := Lookup(factor); f.Max > 0 {
 			p *= min(units, f.Max)
 		}
-		if p != 0 {
+		if p != 0 || factor == Unchecked {
 			reasons = append(reasons, report.PriorityReason{Factor: factor, Points: p, Detail: detail})
 		}
 	}
@@ -144,6 +153,7 @@ func Score(r *report.Report, s Settings) report.Priority {
 	lists(r, s, add)
 	roles(r, add)
 	related(r, add)
+	precedents(r, add)
 
 	score := 0
 	for _, x := range reasons {
@@ -369,4 +379,57 @@ func related(r *report.Report, add adder) {
 		shown += fmt.Sprintf(" and %d more", len(names)-5)
 	}
 	add(RelatedAlerts, len(ids), fmt.Sprintf("%s outside the incident name %s", english.Plural(len(ids), "other alert", "other alerts"), shown))
+}
+
+// precedents adds the addresses never seen in sign-ins and the earlier
+// incidents closed as benign (report.Precedents), and says which of the
+// two could not be checked.
+func precedents(r *report.Report, add adder) {
+	p := r.Precedents
+	if p == nil {
+		return
+	}
+	var unchecked []string
+	switch fs := p.FirstSeen; fs.Status {
+	case report.StatusOK:
+		if len(fs.New) > 0 {
+			add(FirstSeenAddress, 1, fmt.Sprintf("%s never seen in sign-ins in the %s before the incident's first activity: %s",
+				english.Plural(len(fs.New), "address", "addresses"), days(fs.End.Sub(fs.Start)), shown(fs.New, 5)))
+		}
+	case report.StatusError, report.StatusPartial:
+		// A partial answer may lack an address's sign-ins: no address is
+		// called new on it.
+		unchecked = append(unchecked, fmt.Sprintf("whether %s were seen before in sign-ins (%s)", shown(fs.Checked, 3), fs.Reason))
+	}
+	cb := p.ClosedBenign
+	if len(cb.Incidents) > 0 && (cb.Status == report.StatusOK || cb.Status == report.StatusPartial) {
+		var what []string
+		for _, bi := range cb.Incidents {
+			what = append(what, fmt.Sprintf("#%d (%s, sharing %s)", bi.Number, bi.Classification, shown(bi.Shared, 3)))
+		}
+		add(ClosedBenign, 1, fmt.Sprintf("the same rule and entities were closed as benign before: %s", shown(what, 5)))
+	}
+	if len(cb.Incidents) == 0 && (cb.Status == report.StatusError || cb.Status == report.StatusPartial) {
+		unchecked = append(unchecked, fmt.Sprintf("whether the same rule and entities were closed as benign before (%s)", cb.Reason))
+	}
+	if len(unchecked) > 0 {
+		add(Unchecked, 1, "could not check "+strings.Join(unchecked, "; nor "))
+	}
+}
+
+// shown joins up to n of vs, saying how many more there are.
+func shown(vs []string, n int) string {
+	out := strings.Join(vs[:min(len(vs), n)], ", ")
+	if len(vs) > n {
+		out += fmt.Sprintf(" and %d more", len(vs)-n)
+	}
+	return out
+}
+
+// days says a lookback in whole days ("30 days"), or hours when shorter.
+func days(d time.Duration) string {
+	if d >= 24*time.Hour {
+		return english.Plural(int(d/(24*time.Hour)), "day", "days")
+	}
+	return english.Plural(int(d/time.Hour), "hour", "hours")
 }

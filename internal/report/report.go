@@ -42,6 +42,10 @@ type Report struct {
 	// Priority is how urgently the incident wants an analyst, with its
 	// reasons; nil when it was not worked out.
 	Priority *Priority `json:"priority,omitempty"`
+	// Precedents are the facts of the workspace's past the priority reads
+	// (first-seen addresses, incidents closed as benign); nil when they
+	// were not looked for.
+	Precedents *Precedents `json:"precedents,omitempty"`
 	// SinceLast is what changed since the previous recorded triage of the
 	// incident (package history); nil when it was not asked for.
 	SinceLast *Changes `json:"since_last,omitempty"`

@@ -1,0 +1,109 @@
+package priority
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
+)
+
+var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// withPrecedents is base() with precedents that find nothing.
+func withPrecedents() *report.Report {
+	r := base()
+	r.Precedents = &report.Precedents{
+		FirstSeen: report.FirstSeen{Status: report.StatusOK, Start: t0.Add(-30 * 24 * time.Hour), End: t0,
+			Checked: []string{"192.0.2.10", "203.0.113.66"}, New: []string{}},
+		ClosedBenign: report.ClosedBenign{Status: report.StatusOK, Incidents: []report.BenignIncident{}},
+	}
+	return r
+}
+
+func TestFirstSeenAddress(t *testing.T) {
+	r := withPrecedents()
+	if _, _, ok := points(Score(r, Settings{}), FirstSeenAddress); ok {
+		t.Error("first_seen_address with every address seen before")
+	}
+	r.Precedents.FirstSeen.New = []string{"203.0.113.66"}
+	got, detail, ok := points(Score(r, Settings{}), FirstSeenAddress)
+	if !ok || got != 10 || !strings.Contains(detail, "203.0.113.66") || strings.Contains(detail, "192.0.2.10") ||
+		!strings.Contains(detail, "30 days") {
+		t.Errorf("first_seen_address: %d %q (%v)", got, detail, ok)
+	}
+	if got, _, _ := points(Score(r, Settings{Weights: map[string]int{FirstSeenAddress: 25}}), FirstSeenAddress); got != 25 {
+		t.Errorf("weighted first_seen_address: %d, want 25", got)
+	}
+	if _, _, ok := points(Score(r, Settings{}), Unchecked); ok {
+		t.Error("unchecked with both checks made")
+	}
+}
+
+// A check that failed or was partial is said, never read as nothing found;
+// a partial sign-in answer calls no address new.
+func TestUncheckedPrecedentsSaySo(t *testing.T) {
+	for _, st := range []report.Status{report.StatusError, report.StatusPartial} {
+		r := withPrecedents()
+		r.Precedents.FirstSeen.Status, r.Precedents.FirstSeen.Reason = st, "throttled"
+		r.Precedents.FirstSeen.New = []string{"203.0.113.66"} // what a partial answer seemed to say
+		p := Score(r, Settings{})
+		if _, _, ok := points(p, FirstSeenAddress); ok {
+			t.Errorf("%s sign-ins: first_seen_address applies", st)
+		}
+		got, detail, ok := points(p, Unchecked)
+		if !ok || got != 0 || !strings.Contains(detail, "203.0.113.66") || !strings.Contains(detail, "throttled") {
+			t.Errorf("%s sign-ins: unchecked %d %q (%v)", st, got, detail, ok)
+		}
+
+		r = withPrecedents()
+		r.Precedents.ClosedBenign.Status, r.Precedents.ClosedBenign.Reason = st, "no SecurityIncident table"
+		_, detail, ok = points(Score(r, Settings{}), Unchecked)
+		if !ok || !strings.Contains(detail, "closed as benign") || !strings.Contains(detail, "no SecurityIncident table") {
+			t.Errorf("%s closed incidents: unchecked %q (%v)", st, detail, ok)
+		}
+	}
+	// The weight of unchecked counts like any other.
+	r := withPrecedents()
+	r.Precedents.FirstSeen.Status = report.StatusError
+	if p := Score(r, Settings{Weights: map[string]int{Unchecked: 7}}); p.Score != 7 {
+		t.Errorf("unchecked weighted 7: score %d", p.Score)
+	}
+	// Nothing looked for (no precedents at all, or nothing to check) is not unchecked.
+	r = withPrecedents()
+	r.Precedents.FirstSeen.Status = report.StatusEmpty
+	r.Precedents.ClosedBenign.Status = report.StatusEmpty
+	for _, r := range []*report.Report{base(), r} {
+		if _, _, ok := points(Score(r, Settings{}), Unchecked); ok {
+			t.Error("unchecked with nothing to check")
+		}
+	}
+}
+
+func TestClosedBenignHistory(t *testing.T) {
+	r := withPrecedents()
+	r.Incident.Severity = triage.SeverityMedium
+	r.Precedents.ClosedBenign.Incidents = []report.BenignIncident{
+		{Number: 108, Classification: triage.ClassBenignPositive, Shared: []string{"srv-sql-01", `CONTOSO\svc-sql`}},
+		{Number: 97, Classification: triage.ClassFalsePositive, Shared: []string{"srv-sql-01"}},
+	}
+	p := Score(r, Settings{})
+	got, detail, ok := points(p, ClosedBenign)
+	if !ok || got != -15 || !strings.Contains(detail, "#108 (BenignPositive") || !strings.Contains(detail, "#97 (FalsePositive") ||
+		!strings.Contains(detail, `CONTOSO\svc-sql`) {
+		t.Errorf("closed_benign_history: %d %q (%v)", got, detail, ok)
+	}
+	if p.Score != 0 {
+		t.Errorf("medium (10) with a benign history (-15) scores %d, want 0 (capped)", p.Score)
+	}
+	// Found on a partial answer: the incidents found are real.
+	r.Precedents.ClosedBenign.Status = report.StatusPartial
+	p = Score(r, Settings{})
+	if _, _, ok := points(p, ClosedBenign); !ok {
+		t.Error("a partial answer's incidents are not counted")
+	}
+	if _, _, ok := points(p, Unchecked); ok {
+		t.Error("a partial answer that found incidents is called unchecked")
+	}
+}
