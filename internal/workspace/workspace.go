@@ -24,6 +24,10 @@ var ErrUnauthorized = errors.New("not authorized")
 type IncidentFilter struct {
 	// Start and End bound the incident's creation time: Start <= created < End.
 	Start, End time.Time
+	// ModifiedSince selects the incidents last modified at or after it
+	// (LastModified >= ModifiedSince), whenever they were created: what a
+	// watch asks for after its first pass. Zero selects all.
+	ModifiedSince time.Time
 	Severities []triage.Severity // any of these
 	Statuses   []triage.Status   // any of these
 	// Owner matches the owner's name, UPN or email, case-insensitively;
@@ -69,6 +73,9 @@ type Workspace interface {
 // selects the same incidents.
 func (f IncidentFilter) Match(inc triage.Incident) bool {
 	if !f.Start.IsZero() && inc.Created.Before(f.Start) || !f.End.IsZero() && !inc.Created.Before(f.End) {
+		return false
+	}
+	if !f.ModifiedSince.IsZero() && inc.LastModified.Before(f.ModifiedSince) {
 		return false
 	}
 	if len(f.Severities) > 0 && !slices.Contains(f.Severities, inc.Severity) {
