@@ -28,8 +28,8 @@ type IncidentFilter struct {
 	// (LastModified >= ModifiedSince), whenever they were created: what a
 	// watch asks for after its first pass. Zero selects all.
 	ModifiedSince time.Time
-	Severities []triage.Severity // any of these
-	Statuses   []triage.Status   // any of these
+	Severities    []triage.Severity // any of these
+	Statuses      []triage.Status   // any of these
 	// Owner matches the owner's name, UPN or email, case-insensitively;
 	// "unassigned" selects incidents with no owner.
 	Owner string
