@@ -24,16 +24,16 @@ var ErrUnauthorized = errors.New("not authorized")
 type IncidentFilter struct {
 	// Start and End bound the incident's creation time: Start <= created < End.
 	Start, End time.Time
-	// ModifiedSince selects the incidents last modified at or after it
-	// (LastModified >= ModifiedSince), whenever they were created: what a
-	// watch asks for after its first pass. Zero selects all.
-	ModifiedSince time.Time
-	Severities    []triage.Severity // any of these
-	Statuses      []triage.Status   // any of these
+	Severities []triage.Severity // any of these
+	Statuses   []triage.Status   // any of these
 	// Owner matches the owner's name, UPN or email, case-insensitively;
 	// "unassigned" selects incidents with no owner.
 	Owner string
 	Title string // a case-insensitive substring of the title
+	// ModifiedSince selects the incidents last modified at or after it
+	// (LastModified >= ModifiedSince), whenever they were created: what a
+	// watch asks for after its first pass. Zero selects all.
+	ModifiedSince time.Time
 }
 
 // Workspace is where incidents and their logs live.
