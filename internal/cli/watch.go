@@ -298,8 +298,20 @@ type passResult struct {
 	Listed, Triaged, Failed int
 }
 
-// pass lists the incidents of the window changed since the cursor,
-// triages those with no current record, highest severity first, and moves
+// passFilter is what a pass lists: on the first pass over a workspace (no
+// cursor) the incidents created within the window ending at now; after
+// it, those modified since the cursor (less the overlap), however long
+// ago they were created, so that the service sends what changed and not
+// the whole queue again.
+func passFilter(cursor, now time.Time, window time.Duration) workspace.IncidentFilter {
+	if cursor.IsZero() {
+		return workspace.IncidentFilter{Start: now.Add(-window)}
+	}
+	return workspace.IncidentFilter{ModifiedSince: cursor.Add(-cursorOverlap)}
+}
+
+// pass lists the incidents of the window changed since the cursor
+// (passFilter), triages those with no current record, highest severity first, and moves
 // the cursor on to the latest change listed, or, when some incident was
 // not triaged (failed, leased by another watch, or left when ctx ended),
 // to the earliest change of those, so that the next pass sees them again.
@@ -315,15 +327,12 @@ func (w *watcher) pass(ctx context.Context) (passResult, error) {
 	}
 	var changed []triage.Incident
 	var newest time.Time
-	f := workspace.IncidentFilter{Start: w.e.now(w.s).Add(-w.o.window)}
-	err = ws.ListIncidents(ctx, f, func(inc triage.Incident) error {
+	err = ws.ListIncidents(ctx, passFilter(cursor, w.e.now(w.s), w.o.window), func(inc triage.Incident) error {
 		res.Listed++
 		if inc.LastModified.After(newest) {
 			newest = inc.LastModified
 		}
-		if cursor.IsZero() || !inc.LastModified.Before(cursor.Add(-cursorOverlap)) {
-			changed = append(changed, inc)
-		}
+		changed = append(changed, inc)
 		return nil
 	})
 	if err != nil {
@@ -400,15 +409,27 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		w.log.LogAttrs(ctx, slog.LevelError, "triage failed", attrs...)
 		return false, err
 	}
-	ok, err := w.st.Lease(ctx, ws.Name(), inc.Name, w.holder, leaseTTL)
+	// The lease is renewed while the triage runs, however long it takes.
+	held, err := w.st.Hold(ctx, ws.Name(), inc.Name, w.holder, leaseTTL)
 	if err != nil {
 		return fail(err)
 	}
-	if !ok {
+	if held == nil {
 		w.log.LogAttrs(ctx, slog.LevelInfo, "left to another watch", attrs...)
 		return false, nil
 	}
-	defer w.st.Release(context.WithoutCancel(ctx), ws.Name(), inc.Name, w.holder)
+	defer held.Release(context.WithoutCancel(ctx))
+	// lost: the lease went to another watch (this one could not renew it
+	// in time), which may be triaging the incident: this triage is not
+	// recorded. Once recorded it is posted: the other watch, finding the
+	// record current, leaves the incident.
+	lost := func() bool {
+		if !held.Lost() {
+			return false
+		}
+		w.log.LogAttrs(ctx, slog.LevelWarn, "lease lost to another watch; the triage is dropped", attrs...)
+		return true
+	}
 	// Another watch may have triaged it between the listing and the lease.
 	if recs, err := w.st.Latest(ctx, ws.Name(), inc.Name); err != nil {
 		return fail(err)
@@ -424,6 +445,9 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err) // a triage cut short is neither recorded nor posted
+	}
+	if lost() {
+		return false, nil
 	}
 	rec, err := w.st.Add(ctx, *r)
 	if err != nil {
