@@ -90,14 +90,8 @@ whole or not at all.`,
   triage watch --all-workspaces --post --label triaged`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.logFormat != "text" && o.logFormat != "json" {
-				return &FlagError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
-			}
-			if o.window <= 0 || o.interval <= 0 {
-				return &FlagError{errors.New("--window and --interval must be more than 0")}
-			}
-			if cmd.Flags().Changed("label") && strings.TrimSpace(o.label) == "" {
-				return &FlagError{errors.New("a label must not be empty")}
+			if err := o.check(cmd.Flags().Changed("label")); err != nil {
+				return err
 			}
 			if o.all && len(g.workspaces) > 0 {
 				return &FlagError{errors.New("--all-workspaces and --workspace: give one or the other")}
@@ -136,6 +130,21 @@ whole or not at all.`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// check checks the options' values, as watch and serve --watch take
+// them; labelSet says --label was given.
+func (o *watchOptions) check(labelSet bool) error {
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return &FlagError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
+	}
+	if o.window <= 0 || o.interval <= 0 {
+		return &FlagError{errors.New("--window and --interval must be more than 0")}
+	}
+	if labelSet && strings.TrimSpace(o.label) == "" {
+		return &FlagError{errors.New("a label must not be empty")}
+	}
+	return nil
 }
 
 // watchTargets names the workspaces a watch goes over: each --workspace
