@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/history"
+	"github.com/triage-dev/triage/internal/report/comment"
+	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
+)
+
+// The tests of this file run triage watch, in-process through its
+// command, against the fake Sentinel service (sentineltest: TLS, paging,
+// faults, etags) as a workspace configured in triage.yaml: kind sentinel,
+// its endpoints the fake's, signing in with the Azure CLI (a fake az on
+// PATH). The TLS client that trusts the fake's certificate is the one
+// thing set in the code (azureTransport).
+
+var trustFake sync.Once
+
+// sentinelLab is a fake Sentinel holding recs and the configuration that
+// points workspace "lab" at it.
+type sentinelLab struct {
+	srv     *sentineltest.Server
+	cfg     string // triage.yaml
+	dataDir string
+}
+
+// newSentinelLab starts a fake service holding recs, with pages of two
+// incidents, and writes a triage.yaml whose default workspace, lab, is it.
+// extra is added to the workspace's settings (indented YAML lines).
+func newSentinelLab(t *testing.T, recs map[string][]map[string]any, extra string) *sentinelLab {
+	t.Helper()
+	trustFake.Do(func() {
+		// Every httptest TLS server has the same certificate: a client
+		// of one trusts them all.
+		s := httptest.NewTLSServer(http.NotFoundHandler())
+		azureTransport = s.Client()
+		s.Close()
+	})
+	srv := sentineltest.New(t, recs)
+	srv.PageSize = 2
+	dir := t.TempDir()
+	az := "#!/bin/sh\necho '{\"accessToken\":\"cli-token\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\"tenant\":\"t\",\"tokenType\":\"Bearer\"}'\n"
+	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(az), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	wc := srv.Workspace("lab")
+	dataDir := filepath.Join(dir, "data")
+	yaml := fmt.Sprintf(`data_dir: %s
+default_workspace: lab
+workspaces:
+  lab:
+    kind: sentinel
+    cloud: custom
+    endpoints:
+      resource_manager: %s
+      log_analytics: %s
+    tenant_id: %s
+    subscription_id: %s
+    resource_group: %s
+    workspace_name: %s
+    workspace_id: %s
+    auth: {method: cli}
+%s`, dataDir, srv.URL, srv.URL, wc.TenantID, wc.SubscriptionID, wc.ResourceGroup, wc.WorkspaceName, wc.WorkspaceID, extra)
+	cfg := filepath.Join(dir, "triage.yaml")
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &sentinelLab{srv: srv, cfg: cfg, dataDir: dataDir}
+}
+
+// watch runs triage watch on the lab with args, in ctx, on the real
+// clock (the fake stamps changes with it), and returns its stderr and exit
+// code.
+func (l *sentinelLab) watch(ctx context.Context, args ...string) (string, int) {
+	var out, errb lockedBuffer
+	s := &IO{
+		Out: &out, Err: &errb, Now: time.Now,
+		ConfigOptions: func(path string) config.LoadOptions {
+			return config.LoadOptions{ConfigPath: path, UserCacheDir: testCacheDir}
+		},
+	}
+	code := Run(ctx, s, append([]string{"--config", l.cfg, "watch"}, args...))
+	return errb.String(), code
+}
+
+// summaries returns the triage summary comments of incident name.
+func (l *sentinelLab) summaries(name string) []string {
+	var out []string
+	for _, c := range l.srv.Comments(name) {
+		if comment.IsSummary(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// records returns the recorded triages of incident name.
+func (l *sentinelLab) records(t *testing.T, name string) []history.Record {
+	t.Helper()
+	st, err := history.Open(context.Background(), filepath.Join(l.dataDir, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	recs, err := st.List(context.Background(), "lab", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// labName is the name (GUID) of lab incident n.
+func labName(n int) string { return fmt.Sprintf("7a000000-0000-4000-8000-%012d", n) }
+
+// labAlert is the SecurityAlert record of alert id, naming address ip,
+// raised at.
+func labAlert(id, name, severity, ip string, at time.Time) map[string]any {
+	return map[string]any{
+		"TimeGenerated": at, "SystemAlertId": id, "DisplayName": name, "AlertName": name,
+		"AlertSeverity": severity, "Description": "The description of " + name,
+		"ProviderName": "ASI Scheduled Alerts", "VendorName": "Microsoft", "ProductName": "Azure Sentinel",
+		"StartTime": at.Add(-time.Minute), "EndTime": at, "Status": "New", "Tactics": "InitialAccess",
+		"Entities": `[{"$id":"1","Address":"` + ip + `","Type":"ip"}]`, "IsIncident": false,
+	}
+}
+
+// labIncidents returns n incidents (numbers 1 to n), created and last
+// modified an hour apart before now (incident n the latest), each with
+// one alert naming its own address; and incident 100, created and last
+// modified thirty days ago, outside a one-day window.
+func labIncidents(n int, now time.Time) map[string][]map[string]any {
+	recs := map[string][]map[string]any{}
+	add := func(number int, created time.Time) {
+		alert := fmt.Sprintf("a7000000-0000-4000-8000-%012d", number)
+		sev := []string{"High", "Medium", "Low"}[number%3]
+		recs["SecurityIncident"] = append(recs["SecurityIncident"], map[string]any{
+			"TimeGenerated": created, "IncidentName": labName(number), "IncidentNumber": number,
+			"Title": fmt.Sprintf("Lab incident %d", number), "Severity": sev, "Status": "New",
+			"CreatedTime": created, "FirstActivityTime": created.Add(-time.Minute), "LastActivityTime": created,
+			"LastModifiedTime": created, "AlertIds": []any{alert}, "ProviderName": "Azure Sentinel",
+			"AdditionalData": map[string]any{"alertsCount": 1},
+		})
+		recs["SecurityAlert"] = append(recs["SecurityAlert"],
+			labAlert(alert, fmt.Sprintf("Alert of incident %d", number), sev, fmt.Sprintf("203.0.113.%d", number%250+1), created.Add(-time.Minute)))
+	}
+	for i := 1; i <= n; i++ {
+		add(i, now.Add(-time.Duration(n-i+1)*time.Hour))
+	}
+	add(100, now.Add(-30*24*time.Hour))
+	return recs
+}
+
+// triagedNumbers returns the incident numbers the log says were triaged.
+func triagedNumbers(errOut string) []int {
+	var out []int
+	for _, l := range logLines(errOut, "triaged") {
+		var n int
+		if i := strings.Index(l, " incident="); i >= 0 {
+			fmt.Sscanf(l[i+len(" incident="):], "%d", &n)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// since returns the requests of reqs after the first n, as "METHOD kind":
+// list, get, put, comments, comment, alerts, entities, query.
+func since(reqs []string, n int) []string {
+	var out []string
+	for _, r := range reqs[n:] {
+		method, path, _ := strings.Cut(r, " ")
+		kind := "query"
+		if i := strings.Index(path, "/incidents"); i >= 0 {
+			parts := strings.Split(strings.Trim(path[i:], "/"), "/")
+			switch len(parts) {
+			case 1:
+				kind = "list"
+			case 2:
+				kind = map[string]string{"GET": "get", "PUT": "put"}[method]
+			case 3:
+				kind = parts[2]
+			default:
+				kind = "comment"
+			}
+		}
+		out = append(out, method+" "+kind)
+	}
+	return out
+}
+
+// throttleFirstList makes the fake answer the first list request of
+// incidents with 429 and Retry-After: 1, as Sentinel throttles.
+func throttleFirstList(srv *sentineltest.Server) {
+	var once sync.Once
+	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		var f *sentineltest.Fault
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/incidents") {
+			once.Do(func() {
+				f = &sentineltest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}},
+					Body: `{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}`}
+			})
+		}
+		return f
+	}
+}
+
+// The issue's checks, in order, on one fake Sentinel: a pass over a
+// window that takes several pages, throttled once, triages every incident
+// of the window and leaves one summary comment on each; a second pass
+// with nothing changed asks for the list and nothing else; an incident
+// that gains an alert is triaged alone and its comment replaced; an
+// incident created before the window and changed now is triaged.
+func TestWatchSentinel(t *testing.T) {
+	now := time.Now().UTC()
+	lab := newSentinelLab(t, labIncidents(7, now), "")
+	srv := lab.srv
+	throttleFirstList(srv)
+	ctx := context.Background()
+	watch := func(what string) (string, []string) {
+		t.Helper()
+		n := len(srv.Requests())
+		errOut, code := lab.watch(ctx, "--once", "--post", "--label", "triaged", "--window", "1d")
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d:\n%s", what, code, errOut)
+		}
+		return errOut, since(srv.Requests(), n)
+	}
+
+	errOut, reqs := watch("first pass")
+	if got := triagedNumbers(errOut); len(got) != 7 {
+		t.Errorf("first pass triaged %v, want the window's 7 incidents:\n%s", got, errOut)
+	}
+	if n := strings.Count(strings.Join(reqs, "\n"), "GET list"); n < 5 {
+		t.Errorf("first pass: %d list requests, want 4 pages of 2 and the one throttled", n)
+	}
+	for i := 1; i <= 7; i++ {
+		if s := lab.summaries(labName(i)); len(s) != 1 || !strings.Contains(s[0], fmt.Sprintf("Lab incident %d", i)) {
+			t.Errorf("incident %d: %d summary comments, want 1 of it", i, len(s))
+		}
+		if inc, _ := srv.Incident(labName(i)); strings.Join(inc.Labels, ",") != "triaged" {
+			t.Errorf("incident %d: labels %v, want triaged", i, inc.Labels)
+		}
+		if recs := lab.records(t, labName(i)); len(recs) != 1 {
+			t.Errorf("incident %d: %d triages recorded, want 1", i, len(recs))
+		}
+	}
+	if n := len(srv.Comments(labName(100))); n != 0 {
+		t.Errorf("incident 100, created before the window, has %d comments", n)
+	}
+
+	// Nothing changed, not even by the first pass's own comments and
+	// labels: the service is asked for the list, and nothing else.
+	errOut, reqs = watch("second pass")
+	if got := triagedNumbers(errOut); len(got) != 0 {
+		t.Errorf("second pass triaged %v again:\n%s", got, errOut)
+	}
+	for _, r := range reqs {
+		if r != "GET list" {
+			t.Errorf("second pass asked the service %v, want list requests only", reqs)
+			break
+		}
+	}
+
+	// Incident 3 gains an alert: it alone is triaged, and its comment
+	// replaced.
+	before := lab.summaries(labName(3))
+	srv.AddAlert(t, labName(3), labAlert("a7000000-0000-4000-8000-000000000333", "Impossible travel", "High", "198.51.100.33", now))
+	errOut, _ = watch("third pass")
+	if got := triagedNumbers(errOut); fmt.Sprint(got) != "[3]" {
+		t.Errorf("third pass triaged %v, want [3]:\n%s", got, errOut)
+	}
+	after := lab.summaries(labName(3))
+	if len(after) != 1 || after[0] == before[0] || !strings.Contains(after[0], "Impossible travel") {
+		t.Errorf("incident 3's summary was not replaced: %d summaries:\n%s", len(after), strings.Join(after, "\n---\n"))
+	}
+	if recs := lab.records(t, labName(3)); len(recs) != 2 {
+		t.Errorf("incident 3: %d triages recorded, want 2", len(recs))
+	}
+
+	// Incident 100, created thirty days ago, is reopened by an analyst:
+	// a pass lists what changed, however old, and triages it.
+	srv.Touch(labName(100), func(inc *triage.Incident) { inc.Status = "Active" })
+	errOut, _ = watch("fourth pass")
+	if got := triagedNumbers(errOut); fmt.Sprint(got) != "[100]" {
+		t.Errorf("fourth pass triaged %v, want [100]:\n%s", got, errOut)
+	}
+	if s := lab.summaries(labName(100)); len(s) != 1 {
+		t.Errorf("incident 100: %d summary comments, want 1", len(s))
+	}
+}
