@@ -489,7 +489,7 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		added, err := w.addLabel(ctx, inc.Name)
+		added, err := w.addLabel(ctx, inc.Name, attrs)
 		if err != nil {
 			return fail(err)
 		}
@@ -523,9 +523,10 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 
 // addLabel adds the watch's label to incident name unless it has it,
 // reading it afresh (the summary comment may have changed its ETag) and
-// trying once more when somebody changed it in between. It reports
-// whether it wrote.
-func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
+// trying once more when somebody changed it in between (the ETag check
+// refused the write), which it logs with attrs: what they changed is
+// kept, never overwritten. It reports whether it wrote.
+func (w *watcher) addLabel(ctx context.Context, name string, attrs []slog.Attr) (bool, error) {
 	wr, err := writerOf(w.quiet, w.e)
 	if err != nil {
 		return false, err
@@ -544,6 +545,7 @@ func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
 		_, err = wr.Update(wctx, cur, workspace.Change{Labels: &labels})
 		var ce *workspace.ConflictError
 		if errors.As(err, &ce) && try == 0 {
+			w.log.LogAttrs(ctx, slog.LevelWarn, "changed by someone else while labelling; labelling it as it now stands", attrs...)
 			continue
 		}
 		if err != nil {

@@ -301,3 +301,71 @@ func TestWatchSentinel(t *testing.T) {
 		t.Errorf("incident 100: %d summary comments, want 1", len(s))
 	}
 }
+
+// colleagueOnLabel makes a colleague change incident name (take it,
+// raise it to High) just before the watch's label write reaches the
+// fake, times times: the write carries the etag read before, and is
+// refused.
+func colleagueOnLabel(srv *sentineltest.Server, name string, times int) {
+	var mu sync.Mutex
+	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		if r.Method != http.MethodPut || !strings.HasSuffix(strings.ToLower(r.URL.Path), "/incidents/"+name) {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if times > 0 {
+			times--
+			srv.Touch(name, func(inc *triage.Incident) {
+				inc.Owner = triage.Owner{AssignedTo: "Alice Smith", UPN: "alice@contoso.example"}
+				inc.Severity = triage.SeverityHigh
+			})
+		}
+		return nil
+	}
+}
+
+// A colleague's change between the watch's read and its label write is
+// not overwritten: the write is refused (etag), the watch reads the
+// incident again and labels it as it now stands, and says so. Changed on
+// every try, the label fails and the failure is reported.
+func TestWatchSentinelColleagueEdit(t *testing.T) {
+	now := time.Now().UTC()
+	for _, tt := range []struct {
+		name     string
+		times    int
+		code     int
+		labelled bool
+	}{
+		{"once", 1, ExitOK, true},
+		{"on every try", 100, ExitError, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := newSentinelLab(t, labIncidents(1, now), "")
+			colleagueOnLabel(lab.srv, labName(1), tt.times)
+			errOut, code := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d:\n%s", code, tt.code, errOut)
+			}
+			inc, _ := lab.srv.Incident(labName(1))
+			if inc.Owner.AssignedTo != "Alice Smith" || inc.Severity != triage.SeverityHigh {
+				t.Errorf("the colleague's change was overwritten: owner %+v, severity %s", inc.Owner, inc.Severity)
+			}
+			if got := strings.Join(inc.Labels, ","); (got == "triaged") != tt.labelled {
+				t.Errorf("labels %q; labelled: want %v", got, tt.labelled)
+			}
+			if l := logLines(errOut, "changed by someone else while labelling; labelling it as it now stands"); len(l) != 1 || !strings.Contains(l[0], "incident=1") {
+				t.Errorf("the colleague's change is not reported:\n%s", errOut)
+			}
+			if !tt.labelled {
+				l := logLines(errOut, "triage failed")
+				if len(l) != 1 || !strings.Contains(l[0], "label the incident") || !strings.Contains(l[0], "changed") {
+					t.Errorf("the failed label is not reported:\n%s", errOut)
+				}
+			}
+			if s := lab.summaries(labName(1)); len(s) != 1 {
+				t.Errorf("%d summary comments, want 1", len(s))
+			}
+		})
+	}
+}
