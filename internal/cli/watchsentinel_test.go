@@ -369,3 +369,83 @@ func TestWatchSentinelColleagueEdit(t *testing.T) {
 		})
 	}
 }
+
+// Two watches on one data directory, at once, triage each incident once
+// and leave one summary comment on each.
+func TestWatchSentinelTwoWatches(t *testing.T) {
+	lab := newSentinelLab(t, labIncidents(6, time.Now().UTC()), "")
+	var outs [2]string
+	var codes [2]int
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { outs[i], codes[i] = lab.watch(context.Background(), "--once", "--post", "--window", "1d") })
+	}
+	wg.Wait()
+	var triaged []int
+	for i := range 2 {
+		if codes[i] != ExitOK {
+			t.Errorf("watch %d: exit %d:\n%s", i, codes[i], outs[i])
+		}
+		triaged = append(triaged, triagedNumbers(outs[i])...)
+	}
+	if len(triaged) != 6 {
+		t.Errorf("%d triages of 6 incidents (%v):\n%s\n%s", len(triaged), triaged, outs[0], outs[1])
+	}
+	for i := 1; i <= 6; i++ {
+		if recs := lab.records(t, labName(i)); len(recs) != 1 {
+			t.Errorf("incident %d: %d triages recorded, want 1", i, len(recs))
+		}
+		if s := lab.summaries(labName(i)); len(s) != 1 {
+			t.Errorf("incident %d: %d summary comments, want 1", i, len(s))
+		}
+	}
+}
+
+// A watch stopped (SIGTERM: its context cancelled) in the middle of a
+// triage posts nothing of it and starts no other; stopped as it posts a
+// summary, it finishes that one comment, whole, and starts nothing more.
+func TestWatchSentinelStopped(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		at   func(r *http.Request) bool // the request the stop comes with
+		want int                        // summary comments left
+	}{
+		{"in a triage", func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/query") }, 0},
+		{"in a post", func(r *http.Request) bool { return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/comments/") }, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := newSentinelLab(t, labIncidents(3, time.Now().UTC()), "")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var once sync.Once
+			lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+				if tt.at(r) {
+					once.Do(func() {
+						cancel()
+						time.Sleep(50 * time.Millisecond) // the stop lands while the request is out
+					})
+				}
+				return nil
+			}
+			errOut, code := lab.watch(ctx, "--post", "--label", "triaged", "--window", "1d", "--interval", "1h")
+			if code != ExitOK && code != ExitInterrupt {
+				t.Errorf("exit %d:\n%s", code, errOut)
+			}
+			comments, labelled := 0, 0
+			for i := 1; i <= 3; i++ {
+				for _, s := range lab.summaries(labName(i)) {
+					comments++
+					if !strings.Contains(s, fmt.Sprintf("Lab incident %d", i)) || !strings.Contains(s, "## How the triage went") {
+						t.Errorf("incident %d: a partial summary:\n%s", i, s)
+					}
+				}
+				if inc, _ := lab.srv.Incident(labName(i)); len(inc.Labels) > 0 {
+					labelled++
+				}
+			}
+			if comments != tt.want || labelled != 0 {
+				t.Errorf("%d summary comments and %d labels; want %d and none:\n%s", comments, labelled, tt.want, errOut)
+			}
+		})
+	}
+}
