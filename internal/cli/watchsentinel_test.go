@@ -449,3 +449,45 @@ func TestWatchSentinelStopped(t *testing.T) {
 		})
 	}
 }
+
+// The scale: a pass over a workspace with 10,000 incidents in the
+// window, 10 of them changed since the cursor, asks the service for those
+// 10 (one list request) and triages them, not the queue.
+func TestWatchSentinelScale(t *testing.T) {
+	now := time.Now().UTC()
+	recs := labIncidents(10, now) // 1-10, changed an hour apart before now
+	for i := 1; i <= 10_000-10; i++ {
+		at := now.Add(-20*time.Hour + time.Duration(i)*time.Second)
+		recs["SecurityIncident"] = append(recs["SecurityIncident"], map[string]any{
+			"TimeGenerated": at, "IncidentName": fmt.Sprintf("7b000000-0000-4000-8000-%012d", i), "IncidentNumber": 1000 + i,
+			"Title": "Quiet incident", "Severity": "Low", "Status": "New", "CreatedTime": at, "LastModifiedTime": at,
+			"AlertIds": []any{}, "AdditionalData": map[string]any{"alertsCount": 0},
+		})
+	}
+	lab := newSentinelLab(t, recs, "")
+	lab.srv.PageSize = 50
+	// A watch has been over them: its cursor is just before the 10 changes.
+	st, err := history.Open(context.Background(), filepath.Join(lab.dataDir, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.SetCursor(context.Background(), "lab", now.Add(-10*time.Hour-time.Minute).Add(cursorOverlap))
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(lab.srv.Requests())
+	errOut, code := lab.watch(context.Background(), "--once", "--window", "1d")
+	if code != ExitOK {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if got := triagedNumbers(errOut); len(got) != 10 {
+		t.Errorf("triaged %v, want the 10 changed", got)
+	}
+	if listed := lab.srv.Listed(); listed != 10 {
+		t.Errorf("the service sent %d incidents, want the 10 changed", listed)
+	}
+	if lists := strings.Count(strings.Join(since(lab.srv.Requests(), n), "\n"), "GET list"); lists != 1 {
+		t.Errorf("%d list requests, want 1", lists)
+	}
+}
