@@ -491,3 +491,36 @@ func TestWatchSentinelScale(t *testing.T) {
 		t.Errorf("%d list requests, want 1", lists)
 	}
 }
+
+// Log Analytics' limit of queries in flight per user holds across every
+// incident a watch triages: the watch's triages share the workspace, and
+// with it its slots (max_concurrent_queries, here 2).
+func TestWatchSentinelQueriesInFlight(t *testing.T) {
+	lab := newSentinelLab(t, labIncidents(4, time.Now().UTC()), "    max_concurrent_queries: 2\n")
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		if !strings.HasSuffix(r.URL.Path, "/query") {
+			return nil
+		}
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // the query is out: its slot is held
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return nil
+	}
+	errOut, code := lab.watch(context.Background(), "--once", "--window", "1d")
+	if code != ExitOK {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if got := triagedNumbers(errOut); len(got) != 4 {
+		t.Errorf("triaged %v, want 4 incidents", got)
+	}
+	if most != 2 {
+		t.Errorf("at most %d queries in flight, want 2 (the limit, reached)", most)
+	}
+}
