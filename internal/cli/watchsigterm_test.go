@@ -54,7 +54,9 @@ func TestWatchSIGTERM(t *testing.T) {
 		want int                        // summary comments left
 	}{
 		{"in a triage", func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/query") }, 0},
-		{"in a post", func(r *http.Request) bool { return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/comments/") }, 1},
+		{"in a post", func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/comments/")
+		}, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			lab := newSentinelLab(t, labIncidents(3, time.Now().UTC()), "")
