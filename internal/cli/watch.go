@@ -351,9 +351,15 @@ func (w *watcher) pass(ctx context.Context) (passResult, error) {
 	if err != nil {
 		return res, err
 	}
+	start := w.e.now(w.s).Add(-w.o.window)
 	changed = slices.DeleteFunc(changed, func(inc triage.Incident) bool {
-		rec, ok := latest[inc.Name]
-		return ok && rec.Current(inc)
+		if rec, ok := latest[inc.Name]; ok && rec.Current(inc) {
+			return true
+		}
+		// An incident from before the window that changed is triaged,
+		// unless the change closed it: its triage is of no use to anyone
+		// then. One of the window is triaged closed or not.
+		return inc.Status == triage.StatusClosed && inc.Created.Before(start)
 	})
 	slices.SortStableFunc(changed, func(a, b triage.Incident) int {
 		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))

@@ -300,6 +300,18 @@ func TestWatchSentinel(t *testing.T) {
 	if s := lab.summaries(labName(100)); len(s) != 1 {
 		t.Errorf("incident 100: %d summary comments, want 1", len(s))
 	}
+
+	// Closed, incident 100 is left alone: it is from before the window.
+	// Incident 7, of the window, is triaged again when closed.
+	for _, n := range []int{100, 7} {
+		srv.Touch(labName(n), func(inc *triage.Incident) {
+			inc.Status, inc.Classification = triage.StatusClosed, triage.Classification("BenignPositive")
+		})
+	}
+	errOut, _ = watch("fifth pass")
+	if got := triagedNumbers(errOut); fmt.Sprint(got) != "[7]" {
+		t.Errorf("fifth pass triaged %v, want [7]:\n%s", got, errOut)
+	}
 }
 
 // colleagueOnLabel makes a colleague change incident name (take it,
