@@ -58,12 +58,17 @@ func newWatchCmd(s *IO, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Triage new and changed incidents as they come",
-		Long: `Watch the workspace and triage each incident of the window (created within
---window) once per change: the new ones, and those changed since their last
-recorded triage (see triage history), highest severity first. Every triage
-is recorded in <data_dir>/history.db; with --post its summary comment is
-posted on the incident, replacing the one an earlier triage posted, and
-with --label the label is added.
+		Long: `Watch the workspace and triage each incident once per change: the new ones,
+and those changed since their last recorded triage (see triage history),
+highest severity first. The first pass over a workspace takes the incidents
+created within --window; each later pass asks the service only for those
+modified since the previous one, however old: one from before the window
+that was reopened, gained an alert or was otherwise changed is triaged too,
+unless the change closed it. Closed incidents of the window are triaged
+like the others (closing one is a change). Every triage is recorded in
+<data_dir>/history.db; with --post its summary comment is posted on the
+incident, replacing the one an earlier triage posted, and with --label the
+label is added.
 
 Several workspaces may be watched: --workspace repeated, or
 --all-workspaces for every one configured in triage.yaml. A pass visits
@@ -71,10 +76,13 @@ each in turn; each is opened once for the life of the watch, and one that
 cannot be opened or listed is logged and retried on the next pass while
 the others go on.
 
-A pass lists the incidents changed since the workspace's cursor, kept in
-the history file, so a restarted watch neither misses nor repeats one. Several
+The workspace's cursor, the latest change a pass saw, is kept in the
+history file, so a restarted watch neither misses nor repeats one. Several
 watches may share one data directory: each takes an incident's lease in the
-history file before triaging it, and skips the incidents another holds.
+history file before triaging it, renewed while the triage runs, and skips
+the incidents another holds. A label write that meets someone else's change
+to the incident (its etag moved) is logged, and the label added to the
+incident as it now stands: their change is kept.
 
 Each incident gets one line on stderr (log/slog, text or --log-format json):
 workspace, incident, verdict, priority, whether the comment was posted, the
