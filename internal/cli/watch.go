@@ -428,7 +428,14 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		attrs[1] = slog.String("incident", inc.Name)
 	}
 	fail := func(err error) (bool, error) {
-		attrs = append(attrs, slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
+		attrs = append(attrs, slog.Duration("duration", time.Since(start)))
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Told to stop, not a failure: what was sent stands (posted=true),
+			// the rest is left for the next watch.
+			w.log.LogAttrs(ctx, slog.LevelWarn, "stopped", attrs...)
+			return false, err
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
 		w.log.LogAttrs(ctx, slog.LevelError, "triage failed", attrs...)
 		return false, err
 	}

@@ -378,6 +378,14 @@ func TestWatchSentinelColleagueEdit(t *testing.T) {
 			if s := lab.summaries(labName(1)); len(s) != 1 {
 				t.Errorf("%d summary comments, want 1", len(s))
 			}
+			if tt.labelled {
+				// Labelled as it stood, the incident is current: the next
+				// pass leaves it.
+				lab.srv.Fault = nil
+				if errOut, _ := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d"); len(triagedNumbers(errOut)) != 0 {
+					t.Errorf("the next pass triaged it again:\n%s", errOut)
+				}
+			}
 		})
 	}
 }
@@ -444,6 +452,9 @@ func TestWatchSentinelStopped(t *testing.T) {
 			errOut, code := lab.watch(ctx, "--post", "--label", "triaged", "--window", "1d", "--interval", "1h")
 			if code != ExitOK && code != ExitInterrupt {
 				t.Errorf("exit %d:\n%s", code, errOut)
+			}
+			if len(logLines(errOut, "stopped")) != 1 || len(logLines(errOut, "triage failed")) != 0 {
+				t.Errorf("the log does not say the triage in flight was stopped (and only that):\n%s", errOut)
 			}
 			comments, labelled := 0, 0
 			for i := 1; i <= 3; i++ {
