@@ -31,9 +31,9 @@ import (
 // its current record, not triaged again.
 const cursorOverlap = 5 * time.Minute
 
-// leaseTTL is how long a watch holds an incident's lease: longer than a
-// triage takes, so that another watch does not take it in the middle, and
-// short enough that a watch that died lets go soon.
+// leaseTTL is how long a watch's lease of an incident lasts unrenewed: it
+// is renewed while the triage runs, however long, so this is how soon
+// the incidents of a watch that died are free for another.
 const leaseTTL = 15 * time.Minute
 
 // writeTimeout bounds the writes a watch finishes after it was told to
@@ -289,7 +289,8 @@ type watcher struct {
 	st     *history.Store
 	o      *watchOptions
 	log    *slog.Logger
-	holder string // names this watch in the leases
+	holder string        // names this watch in the leases
+	ttl    time.Duration // of the leases: leaseTTL
 }
 
 func newWatcher(s *IO, e *env, st *history.Store, o *watchOptions) *watcher {
@@ -299,7 +300,7 @@ func newWatcher(s *IO, e *env, st *history.Store, o *watchOptions) *watcher {
 	}
 	q := *s
 	q.Err = io.Discard
-	return &watcher{s: s, quiet: &q, e: e, st: st, o: o, log: slog.New(h), holder: leaseHolder()}
+	return &watcher{s: s, quiet: &q, e: e, st: st, o: o, log: slog.New(h), holder: leaseHolder(), ttl: leaseTTL}
 }
 
 // leaseHolder names this process in the leases: its pid and a random part,
@@ -440,7 +441,7 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		return false, err
 	}
 	// The lease is renewed while the triage runs, however long it takes.
-	held, err := w.st.Hold(ctx, ws.Name(), inc.Name, w.holder, leaseTTL)
+	held, err := w.st.Hold(ctx, ws.Name(), inc.Name, w.holder, w.ttl)
 	if err != nil {
 		return fail(err)
 	}
