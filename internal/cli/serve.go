@@ -24,7 +24,7 @@ type serveOptions struct {
 	listen          string
 	tlsCert, tlsKey string
 	watch           bool         // --watch: run watch's loop in the server
-	w               watchOptions // its --interval, --post, --label
+	w               watchOptions // its --interval, --window, --post, --label, --log-format
 }
 
 func newServeCmd(s *IO, g *globalOptions) *cobra.Command {
@@ -54,28 +54,30 @@ kept open.
 The demo workspace keeps the changes made to it until the server stops.
 
 With --watch the server also runs triage watch's loop over the workspace
---workspace picks (or each one given): every --interval it triages the
-new and changed incidents of the last 48 hours, records each triage (the
-queue shows it), with --post posts its summary comment and with --label
-adds the label; its log lines go to stderr, and it stops with the server.
+--workspace picks (or each one given), as triage watch does: every
+--interval it triages the new and changed incidents (on its first pass
+those created within --window, 48 hours unless given; then those changed
+since), records each triage (the queue shows it), with --post posts its
+summary comment and with --label adds the label; its log lines go to
+stderr (--log-format text or json), and it stops with the server.
 
 Stop it with Ctrl-C.`,
 		Example: `  triage serve
   triage serve --listen 127.0.0.1:0
   triage serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
   triage serve -w contoso --all
-  triage serve -w contoso --watch --post --label triaged`,
+  triage serve -w contoso --watch --post --label triaged
+  triage serve -w contoso --watch --window 7d --log-format json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fl := cmd.Flags()
-			if !o.watch && (fl.Changed("interval") || fl.Changed("post") || fl.Changed("label")) {
-				return &FlagError{errors.New("--interval, --post and --label go with --watch")}
+			for _, f := range []string{"interval", "window", "post", "label", "log-format"} {
+				if !o.watch && fl.Changed(f) {
+					return &FlagError{fmt.Errorf("--%s goes with --watch", f)}
+				}
 			}
-			if o.w.interval <= 0 {
-				return &FlagError{errors.New("--interval must be more than 0")}
-			}
-			if fl.Changed("label") && strings.TrimSpace(o.w.label) == "" {
-				return &FlagError{errors.New("a label must not be empty")}
+			if err := o.w.check(fl.Changed("label")); err != nil {
+				return err
 			}
 			return serveRun(cmd.Context(), s, g, o)
 		},
@@ -87,6 +89,8 @@ Stop it with Ctrl-C.`,
 	cmd.Flags().Var(durationValue{&o.w.interval}, "interval", "with --watch: time between passes")
 	cmd.Flags().BoolVar(&o.w.post, "post", false, "with --watch: post each triage's summary comment on its incident")
 	cmd.Flags().StringVar(&o.w.label, "label", "", "with --watch: add this label to each incident triaged")
+	cmd.Flags().Var(durationValue{&o.w.window}, "window", "with --watch: watch the incidents created within this window ending now, e.g. 48h, 7d")
+	cmd.Flags().StringVar(&o.w.logFormat, "log-format", "text", "with --watch: log format: {text|json}")
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd

@@ -31,9 +31,9 @@ import (
 // its current record, not triaged again.
 const cursorOverlap = 5 * time.Minute
 
-// leaseTTL is how long a watch holds an incident's lease: longer than a
-// triage takes, so that another watch does not take it in the middle, and
-// short enough that a watch that died lets go soon.
+// leaseTTL is how long a watch's lease of an incident lasts unrenewed: it
+// is renewed while the triage runs, however long, so this is how soon
+// the incidents of a watch that died are free for another.
 const leaseTTL = 15 * time.Minute
 
 // writeTimeout bounds the writes a watch finishes after it was told to
@@ -58,12 +58,17 @@ func newWatchCmd(s *IO, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Triage new and changed incidents as they come",
-		Long: `Watch the workspace and triage each incident of the window (created within
---window) once per change: the new ones, and those changed since their last
-recorded triage (see triage history), highest severity first. Every triage
-is recorded in <data_dir>/history.db; with --post its summary comment is
-posted on the incident, replacing the one an earlier triage posted, and
-with --label the label is added.
+		Long: `Watch the workspace and triage each incident once per change: the new ones,
+and those changed since their last recorded triage (see triage history),
+highest severity first. The first pass over a workspace takes the incidents
+created within --window; each later pass asks the service only for those
+modified since the previous one, however old: one from before the window
+that was reopened, gained an alert or was otherwise changed is triaged too,
+unless the change closed it. Closed incidents of the window are triaged
+like the others (closing one is a change). Every triage is recorded in
+<data_dir>/history.db; with --post its summary comment is posted on the
+incident, replacing the one an earlier triage posted, and with --label the
+label is added.
 
 Several workspaces may be watched: --workspace repeated, or
 --all-workspaces for every one configured in triage.yaml. A pass visits
@@ -71,10 +76,13 @@ each in turn; each is opened once for the life of the watch, and one that
 cannot be opened or listed is logged and retried on the next pass while
 the others go on.
 
-A pass lists the incidents changed since the workspace's cursor, kept in
-the history file, so a restarted watch neither misses nor repeats one. Several
+The workspace's cursor, the latest change a pass saw, is kept in the
+history file, so a restarted watch neither misses nor repeats one. Several
 watches may share one data directory: each takes an incident's lease in the
-history file before triaging it, and skips the incidents another holds.
+history file before triaging it, renewed while the triage runs, and skips
+the incidents another holds. A label write that meets someone else's change
+to the incident (its etag moved) is logged, and the label added to the
+incident as it now stands: their change is kept.
 
 Each incident gets one line on stderr (log/slog, text or --log-format json):
 workspace, incident, verdict, priority, whether the comment was posted, the
@@ -90,14 +98,8 @@ whole or not at all.`,
   triage watch --all-workspaces --post --label triaged`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.logFormat != "text" && o.logFormat != "json" {
-				return &FlagError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
-			}
-			if o.window <= 0 || o.interval <= 0 {
-				return &FlagError{errors.New("--window and --interval must be more than 0")}
-			}
-			if cmd.Flags().Changed("label") && strings.TrimSpace(o.label) == "" {
-				return &FlagError{errors.New("a label must not be empty")}
+			if err := o.check(cmd.Flags().Changed("label")); err != nil {
+				return err
 			}
 			if o.all && len(g.workspaces) > 0 {
 				return &FlagError{errors.New("--all-workspaces and --workspace: give one or the other")}
@@ -136,6 +138,21 @@ whole or not at all.`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// check checks the options' values, as watch and serve --watch take
+// them; labelSet says --label was given.
+func (o *watchOptions) check(labelSet bool) error {
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return &FlagError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
+	}
+	if o.window <= 0 || o.interval <= 0 {
+		return &FlagError{errors.New("--window and --interval must be more than 0")}
+	}
+	if labelSet && strings.TrimSpace(o.label) == "" {
+		return &FlagError{errors.New("a label must not be empty")}
+	}
+	return nil
 }
 
 // watchTargets names the workspaces a watch goes over: each --workspace
@@ -272,7 +289,8 @@ type watcher struct {
 	st     *history.Store
 	o      *watchOptions
 	log    *slog.Logger
-	holder string // names this watch in the leases
+	holder string        // names this watch in the leases
+	ttl    time.Duration // of the leases: leaseTTL
 }
 
 func newWatcher(s *IO, e *env, st *history.Store, o *watchOptions) *watcher {
@@ -282,7 +300,7 @@ func newWatcher(s *IO, e *env, st *history.Store, o *watchOptions) *watcher {
 	}
 	q := *s
 	q.Err = io.Discard
-	return &watcher{s: s, quiet: &q, e: e, st: st, o: o, log: slog.New(h), holder: leaseHolder()}
+	return &watcher{s: s, quiet: &q, e: e, st: st, o: o, log: slog.New(h), holder: leaseHolder(), ttl: leaseTTL}
 }
 
 // leaseHolder names this process in the leases: its pid and a random part,
@@ -298,8 +316,20 @@ type passResult struct {
 	Listed, Triaged, Failed int
 }
 
-// pass lists the incidents of the window changed since the cursor,
-// triages those with no current record, highest severity first, and moves
+// passFilter is what a pass lists: on the first pass over a workspace (no
+// cursor) the incidents created within the window ending at now; after
+// it, those modified since the cursor (less the overlap), however long
+// ago they were created, so that the service sends what changed and not
+// the whole queue again.
+func passFilter(cursor, now time.Time, window time.Duration) workspace.IncidentFilter {
+	if cursor.IsZero() {
+		return workspace.IncidentFilter{Start: now.Add(-window)}
+	}
+	return workspace.IncidentFilter{ModifiedSince: cursor.Add(-cursorOverlap)}
+}
+
+// pass lists the incidents of the window changed since the cursor
+// (passFilter), triages those with no current record, highest severity first, and moves
 // the cursor on to the latest change listed, or, when some incident was
 // not triaged (failed, leased by another watch, or left when ctx ended),
 // to the earliest change of those, so that the next pass sees them again.
@@ -315,15 +345,12 @@ func (w *watcher) pass(ctx context.Context) (passResult, error) {
 	}
 	var changed []triage.Incident
 	var newest time.Time
-	f := workspace.IncidentFilter{Start: w.e.now(w.s).Add(-w.o.window)}
-	err = ws.ListIncidents(ctx, f, func(inc triage.Incident) error {
+	err = ws.ListIncidents(ctx, passFilter(cursor, w.e.now(w.s), w.o.window), func(inc triage.Incident) error {
 		res.Listed++
 		if inc.LastModified.After(newest) {
 			newest = inc.LastModified
 		}
-		if cursor.IsZero() || !inc.LastModified.Before(cursor.Add(-cursorOverlap)) {
-			changed = append(changed, inc)
-		}
+		changed = append(changed, inc)
 		return nil
 	})
 	if err != nil {
@@ -333,9 +360,15 @@ func (w *watcher) pass(ctx context.Context) (passResult, error) {
 	if err != nil {
 		return res, err
 	}
+	start := w.e.now(w.s).Add(-w.o.window)
 	changed = slices.DeleteFunc(changed, func(inc triage.Incident) bool {
-		rec, ok := latest[inc.Name]
-		return ok && rec.Current(inc)
+		if rec, ok := latest[inc.Name]; ok && rec.Current(inc) {
+			return true
+		}
+		// An incident from before the window that changed is triaged,
+		// unless the change closed it: its triage is of no use to anyone
+		// then. One of the window is triaged closed or not.
+		return inc.Status == triage.StatusClosed && inc.Created.Before(start)
 	})
 	slices.SortStableFunc(changed, func(a, b triage.Incident) int {
 		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))
@@ -396,19 +429,38 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		attrs[1] = slog.String("incident", inc.Name)
 	}
 	fail := func(err error) (bool, error) {
-		attrs = append(attrs, slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
+		attrs = append(attrs, slog.Duration("duration", time.Since(start)))
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// Told to stop, not a failure: what was sent stands (posted=true),
+			// the rest is left for the next watch.
+			w.log.LogAttrs(ctx, slog.LevelWarn, "stopped", attrs...)
+			return false, err
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
 		w.log.LogAttrs(ctx, slog.LevelError, "triage failed", attrs...)
 		return false, err
 	}
-	ok, err := w.st.Lease(ctx, ws.Name(), inc.Name, w.holder, leaseTTL)
+	// The lease is renewed while the triage runs, however long it takes.
+	held, err := w.st.Hold(ctx, ws.Name(), inc.Name, w.holder, w.ttl)
 	if err != nil {
 		return fail(err)
 	}
-	if !ok {
+	if held == nil {
 		w.log.LogAttrs(ctx, slog.LevelInfo, "left to another watch", attrs...)
 		return false, nil
 	}
-	defer w.st.Release(context.WithoutCancel(ctx), ws.Name(), inc.Name, w.holder)
+	defer held.Release(context.WithoutCancel(ctx))
+	// lost: the lease went to another watch (this one could not renew it
+	// in time), which may be triaging the incident: this triage is not
+	// recorded. Once recorded it is posted: the other watch, finding the
+	// record current, leaves the incident.
+	lost := func() bool {
+		if !held.Lost() {
+			return false
+		}
+		w.log.LogAttrs(ctx, slog.LevelWarn, "lease lost to another watch; the triage is dropped", attrs...)
+		return true
+	}
 	// Another watch may have triaged it between the listing and the lease.
 	if recs, err := w.st.Latest(ctx, ws.Name(), inc.Name); err != nil {
 		return fail(err)
@@ -424,6 +476,9 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err) // a triage cut short is neither recorded nor posted
+	}
+	if lost() {
+		return false, nil
 	}
 	rec, err := w.st.Add(ctx, *r)
 	if err != nil {
@@ -456,7 +511,7 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		added, err := w.addLabel(ctx, inc.Name)
+		added, err := w.addLabel(ctx, inc.Name, attrs)
 		if err != nil {
 			return fail(err)
 		}
@@ -490,9 +545,10 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 
 // addLabel adds the watch's label to incident name unless it has it,
 // reading it afresh (the summary comment may have changed its ETag) and
-// trying once more when somebody changed it in between. It reports
-// whether it wrote.
-func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
+// trying once more when somebody changed it in between (the ETag check
+// refused the write), which it logs with attrs: what they changed is
+// kept, never overwritten. It reports whether it wrote.
+func (w *watcher) addLabel(ctx context.Context, name string, attrs []slog.Attr) (bool, error) {
 	wr, err := writerOf(w.quiet, w.e)
 	if err != nil {
 		return false, err
@@ -511,6 +567,7 @@ func (w *watcher) addLabel(ctx context.Context, name string) (bool, error) {
 		_, err = wr.Update(wctx, cur, workspace.Change{Labels: &labels})
 		var ce *workspace.ConflictError
 		if errors.As(err, &ce) && try == 0 {
+			w.log.LogAttrs(ctx, slog.LevelWarn, "changed by someone else while labelling; labelling it as it now stands", attrs...)
 			continue
 		}
 		if err != nil {

@@ -169,6 +169,10 @@ func TestServeWatchFlags(t *testing.T) {
 		{"serve", "--post"},
 		{"serve", "--watch", "--interval", "0s"},
 		{"serve", "--watch", "--label", " "},
+		{"serve", "--window", "7d"},
+		{"serve", "--log-format", "json"},
+		{"serve", "--watch", "--window", "0s"},
+		{"serve", "--watch", "--log-format", "xml"},
 	} {
 		if _, errOut, code := run(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", args, code, ExitUsage, errOut)

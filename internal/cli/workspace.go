@@ -260,7 +260,7 @@ func openSentinel(s *IO, wc config.Workspace, cat *workspace.Catalog, lim triage
 		return nil, &ConfigError{fmt.Errorf("workspace %s: %w", wc.Name, err)}
 	}
 	ws, err := sentinel.Open(sentinel.Options{
-		Workspace: wc, Credential: cred, Catalog: cat, Limits: lim,
+		Workspace: wc, Credential: cred, Catalog: cat, Limits: lim, Transport: azureTransport,
 		Notify: func(msg string) { fmt.Fprintln(s.Err, "triage:", msg) },
 	})
 	if err != nil {

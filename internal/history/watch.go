@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -101,4 +102,66 @@ func (s *Store) Release(ctx context.Context, workspace, incident, holder string)
 		return fmt.Errorf("triage history: release lease: %w", s.check(err))
 	}
 	return nil
+}
+
+// Held is a lease taken by Hold and renewed in the background until
+// Release.
+type Held struct {
+	s                           *Store
+	workspace, incident, holder string
+	ttl                         time.Duration
+	stop, done                  chan struct{}
+	lost                        atomic.Bool
+}
+
+// Hold takes the lease of incident as Lease does and, when it got it,
+// renews it every third of ttl until Release, so that a triage that runs
+// longer than ttl keeps it while a watch that died lets go within ttl. It
+// returns nil, with no error, when another holder has the lease. A
+// renewal that fails is tried again at the next; one that finds the lease
+// taken by another holder (this one's expired: the store was out of reach
+// for longer than ttl) stops, and Lost reports it.
+func (s *Store) Hold(ctx context.Context, workspace, incident, holder string, ttl time.Duration) (*Held, error) {
+	ok, err := s.Lease(ctx, workspace, incident, holder, ttl)
+	if err != nil || !ok {
+		return nil, err
+	}
+	h := &Held{s: s, workspace: workspace, incident: incident, holder: holder, ttl: ttl,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go h.renew()
+	return h, nil
+}
+
+func (h *Held) renew() {
+	defer close(h.done)
+	every := max(h.ttl/3, time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		ok, err := h.s.Lease(ctx, h.workspace, h.incident, h.holder, h.ttl)
+		cancel()
+		if err == nil && !ok {
+			h.lost.Store(true)
+			return
+		}
+	}
+}
+
+// Lost reports whether a renewal found the lease taken by another holder:
+// what was done under it must not be written, the other holder may be
+// writing it.
+func (h *Held) Lost() bool { return h.lost.Load() }
+
+// Release stops the renewals and gives the lease up (Store.Release). It
+// must be called once.
+func (h *Held) Release(ctx context.Context) error {
+	close(h.stop)
+	<-h.done
+	return h.s.Release(ctx, h.workspace, h.incident, h.holder)
 }

@@ -144,3 +144,54 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Errorf("latest after migration: %+v", all)
 	}
 }
+
+// A held lease is renewed while its holder works, past its TTL: another
+// watch cannot take it until it is released. A holder whose lease another
+// took (its own expired unrenewed) finds it lost.
+func TestHoldRenews(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	a, b := open(t, path), open(t, path)
+	const ttl = 1500 * time.Millisecond
+	h, err := a.Hold(ctx, "demo", "Inc-1", "a", ttl)
+	if err != nil || h == nil {
+		t.Fatalf("a cannot hold a free lease: %v", err)
+	}
+	if other, err := b.Hold(ctx, "demo", "Inc-1", "b", ttl); err != nil || other != nil {
+		t.Fatalf("b held a's live lease: %v", err)
+	}
+	time.Sleep(ttl + ttl/3) // past the TTL the lease was taken with
+	if ok, err := b.Lease(ctx, "demo", "Inc-1", "b", ttl); err != nil || ok {
+		t.Fatalf("b took a's lease after its first TTL (%v): it was not renewed", err)
+	}
+	if h.Lost() {
+		t.Error("a lost a lease nobody else took")
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := b.Lease(ctx, "demo", "Inc-1", "b", ttl); !ok {
+		t.Fatal("b cannot take the lease a released")
+	}
+	if err := b.Release(ctx, "demo", "Inc-1", "b"); err != nil {
+		t.Fatal(err)
+	}
+
+	// By b's clock, two hours on, a's lease has expired, and b takes it;
+	// a's next renewal finds it gone.
+	h2, err := a.Hold(ctx, "demo", "Inc-3", "a", 30*time.Millisecond)
+	if err != nil || h2 == nil {
+		t.Fatal(err)
+	}
+	defer h2.Release(ctx)
+	b.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	if ok, _ := b.Lease(ctx, "demo", "Inc-3", "b", time.Hour); !ok {
+		t.Fatal("b cannot take a lease expired by its clock")
+	}
+	for deadline := time.Now().Add(5 * time.Second); !h2.Lost() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !h2.Lost() {
+		t.Error("a's renewals did not find its lease taken")
+	}
+}

@@ -30,6 +30,10 @@ type IncidentFilter struct {
 	// "unassigned" selects incidents with no owner.
 	Owner string
 	Title string // a case-insensitive substring of the title
+	// ModifiedSince selects the incidents last modified at or after it
+	// (LastModified >= ModifiedSince), whenever they were created: what a
+	// watch asks for after its first pass. Zero selects all.
+	ModifiedSince time.Time
 }
 
 // Workspace is where incidents and their logs live.
@@ -69,6 +73,9 @@ type Workspace interface {
 // selects the same incidents.
 func (f IncidentFilter) Match(inc triage.Incident) bool {
 	if !f.Start.IsZero() && inc.Created.Before(f.Start) || !f.End.IsZero() && !inc.Created.Before(f.End) {
+		return false
+	}
+	if !f.ModifiedSince.IsZero() && inc.LastModified.Before(f.ModifiedSince) {
 		return false
 	}
 	if len(f.Severities) > 0 && !slices.Contains(f.Severities, inc.Severity) {

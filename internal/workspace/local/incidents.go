@@ -17,7 +17,7 @@ var farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 // ListIncidents calls fn for the latest state of each incident in the
 // filter, newest first (by creation time, then number), through the catalog
-// query incidents_in_window. The window, severities, statuses, owner and
+// query incidents_in_window. The window, modification time, severities, statuses, owner and
 // title are filtered in SQL for speed (SQLite folds case for ASCII only, so
 // an owner or title filter with other letters is left out of the SQL), and
 // f.Match has the last word on every row. All matching incidents are read
@@ -36,6 +36,7 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 	p := workspace.Params{
 		"start":          f.Start,
 		"end":            end,
+		"modified_since": f.ModifiedSince,
 		"severities":     toStrings(f.Severities),
 		"statuses":       toStrings(f.Statuses),
 		"owner":          asciiOnly(f.Owner),

@@ -20,7 +20,7 @@ import (
 )
 
 // ListIncidents pages through the incidents API (every page, following
-// nextLink) with the window, severities and statuses as a server-side
+// nextLink) with the window, modification time, severities and statuses as a server-side
 // $filter and newest first as $orderby, and applies the whole filter again
 // to what comes back. Without the incidents API it reads the SecurityIncident
 // table through the catalog query incidents_in_window.
@@ -55,8 +55,9 @@ func (w *Workspace) ListIncidents(ctx context.Context, f workspace.IncidentFilte
 	return nil
 }
 
-// listFilter is the OData $filter for f's window, severities and statuses
-// (values from fixed enums: nothing from the user is spliced in unchecked).
+// listFilter is the OData $filter for f's window, modification time,
+// severities and statuses (times formatted here, values from fixed enums:
+// nothing from the user is spliced in unchecked).
 func listFilter(f workspace.IncidentFilter) string {
 	var parts []string
 	if !f.Start.IsZero() {
@@ -64,6 +65,9 @@ func listFilter(f workspace.IncidentFilter) string {
 	}
 	if !f.End.IsZero() {
 		parts = append(parts, "properties/createdTimeUtc lt "+f.End.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.ModifiedSince.IsZero() {
+		parts = append(parts, "properties/lastModifiedTimeUtc ge "+f.ModifiedSince.UTC().Format(time.RFC3339Nano))
 	}
 	any := func(field string, vals []string) {
 		var or []string
@@ -109,7 +113,7 @@ func (w *Workspace) listFromTable(ctx context.Context, f workspace.IncidentFilte
 		end = time.Now().Add(24 * time.Hour)
 	}
 	t, err := w.Query(ctx, q, workspace.Params{
-		"start": f.Start, "end": end,
+		"start": f.Start, "end": end, "modified_since": f.ModifiedSince,
 		"severities": strs(f.Severities), "statuses": strs(f.Statuses),
 		"owner": f.Owner, "title_contains": f.Title,
 	})

@@ -123,6 +123,15 @@ func testList(t *testing.T, ctx context.Context, ws workspace.Workspace, o Optio
 		{"end exclusive", workspace.IncidentFilter{Start: at(3), End: at(5)}, []int{2}},
 		{"end just after", workspace.IncidentFilter{End: at(5).Add(time.Microsecond)}, []int{4, 3, 2, 1}},
 		{"combined", workspace.IncidentFilter{Start: at(0), End: at(10), Statuses: st(triage.StatusNew), Title: "mass"}, []int{2}},
+		// Incident 1 was modified at 2 (its latest revision), 2 at 3, 4
+		// at 5 and 3 at 6.
+		{"modified since, inclusive", workspace.IncidentFilter{ModifiedSince: at(3)}, []int{4, 3, 2}},
+		{"modified since, after", workspace.IncidentFilter{ModifiedSince: at(3).Add(time.Microsecond)}, []int{4, 3}},
+		{"modified since, of the latest revision", workspace.IncidentFilter{ModifiedSince: at(1.5)}, []int{4, 3, 2, 1}},
+		{"modified since, after every change", workspace.IncidentFilter{ModifiedSince: at(6).Add(time.Microsecond)}, nil},
+		{"modified since, created before the start", workspace.IncidentFilter{Start: at(5), ModifiedSince: at(5.5)}, []int{3}},
+		{"modified since and end", workspace.IncidentFilter{End: at(5), ModifiedSince: at(2)}, []int{2, 1}},
+		{"modified since and status", workspace.IncidentFilter{ModifiedSince: at(2), Statuses: st(triage.StatusNew)}, []int{4, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,6 +406,29 @@ func strs(vs []any) []string {
 }
 
 func testRun(t *testing.T, ctx context.Context, ws workspace.Workspace) {
+	t.Run("incidents_in_window", func(t *testing.T) {
+		// The query itself filters on the modification time (ListIncidents
+		// has Match as the last word, which would hide a query that does
+		// not): the latest revision of each incident, modified since.
+		for _, tt := range []struct {
+			since time.Time
+			want  []string
+		}{
+			{time.Time{}, []string{"1", "2", "3", "4"}},
+			{at(2), []string{"1", "2", "3", "4"}},
+			{at(3), []string{"2", "3", "4"}},
+			{at(5).Add(time.Microsecond), []string{"3"}},
+		} {
+			p := workspace.Params{"start": at(0), "end": at(24)}
+			if !tt.since.IsZero() {
+				p["modified_since"] = tt.since
+			}
+			tab := query(t, ctx, ws, "incidents_in_window", p)
+			if d := cmp.Diff(tt.want, strs(column(t, tab, "IncidentNumber"))); d != "" {
+				t.Errorf("modified since %v: incident numbers (-want +got):\n%s", tt.since, d)
+			}
+		}
+	})
 	t.Run("alerts_by_id", func(t *testing.T) {
 		tab := query(t, ctx, ws, "alerts_by_id", workspace.Params{"ids": []string{Alert1, Alert3, "nope"}})
 		if d := cmp.Diff([]string{Alert1, Alert3}, strs(column(t, tab, "SystemAlertId"))); d != "" {

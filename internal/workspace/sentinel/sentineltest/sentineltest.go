@@ -70,6 +70,7 @@ type Server struct {
 	incidents map[string]*incident // by lower-case name
 	comments  map[string][]comment // by lower-case incident name
 	log       []string
+	listed    int // incidents served by list requests
 }
 
 type incident struct {
@@ -135,6 +136,35 @@ func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.log)
+}
+
+// Listed returns how many incidents the list requests have served in
+// all, every page: what a client's $filter left the service to send.
+func (s *Server) Listed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listed
+}
+
+// AddAlert adds an alert to an incident as Sentinel does when a rule
+// groups a new alert into it: alert is its SecurityAlert record (with its
+// SystemAlertId), answered from then on by log queries and the incident's
+// alerts, and the incident counts it, its etag and last modification
+// time move on.
+func (s *Server) AddAlert(t testing.TB, name string, alert map[string]any) {
+	t.Helper()
+	id, _ := alert["SystemAlertId"].(string)
+	if id == "" {
+		t.Fatal("sentineltest: AddAlert: the alert has no SystemAlertId")
+	}
+	err := s.ws.Load(context.Background(), workspacetest.Emitter(map[string][]map[string]any{"SecurityAlert": {alert}}))
+	if err != nil {
+		t.Fatalf("sentineltest: AddAlert: %v", err)
+	}
+	s.Touch(name, func(inc *triage.Incident) {
+		inc.AlertIDs = append(slices.Clone(inc.AlertIDs), id)
+		inc.AlertCount++
+	})
 }
 
 // Comments returns the comments of an incident, oldest first.
@@ -322,7 +352,8 @@ func orEmpty(s []string) []string {
 }
 
 // list serves incidents newest first, PageSize per page, honouring a
-// $filter made of "and"-joined createdTimeUtc ge/lt, incidentNumber eq and
+// $filter made of "and"-joined createdTimeUtc or lastModifiedTimeUtc
+// ge/lt, incidentNumber eq and
 // parenthesised "or" groups of severity/status eq.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	match, err := parseFilter(r.URL.Query().Get("$filter"))
@@ -348,6 +379,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	for _, x := range all[page[0]:page[1]] {
 		value = append(value, s.armIncident(x))
 	}
+	s.listed += page[1] - page[0]
 	s.mu.Unlock()
 	out := map[string]any{"value": value}
 	if next != "" {
@@ -375,7 +407,7 @@ func (s *Server) page(r *http.Request, n int) ([2]int, string) {
 }
 
 var (
-	timeCond   = regexp.MustCompile(`^properties/createdTimeUtc (ge|lt) (\S+)$`)
+	timeCond   = regexp.MustCompile(`^properties/(createdTimeUtc|lastModifiedTimeUtc) (ge|lt) (\S+)$`)
 	numberCond = regexp.MustCompile(`^properties/incidentNumber eq (\d+)$`)
 	enumCond   = regexp.MustCompile(`^properties/(severity|status) eq '(\w+)'$`)
 )
@@ -388,12 +420,17 @@ func parseFilter(f string) (func(triage.Incident) bool, error) {
 	for _, part := range strings.Split(f, " and ") {
 		part = strings.TrimSpace(part)
 		if m := timeCond.FindStringSubmatch(part); m != nil {
-			t, err := time.Parse(time.RFC3339Nano, m[2])
+			t, err := time.Parse(time.RFC3339Nano, m[3])
 			if err != nil {
 				return nil, err
 			}
-			ge := m[1] == "ge"
-			conds = append(conds, func(i triage.Incident) bool { return ge == !i.Created.Before(t) })
+			field, ge := m[1], m[2] == "ge"
+			conds = append(conds, func(i triage.Incident) bool {
+				if field == "lastModifiedTimeUtc" {
+					return ge == !i.LastModified.Before(t)
+				}
+				return ge == !i.Created.Before(t)
+			})
 			continue
 		}
 		if m := numberCond.FindStringSubmatch(part); m != nil {
