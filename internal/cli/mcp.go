@@ -127,6 +127,14 @@ func mcpRun(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, stdin i
 		return &ConfigError{fmt.Errorf("query catalog: %w", err)}
 	}
 	b := &mcpBackend{s: &bs, e: e, cat: cat}
+	if o.allowWrites {
+		// Once, at the start: a workspace that cannot write is told now,
+		// not at the agent's first write, and the clock is set before
+		// tools run concurrently.
+		if b.w, err = writerOf(&bs, e); err != nil {
+			return &FlagError{fmt.Errorf("--allow-writes: %w", err)}
+		}
+	}
 	srv := mcpserver.New(mcpserver.Options{
 		Backend: b, AllowWrites: o.allowWrites, MaxOutput: cmpOr(o.maxOutput, -1),
 		Log: slog.New(slog.NewTextHandler(logw, nil)), Now: s.Now, Version: buildinfo.String(),
@@ -218,6 +226,7 @@ type mcpBackend struct {
 	s   *IO
 	e   *env
 	cat *workspace.Catalog
+	w   workspace.Writer // with --allow-writes only
 }
 
 func (b *mcpBackend) Workspace() string { return b.e.Workspace.Name() }
@@ -414,6 +423,10 @@ func (b *mcpBackend) RunQuery(ctx context.Context, a mcpserver.RunQueryArgs) (an
 	}{q.Name, t}, nil
 }
 
+// errNoWrites is a write asked of a server started without --allow-writes
+// (mcpserver does not register the write tools then: a defence in depth).
+var errNoWrites = errors.New("this server was started without --allow-writes: it changes no incident")
+
 // commentPlan is what comment_incident's first call shows.
 type commentPlan struct {
 	Incident string `json:"incident"`
@@ -426,8 +439,8 @@ func (b *mcpBackend) PlanComment(ctx context.Context, a mcpserver.CommentArgs) (
 	if err != nil {
 		return mcpserver.Plan{}, err
 	}
-	if _, err := writerOf(b.s, b.e); err != nil {
-		return mcpserver.Plan{}, err
+	if b.w == nil {
+		return mcpserver.Plan{}, errNoWrites
 	}
 	inc, err := b.e.Workspace.Incident(ctx, a.Incident)
 	if err != nil {
@@ -441,15 +454,14 @@ func (b *mcpBackend) ApplyComment(ctx context.Context, a mcpserver.CommentArgs, 
 	if err != nil {
 		return nil, err
 	}
-	w, err := writerOf(b.s, b.e)
-	if err != nil {
-		return nil, err
+	if b.w == nil {
+		return nil, errNoWrites
 	}
 	inc, err := b.e.Workspace.Incident(ctx, a.Incident)
 	if err != nil {
 		return nil, err
 	}
-	c, err := w.PostComment(ctx, inc, "", msg)
+	c, err := b.w.PostComment(ctx, inc, "", msg)
 	if err != nil {
 		return nil, err
 	}
@@ -487,9 +499,9 @@ func (b *mcpBackend) planUpdateOf(ctx context.Context, a mcpserver.UpdateArgs) (
 	if err != nil {
 		return nil, triage.Incident{}, fixed, err
 	}
-	w, err := writerOf(b.s, b.e)
-	if err != nil {
-		return nil, triage.Incident{}, fixed, err
+	w := b.w
+	if w == nil {
+		return nil, triage.Incident{}, fixed, errNoWrites
 	}
 	inc, ch, err := planUpdate(ctx, b.s, b.e, o, fixed, a.Incident)
 	if err != nil {
