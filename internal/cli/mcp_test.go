@@ -287,9 +287,16 @@ func TestMCPStdio(t *testing.T) {
 	if len(got["summaries"].([]any)) != 1 {
 		t.Errorf("summarize: %v", got)
 	}
-	got = structured(t, "related_alerts", call(t, cs, "related_alerts", map[string]any{"kind": "host", "value": "WKS-FIN-07", "since": "14d"}))
-	if got["entity"] == nil || got["related"] == nil {
-		t.Errorf("related_alerts: %v", got)
+	// An entity's alerts include those run found related to it.
+	got = structured(t, "related_alerts", call(t, cs, "related_alerts", map[string]any{"kind": "host", "value": "wks-fin-07.contoso-demo.example", "since": "14d"}))
+	wantRelated := 0
+	for _, rel := range want["related_alerts"].([]any) {
+		if rel := rel.(map[string]any); rel["entity"] == got["entity"] {
+			wantRelated = len(rel["alerts"].([]any))
+		}
+	}
+	if rel, _ := got["related"].([]any); wantRelated == 0 || len(rel) != 1 || len(rel[0].(map[string]any)["alerts"].([]any)) < wantRelated {
+		t.Errorf("related_alerts of %v: %v, want at least run's %d", got["entity"], got["related"], wantRelated)
 	}
 	got = structured(t, "providers", call(t, cs, "providers", map[string]any{}))
 	if len(got["providers"].([]any)) == 0 {
@@ -381,6 +388,21 @@ func TestMCPWrites(t *testing.T) {
 		t.Errorf("after the update, the same change: %q", textOf(res))
 	}
 
+	// The incident changed between the change shown and its confirmation:
+	// nothing is written.
+	stale := structured(t, "update_incident", call(t, cs, "update_incident", map[string]any{"incident": "121", "status": "new"}))
+	other = structured(t, "update_incident", call(t, cs, "update_incident", map[string]any{"incident": "121", "owner": "alex@contoso-demo.example"}))
+	if done := structured(t, "update_incident", call(t, cs, "update_incident", map[string]any{"incident": "121", "owner": "alex@contoso-demo.example", "confirmation_token": other["confirmation_token"]})); done["status"] != "applied" {
+		t.Fatalf("owner change: %v", done)
+	}
+	res := call(t, cs, "update_incident", map[string]any{"incident": "121", "status": "new", "confirmation_token": stale["confirmation_token"]})
+	if !res.IsError || !strings.Contains(textOf(res), "changed since the change was shown") {
+		t.Errorf("a confirmation of a change shown before the incident changed: %q", textOf(res))
+	}
+	if st := structured(t, "update_incident", call(t, cs, "update_incident", map[string]any{"incident": "121", "status": "new"}))["change"].(map[string]any)["before"].(map[string]any)["status"]; st == "New" {
+		t.Error("the stale change was written")
+	}
+
 	// A comment, in two calls.
 	c := map[string]any{"incident": "121", "text": "Checked by the agent."}
 	plan = structured(t, "comment_incident", call(t, cs, "comment_incident", c))
@@ -410,7 +432,7 @@ func TestMCPHTTP(t *testing.T) {
 	errb := &syncBuffer{}
 	s := mcpIO(io.Discard, errb, map[string]string{serveTokenEnv: token})
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, s, []string{"mcp", "--listen", "127.0.0.1:0"}) }()
+	go func() { done <- Run(ctx, s, []string{"mcp", "--listen", "127.0.0.1:0", "--max-output", "20000"}) }()
 	defer func() {
 		cancel()
 		if code := <-done; code != ExitOK && code != ExitInterrupt {
@@ -449,6 +471,15 @@ func TestMCPHTTP(t *testing.T) {
 	got := structured(t, "lookup_indicators", call(t, cs, "lookup_indicators", map[string]any{"values": []string{"203.0.113.66"}}))
 	if got["verdict"] == nil {
 		t.Errorf("lookup over HTTP: %v", got)
+	}
+
+	// --max-output: the report is cut to it, and says what was cut.
+	res := call(t, cs, "triage_incident", map[string]any{"incident": "121"})
+	b, _ := json.Marshal(res.StructuredContent)
+	got = structured(t, "triage_incident", res)
+	tr, _ := got["truncated"].(map[string]any)
+	if len(b) > 20000 || tr == nil || len(tr["cuts"].([]any)) == 0 || got["incident"] == nil {
+		t.Errorf("a report with --max-output 20000: %d bytes, truncated %v", len(b), tr)
 	}
 }
 
