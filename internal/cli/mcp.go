@@ -140,11 +140,7 @@ func mcpRun(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, stdin i
 		Log: slog.New(slog.NewTextHandler(logw, nil)), Now: s.Now, Version: buildinfo.String(),
 	})
 	if o.listen == "" {
-		out, ok := s.Out.(io.WriteCloser)
-		if !ok {
-			out = nopWriteCloser{s.Out}
-		}
-		err := srv.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(stdin), Writer: out})
+		err := srv.Run(ctx, mcpserver.Stdio(stdin, s.Out))
 		if ctx.Err() != nil || errors.Is(err, mcp.ErrConnectionClosed) || errors.Is(err, io.EOF) {
 			return nil // the client went away, or a signal: a normal end
 		}
@@ -164,10 +160,6 @@ func cmpOr(n, alt int) int {
 // pathErrOf is err without the path an *fs.PathError repeats, with path as
 // given in front.
 func pathErrOf(path string, err error) error { return fmt.Errorf("%s: %w", path, pathErr(err)) }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // mcpServeHTTP serves srv over Streamable HTTP on o.listen, with serve's
 // token rule off loopback, until ctx ends.

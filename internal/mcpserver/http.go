@@ -5,9 +5,13 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
+
+// sessionTimeout closes an HTTP session no request has used for this long.
+const sessionTimeout = time.Hour
 
 // Handler serves srv over Streamable HTTP. With a token, every request
 // must carry it as "Authorization: Bearer TOKEN" (the rule of `triage
@@ -15,7 +19,10 @@ import (
 // SDK's handler also refuses requests to a loopback address that name
 // another host (DNS rebinding) and bounds request bodies.
 func Handler(srv *mcp.Server, token string) http.Handler {
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
+		// A client that goes away without ending its session does not
+		// leave it open for the life of the server.
+		&mcp.StreamableHTTPOptions{SessionTimeout: sessionTimeout})
 	if token == "" {
 		return h
 	}

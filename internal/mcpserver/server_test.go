@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,4 +202,45 @@ func textOf(res *mcp.CallToolResult) string {
 		}
 	}
 	return sb.String()
+}
+
+// slowBackend takes its time over a triage.
+type slowBackend struct{ fakeBackend }
+
+func (slowBackend) Triage(context.Context, TriageArgs, func(report.Section)) (*report.Report, error) {
+	time.Sleep(200 * time.Millisecond)
+	return nil, fmt.Errorf("incident 9 not found")
+}
+
+// TestStdioDrains: a client that writes its requests and closes stdin
+// still gets every answer.
+func TestStdioDrains(t *testing.T) {
+	in := strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"triage_incident","arguments":{"incident":"9"}}}
+`)
+	var out lockedBuffer
+	if err := New(Options{Backend: slowBackend{}}).Run(context.Background(), Stdio(in, &out)); err != nil && !errors.Is(err, mcp.ErrConnectionClosed) {
+		t.Logf("run: %v", err)
+	}
+	if s := out.String(); !strings.Contains(s, `"id":2`) || !strings.Contains(s, "incident 9 not found") {
+		t.Errorf("the answer to the call made before stdin ended is missing:\n%s", s)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
