@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -136,7 +137,7 @@ func mcpRun(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, stdin i
 		}
 	}
 	srv := mcpserver.New(mcpserver.Options{
-		Backend: b, AllowWrites: o.allowWrites, MaxOutput: cmpOr(o.maxOutput, -1),
+		Backend: b, AllowWrites: o.allowWrites, MaxOutput: cmp.Or(o.maxOutput, -1), // the flag's 0 is no limit
 		Log: slog.New(slog.NewTextHandler(logw, nil)), Now: s.Now, Version: buildinfo.String(),
 	})
 	if o.listen == "" {
@@ -147,14 +148,6 @@ func mcpRun(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, stdin i
 		return err
 	}
 	return mcpServeHTTP(ctx, s, g, o, srv, tlsConf)
-}
-
-// cmpOr is n, or alt when n is 0.
-func cmpOr(n, alt int) int {
-	if n == 0 {
-		return alt
-	}
-	return n
 }
 
 // pathErrOf is err without the path an *fs.PathError repeats, with path as

@@ -515,3 +515,17 @@ func TestMCPSubprocess(t *testing.T) {
 		t.Errorf("verdict over a real process: %v", got["ti"])
 	}
 }
+
+func TestMCPFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"mcp", "--max-output", "-1"},
+		{"mcp", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+		{"mcp", "--listen", "8808"},
+		{"mcp", "--listen", "127.0.0.1:0", "--tls-cert", "c.pem"},
+		{"mcp", "extra"},
+	} {
+		if _, errOut, code := run(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d (%s), want %d", args, code, errOut, ExitUsage)
+		}
+	}
+}
