@@ -262,6 +262,15 @@ func TestMCPStdio(t *testing.T) {
 	if got["verdict"] == nil || len(got["results"].([]any)) == 0 || len(got["indicators"].([]any)) < 2 {
 		t.Errorf("lookup: %v", got)
 	}
+	var wantLookup map[string]any
+	out, errOut, code = run(t, "lookup", "--json", "--config", cfg, "callback to hxxps://evil[.]example/a and 203.0.113.66")
+	if err := json.Unmarshal([]byte(out), &wantLookup); err != nil {
+		t.Fatalf("lookup --json: exit %d, %v: %s", code, err, errOut)
+	}
+	if g, w := got["verdict"].(map[string]any)["severity"], wantLookup["verdict"].(map[string]any)["severity"]; g != w || g != "high" ||
+		len(got["results"].([]any)) != len(wantLookup["results"].([]any)) {
+		t.Errorf("lookup_indicators: verdict %v and %d results; lookup --json: %v and %d", g, len(got["results"].([]any)), w, len(wantLookup["results"].([]any)))
+	}
 	if res := call(t, cs, "lookup_indicators", map[string]any{"values": []string{"nothing here"}}); !res.IsError || !strings.Contains(textOf(res), "is not an indicator") {
 		t.Errorf("a value that is no indicator: %q, want lookup's message", textOf(res))
 	}
