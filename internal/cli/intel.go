@@ -143,20 +143,12 @@ some lookup failed; its row says why.`,
 			}
 			rs := e.Intel.Lookup(cmd.Context(), inds)
 			line.Clear()
-			v := intel.Roll(rs) // over every result, --hits or not
-			shown := withoutRaw(rs)
-			if o.hits {
-				shown = slices.DeleteFunc(shown, func(r intel.Result) bool { return !isHit(r) })
-			}
-			slices.SortStableFunc(shown, intel.BySeverity)
+			ans := lookupAnswerOf(inds, rs, o.hits)
+			v, shown := ans.Verdict, ans.Results
 			if o.json {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
-				err = enc.Encode(struct {
-					Indicators []ioc.Indicator `json:"indicators"`
-					Verdict    intel.Verdict   `json:"verdict"`
-					Results    []intel.Result  `json:"results"`
-				}{inds, v, shown})
+				err = enc.Encode(ans)
 			} else {
 				err = printResults(s.Out, shown, v)
 				if hidden := len(rs) - len(shown); err == nil && hidden > 0 {
@@ -187,6 +179,27 @@ some lookup failed; its row says why.`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// lookupAnswer is what lookup --json prints: the indicators in the order
+// they were looked up, the verdict over every result, and the results
+// shown (without their raw answers), most severe first.
+type lookupAnswer struct {
+	Indicators []ioc.Indicator `json:"indicators"`
+	Verdict    intel.Verdict   `json:"verdict"`
+	Results    []intel.Result  `json:"results"`
+}
+
+// lookupAnswerOf rolls the verdict up over every result of rs and keeps
+// the results to show: with hits, only those rated warning or high.
+func lookupAnswerOf(inds []ioc.Indicator, rs []intel.Result, hits bool) lookupAnswer {
+	v := intel.Roll(rs) // over every result, --hits or not
+	shown := withoutRaw(rs)
+	if hits {
+		shown = slices.DeleteFunc(shown, func(r intel.Result) bool { return !isHit(r) })
+	}
+	slices.SortStableFunc(shown, intel.BySeverity)
+	return lookupAnswer{inds, v, shown}
 }
 
 // withheld lists the indicators of the rows shown that are never sent to

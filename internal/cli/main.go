@@ -156,6 +156,7 @@ With no configuration, every command runs on the built-in demo workspace.`,
 		newGeoIPCmd(s, opts),
 		newServeCmd(s, opts),
 		newWatchCmd(s, opts),
+		newMCPCmd(s, opts),
 		newVersionCmd(s),
 	)
 	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)

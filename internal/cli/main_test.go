@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/triage-dev/triage/internal/config"
 )
 
 // testCacheDir is the user cache directory of every command a test runs:
@@ -11,7 +15,20 @@ import (
 // opened by every command after the first.
 var testCacheDir string
 
+// runCLIEnv, set to a cache directory, makes the test binary run the
+// command line of its arguments instead of the tests: a real triage
+// process for the tests that need one (TestMCPSubprocess), with the
+// tests' clock and cache.
+const runCLIEnv = "TRIAGE_TEST_RUN_CLI"
+
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(runCLIEnv); dir != "" {
+		s := &IO{Out: os.Stdout, Err: os.Stderr, Now: func() time.Time { return testNow },
+			ConfigOptions: func(path string) config.LoadOptions {
+				return config.LoadOptions{ConfigPath: path, UserCacheDir: dir}
+			}}
+		os.Exit(Run(context.Background(), s, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "triage-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,7 @@ the verdict or priority moved, new related alerts (in JSON, since_last).`,
 				return err
 			}
 			defer e.Close()
-			opts := pipeline.Options{Sources: e.Sources, Start: start, End: end, Now: s.Now, Priority: e.cfg.Priority}
+			opts := triageOptions(s, e, start, end)
 			line := &statusLine{w: s.Err}
 			if s.ErrTTY {
 				opts.Progress = func(sec report.Section, _ *report.Report) {
@@ -134,6 +135,12 @@ the verdict or priority moved, new related alerts (in JSON, since_last).`,
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// triageOptions are the options of a triage of the window start-end (zero:
+// the pipeline's defaults) in e: run's, and triage mcp's triage_incident.
+func triageOptions(s *IO, e *env, start, end time.Time) pipeline.Options {
+	return pipeline.Options{Sources: e.Sources, Start: start, End: end, Now: s.Now, Priority: e.cfg.Priority}
 }
 
 // checkOutput says whether a report can be written to path (-o), before

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -70,12 +71,7 @@ are accepted. Activity is looked at over --since (7 days by default) or
 			if err != nil {
 				return err
 			}
-			var inds []ioc.Indicator
-			for _, ind := range pipeline.Indicators(nil, []triage.Entity{ent}) {
-				inds = append(inds, ioc.Indicator{Kind: ind.Type, Value: ind.Value, Scope: ind.Scope})
-			}
-			env := summary.Env{Sources: e.Sources, Start: start, End: end, TI: e.Intel.Lookup(cmd.Context(), inds)}
-			sums := summary.Summarize(cmd.Context(), env, []triage.Entity{ent})
+			sums := summarizeEntity(cmd.Context(), e, ent, start, end)
 			if err := render.Summaries(s.Out, sums, format); err != nil {
 				return err
 			}
@@ -94,6 +90,18 @@ are accepted. Activity is looked at over --since (7 days by default) or
 	intelFlags(cmd, g)
 	waitFlag(cmd, g)
 	return cmd
+}
+
+// summarizeEntity summarises ent over the window start-end, with the
+// threat intel of its indicators: what summarize prints and triage mcp's
+// summarize_entity returns.
+func summarizeEntity(ctx context.Context, e *env, ent triage.Entity, start, end time.Time) []report.Summary {
+	var inds []ioc.Indicator
+	for _, ind := range pipeline.Indicators(nil, []triage.Entity{ent}) {
+		inds = append(inds, ioc.Indicator{Kind: ind.Type, Value: ind.Value, Scope: ind.Scope})
+	}
+	env := summary.Env{Sources: e.Sources, Start: start, End: end, TI: e.Intel.Lookup(ctx, inds)}
+	return summary.Summarize(ctx, env, []triage.Entity{ent})
 }
 
 var sidPattern = regexp.MustCompile(`^(?i)S-1-\d+(-\d+)+$`)

@@ -193,52 +193,9 @@ instead, with the incident's fields before and after, and nothing is sent.`,
 
 func updateRun(ctx context.Context, s *IO, g *globalOptions, o *updateOptions, ref string) error {
 	// Parse every value before anything is opened.
-	var fixed workspace.Change
-	if o.status != "" {
-		st, err := parseStatus(o.status)
-		if err != nil {
-			return err
-		}
-		fixed.Status = &st
-	}
-	if o.severity != "" {
-		sev, err := parseSeverity(o.severity)
-		if err != nil {
-			return err
-		}
-		fixed.Severity = &sev
-	}
-	if o.setOwner {
-		own, err := parseOwner(o.owner)
-		if err != nil {
-			return err
-		}
-		fixed.Owner = &own
-	}
-	if o.setClass {
-		c, err := parseClassification(o.classification)
-		if err != nil {
-			return err
-		}
-		fixed.Classification = &c
-	}
-	if o.setReason {
-		r, err := parseReason(o.reason)
-		if err != nil {
-			return err
-		}
-		fixed.ClassificationReason = &r
-	}
-	if o.setComment {
-		fixed.ClassificationComment = &o.comment
-	}
-	for _, l := range slices.Concat(o.labels, o.removeLabels) {
-		if strings.TrimSpace(l) == "" {
-			return &FlagError{errors.New("a label must not be empty")}
-		}
-	}
-	if fixed.IsZero() && len(o.labels) == 0 && len(o.removeLabels) == 0 {
-		return &FlagError{errors.New("nothing to change: give at least one of --status, --severity, --owner, --label, --remove-label, --classification, --reason, --comment")}
+	fixed, err := o.fixedChange()
+	if err != nil {
+		return err
 	}
 
 	g.writes = !o.dryRun
@@ -251,9 +208,94 @@ func updateRun(ctx context.Context, s *IO, g *globalOptions, o *updateOptions, r
 	if err != nil {
 		return err
 	}
-	inc, err := e.Workspace.Incident(ctx, ref)
+	inc, ch, err := planUpdate(ctx, s, e, o, fixed, ref)
 	if err != nil {
 		return err
+	}
+	after := ch.Apply(inc)
+	diff := workspace.Diff(inc, after)
+	if len(diff) == 0 {
+		fmt.Fprintf(s.Err, "triage: incident %s already has these values; nothing was sent\n", incidentRef(inc))
+		return nil
+	}
+	if o.dryRun {
+		fmt.Fprintf(s.Err, "triage: dry run: nothing was sent\n")
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(dryRunOf(inc, ch))
+	}
+	return sendUpdate(ctx, s, w, inc, ch)
+}
+
+// dryRunOf is what update --dry-run prints of ch applied to inc.
+func dryRunOf(inc triage.Incident, ch workspace.Change) dryRunUpdate {
+	return dryRunUpdate{
+		Incident: incidentRef(inc), Name: inc.Name, ETag: inc.ETag,
+		Change: ch, Before: fieldsOf(inc), After: fieldsOf(ch.Apply(inc)),
+	}
+}
+
+// fixedChange is the change the options give whatever the incident: all
+// but the labels, which are edited on the incident as read. Every value
+// is checked; none is sent.
+func (o *updateOptions) fixedChange() (workspace.Change, error) {
+	var fixed workspace.Change
+	if o.status != "" {
+		st, err := parseStatus(o.status)
+		if err != nil {
+			return fixed, err
+		}
+		fixed.Status = &st
+	}
+	if o.severity != "" {
+		sev, err := parseSeverity(o.severity)
+		if err != nil {
+			return fixed, err
+		}
+		fixed.Severity = &sev
+	}
+	if o.setOwner {
+		own, err := parseOwner(o.owner)
+		if err != nil {
+			return fixed, err
+		}
+		fixed.Owner = &own
+	}
+	if o.setClass {
+		c, err := parseClassification(o.classification)
+		if err != nil {
+			return fixed, err
+		}
+		fixed.Classification = &c
+	}
+	if o.setReason {
+		r, err := parseReason(o.reason)
+		if err != nil {
+			return fixed, err
+		}
+		fixed.ClassificationReason = &r
+	}
+	if o.setComment {
+		fixed.ClassificationComment = &o.comment
+	}
+	for _, l := range slices.Concat(o.labels, o.removeLabels) {
+		if strings.TrimSpace(l) == "" {
+			return fixed, &FlagError{errors.New("a label must not be empty")}
+		}
+	}
+	if fixed.IsZero() && len(o.labels) == 0 && len(o.removeLabels) == 0 {
+		return fixed, &FlagError{errors.New("nothing to change: give at least one of --status, --severity, --owner, --label, --remove-label, --classification, --reason, --comment")}
+	}
+	return fixed, nil
+}
+
+// planUpdate reads the incident ref and works out the change of fixed and
+// the options' labels on it, checked against it: what update sends, or
+// prints with --dry-run.
+func planUpdate(ctx context.Context, s *IO, e *env, o *updateOptions, fixed workspace.Change, ref string) (triage.Incident, workspace.Change, error) {
+	inc, err := e.Workspace.Incident(ctx, ref)
+	if err != nil {
+		return inc, fixed, err
 	}
 	ch := fixed
 	if len(o.labels) > 0 || len(o.removeLabels) > 0 {
@@ -266,24 +308,9 @@ func updateRun(ctx context.Context, s *IO, g *globalOptions, o *updateOptions, r
 		}
 	}
 	if err := ch.Validate(inc); err != nil && !ch.IsZero() {
-		return &FlagError{fmt.Errorf("incident %s: %w", incidentRef(inc), err)}
+		return inc, ch, &FlagError{fmt.Errorf("incident %s: %w", incidentRef(inc), err)}
 	}
-	after := ch.Apply(inc)
-	diff := workspace.Diff(inc, after)
-	if len(diff) == 0 {
-		fmt.Fprintf(s.Err, "triage: incident %s already has these values; nothing was sent\n", incidentRef(inc))
-		return nil
-	}
-	if o.dryRun {
-		fmt.Fprintf(s.Err, "triage: dry run: nothing was sent\n")
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(dryRunUpdate{
-			Incident: incidentRef(inc), Name: inc.Name, ETag: inc.ETag,
-			Change: ch, Before: fieldsOf(inc), After: fieldsOf(after),
-		})
-	}
-	return sendUpdate(ctx, s, w, inc, ch)
+	return inc, ch, nil
 }
 
 // sendUpdate applies ch to inc (as read) and prints what changed. When the

@@ -57,6 +57,11 @@ type Options struct {
 	// Priority are the weights and lists the incident's priority is
 	// scored with (the zero value: the default weights, no lists).
 	Priority priority.Settings
+	// Wait, when not zero, is this triage's wait budget for quotas in
+	// place of the engine's MaxWait (the same values: intel.NoWait,
+	// intel.WaitForever): for a caller that shares one engine between
+	// triages asking for different budgets (triage mcp).
+	Wait time.Duration
 }
 
 // Run triages the incident ref (its number or name). It fails only when the
@@ -158,7 +163,7 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	tiDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ti := withDefender(lookup(ctx, o.Intel, r.Indicators), r.Entities)
+		ti := withDefender(lookup(ctx, o.Intel, r.Indicators, o.Wait), r.Entities)
 		st, reason := tiStatus(ti)
 		set(func() { r.TI = ti })
 		section(SectionTI, st, reason)
@@ -292,7 +297,7 @@ func window(inc triage.Incident, start, end, now time.Time) report.Window {
 	return report.Window{Start: start.UTC(), End: end.UTC()}
 }
 
-func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) report.TI {
+func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator, wait time.Duration) report.TI {
 	ti := report.TI{Reasons: []intel.Result{}, Results: []intel.Result{}, Providers: []string{}, Complete: true}
 	if e == nil {
 		ti.Severity, ti.Explanation = intel.SeverityUnknown, "no threat-intel provider is configured"
@@ -305,7 +310,10 @@ func lookup(ctx context.Context, e *intel.Engine, inds []report.Indicator) repor
 		ti.Severity, ti.Explanation = intel.SeverityNone, "the incident names no indicator to look up"
 		return ti
 	}
-	res := e.Lookup(ctx, toIOC(inds))
+	if wait == 0 {
+		wait = e.MaxWait
+	}
+	res := e.LookupWithin(ctx, toIOC(inds), wait)
 	if res != nil {
 		ti.Results = res
 	}
