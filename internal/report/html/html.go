@@ -108,7 +108,7 @@ var stepSections = map[string][]string{
 	report.StepDetails:    {"incident", "alerts", "entities"},
 	report.StepGraph:      {"graph"},
 	report.StepIndicators: {"indicators"},
-	report.StepTI:         {"verdict", "ti"},
+	report.StepTI:         {"verdict", "grid", "ti"},
 	report.StepRelated:    {"related"},
 	report.StepSummaries:  {"map", "summaries", "problems"},
 }
@@ -118,7 +118,7 @@ var stepSections = map[string][]string{
 // Content-Security-Policy, and no request to anywhere when it is opened.
 //
 // The document holds, in the guided order, the sections Section writes
-// (incident, verdict, alerts, entities, graph, indicators, ti, map,
+// (incident, verdict, alerts, entities, grid, graph, indicators, ti, map,
 // summaries, related, problems), rendered by the same templates, and a
 // navigation bar that print hides. Invalid UTF-8 in the report is written as
 // U+FFFD, and hidden characters (bidirectional overrides, zero-width and
@@ -200,13 +200,14 @@ func (v *view) writeSummaries(w io.Writer) error {
 //	report.StepDetails     incident, alerts, entities
 //	report.StepGraph       graph
 //	report.StepIndicators  indicators
-//	report.StepTI          verdict, ti
+//	report.StepTI          verdict, grid (which alert names which entity,
+//	                       with each entity's threat-intel severity), ti
 //	report.StepRelated     related
 //	report.StepSummaries   map, summaries, problems (the problems of every step and
 //	                how each step went: the last step writes them)
 //
 // The report document orders them incident, verdict, alerts, entities,
-// graph, indicators, ti, map, summaries, related, problems; a page that
+// grid, graph, indicators, ti, map, summaries, related, problems; a page that
 // fills slots as steps complete should keep that order. Every section
 // shows the status and reason its step recorded in r.Sections. Links to
 // entities go to EntityHref, or to the entity's summary (id "e-" and a
@@ -549,10 +550,12 @@ func (v *view) GraphChart() template.HTML {
 		case report.NodeAlert:
 			cn.Group = "alert"
 			cn.Href = "#" + alertAnchor(strings.TrimPrefix(n.ID, "alert:"))
+			cn.Key = alertAnchor(strings.TrimPrefix(n.ID, "alert:"))
 			cn.Detail = []string{"alert: " + clip(n.Label, 200), "severity: " + n.Severity}
 		default:
 			cn.Group = string(n.Kind)
 			cn.Href = v.Href(n.ID)
+			cn.Key = anchor(n.ID)
 			cn.Detail = v.Props(v.Entity(n.ID))
 		}
 		nodes = append(nodes, cn)
