@@ -222,7 +222,7 @@ func (v *view) Grid() template.HTML {
 					if row.named[c] {
 						b.WriteString(`<td class="g-m" data-c="` + strconv.Itoa(c) + `"><span title="named by alert ` + strconv.Itoa(c+1) + `">●</span></td>`)
 					} else {
-						b.WriteString(`<td data-c="` + strconv.Itoa(c) + `"></td>`)
+						b.WriteString(`<td></td>`)
 					}
 				}
 				b.WriteString(`</tr>`)
