@@ -534,7 +534,9 @@ func alertTime(a triage.Alert) time.Time {
 	return a.TimeGenerated
 }
 
-// GraphChart draws the entity graph.
+// GraphChart draws the entity graph. Labels go whole (up to a bound a
+// hostile value cannot pass): the chart cuts them in the middle, and
+// their ends are what tell entities apart.
 func (v *view) GraphChart() template.HTML {
 	g := v.R.Graph
 	if len(g.Nodes) == 0 {
@@ -542,7 +544,7 @@ func (v *view) GraphChart() template.HTML {
 	}
 	nodes := make([]chart.Node, 0, len(g.Nodes))
 	for _, n := range g.Nodes {
-		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 60), Class: SeverityClass(triage.Severity(n.Severity))}
+		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 1000), Class: SeverityClass(triage.Severity(n.Severity))}
 		switch n.Type {
 		case report.NodeIncident:
 			cn.Group, cn.Href = "incident", "#incident"
