@@ -327,6 +327,8 @@ func htmlFuncs() template.FuncMap {
 		// kind, a status, a provider, a column header) so a hostile one
 		// cannot fill the page.
 		"short": func(v any) string { return clip(fmt.Sprint(v), 120) },
+		// Expandable cells (cells.go).
+		"long": long, "cutcell": cutCell, "many": manyItems, "first": firstItems, "rest": restItems, "pair": pair,
 	}
 }
 
