@@ -3,6 +3,7 @@ package html_test
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,5 +108,28 @@ func TestCellsExpand(t *testing.T) {
 		if f == reportrender.JSON && !strings.Contains(out, strings.ReplaceAll(desc, "\n", `\n`)) {
 			t.Errorf("JSON: the description is not whole")
 		}
+	}
+}
+
+// TestStructuredProperties checks that an entity's structured properties
+// (an address's location, a list of objects) show as their parts in the
+// entities table, never as raw JSON.
+func TestStructuredProperties(t *testing.T) {
+	r := &report.Report{Incident: triage.Incident{Number: 10, Title: "Props"}}
+	r.Entities = []triage.Entity{{Kind: "Ip", Key: "Ip:203.0.113.7", Name: "203.0.113.7", Properties: map[string]any{
+		"address":  "203.0.113.7",
+		"location": map[string]any{"countryCode": "US", "city": "Seattle", "asn": float64(8075), "geo": map[string]any{"lat": 47.6}},
+		"owners":   []any{map[string]any{"name": "alice"}, map[string]any{"name": "bob"}},
+		"tags":     []any{"a", "b"},
+	}}}
+	doc := parse(t, writeHTML(t, r, reporthtml.Options{}))
+	got := text(byID(doc, "entities"))
+	for _, want := range []string{"location: asn: 8075; city: Seattle; countryCode: US; geo: (lat: 47.6)", "owners: (name: alice), (name: bob)", "tags: a, b"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the entities table lacks %q:\n%s", want, got)
+		}
+	}
+	if rawJSON := regexp.MustCompile(`[{\[]\s*"`); rawJSON.MatchString(got) {
+		t.Errorf("the entities table shows raw JSON:\n%s", got)
 	}
 }

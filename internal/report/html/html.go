@@ -16,7 +16,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -500,8 +499,7 @@ func propLines(e *triage.Entity) []string {
 	for _, n := range names {
 		val := e.Prop(n)
 		if val == "" && e.Properties[n] != nil {
-			b, _ := json.Marshal(e.Properties[n])
-			val = string(b)
+			val = propText(e.Properties[n], 4)
 		}
 		out = append(out, clip(n+": "+val, 200))
 	}
