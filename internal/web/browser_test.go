@@ -307,6 +307,10 @@ func TestBrowser(t *testing.T) {
 		if !eval[bool](t, ctx, `!document.getElementById('downloads').hidden`) {
 			t.Error("the report downloads are not offered once the triage is done")
 		}
+		// The incidence grid and the graph's highlight, against the
+		// report's JSON.
+		_, js := ts.get(t, fmt.Sprintf("/incidents/%d/report?ws=demo&format=json", demoIncident))
+		checkGridAndGraph(t, ctx, "incident page", []byte(js))
 		// Every entity links to its own page.
 		links := eval[[]string](t, ctx, `[...document.querySelectorAll('#step-details a[href^="/entities/"]')].map(a => a.getAttribute('href'))`)
 		if len(links) == 0 {
@@ -483,6 +487,10 @@ func TestBrowser(t *testing.T) {
 			if n := eval[int](t, ctx, `document.querySelectorAll('#graph svg [data-i]').length`); n < 3 {
 				t.Errorf("%s %d report: the graph has %d nodes", c.ws, c.n, n)
 			}
+			if c.ws == "demo" {
+				_, js := ts.get(t, fmt.Sprintf("/incidents/%d/report?ws=%s&format=json", c.n, c.ws))
+				checkGridAndGraph(t, ctx, fmt.Sprintf("%s %d report", c.ws, c.n), []byte(js))
+			}
 			if c.mapped && eval[int](t, ctx, `document.querySelectorAll('#map svg.chart-map').length`) == 0 {
 				t.Errorf("%s %d report: no map", c.ws, c.n)
 			}
@@ -505,6 +513,11 @@ func TestBrowser(t *testing.T) {
 		)
 		// The page reloads itself until the triage is done.
 		run(t, ctx, 90*time.Second, chromedp.WaitVisible(chromedp.CSS(`#triage[data-state="done"]`)))
+		// The incidence grid needs no script: its marks are there, and a
+		// cut cell opens.
+		if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table td.g-m').length`); n == 0 {
+			t.Error("without script, the grid has no marks")
+		}
 	})
 }
 
