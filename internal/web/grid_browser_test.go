@@ -1,13 +1,24 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/triage-dev/triage/internal/report"
+	reporthtml "github.com/triage-dev/triage/internal/report/html"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // anchorOf is the id the report gives an alert ("a-") or an entity ("e-"):
@@ -176,5 +187,78 @@ func checkLabels(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	for _, b := range eval[[]string](t, ctx, labelOverlapsJS) {
 		t.Errorf("%s: %s", what, b)
+	}
+}
+
+// scaleReport is a large hostile incident as a report: 100 alerts, each
+// naming ten of 400 entities of six kinds, hostile values among the names.
+func scaleReport() *report.Report {
+	now := testNow
+	r := &report.Report{SchemaVersion: report.SchemaVersion, GeneratedAt: now, Workspace: "scale",
+		Incident: triage.Incident{Name: "scale", Number: 9000, Title: hostileStrings[0], Severity: triage.SeverityHigh}}
+	r.Graph.Nodes = append(r.Graph.Nodes, report.Node{ID: "incident:scale", Type: report.NodeIncident, Label: r.Incident.Title, Severity: "High"})
+	kinds := []triage.Kind{triage.KindIP, triage.KindAccount, triage.KindHost, triage.KindURL, triage.KindFileHash, triage.KindProcess}
+	for i := range 400 {
+		k := kinds[i%len(kinds)]
+		name := fmt.Sprintf("%s-%d-%s", strings.ToLower(string(k)), i, clipTo(hostileStrings[i%len(hostileStrings)], 80))
+		key := string(k) + ":" + name
+		r.Entities = append(r.Entities, triage.Entity{Kind: k, Key: key, Name: name, Properties: map[string]any{"value": name}})
+		r.Graph.Nodes = append(r.Graph.Nodes, report.Node{ID: key, Type: report.NodeEntity, Kind: k, Label: name})
+	}
+	sevs := []triage.Severity{triage.SeverityHigh, triage.SeverityMedium, triage.SeverityLow, triage.SeverityInformational}
+	for i := range 100 {
+		id := fmt.Sprintf("alert-%03d", i)
+		a := triage.Alert{ID: id, Name: fmt.Sprintf("Alert %d %s", i, clipTo(hostileStrings[i%len(hostileStrings)], 60)), Severity: sevs[i%4],
+			Start: now.Add(-time.Duration(i) * 13 * time.Minute)}
+		r.Graph.Nodes = append(r.Graph.Nodes, report.Node{ID: "alert:" + id, Type: report.NodeAlert, Label: a.Name, Severity: string(a.Severity)})
+		r.Graph.Edges = append(r.Graph.Edges, report.Edge{From: "incident:scale", To: "alert:" + id, Rel: "alert"})
+		for j := range 10 {
+			e := &r.Entities[(i*5+j*37)%400]
+			a.EntityKeys = append(a.EntityKeys, e.Key)
+			e.Alerts = append(e.Alerts, id)
+			r.Graph.Edges = append(r.Graph.Edges, report.Edge{From: "alert:" + id, To: e.Key, Rel: "entity"})
+		}
+		r.Alerts = append(r.Alerts, a)
+	}
+	for _, step := range []string{report.StepDetails, report.StepGraph, report.StepIndicators, report.StepTI, report.StepRelated, report.StepSummaries} {
+		r.Sections = append(r.Sections, report.Section{Name: step, Status: report.StatusOK})
+	}
+	return r
+}
+
+// TestBrowserScaleReport opens the HTML report of the large hostile
+// incident in chromium: the page is no wider than the window, the grid's
+// marks are the JSON's pairs, the shown labels overlap nothing, and a
+// selected column highlights its alert in the graph.
+func TestBrowserScaleReport(t *testing.T) {
+	browser := newBrowser(t)
+	r := scaleReport()
+	var doc bytes.Buffer
+	if err := reporthtml.Write(&doc, r, reporthtml.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "scale.html")
+	if err := os.WriteFile(file, doc.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := newTab(t, browser)
+	run(t, ctx, 60*time.Second, chromedp.Navigate("file://"+file), chromedp.WaitVisible(chromedp.CSS(`#grid table.grid-table`)))
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 1 {
+		t.Errorf("the report is %dpx wider than the window", w)
+	}
+	if w := eval[int](t, ctx, `Math.max(...[...document.querySelectorAll('#grid .grid-block')].map(b => b.scrollWidth - b.clientWidth))`); w > 1 {
+		t.Errorf("a block of the grid is %dpx wider than the page", w)
+	}
+	if !eval[bool](t, ctx, `!window.__pwned && document.querySelectorAll('script').length === 1`) {
+		t.Error("a hostile value ran or added a script")
+	}
+	checkLabels(t, ctx, "scale report")
+	want := reportPairs(t, js)
+	if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
+		t.Errorf("the grid marks %d pairs, the JSON %d; they differ", len(got), len(want))
 	}
 }
