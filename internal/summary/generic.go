@@ -20,9 +20,11 @@ func generic(_ context.Context, env *Env, ents []triage.Entity, sums []*report.S
 }
 
 // identity adds the entity's own facts: the alerts of the incident that name
-// it, its scalar properties, and threat intel on its indicator values.
+// it (for an incident's summaries only: an entity's own page speaks of its
+// window, not of an incident), its scalar properties, and threat intel on
+// its indicator values.
 func identity(env *Env, e triage.Entity, s *report.Summary) {
-	if len(e.Alerts) > 0 {
+	if len(e.Alerts) > 0 && env.inIncident() {
 		fact(&s.Facts, "Alerts in this incident", fmt.Sprint(len(e.Alerts)))
 	}
 	keys := make([]string, 0, len(e.Properties))
@@ -65,3 +67,8 @@ func scalar(v any) string {
 	}
 	return ""
 }
+
+// inIncident reports whether the summaries are an incident's (the
+// pipeline's, with Focus or IncidentAlerts set) rather than an entity's
+// own, outside any incident (the web UI's entity page).
+func (env *Env) inIncident() bool { return env.Focus != nil || env.IncidentAlerts != nil }

@@ -219,7 +219,10 @@ func relatedSection(env *Env, o outcome, cands RelatedCandidates, e triage.Entit
 			"Product": ra.Product, "Status": ra.Status, "Named": strings.Join(ra.Named, ", "), "Id": ra.ID,
 		})
 	}
-	empty := "no alert outside this incident names " + e.Name + " " + env.span()
+	empty := "no other alert names " + e.Name + " " + env.span()
+	if env.inIncident() {
+		empty = "no alert outside this incident names " + e.Name + " " + env.span()
+	}
 	return env.sectionFor("Related alerts", "SecurityAlert", o, recs, empty, func(sec *report.SummarySection, recs []workspace.Record) {
 		fact(&sec.Facts, "Other alerts", strconv.Itoa(len(recs)))
 		fact(&sec.Facts, "Severities", countedByOne(recs, "Severity"))

@@ -307,6 +307,10 @@ func TestBrowser(t *testing.T) {
 		if !eval[bool](t, ctx, `!document.getElementById('downloads').hidden`) {
 			t.Error("the report downloads are not offered once the triage is done")
 		}
+		// The incidence grid and the graph's highlight, against the
+		// report's JSON.
+		_, js := ts.get(t, fmt.Sprintf("/incidents/%d/report?ws=demo&format=json", demoIncident))
+		checkGridAndGraph(t, ctx, "incident page", []byte(js))
 		// Every entity links to its own page.
 		links := eval[[]string](t, ctx, `[...document.querySelectorAll('#step-details a[href^="/entities/"]')].map(a => a.getAttribute('href'))`)
 		if len(links) == 0 {
@@ -483,6 +487,10 @@ func TestBrowser(t *testing.T) {
 			if n := eval[int](t, ctx, `document.querySelectorAll('#graph svg [data-i]').length`); n < 3 {
 				t.Errorf("%s %d report: the graph has %d nodes", c.ws, c.n, n)
 			}
+			if c.ws == "demo" {
+				_, js := ts.get(t, fmt.Sprintf("/incidents/%d/report?ws=%s&format=json", c.n, c.ws))
+				checkGridAndGraph(t, ctx, fmt.Sprintf("%s %d report", c.ws, c.n), []byte(js))
+			}
 			if c.mapped && eval[int](t, ctx, `document.querySelectorAll('#map svg.chart-map').length`) == 0 {
 				t.Errorf("%s %d report: no map", c.ws, c.n)
 			}
@@ -505,6 +513,11 @@ func TestBrowser(t *testing.T) {
 		)
 		// The page reloads itself until the triage is done.
 		run(t, ctx, 90*time.Second, chromedp.WaitVisible(chromedp.CSS(`#triage[data-state="done"]`)))
+		// The incidence grid needs no script: its marks are there, and a
+		// cut cell opens.
+		if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table td.g-m').length`); n == 0 {
+			t.Error("without script, the grid has no marks")
+		}
 	})
 }
 
@@ -528,18 +541,27 @@ func TestScreenshots(t *testing.T) {
 		name, path string
 		height     int64
 		prepare    []chromedp.Action[chromedp.Void]
+		// after runs once an incident's triage is done and the page is
+		// at the part the shot is of.
+		after []chromedp.Action[chromedp.Void]
 	}{
-		{"queue", "/?ws=demo&window=7d", 1000, nil},
-		{"incident", fmt.Sprintf("/incidents/%d?ws=demo", demoIncident), 1300, nil},
-		{"incident-graph", fmt.Sprintf("/incidents/%d?ws=demo#step-graph", demoIncident), 1000, nil},
-		{"incident-map", fmt.Sprintf("/incidents/%d?ws=demo#step-summaries", mapIncident), 1300, nil},
-		{"entity", "/entities/Ip/203.0.113.66?ws=demo", 1200, nil},
+		{"queue", "/?ws=demo&window=7d", 1000, nil, nil},
+		{"incident", fmt.Sprintf("/incidents/%d?ws=demo", demoIncident), 1300, nil, nil},
+		{"incident-grid", fmt.Sprintf("/incidents/%d?ws=demo#grid", demoIncident), 1100, nil, nil},
+		{"incident-graph", fmt.Sprintf("/incidents/%d?ws=demo#step-graph", demoIncident), 1000, nil, nil},
+		// An alert's column selected in the grid: the graph highlights it
+		// and the entities it names.
+		{"incident-graph-highlight", fmt.Sprintf("/incidents/%d?ws=demo#step-graph", demoIncident), 1000, nil, []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('table.grid-table th.g-a a')[2].click(); document.getElementById('step-graph').scrollIntoView()`),
+		}},
+		{"incident-map", fmt.Sprintf("/incidents/%d?ws=demo#step-summaries", mapIncident), 1300, nil, nil},
+		{"entity", "/entities/Ip/203.0.113.66?ws=demo", 1200, nil, nil},
 		{"lookup", "/lookup?ws=demo", 900, []chromedp.Action[chromedp.Void]{
 			chromedp.SetValue(chromedp.CSS(`#lk-text`), "Beacon to hxxps://svc-telemetry[.]example[.]net/gate.php from WKS-FIN-07 (10.20.30.47),\nthen 203.0.113.66 and 198.51.100.23; dropper 44d88612fea8a8f36de82e1278abb02f"),
 			chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#lk-verdict`)),
-		}},
-		{"providers", "/providers?ws=demo", 700, nil},
+		}, nil},
+		{"providers", "/providers?ws=demo", 700, nil, nil},
 	}
 	for _, theme := range []string{"light", "dark"} {
 		ctx, _ := newTab(t, browser)
@@ -566,6 +588,9 @@ func TestScreenshots(t *testing.T) {
 				if _, frag, ok := strings.Cut(s.path, "#"); ok {
 					q, _ := json.Marshal(frag)
 					run(t, ctx, 10*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%s).scrollIntoView()`, q)))
+				}
+				if len(s.after) > 0 {
+					run(t, ctx, 10*time.Second, s.after...)
 				}
 			}
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

@@ -671,3 +671,45 @@ func TestTriageFinishesLookups(t *testing.T) {
 		t.Errorf("threat-intel events:\n%s\nwant one saying what it waits for, the last ok", strings.Join(ti, "\n"))
 	}
 }
+
+// TestProvidersOffNeutral checks that a provider that is simply off says
+// "off" with why, in a neutral style, and that its unset key is not shown
+// in red as missing: red is for providers that cannot run.
+func TestProvidersOffNeutral(t *testing.T) {
+	ts := newServer(t)
+	_, page := ts.get(t, "/providers")
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			var b strings.Builder
+			if err := html.Render(&b, n); err == nil {
+				if th := n.FirstChild; th != nil {
+					for c := n.FirstChild; c != nil; c = c.NextSibling {
+						if c.Type == html.ElementNode && c.Data == "th" && c.FirstChild != nil {
+							rows[strings.TrimSpace(c.FirstChild.Data)] = b.String()
+						}
+					}
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	off := rows["abuseipdb"]
+	if !strings.Contains(off, `class="pstate ps-off">off`) || !strings.Contains(off, "not enabled") {
+		t.Errorf("the off provider's row does not say off with why: %s", off)
+	}
+	if strings.Contains(off, "key-missing") || !strings.Contains(off, "not set") {
+		t.Errorf("the off provider's unset key reads as a failure: %s", off)
+	}
+	if nc := rows["otx"]; !strings.Contains(nc, `class="key-missing">missing`) {
+		t.Errorf("the provider that cannot run for want of its key does not say so: %s", nc)
+	}
+}

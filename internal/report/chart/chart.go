@@ -84,6 +84,10 @@ type Node struct {
 	// Detail is shown on hover, one line each (the entity's properties).
 	Detail []string
 	Href   string
+	// Key names the node for the page's scripts (its data-k attribute):
+	// the incidence grid highlights an alert's node by it. Only lower-case
+	// letters, digits and hyphens, at most 64; any other key is left out.
+	Key string
 }
 
 // Edge links two nodes by ID; edges naming an unknown node are dropped.

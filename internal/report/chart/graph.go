@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/triage-dev/triage/internal/english"
 )
@@ -290,7 +292,16 @@ func (m *gmodel) draw() template.HTML {
 		if len(g.members) > 1 {
 			cls += " group"
 		}
-		b.WriteString(`<g class="` + cls + `" data-i="` + itoa(i) + `">`)
+		b.WriteString(`<g class="` + cls + `" data-i="` + itoa(i) + `"`)
+		if len(g.members) == 1 && plainKey(in[g.members[0]].Key) {
+			b.WriteString(` data-k="` + in[g.members[0]].Key + `"`)
+		}
+		if !linked {
+			// Focusable all the same, so the keyboard reaches every node
+			// and its highlight (chart.js).
+			b.WriteString(` tabindex="0"`)
+		}
+		b.WriteString(`>`)
 		b.title(nodeTitle(g, in, deg[i])...)
 		b.WriteString(`<path class="shape" d="` + g.gi.shape.path(g.x, g.y, g.r) + `"/>`)
 		if len(g.members) > 1 {
@@ -523,6 +534,20 @@ func collapse(in []Node, keys []string, adj [][]int, owner []int, max int) int {
 }
 
 func isEntityKey(k string) bool { return k != "incident" && k != "alert" }
+
+// plainKey reports whether k is a Node.Key that may be written as is: a
+// short run of lower-case letters, digits and hyphens.
+func plainKey(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // hash01 returns a number in [0, 1) from s, the layout's only source of
 // variety, so that the same input gives the same drawing.
@@ -823,7 +848,7 @@ func (r rect) hits(o rect) bool { return r.x0 < o.x1 && o.x0 < r.x1 && r.y0 < o.
 // above, in order of importance. Labels that fit nowhere are shown only on
 // hover or when zoomed in.
 func placeLabels(gn []*gnode, w, h, top float64) []label {
-	const cell, fs = 40.0, 10.0
+	const cell = 40.0
 	grid := map[[2]int][]rect{}
 	add := func(r rect) {
 		for y := int(r.y0 / cell); y <= int(r.y1/cell); y++ {
@@ -861,41 +886,27 @@ func placeLabels(gn []*gnode, w, h, top float64) []label {
 		}
 		return len(a.members) > len(b.members)
 	})
+	texts := nodeLabels(gn)
 	out := make([]label, len(gn))
 	for _, i := range order {
 		g := gn[i]
-		n := 18
-		switch g.key {
-		case "incident":
-			n = 36
-		case "alert":
-			n = 26
-		}
-		t := fit(g.label, n, 6*float64(n), fs)
-		if len(g.members) > 1 {
-			t = groupLabel(g, n)
-		}
-		lw := textWidth(t, fs)
+		t := texts[i]
 		cands := []label{
 			{g.x + g.r + 3, g.y + 3.5, "start", t, true},
 			{g.x - g.r - 3, g.y + 3.5, "end", t, true},
 			{g.x, g.y + g.r + 11, "middle", t, true},
 			{g.x, g.y - g.r - 4, "middle", t, true},
 		}
+		if g.key == "incident" {
+			// The incident's label is worth more tries, farther out.
+			for _, d := range []float64{12, 24, 36} {
+				cands = append(cands, label{g.x, g.y + g.r + 11 + d, "middle", t, true}, label{g.x, g.y - g.r - 4 - d, "middle", t, true})
+			}
+		}
 		out[i] = cands[0]
 		out[i].shown = false
 		for _, c := range cands {
-			var r rect
-			switch c.anchor {
-			case "start":
-				r = rect{c.x, c.y - 9, c.x + lw, c.y + 3}
-			case "end":
-				r = rect{c.x - lw, c.y - 9, c.x, c.y + 3}
-			default:
-				r = rect{c.x - lw/2, c.y - 9, c.x + lw/2, c.y + 3}
-			}
-			if free(r) || (g.key == "incident" && c.anchor == "middle") {
-				// The incident's label is always shown, below it at worst.
+			if r := c.box(); free(r) {
 				add(r)
 				out[i] = c
 				break
@@ -903,4 +914,63 @@ func placeLabels(gn []*gnode, w, h, top float64) []label {
 		}
 	}
 	return out
+}
+
+// labelFont is the size of the graph's labels (chart.css draws .lbl at it).
+const labelFont = 10.0
+
+// box is the room a label takes: its text's width as labelWidth estimates
+// it, from above the tallest letter to below the lowest.
+func (l label) box() rect {
+	lw := labelWidth(l.text, labelFont)
+	switch l.anchor {
+	case "start":
+		return rect{l.x, l.y - 9, l.x + lw, l.y + 3}
+	case "end":
+		return rect{l.x - lw, l.y - 9, l.x, l.y + 3}
+	}
+	return rect{l.x - lw/2, l.y - 9, l.x + lw/2, l.y + 3}
+}
+
+// labelWidth estimates, on the wide side, how wide s is drawn at size:
+// a label placed by it never runs into its neighbour in the fonts a
+// browser picks for chart.css's sans-serif.
+func labelWidth(s string, size float64) float64 {
+	w := 0.0
+	for _, r := range s {
+		switch {
+		case r > 0x2e80:
+			w += 1.05
+		case unicode.IsUpper(r) || r == 'm' || r == 'w' || r == '@' || r == '%' || r == '…':
+			w += 0.85
+		case r == 'i' || r == 'l' || r == 'j' || r == '.' || r == ',' || r == ':' || r == '\'' || r == '|' || r == ' ':
+			w += 0.34
+		default:
+			w += 0.62
+		}
+	}
+	return w * size
+}
+
+// nodeLabels are the texts of the nodes' labels: each node's label cut in
+// the middle to the room its kind gets, and every one distinct from the
+// others (uniqueLabels); a group's says what it groups.
+func nodeLabels(gn []*gnode) []string {
+	full := make([]string, len(gn))
+	room := make([]int, len(gn))
+	for i, g := range gn {
+		n := 18
+		switch g.key {
+		case "incident":
+			n = 36
+		case "alert":
+			n = 26
+		}
+		full[i], room[i] = g.label, n
+		if len(g.members) > 1 {
+			full[i] = groupLabel(g, n)
+			room[i] = utf8.RuneCountInString(full[i])
+		}
+	}
+	return uniqueLabels(full, room)
 }

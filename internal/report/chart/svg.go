@@ -299,3 +299,9 @@ func empty(kind string, w, h float64, title, msg string) template.HTML {
 	b.text(w/2, h/2, "empty", `text-anchor="middle"`, msg)
 	return b.html()
 }
+
+// SafeHref returns h if it is a relative URL or a #fragment that cannot
+// reach the network or run script, with spaces, quotes and non-ASCII bytes
+// percent-encoded, and "" otherwise: the rule the charts' links follow,
+// for HTML written outside html/template (the incidence grid).
+func SafeHref(h string) string { return safeHref(h) }

@@ -16,7 +16,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -108,7 +107,7 @@ var stepSections = map[string][]string{
 	report.StepDetails:    {"incident", "alerts", "entities"},
 	report.StepGraph:      {"graph"},
 	report.StepIndicators: {"indicators"},
-	report.StepTI:         {"verdict", "ti"},
+	report.StepTI:         {"verdict", "grid", "ti"},
 	report.StepRelated:    {"related"},
 	report.StepSummaries:  {"map", "summaries", "problems"},
 }
@@ -118,7 +117,7 @@ var stepSections = map[string][]string{
 // Content-Security-Policy, and no request to anywhere when it is opened.
 //
 // The document holds, in the guided order, the sections Section writes
-// (incident, verdict, alerts, entities, graph, indicators, ti, map,
+// (incident, verdict, alerts, entities, grid, graph, indicators, ti, map,
 // summaries, related, problems), rendered by the same templates, and a
 // navigation bar that print hides. Invalid UTF-8 in the report is written as
 // U+FFFD, and hidden characters (bidirectional overrides, zero-width and
@@ -200,13 +199,14 @@ func (v *view) writeSummaries(w io.Writer) error {
 //	report.StepDetails     incident, alerts, entities
 //	report.StepGraph       graph
 //	report.StepIndicators  indicators
-//	report.StepTI          verdict, ti
+//	report.StepTI          verdict, grid (which alert names which entity,
+//	                       with each entity's threat-intel severity), ti
 //	report.StepRelated     related
 //	report.StepSummaries   map, summaries, problems (the problems of every step and
 //	                how each step went: the last step writes them)
 //
 // The report document orders them incident, verdict, alerts, entities,
-// graph, indicators, ti, map, summaries, related, problems; a page that
+// grid, graph, indicators, ti, map, summaries, related, problems; a page that
 // fills slots as steps complete should keep that order. Every section
 // shows the status and reason its step recorded in r.Sections. Links to
 // entities go to EntityHref, or to the entity's summary (id "e-" and a
@@ -326,6 +326,8 @@ func htmlFuncs() template.FuncMap {
 		// kind, a status, a provider, a column header) so a hostile one
 		// cannot fill the page.
 		"short": func(v any) string { return clip(fmt.Sprint(v), 120) },
+		// Expandable cells (cells.go).
+		"long": long, "cutcell": cutCell, "many": manyItems, "first": firstItems, "rest": restItems, "pair": pair,
 	}
 }
 
@@ -502,8 +504,7 @@ func propLines(e *triage.Entity) []string {
 	for _, n := range names {
 		val := e.Prop(n)
 		if val == "" && e.Properties[n] != nil {
-			b, _ := json.Marshal(e.Properties[n])
-			val = string(b)
+			val = propText(e.Properties[n], 4)
 		}
 		out = append(out, clip(n+": "+val, 200))
 	}
@@ -538,7 +539,9 @@ func alertTime(a triage.Alert) time.Time {
 	return a.TimeGenerated
 }
 
-// GraphChart draws the entity graph.
+// GraphChart draws the entity graph. Labels go whole (up to a bound a
+// hostile value cannot pass): the chart cuts them in the middle, and
+// their ends are what tell entities apart.
 func (v *view) GraphChart() template.HTML {
 	g := v.R.Graph
 	if len(g.Nodes) == 0 {
@@ -546,7 +549,7 @@ func (v *view) GraphChart() template.HTML {
 	}
 	nodes := make([]chart.Node, 0, len(g.Nodes))
 	for _, n := range g.Nodes {
-		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 60), Class: SeverityClass(triage.Severity(n.Severity))}
+		cn := chart.Node{ID: n.ID, Label: clip(n.Label, 1000), Class: SeverityClass(triage.Severity(n.Severity))}
 		switch n.Type {
 		case report.NodeIncident:
 			cn.Group, cn.Href = "incident", "#incident"
@@ -554,10 +557,12 @@ func (v *view) GraphChart() template.HTML {
 		case report.NodeAlert:
 			cn.Group = "alert"
 			cn.Href = "#" + alertAnchor(strings.TrimPrefix(n.ID, "alert:"))
+			cn.Key = alertAnchor(strings.TrimPrefix(n.ID, "alert:"))
 			cn.Detail = []string{"alert: " + clip(n.Label, 200), "severity: " + n.Severity}
 		default:
 			cn.Group = string(n.Kind)
 			cn.Href = v.Href(n.ID)
+			cn.Key = anchor(n.ID)
 			cn.Detail = v.Props(v.Entity(n.ID))
 		}
 		nodes = append(nodes, cn)

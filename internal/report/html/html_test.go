@@ -34,7 +34,7 @@ import (
 )
 
 // guided is the order of the report document's sections.
-var guided = []string{"incident", "verdict", "alerts", "entities", "graph", "indicators", "ti", "map", "summaries", "related", "problems"}
+var guided = []string{"incident", "verdict", "alerts", "entities", "grid", "graph", "indicators", "ti", "map", "summaries", "related", "problems"}
 
 // stepIDs are the sections each step's fragment holds, as Section
 // documents them.
@@ -42,7 +42,7 @@ var stepIDs = map[string][]string{
 	report.StepDetails:    {"incident", "alerts", "entities"},
 	report.StepGraph:      {"graph"},
 	report.StepIndicators: {"indicators"},
-	report.StepTI:         {"verdict", "ti"},
+	report.StepTI:         {"verdict", "grid", "ti"},
 	report.StepRelated:    {"related"},
 	report.StepSummaries:  {"map", "summaries", "problems"},
 }

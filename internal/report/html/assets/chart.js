@@ -1,5 +1,6 @@
 // Pan and zoom for the charts that ask for it (svg[data-pan], drawn by
-// internal/report/chart), and highlighting of a graph node's neighbours.
+// internal/report/chart), and highlighting of a graph node's neighbours
+// (on hover, on focus, and when the incidence grid asks for an alert).
 // No dependencies, no network, no eval, no inline handlers: it is inlined
 // in the report under a CSP hash and served as a file by the web UI.
 //
@@ -252,6 +253,17 @@
 			}
 		});
 		svg.addEventListener("focusout", clear);
+		// The incidence grid asks for an alert by its key (report.js);
+		// null, or a key no node has, clears.
+		svg.addEventListener("triage:highlight", function (e) {
+			var k = e.detail;
+			var n = typeof k === "string" && /^[a-z0-9-]+$/.test(k) ? svg.querySelector('.node[data-k="' + k + '"]') : null;
+			if (n) {
+				on(n.getAttribute("data-i"));
+			} else {
+				clear();
+			}
+		});
 	}
 
 	function init() {

@@ -1,6 +1,8 @@
 // Behaviour of the HTML report and the web UI. Everything works without
 // it; it adds a theme switch, expanding and collapsing every summary,
-// opening the summary a link points at, and expanding everything to print.
+// opening the summary a link points at, expanding everything to print,
+// and selecting an alert's column in the incidence grid, which highlights
+// the alert in the graph.
 // It uses no inline script or style and no network, and listens on the
 // document, so fragments added later (the web UI's steps) work too.
 (function () {
@@ -96,9 +98,57 @@
       }
       return;
     }
+    var col = t.closest("table.grid-table th.g-a[data-c]");
+    if (col) {
+      // With script, a column's header selects the column and shows its
+      // alert in the graph; without, it links to the alert's row.
+      ev.preventDefault();
+      selectColumn(col);
+      return;
+    }
     var link = t.closest("a[href^='#']");
     if (link) {
       openTarget(link.getAttribute("href"));
+    }
+  });
+
+  // selectColumn marks the grid's column of one alert (th.g-a, its
+  // data-c the column, its data-k the alert's anchor) and asks the graph
+  // to highlight that alert and its entities (chart.js listens for
+  // "triage:highlight" on the graph); null clears both.
+  function selectColumn(th) {
+    var old = doc.querySelectorAll("table.grid-table .g-sel");
+    for (var i = 0; i < old.length; i++) {
+      old[i].classList.remove("g-sel");
+    }
+    var key = null;
+    if (th) {
+      var c = th.getAttribute("data-c");
+      key = th.getAttribute("data-k");
+      if (!/^[0-9]+$/.test(c) || !/^[a-z0-9-]+$/.test(key || "")) {
+        return;
+      }
+      var cells = doc.querySelectorAll('table.grid-table [data-c="' + c + '"]');
+      for (var j = 0; j < cells.length; j++) {
+        cells[j].classList.add("g-sel");
+      }
+    }
+    var graphs = doc.querySelectorAll("svg.chart-graph");
+    for (var k = 0; k < graphs.length; k++) {
+      graphs[k].dispatchEvent(new CustomEvent("triage:highlight", { detail: key }));
+    }
+  }
+
+  doc.addEventListener("focusin", function (ev) {
+    var t = ev.target;
+    var col = t instanceof Element ? t.closest("table.grid-table th.g-a[data-c]") : null;
+    if (col) {
+      selectColumn(col);
+    }
+  });
+  doc.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && doc.querySelector("table.grid-table .g-sel")) {
+      selectColumn(null);
     }
   });
 
