@@ -50,7 +50,9 @@ func TestDemoPriority(t *testing.T) {
 			has(127, priority.ServerHost), has(113, priority.ServerHost), has(121, priority.ServerHost))
 	}
 	for n, r := range reports {
-		dc := slices.ContainsFunc(r.Entities, func(e triage.Entity) bool { return e.Kind == triage.KindHost && strings.EqualFold(e.HostNames().Short, "dc01") })
+		dc := slices.ContainsFunc(r.Entities, func(e triage.Entity) bool {
+			return e.Kind == triage.KindHost && strings.EqualFold(e.HostNames().Short, "dc01")
+		})
 		if has(n, priority.DomainController) != dc {
 			t.Errorf("incident %d: domain_controller %v, names DC01 %v", n, has(n, priority.DomainController), dc)
 		}
