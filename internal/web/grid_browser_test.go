@@ -260,5 +260,11 @@ func TestBrowserScaleReport(t *testing.T) {
 	want := reportPairs(t, js)
 	if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
 		t.Errorf("the grid marks %d pairs, the JSON %d; they differ", len(got), len(want))
+		for i := range got {
+			if got[i] != want[i] {
+				t.Logf("first difference: %q vs %q", got[i], want[i])
+				break
+			}
+		}
 	}
 }

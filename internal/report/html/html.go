@@ -729,15 +729,19 @@ func (v *view) StepFor(id string) *report.Section {
 
 // anchor is the id of an entity's summary: a hash of its key, so that any
 // key makes a valid, short, unique fragment.
-func anchor(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "e-" + hex.EncodeToString(sum[:8])
-}
+func anchor(key string) string { return hashID("e-", key) }
 
 // alertAnchor is the id of an alert's row.
-func alertAnchor(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return "a-" + hex.EncodeToString(sum[:8])
+func alertAnchor(id string) string { return hashID("a-", id) }
+
+// hashID hashes s as the JSON report writes it, each invalid UTF-8 byte
+// a U+FFFD, so that a key read back from the JSON finds its element.
+func hashID(prefix, s string) string {
+	if !utf8.ValidString(s) {
+		s = string([]rune(s))
+	}
+	sum := sha256.Sum256([]byte(s))
+	return prefix + hex.EncodeToString(sum[:8])
 }
 
 // clip shortens s to at most n runes, marking the cut with an ellipsis.
