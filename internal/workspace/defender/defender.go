@@ -84,7 +84,8 @@ type Options struct {
 	// PageSize is the $top of incident list pages: 1 to MaxPageSize
 	// (the default).
 	PageSize int
-	// Hunting is advanced hunting's limits; zero fields are its defaults.
+	// Hunting is advanced hunting's limits; zero fields are its defaults,
+	// and a nil Notify is Notify.
 	Hunting hunting.Options
 }
 
@@ -135,7 +136,11 @@ func Open(opts Options) (*Workspace, error) {
 	}
 	w := &Workspace{cfg: wc, cat: cat, api: graph + "/v1.0", limits: opts.Limits, pageSize: n}
 	w.pl = NewPipeline(opts.Credential, wc.Name, graph, clientOptions(opts))
-	w.hunting = hunting.New(w.pl, graph, wc.TenantID, opts.Hunting)
+	ho := opts.Hunting
+	if ho.Notify == nil {
+		ho.Notify = opts.Notify // a turn in the tenant's queue is a wait like a throttled request
+	}
+	w.hunting = hunting.New(w.pl, graph, wc.TenantID, ho)
 	if wc.WorkspaceID != "" {
 		lc := wc
 		lc.SubscriptionID, lc.ResourceGroup, lc.WorkspaceName = "", "", ""

@@ -3,11 +3,13 @@ package defender
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -30,6 +32,7 @@ type csdl struct {
 		} `xml:"EntityType"`
 		Complex []struct {
 			Name  string `xml:"Name,attr"`
+			Base  string `xml:"BaseType,attr"`
 			Props []struct {
 				Name string `xml:"Name,attr"`
 			} `xml:"Property"`
@@ -68,12 +71,23 @@ func loadSchema(t *testing.T) (props map[string]map[string]bool, enums map[strin
 			}
 			props[e.Name] = m
 		}
+		bases := map[string]string{}
 		for _, e := range s.Complex {
 			m := map[string]bool{}
 			for _, p := range e.Props {
 				m[p.Name] = true
 			}
 			props[e.Name] = m
+			bases[e.Name] = strings.TrimPrefix(e.Base, "self.")
+		}
+		// A derived type has its base types' properties too (evidence
+		// types derive from alertEvidence).
+		for name := range bases {
+			for b := bases[name]; b != ""; b = bases[b] {
+				for p := range props[b] {
+					props[name][p] = true
+				}
+			}
 		}
 		for _, e := range s.Enums {
 			for _, m := range e.Members {
@@ -200,5 +214,62 @@ func TestFakeSendsSchemaProperties(t *testing.T) {
 	}
 	for _, a := range alerts {
 		check("alert", a.(map[string]any))
+	}
+}
+
+// Every property of the rich incident's evidence (defendertest.Rich),
+// nested items too, exists on its Graph type.
+func TestRichEvidenceIsInTheSchema(t *testing.T) {
+	props, _ := loadSchema(t)
+	_, alerts := defendertest.Rich("7", time.Now())
+	// nestedType is the type of a nested property of an evidence item.
+	nestedType := map[string]string{
+		"userAccount": "userAccount", "fileDetails": "fileDetails", "imageFile": "fileDetails",
+		"parentProcessImageFile": "fileDetails", "p1Sender": "emailSender", "p2Sender": "emailSender",
+		"sourceAddress": "ipEvidence", "destinationAddress": "ipEvidence", "dnsServerIp": "ipEvidence",
+		"hostIpAddress": "ipEvidence", "files": "fileEvidence",
+	}
+	var check func(typ, where string, m map[string]any)
+	check = func(typ, where string, m map[string]any) {
+		if props[typ] == nil {
+			t.Errorf("%s: %s is not a type of the schema", where, typ)
+			return
+		}
+		for k, v := range m {
+			if strings.HasPrefix(k, "@odata.") {
+				continue
+			}
+			if !props[typ][k] {
+				t.Errorf("%s: %s.%s is not in the schema", where, typ, k)
+			}
+			nt := nestedType[k]
+			switch x := v.(type) {
+			case map[string]any:
+				check(nt, where+"."+k, x)
+			case []any:
+				for _, e := range x {
+					if o, ok := e.(map[string]any); ok {
+						check(nt, where+"."+k, o)
+					}
+				}
+			}
+		}
+	}
+	kinds := 0
+	for _, a := range alerts {
+		for k := range a {
+			if !strings.HasPrefix(k, "@odata.") && !props["alert"][k] {
+				t.Errorf("alert.%s is not in the schema", k)
+			}
+		}
+		for i, e := range a["evidence"].([]any) {
+			m := e.(map[string]any)
+			typ := strings.TrimPrefix(m["@odata.type"].(string), "#microsoft.graph.security.")
+			check(typ, fmt.Sprintf("alert %s evidence %d", a["id"], i), m)
+			kinds++
+		}
+	}
+	if kinds < 20 {
+		t.Errorf("%d evidence items, want one of nearly every type", kinds)
 	}
 }

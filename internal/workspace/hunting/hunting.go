@@ -56,6 +56,10 @@ const (
 	maxRetryWait = 2 * time.Minute
 )
 
+// noticeWait is the shortest turn in the tenant's queue that Notify is told
+// of: shorter ones are the spacing of a burst, not a wait.
+const noticeWait = time.Second
+
 // maxBody bounds what is read of an answer: the service caps a result at
 // about 124 MB.
 const maxBody = 256 << 20
@@ -74,6 +78,11 @@ type Options struct {
 	MaxRows int
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// Notify, when set, is told of every wait a call makes that the user
+	// should know of, as the other services' throttling is reported: a turn
+	// in the tenant's queue of calls a minute of noticeWait or more, and a
+	// wait the service asked for (429) or a back-off after a failure.
+	Notify func(msg string)
 
 	// sleep waits between calls (the package's sleep); tests replace it
 	// with a fake clock's.
@@ -192,7 +201,7 @@ func (c *Client) Query(ctx context.Context, q *workspace.Query, p workspace.Para
 	if err != nil {
 		return workspace.Table{}, fmt.Errorf("%s: %w", what, err)
 	}
-	payload, err := c.post(ctx, body)
+	payload, err := c.post(ctx, q.Name, body)
 	if err != nil {
 		var te *ThrottledError
 		if errors.As(err, &te) { // it names the tenant itself
@@ -247,11 +256,16 @@ func (c *Client) window(p workspace.Params) (workspace.Params, string, string, b
 // post sends one query, waiting its turn at the tenant's limit, and retries
 // 429 (after Retry-After, or backing off) and 503/504 (backing off). It
 // returns the answer's body.
-func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
+func (c *Client) post(ctx context.Context, name string, body []byte) ([]byte, error) {
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		now := c.o.Now()
-		if err := c.o.sleep(ctx, c.limit.reserve(now).Sub(now)); err != nil {
+		turn := c.limit.reserve(now).Sub(now)
+		if turn >= noticeWait {
+			c.notify("advanced hunting (tenant %s): query %s waits %s for its turn: the tenant's calls are held to %d a minute",
+				c.tenant, name, turn.Round(time.Second), c.limit.perMinute)
+		}
+		if err := c.o.sleep(ctx, turn); err != nil {
 			return nil, err
 		}
 		status, header, payload, err := c.send(ctx, body)
@@ -283,9 +297,17 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 			wait = backoff
 			backoff *= 2
 		}
+		c.notify("advanced hunting (tenant %s): query %s: %s; trying again in %s", c.tenant, name, msg, wait.Round(time.Second))
 		if err := c.o.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// notify tells Options.Notify, when set.
+func (c *Client) notify(format string, args ...any) {
+	if c.o.Notify != nil {
+		c.o.Notify(fmt.Sprintf(format, args...))
 	}
 }
 

@@ -369,7 +369,8 @@ func TestLimiterConcurrent(t *testing.T) {
 // TestRetries: a 429 is retried after its Retry-After, a 503 and a 504
 // after a backoff; each retry takes its turn at the quota.
 func TestRetries(t *testing.T) {
-	srv, c, clk := fixture(t, Options{})
+	var notices []string
+	srv, c, clk := fixture(t, Options{Notify: func(m string) { notices = append(notices, m) }})
 	var n int
 	srv.Answer = func(huntingtest.Request) huntingtest.Response {
 		n++
@@ -394,6 +395,33 @@ func TestRetries(t *testing.T) {
 	}
 	if d := cmp.Diff([]time.Duration{7 * time.Second, 2 * time.Second, 4 * time.Second}, clk.sleeps()); d != "" {
 		t.Errorf("waits (-want +got):\n%s", d)
+	}
+	if len(notices) != 3 || !strings.Contains(notices[0], "query q: TooManyRequests: Rate limit is exceeded.; trying again in 7s") ||
+		!strings.Contains(notices[2], "GatewayTimeout: took too long; trying again in 4s") {
+		t.Errorf("notices %q, want each wait said", notices)
+	}
+}
+
+// TestQueueWaitReported: a call that waits its turn in the tenant's queue
+// says so, naming the query, the wait and the quota; a call that need not
+// wait says nothing.
+func TestQueueWaitReported(t *testing.T) {
+	var notices []string
+	_, c, _ := fixture(t, Options{PerMinute: 2, Notify: func(m string) { notices = append(notices, m) }})
+	for range 2 {
+		if _, err := c.Query(t.Context(), query("DeviceInfo"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(notices) != 0 {
+		t.Fatalf("calls within the quota said %q", notices)
+	}
+	if _, err := c.Query(t.Context(), query("DeviceInfo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "advanced hunting (tenant tenant-TestQueueWaitReported): query q waits 1m0s for its turn: the tenant's calls are held to 2 a minute"
+	if len(notices) != 1 || notices[0] != want {
+		t.Errorf("notices %q, want %q", notices, want)
 	}
 }
 

@@ -8,10 +8,13 @@
 // whose evidence is made from the row's entities. Log Analytics is a
 // sentineltest server over the same records. Faults (throttling, errors)
 // are injected per request; Touch changes an incident as a colleague would
-// and Redirect merges one into another.
+// and Redirect merges one into another. Advanced hunting
+// (POST /v1.0/security/runHuntingQuery) is huntingtest's endpoint
+// (Hunting), answering what the test says.
 package defendertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,6 +34,7 @@ import (
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/hunting/huntingtest"
 	"github.com/triage-dev/triage/internal/workspace/local"
 	"github.com/triage-dev/triage/internal/workspace/sentinel/sentineltest"
 	"github.com/triage-dev/triage/internal/workspace/workspacetest"
@@ -48,6 +52,9 @@ type Server struct {
 	*httptest.Server
 	// LogAnalytics answers the workspace's log queries.
 	LogAnalytics *sentineltest.Server
+	// Hunting is advanced hunting: set its Answer (an empty table
+	// otherwise) and PerMinute before the first call.
+	Hunting *huntingtest.Handler
 	// Fault, when set, is asked first about every Graph request; a non-nil
 	// Fault is the answer. It is called without the server's lock.
 	Fault func(r *http.Request, body []byte) *Fault
@@ -99,6 +106,7 @@ func New(t testing.TB, recs map[string][]map[string]any) *Server {
 		t.Fatal(err)
 	}
 	s.LogAnalytics = sentineltest.New(t, recs)
+	s.Hunting = huntingtest.NewHandler(t)
 	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -217,6 +225,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
 		writeError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
+		return
+	}
+	if r.URL.Path == huntingtest.Path {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.Hunting.ServeHTTP(w, r)
 		return
 	}
 	m := incidentPath.FindStringSubmatch(r.URL.Path)

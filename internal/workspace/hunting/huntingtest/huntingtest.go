@@ -37,9 +37,9 @@ type Response struct {
 	Body   []byte
 }
 
-// Server is the fake. Set its fields before the first call.
-type Server struct {
-	*httptest.Server
+// Handler is the fake endpoint itself, for a fake of more of Graph to
+// serve at Path (defendertest does). Set its fields before the first call.
+type Handler struct {
 	// Answer answers a request that passed the checks; nil answers an
 	// empty table.
 	Answer func(Request) Response
@@ -57,37 +57,49 @@ type Server struct {
 	throttled int
 }
 
+// NewHandler returns a fake endpoint that fails t on a request that is not
+// as the service documents it.
+func NewHandler(t testing.TB) *Handler { return &Handler{t: t} }
+
+// Server is the fake over TLS, its Handler serving Path.
+type Server struct {
+	*httptest.Server
+	*Handler
+}
+
 // New starts a fake, closed when the test ends. Its Client() trusts its
 // certificate.
 func New(t testing.TB) *Server {
-	s := &Server{t: t}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	s := &Server{Handler: NewHandler(t)}
+	s.Server = httptest.NewTLSServer(s.Handler)
 	t.Cleanup(s.Close)
 	return s
 }
 
 // Requests returns the calls taken so far, throttled ones included.
-func (s *Server) Requests() []Request {
+func (s *Handler) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
 }
 
 // Throttled returns how many calls the fake answered 429 for its quota.
-func (s *Server) Throttled() int {
+func (s *Handler) Throttled() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.throttled
 }
 
-func (s *Server) now() time.Time {
+func (s *Handler) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
 	}
 	return time.Now()
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP checks a call, records it, and answers it: 429 past the quota,
+// else what Answer says.
+func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		s.t.Errorf("huntingtest: bad request: %s", msg)
