@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -162,4 +163,28 @@ type triageRun struct {
 	priority  []report.PriorityReason
 	entities  []triage.Entity
 	section   report.Section
+}
+
+// noAlertsTable is a workspace without the alerts table related alerts
+// read, as a Defender XDR workspace without Log Analytics.
+type noAlertsTable struct{ workspace.Workspace }
+
+func (w noAlertsTable) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	if name == "related_alerts" {
+		return workspace.Table{}, fmt.Errorf("query %s: %w", name, &workspace.NoTableError{Table: "SecurityAlert"})
+	}
+	return w.Workspace.Run(ctx, name, p)
+}
+
+// A workspace without the alerts table skips related alerts, saying which
+// table it lacks: a missing table is not a failure.
+func TestRelatedWithoutAlertsTableSkipped(t *testing.T) {
+	opts := pipeline.Options{Sources: sources.Sources{Workspace: noAlertsTable{smallWorkspace(t)}}}
+	r, err := pipeline.Run(context.Background(), opts, workspacetest.Incident1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := section(r, pipeline.SectionRelated); s.Status != report.StatusSkipped || !strings.Contains(s.Reason, "no SecurityAlert table") {
+		t.Errorf("related alerts section %+v, want skipped naming the table", s)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/triage-dev/triage/internal/sources"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
 )
 
 // The section names, in the order of the guided triage.
@@ -172,7 +173,12 @@ func Run(ctx context.Context, o Options, ref string) (*report.Report, error) {
 	wg.Go(func() {
 		related, err := Related(ctx, o.Workspace, r.Window, r.Alerts, r.Entities, problem)
 		var partial *PartialError
+		var nt *workspace.NoTableError
 		switch {
+		case errors.As(err, &nt):
+			// The workspace has no alerts table (a Defender XDR workspace
+			// without Log Analytics): nothing failed.
+			section(SectionRelated, report.StatusSkipped, err.Error())
 		case errors.As(err, &partial):
 			set(func() { r.RelatedAlerts = related })
 			section(SectionRelated, report.StatusPartial, fmt.Sprintf("%s in other alerts; %v", appear(len(related)), err))

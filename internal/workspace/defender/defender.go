@@ -216,7 +216,7 @@ func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (w
 	la := w.logAnalytics
 	if la == nil {
 		la = func(context.Context, *workspace.Query, workspace.Params) (workspace.Table, error) {
-			return workspace.Table{}, &workspace.NoTableError{Table: firstTable(q), Err: ErrNoLogAnalytics}
+			return workspace.Table{}, &workspace.NoTableError{Table: hunting.FirstTable(q.Bodies[workspace.KQL]), Err: ErrNoLogAnalytics}
 		}
 	}
 	t, err := hunting.Route(ctx, q, p, la, w.hunting)
@@ -229,30 +229,6 @@ func (w *Workspace) Run(ctx context.Context, name string, p workspace.Params) (w
 // ErrNoLogAnalytics is wrapped by Run's error on a workspace without a
 // workspace_id.
 var ErrNoLogAnalytics = errors.New("Log Analytics is not configured: set workspace_id to run log queries")
-
-// firstTable is the table a query's KQL body starts from, as far as it can
-// be told ("query" when it cannot).
-func firstTable(q *workspace.Query) string {
-	body := q.Bodies[workspace.KQL]
-	for _, line := range strings.Split(body, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "let ") {
-			continue
-		}
-		f := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '|' || r == '(' || r == ',' })
-		if len(f) > 0 {
-			if f[0] == "union" && len(f) > 1 {
-				for _, x := range f[1:] {
-					if !strings.Contains(x, "=") {
-						return x
-					}
-				}
-			}
-			return f[0]
-		}
-	}
-	return "query"
-}
 
 // preferUnknownEnums asks Graph for enum members past unknownFutureValue
 // (such as the status awaitingAction), which it otherwise hides.

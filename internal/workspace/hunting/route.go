@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/triage-dev/triage/internal/workspace"
 )
@@ -55,18 +56,23 @@ func Route(ctx context.Context, q *workspace.Query, p workspace.Params,
 		return workspace.Table{}, missing
 	}
 	return workspace.Table{}, fmt.Errorf("query %s: no Log Analytics workspace to run it, and no advanced hunting body: %w",
-		q.Name, &workspace.NoTableError{Table: firstTable(q.Bodies[workspace.KQL])})
+		q.Name, &workspace.NoTableError{Table: FirstTable(q.Bodies[workspace.KQL])})
 }
 
 // tableRE finds a capitalised name: tables are, KQL's words and the
 // catalog's parameters are not.
 var tableRE = regexp.MustCompile(`\b[A-Z][A-Za-z0-9_]*\b`)
 
-// firstTable returns the first table a kql body names, or "log" when it
-// names none that can be told.
-func firstTable(body string) string {
-	if m := tableRE.FindString(body); m != "" {
-		return m
+// FirstTable returns the first table a kql body names (the first
+// capitalised name: a union's first leg, a let's table), or "log" when it
+// names none that can be told: the table a workspace without Log Analytics
+// says it lacks.
+func FirstTable(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		line, _, _ = strings.Cut(line, "//") // a comment names no table
+		if m := tableRE.FindString(line); m != "" {
+			return m
+		}
 	}
 	return "log"
 }

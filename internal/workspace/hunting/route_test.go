@@ -3,6 +3,7 @@ package hunting
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,37 @@ func TestRouteCatalogQuery(t *testing.T) {
 	r := tab.Records()[0]
 	if tab.Source != SourceName || r.String("Value") != "wks-fin-07" || !r.Time("LastSeen").Equal(t0.Add(-time.Hour)) {
 		t.Errorf("answer %+v", tab)
+	}
+}
+
+// TestFirstTable: the table a workspace without Log Analytics says it
+// lacks is the first the body reads, whatever comes before it (a union, a
+// let, a comment), for every query of the catalog.
+func TestFirstTable(t *testing.T) {
+	for body, want := range map[string]string{
+		"union\n  isfuzzy=true (SigninLogs | where x), (AADNonInteractiveUserSignInLogs)": "SigninLogs",
+		"let closed = SecurityIncident\n  | where TimeGenerated > start;\nclosed":            "SecurityIncident",
+		"// from Defender's DeviceInfo\nHeartbeat | take 1":                                "Heartbeat",
+		"print x = 1": "log",
+	} {
+		if got := FirstTable(body); got != want {
+			t.Errorf("FirstTable(%q) = %q, want %q", body, got, want)
+		}
+	}
+	cat, err := workspace.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range cat.Names() {
+		q, _ := cat.Get(name)
+		body, ok := q.Bodies[workspace.KQL]
+		if !ok {
+			continue
+		}
+		// A table is piped from, or ends a union's leg or a let.
+		got := FirstTable(body)
+		if got == "log" || !regexp.MustCompile(`\b`+got+`\s*[|),;]`).MatchString(body) {
+			t.Errorf("query %s: first table %q, not a table the body reads", name, got)
+		}
 	}
 }
