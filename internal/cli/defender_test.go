@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -53,12 +54,29 @@ type defenderEnv struct {
 }
 
 func newDefenderEnv(t *testing.T) *defenderEnv {
-	return newDefenderEnvToken(t, "graph-token")
+	return newDefenderEnvWith(t, defenderEnvOptions{})
 }
 
 // newDefenderEnvToken is newDefenderEnv with az handing out token.
 func newDefenderEnvToken(t *testing.T, token string) *defenderEnv {
+	return newDefenderEnvWith(t, defenderEnvOptions{token: token})
+}
+
+// defenderEnvOptions change what newDefenderEnvWith configures.
+type defenderEnvOptions struct {
+	token string // what az hands out ("graph-token")
+	// intel replaces the configuration's intel line (no lookup leaves the
+	// machine): its intel and providers settings.
+	intel string
+	// noLogAnalytics leaves workspace_id out: log queries go to advanced
+	// hunting or are missing tables.
+	noLogAnalytics bool
+}
+
+// newDefenderEnvWith is a defenderEnv configured as o says.
+func newDefenderEnvWith(t *testing.T, o defenderEnvOptions) *defenderEnv {
 	t.Helper()
+	token := cmp.Or(o.token, "graph-token")
 	srv := defendertest.New(t, workspacetest.Records())
 	dir := t.TempDir()
 	e := &defenderEnv{srv: srv, dir: dir, cert: filepath.Join(dir, "fake.pem"), azArgs: filepath.Join(dir, "az-args")}
@@ -72,16 +90,18 @@ func newDefenderEnvToken(t *testing.T, token string) *defenderEnv {
 		t.Fatal(err)
 	}
 	wc := srv.Workspace("xdr")
+	workspaceID := "    workspace_id: " + wc.WorkspaceID + "\n"
+	if o.noLogAnalytics {
+		workspaceID = ""
+	}
 	e.config = filepath.Join(dir, "triage.yaml")
 	yaml := `data_dir: ` + filepath.Join(dir, "data") + `
 default_workspace: xdr
-intel: {no_external: true}
-workspaces:
+` + cmp.Or(o.intel, "intel: {no_external: true}\n") + `workspaces:
   xdr:
     kind: defender
     tenant_id: ` + wc.TenantID + `
-    workspace_id: ` + wc.WorkspaceID + `
-    cloud: custom
+` + workspaceID + `    cloud: custom
     endpoints: {graph: ` + wc.Endpoints.Graph + `, log_analytics: ` + wc.Endpoints.LogAnalytics + `}
     auth: {method: [cli]}
 `
@@ -98,7 +118,10 @@ func (e *defenderEnv) run(t *testing.T, args ...string) (string, string, int) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChild$")
 	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(raw), "SSL_CERT_FILE="+e.cert,
 		"PATH="+e.dir+string(os.PathListSeparator)+os.Getenv("PATH"), "TRIAGE_TEST_CACHE="+filepath.Join(e.dir, "cache"),
-		"AZURE_CONFIG_DIR="+filepath.Join(e.dir, "azure"))
+		"AZURE_CONFIG_DIR="+filepath.Join(e.dir, "azure"),
+		// Whatever the configuration lets reach out (RDAP) stays on this
+		// machine: loopback, where the fakes are, is never proxied.
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "no_proxy=")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -161,8 +161,8 @@ func TestRouteCatalogQuery(t *testing.T) {
 func TestFirstTable(t *testing.T) {
 	for body, want := range map[string]string{
 		"union\n  isfuzzy=true (SigninLogs | where x), (AADNonInteractiveUserSignInLogs)": "SigninLogs",
-		"let closed = SecurityIncident\n  | where TimeGenerated > start;\nclosed":            "SecurityIncident",
-		"// from Defender's DeviceInfo\nHeartbeat | take 1":                                "Heartbeat",
+		"let closed = SecurityIncident\n  | where TimeGenerated > start;\nclosed":         "SecurityIncident",
+		"// from Defender's DeviceInfo\nHeartbeat | take 1":                               "Heartbeat",
 		"print x = 1": "log",
 	} {
 		if got := FirstTable(body); got != want {
