@@ -311,7 +311,7 @@ func (b *breaker) record(err error) {
 	var rl *RateLimitError
 	var qe *QuotaError
 	switch {
-	case err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported):
+	case err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrNotConfigured):
 		b.failures = 0
 	case errors.As(err, &rl), errors.As(err, &qe):
 		// Throttling is the quota's business, not a sign of a broken provider.
@@ -566,6 +566,8 @@ func (e *Engine) finish(p Provider, ind ioc.Indicator, r Result, err error) Resu
 		r.Status, r.Reason = StatusNotFound, ""
 	case errors.Is(err, ErrUnsupported):
 		r.Status, r.Reason = StatusUnsupported, err.Error()
+	case errors.Is(err, ErrNotConfigured):
+		r.Status, r.Reason = StatusNotConfigured, err.Error()
 	case errors.As(err, &qe), errors.As(err, &rl):
 		r.Status, r.Reason = StatusRateLimited, err.Error()
 	case errors.Is(err, context.DeadlineExceeded):

@@ -116,6 +116,23 @@ func TestEngineLookup(t *testing.T) {
 	}
 }
 
+// A provider that cannot run here (ErrNotConfigured: what it reads is not
+// there) answers not_configured with its reason, not a failure: the
+// verdict is complete.
+func TestEngineNotConfiguredHere(t *testing.T) {
+	own := &fakeProvider{name: "own", kinds: []ioc.Kind{ioc.IPv4}, answers: map[string]func() (Result, error){
+		"203.0.113.7": fail(fmt.Errorf("query: %w: no table", ErrNotConfigured)),
+	}}
+	e := &Engine{Providers: []Provider{own}, Retries: -1}
+	got := e.Lookup(context.Background(), []ioc.Indicator{public("203.0.113.7")})
+	if len(got) != 1 || got[0].Status != StatusNotConfigured || !strings.Contains(got[0].Reason, "no table") {
+		t.Fatalf("got %+v, want not_configured saying why", got)
+	}
+	if v := Roll(got); !v.Complete {
+		t.Errorf("verdict %+v: a provider that cannot run here made it incomplete", v)
+	}
+}
+
 func TestEngineNoExternal(t *testing.T) {
 	ext := &fakeProvider{name: "ext", external: true, kinds: []ioc.Kind{ioc.IPv4}}
 	e := &Engine{Providers: []Provider{ext}, NoExternal: true}

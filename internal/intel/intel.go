@@ -157,6 +157,11 @@ var (
 	// ErrMalformed is an answer that cannot be read: not JSON, not the
 	// expected shape, larger than allowed.
 	ErrMalformed = errors.New("malformed answer")
+	// ErrNotConfigured is a provider that cannot answer here because what
+	// it reads is not there (sentinel-ti on a workspace without a
+	// threat-intelligence table): its lookups are not_configured, as a
+	// provider that is not set up, never failures.
+	ErrNotConfigured = errors.New("cannot run here")
 )
 
 // RateLimitError is returned when a provider throttles requests.

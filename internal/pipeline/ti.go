@@ -36,7 +36,10 @@ func TIQuery(ws workspace.Workspace, now func() time.Time) intel.WorkspaceTI {
 			}
 		}
 		if len(missing) == 2 {
-			return nil, fmt.Errorf("the workspace has no threat-intelligence table: %w", errors.Join(missing...))
+			// Nothing failed: there is nothing to read (a Defender XDR
+			// workspace without Log Analytics, a Sentinel workspace without
+			// a threat-intelligence connector).
+			return nil, fmt.Errorf("%w: the workspace has no threat-intelligence table (neither ThreatIntelIndicators nor ThreatIntelligenceIndicator)", intel.ErrNotConfigured)
 		}
 		return out, nil
 	}

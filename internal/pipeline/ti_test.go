@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
 )
@@ -80,5 +82,22 @@ func TestNoTable(t *testing.T) {
 		if got := noTable(tt.err, "ThreatIntelIndicators"); got != tt.want {
 			t.Errorf("noTable(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// noTIWorkspace is a workspace without either threat-intelligence table.
+type noTIWorkspace struct{ workspace.Workspace }
+
+func (noTIWorkspace) Run(_ context.Context, name string, _ workspace.Params) (workspace.Table, error) {
+	table := map[string]string{"ti_indicators": "ThreatIntelIndicators", "ti_indicators_legacy": "ThreatIntelligenceIndicator"}[name]
+	return workspace.Table{}, fmt.Errorf("query %s: %w", name, &workspace.NoTableError{Table: table})
+}
+
+// TestTIQueryWithoutTables: a workspace with neither table cannot run
+// sentinel-ti (intel.ErrNotConfigured, naming both), which is no failure.
+func TestTIQueryWithoutTables(t *testing.T) {
+	_, err := TIQuery(noTIWorkspace{}, time.Now)(context.Background(), []string{"198.51.100.23"})
+	if !errors.Is(err, intel.ErrNotConfigured) || !strings.Contains(err.Error(), "neither ThreatIntelIndicators nor ThreatIntelligenceIndicator") {
+		t.Errorf("TIQuery without tables: %v, want ErrNotConfigured naming both", err)
 	}
 }
