@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/triage-dev/triage/internal/workspace/defender/defendertest"
+	"github.com/triage-dev/triage/internal/workspace/hunting/huntingtest"
 )
 
 // fakeVirusTotal is a VirusTotal that knows nothing, recording what it was
@@ -270,4 +273,117 @@ func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return c
+}
+
+// A defender workspace without workspace_id answers the summary sections
+// that have hunting bodies through advanced hunting, saying so; a table
+// advanced hunting lacks, and every section without a hunting body, is a
+// missing table, not an error; a window longer than the 30 days advanced
+// hunting keeps is cut and the section says so; a throttled call's wait is
+// said on stderr, and the tenant's queue never provokes a 429.
+func TestDefenderAdvancedHuntingInATriage(t *testing.T) {
+	e := newDefenderEnvWith(t, defenderEnvOptions{noLogAnalytics: true})
+	inc, alerts := defendertest.Rich("77", time.Now().Add(-2*time.Hour))
+	e.srv.Add(inc, alerts...)
+	e.srv.Hunting.PerMinute = 45
+	var calls atomic.Int32
+	processes := regexp.MustCompile(`(?m)^DeviceProcessEvents\b`)
+	network := regexp.MustCompile(`(?m)^DeviceNetworkEvents\b`)
+	e.srv.Hunting.Answer = func(r huntingtest.Request) huntingtest.Response {
+		switch {
+		case calls.Add(1) == 1:
+			resp := huntingtest.Error(http.StatusTooManyRequests, "TooManyRequests", "Rate limit is exceeded.")
+			resp.Header = http.Header{"Retry-After": {"1"}}
+			return resp
+		case network.MatchString(r.Query):
+			return huntingtest.Error(http.StatusBadRequest, "BadRequest", "Failed to resolve table or column expression named 'DeviceNetworkEvents'")
+		case processes.MatchString(r.Query) && strings.Contains(r.Query, "| project Value, Host, Process, CommandLine"):
+			at := time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
+			return huntingtest.Table([]huntingtest.Column{
+				{Name: "Value", Type: "String"}, {Name: "Host", Type: "String"}, {Name: "Process", Type: "String"},
+				{Name: "CommandLine", Type: "String"}, {Name: "Account", Type: "String"}, {Name: "Sources", Type: "Object"},
+				{Name: "Count", Type: "Int64"}, {Name: "FirstSeen", Type: "DateTime"}, {Name: "LastSeen", Type: "DateTime"},
+			}, map[string]any{
+				"Value": defendertest.RichDeviceFQDN, "Host": defendertest.RichDeviceFQDN, "Process": "payload.exe",
+				"CommandLine": "payload.exe --beacon", "Account": `contoso\jdoe`, "Sources": []string{"DeviceProcessEvents"},
+				"Count": 1, "FirstSeen": at, "LastSeen": at,
+			})
+		}
+		return huntingtest.Table(nil)
+	}
+
+	out, errOut, code := e.run(t, "run", "77", "--format", "json")
+	if code != ExitOK && code != ExitPartial {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	r := parseRich(t, out)
+	if !strings.Contains(errOut, "advanced hunting (tenant "+defendertest.TenantID+"): query ") || !strings.Contains(errOut, "trying again in 1s") ||
+		strings.Count(errOut, "1s") != 1 {
+		t.Errorf("stderr does not say, once, that a hunting call waits for the service:\n%s", errOut)
+	}
+	hunted, skipped := 0, 0
+	for _, s := range r.Summaries {
+		for _, sec := range s.Sections {
+			if sec.Status == "error" {
+				t.Errorf("%s %s: section %s failed: %s", s.Kind, s.Name, sec.Name, sec.Reason)
+			}
+			if strings.HasSuffix(sec.Source, "(advanced hunting)") {
+				hunted++
+			}
+			if sec.Status == "skipped" && strings.Contains(sec.Reason, "the workspace has no ") {
+				skipped++
+			}
+			switch {
+			case s.Kind == "Host" && sec.Name == "Processes":
+				if sec.Status != "ok" || !strings.HasSuffix(sec.Source, "(advanced hunting)") || sec.Table == nil || len(sec.Table.Rows) != 1 ||
+					!slices.Contains(sec.Table.Rows[0], "payload.exe --beacon") {
+					t.Errorf("the host's processes: %+v, want advanced hunting's row, saying its source", sec)
+				}
+			case s.Kind == "Ip" && sec.Name == "Network events":
+				if sec.Status != "skipped" || !strings.Contains(sec.Reason, "no DeviceNetworkEvents table") {
+					t.Errorf("%s's network events: %s %q, want the table advanced hunting lacks, skipped", s.Name, sec.Status, sec.Reason)
+				}
+			case s.Kind == "Account" && sec.Name == "Sign-ins":
+				if sec.Status != "skipped" || !strings.Contains(sec.Reason, "no SigninLogs table") {
+					t.Errorf("%s's sign-ins: %s %q, want a missing table (no Log Analytics, no hunting body)", s.Name, sec.Status, sec.Reason)
+				}
+			}
+		}
+	}
+	if hunted < 5 || skipped < 10 {
+		t.Errorf("%d sections answered by advanced hunting, %d skipped for a missing table; want both", hunted, skipped)
+	}
+	if st, reason := r.section("related alerts"); st != "skipped" || !strings.Contains(reason, "no SecurityAlert table") {
+		t.Errorf("related alerts: %s %q, want skipped: the workspace has no alerts table", st, reason)
+	}
+	if st, reason := r.section("threat intel"); st == "error" {
+		t.Errorf("threat intel: %s %q: sentinel-ti without a table is not a failure", st, reason)
+	}
+	for _, q := range e.srv.Hunting.Requests() {
+		if !strings.Contains(q.Query, "Timestamp") || q.Timespan == "" {
+			t.Errorf("hunting request %q (timespan %q): want a hunting body on Timestamp within the window", q.Query, q.Timespan)
+		}
+	}
+
+	// A window reaching back 60 days is cut to the 30 advanced hunting keeps.
+	start := time.Now().Add(-60 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	out, errOut, code = e.run(t, "run", "77", "--format", "json", "--start", start)
+	if code != ExitOK && code != ExitPartial {
+		t.Fatalf("run --start: exit %d: %s", code, errOut)
+	}
+	r = parseRich(t, out)
+	cut := false
+	for _, s := range r.Summaries {
+		for _, sec := range s.Sections {
+			if s.Kind == "Host" && sec.Name == "Processes" {
+				cut = strings.Contains(sec.Reason, "advanced hunting keeps 30 days: the window was cut to")
+			}
+		}
+	}
+	if !cut {
+		t.Errorf("the host's processes over 60 days do not say the window was cut:\n%.3000s", out)
+	}
+	if n := e.srv.Hunting.Throttled(); n != 0 {
+		t.Errorf("the fake throttled %d calls past its 45 a minute: the client must queue them", n)
+	}
 }

@@ -239,10 +239,16 @@ func (preferUnknownEnums) Do(req *policy.Request) (*http.Response, error) {
 	return req.Next()
 }
 
+// huntingPath ends the URL of advanced hunting's calls.
+const huntingPath = "/security/runHuntingQuery"
+
 // throttleNotice tells the user when a request is throttled.
 type throttleNotice struct{ notify func(string) }
 
 func (t throttleNotice) Do(req *policy.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.Raw().URL.Path, huntingPath) {
+		return req.Next() // advanced hunting tells its own waits, naming the query
+	}
 	resp, err := req.Next()
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 		if d := timespan.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
