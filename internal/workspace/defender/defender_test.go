@@ -56,6 +56,13 @@ func TestListPagesAndFiltersAtTheService(t *testing.T) {
 	if !strings.Contains(q, "%24expand=alerts") {
 		t.Errorf("request %s does not expand alerts", q)
 	}
+	// A watch's later pass asks only for what changed since its cursor.
+	before = len(srv.Requests())
+	since := time.Date(2024, 5, 1, 3, 0, 0, 123456789, time.UTC)
+	numbers(t, ws, workspace.IncidentFilter{ModifiedSince: since})
+	if q := srv.Requests()[before]; !strings.Contains(q, "lastUpdateDateTime+ge+2024-05-01T03%3A00%3A00.123456Z") {
+		t.Errorf("request %s does not ask for the incidents modified since %s", q, since)
+	}
 }
 
 func TestListFallsBackWithoutAlerts(t *testing.T) {
