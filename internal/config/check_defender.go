@@ -76,7 +76,7 @@ func (c *Config) checkDefender(r *report, w Workspace, def, key string) []Findin
 	}
 	switch {
 	case w.WorkspaceID == "":
-		r.warn("no workspace_id: the catalog's log queries (summaries, related alerts) need Sentinel's Log Analytics workspace; set %s.workspace_id to use them", key)
+		r.warn("no workspace_id: only the queries on Defender XDR's own tables (devices, their processes, files and connections) run, through advanced hunting; the others (sign-ins, Azure and Office activity, related alerts, sentinel-ti's threat intelligence) need Sentinel's Log Analytics workspace: set %s.workspace_id to use them", key)
 	case !triage.IsGUID(w.WorkspaceID):
 		r.err("workspace id %q is not a GUID: set %s.workspace_id in triage.yaml", w.WorkspaceID, key)
 	case w.Endpoints.LogAnalytics == "":
@@ -89,7 +89,9 @@ func (c *Config) checkDefender(r *report, w Workspace, def, key string) []Findin
 		summary += ", tenant " + w.TenantID
 	}
 	if w.WorkspaceID != "" {
-		summary += fmt.Sprintf(", log queries through Log Analytics workspace %s (%s)", w.WorkspaceID, w.Endpoints.LogAnalytics)
+		summary += fmt.Sprintf(", log queries through Log Analytics workspace %s (%s), and advanced hunting for Defender XDR tables it lacks", w.WorkspaceID, w.Endpoints.LogAnalytics)
+	} else {
+		summary += ", log queries on Defender XDR tables through advanced hunting"
 	}
 	summary += ", " + w.Cloud + " cloud; sign-in: " + strings.Join(usable, " then ") + "; " + permissionsText()
 	return r.findings(summary)

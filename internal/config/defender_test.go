@@ -43,8 +43,9 @@ workspaces:
 			t.Errorf("check of xdr does not explain %s: %s", p.Name, msgs[0])
 		}
 	}
-	if msgs := findingsOf(c.Check(), "workspace gov"); !strings.Contains(strings.Join(msgs, "\n"), "no workspace_id") {
-		t.Errorf("check of gov does not say log queries need a workspace_id: %q", msgs)
+	if msgs := strings.Join(findingsOf(c.Check(), "workspace gov"), "\n"); !strings.Contains(msgs, "no workspace_id") ||
+		!strings.Contains(msgs, "through advanced hunting") || !strings.Contains(msgs, "need Sentinel's Log Analytics workspace") {
+		t.Errorf("check of gov does not say which log queries advanced hunting runs and which need a workspace_id: %q", msgs)
 	}
 }
 
