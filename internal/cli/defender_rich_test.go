@@ -233,6 +233,18 @@ func TestDefenderRichIncident(t *testing.T) {
 	if strings.Contains(out+errOut, "vt-test-key") || strings.Contains(out+errOut, "graph-token") {
 		t.Error("a key or token appears in the output")
 	}
+	// Every log query runs (through the fake Log Analytics): the only
+	// failures are the outside services the test cannot reach.
+	for _, p := range r.Problems {
+		t.Errorf("problem: %s: %s", p.Where, p.What)
+	}
+	for _, sm := range r.Summaries {
+		for _, sec := range sm.Sections {
+			if sec.Status == "error" && sec.Source != "RDAP" && sec.Source != "DNS" {
+				t.Errorf("%s %s: section %s (%s) failed: %s", sm.Kind, sm.Name, sec.Name, sec.Source, sec.Reason)
+			}
+		}
+	}
 
 	// A merged incident is followed to the one it went into, and says so.
 	e.srv.Redirect("2", "77")

@@ -713,28 +713,34 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeError(w, http.StatusBadRequest, "BadArgumentError", "malformed body")
 		return
 	}
-	params, text, err := parseLets(in.Query)
-	if err != nil {
-		writeQueryError(w, "the query's let statements: "+err.Error())
-		return
-	}
+	// The named query whose body ends the text: what comes before it is the
+	// prelude of parameters (a body may have let statements of its own).
 	var q *workspace.Query
 	for _, name := range s.cat.Names() {
 		c, _ := s.cat.Get(name)
-		if c.Bodies[workspace.KQL] == text {
-			q = c
-			break
+		body := c.Bodies[workspace.KQL]
+		if body != "" && strings.HasSuffix(in.Query, body) && (q == nil || len(body) > len(q.Bodies[workspace.KQL])) {
+			q = c // the longest: a body may end with another's text
 		}
 	}
 	if q == nil {
 		// Log Analytics answers a query that starts from a table the
 		// workspace lacks with SEM0100; the fake lacks what its local
 		// workspace does not know.
+		_, text, _ := parseLets(in.Query)
 		if table := firstWord(text); table != "" && !slices.Contains(local.Tables(), table) {
 			writeNoTable(w, table)
 			return
 		}
 		writeQueryError(w, "this fake answers only the built-in named queries")
+		return
+	}
+	params, rest, err := parseLets(strings.TrimSuffix(in.Query, q.Bodies[workspace.KQL]))
+	if err == nil && rest != "" {
+		err = fmt.Errorf("%.40q is not a let statement of a parameter", rest)
+	}
+	if err != nil {
+		writeQueryError(w, "the query's let statements: "+err.Error())
 		return
 	}
 	if q.Name == "incidents_in_window" {
