@@ -279,6 +279,15 @@ func TestDefenderRichIncident(t *testing.T) {
 	if cs := e.srv.Comments("2"); len(cs) != 0 {
 		t.Errorf("a comment was written to the merged incident 2: %q", cs)
 	}
+	// So does a change.
+	if _, errOut, code = e.run(t, "update", "2", "--label", "phish"); code != ExitOK {
+		t.Fatalf("update on the merged incident: exit %d: %s", code, errOut)
+	}
+	g77, _ := e.srv.Incident("77")
+	g2, _ := e.srv.Incident("2")
+	if fmt.Sprint(g77["customTags"]) != "[phish]" || strings.Contains(fmt.Sprint(g2["customTags"]), "phish") || g2["status"] != "redirected" {
+		t.Errorf("after update 2 --label phish: 77's tags %v, 2's %v (status %v); want the label on 77 only", g77["customTags"], g2["customTags"], g2["status"])
+	}
 }
 
 func sortedCopy(s []string) []string {
