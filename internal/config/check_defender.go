@@ -89,7 +89,7 @@ func (c *Config) checkDefender(r *report, w Workspace, def, key string) []Findin
 		summary += ", tenant " + w.TenantID
 	}
 	if w.WorkspaceID != "" {
-		summary += fmt.Sprintf(", log queries through Log Analytics workspace %s (%s), and advanced hunting for Defender XDR tables it lacks", w.WorkspaceID, w.Endpoints.LogAnalytics)
+		summary += fmt.Sprintf(", log queries through Log Analytics workspace %s (%s), and advanced hunting for the Defender XDR tables it does not hold", w.WorkspaceID, w.Endpoints.LogAnalytics)
 	} else {
 		summary += ", log queries on Defender XDR tables through advanced hunting"
 	}
