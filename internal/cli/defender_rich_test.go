@@ -339,7 +339,7 @@ func TestDefenderAdvancedHuntingInATriage(t *testing.T) {
 	}
 	r := parseRich(t, out)
 	if !strings.Contains(errOut, "advanced hunting (tenant "+defendertest.TenantID+"): query ") || !strings.Contains(errOut, "trying again in 1s") ||
-		strings.Count(errOut, "1s") != 1 {
+		strings.Count(errOut, "trying again in 1s") != 1 || strings.Contains(errOut, "throttled by") {
 		t.Errorf("stderr does not say, once, that a hunting call waits for the service:\n%s", errOut)
 	}
 	hunted, skipped := 0, 0
