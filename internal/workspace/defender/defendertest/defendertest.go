@@ -10,7 +10,8 @@
 // are injected per request; Touch changes an incident as a colleague would
 // and Redirect merges one into another. Advanced hunting
 // (POST /v1.0/security/runHuntingQuery) is huntingtest's endpoint
-// (Hunting), answering what the test says.
+// (Hunting), answering what the test says. Rich is an incident with
+// evidence of every kind the model maps, for Add.
 package defendertest
 
 import (

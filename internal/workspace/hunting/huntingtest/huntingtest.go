@@ -4,7 +4,8 @@
 // "results"}, errors {"error": {"code", "message"}}): it checks every
 // request, records it, answers what the test says, and throttles past a
 // quota of calls a minute by its own clock, counting the 429s it had to
-// send.
+// send. The endpoint itself is a Handler, which a fake of more of Graph
+// (defendertest) serves at Path.
 package huntingtest
 
 import (
