@@ -380,6 +380,19 @@ func TestDefenderAdvancedHuntingInATriage(t *testing.T) {
 	if st, reason := r.section("threat intel"); st == "error" {
 		t.Errorf("threat intel: %s %q: sentinel-ti without a table is not a failure", st, reason)
 	}
+	asked := 0
+	for _, x := range r.TI.Results {
+		if x.Provider != "sentinel-ti" {
+			continue
+		}
+		asked++
+		if x.Status != "not_configured" || !strings.Contains(x.Reason, "no threat-intelligence table") {
+			t.Errorf("sentinel-ti on %s: %s %q, want not_configured: the workspace has no threat-intelligence table", x.Indicator, x.Status, x.Reason)
+		}
+	}
+	if asked == 0 {
+		t.Error("sentinel-ti has no result: it was not asked")
+	}
 	for _, q := range e.srv.Hunting.Requests() {
 		if !strings.Contains(q.Query, "Timestamp") || q.Timespan == "" {
 			t.Errorf("hunting request %q (timespan %q): want a hunting body on Timestamp within the window", q.Query, q.Timespan)
