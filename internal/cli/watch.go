@@ -451,9 +451,7 @@ func triageAll(ctx context.Context, ls []*listing) {
 			jobs = append(jobs, job{l, inc})
 		}
 	}
-	slices.SortStableFunc(jobs, func(a, b job) int {
-		return cmp.Or(b.inc.Severity.Rank()-a.inc.Severity.Rank(), b.inc.Created.Compare(a.inc.Created))
-	})
+	slices.SortStableFunc(jobs, func(a, b job) int { return triageOrder(a.inc, b.inc) })
 	for i, j := range jobs {
 		if ctx.Err() != nil {
 			for _, left := range jobs[i:] {
@@ -473,6 +471,14 @@ func triageAll(ctx context.Context, ls []*listing) {
 			j.l.res.Triaged++
 		}
 	}
+}
+
+// triageOrder is the order in which a batch of incidents is triaged (watch,
+// queue --triage): the highest severity first and, of one severity, the
+// latest created first. The triages share the threat-intel quotas, so
+// this is also the order in which the incidents' indicators get them.
+func triageOrder(a, b triage.Incident) int {
+	return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))
 }
 
 // finish moves the workspace's cursor on to the latest change listed, or,

@@ -33,6 +33,50 @@ func quotaIncident(n int, sev, ip string, hour int) string {
 		n, n, n, sev, created, created, n, n, n, sev, created, n, ip)
 }
 
+// quotaLab imports labs (workspace → its incidents) into a fresh data
+// directory whose triage.yaml configures a VirusTotal (a fake that finds
+// nothing) with a quota of perMinute lookups a minute. It returns the
+// args that select the config and every workspace, and a func that says
+// which values VirusTotal was asked about, sorted.
+func quotaLab(t *testing.T, labs map[string][]string, perMinute int) (args []string, asked func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var values []string
+	vt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		values = append(values, r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":{"code":"NotFoundError","message":"not found"}}`)
+	}))
+	t.Cleanup(vt.Close)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "triage.yaml")
+	yaml := fmt.Sprintf("data_dir: %s\nproviders:\n  virustotal:\n    api_key: vt-test-key\n    base_url: %s\n    quota: {per_minute: %d}\n",
+		filepath.Join(dir, "data"), vt.URL, perMinute)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args = []string{"--config", cfg}
+	for _, name := range slices.Sorted(maps.Keys(labs)) {
+		src := filepath.Join(dir, name+".json")
+		body := `{"value": [` + strings.Join(labs[name], ", ") + `]}`
+		if err := os.WriteFile(src, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, errOut, code := run(t, "--config", cfg, "-w", name, "import", src); code != ExitOK {
+			t.Fatalf("import -w %s: exit %d: %s", name, code, errOut)
+		}
+		args = append(args, "-w", name)
+	}
+	return args, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Sorted(slices.Values(values))
+	}
+}
+
 // The threat-intel quota is one for every incident a watch triages, in
 // one workspace or several, and its scarce lookups go to the most severe
 // incidents first: with room for two lookups and no wait, the High and
@@ -56,36 +100,7 @@ func TestWatchSharesTheIntelQuotaBySeverity(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var asked []string
-			vt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				asked = append(asked, r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
-				mu.Unlock()
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusNotFound)
-				fmt.Fprint(w, `{"error":{"code":"NotFoundError","message":"not found"}}`)
-			}))
-			defer vt.Close()
-			dir := t.TempDir()
-			cfg := filepath.Join(dir, "triage.yaml")
-			yaml := fmt.Sprintf("data_dir: %s\nproviders:\n  virustotal:\n    api_key: vt-test-key\n    base_url: %s\n    quota: {per_minute: 2}\n",
-				filepath.Join(dir, "data"), vt.URL)
-			if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			args := []string{"--config", cfg}
-			for _, name := range slices.Sorted(maps.Keys(tt.labs)) {
-				src := filepath.Join(dir, name+".json")
-				body := `{"value": [` + strings.Join(tt.labs[name], ", ") + `]}`
-				if err := os.WriteFile(src, []byte(body), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				if _, errOut, code := run(t, "--config", cfg, "-w", name, "import", src); code != ExitOK {
-					t.Fatalf("import -w %s: exit %d: %s", name, code, errOut)
-				}
-				args = append(args, "-w", name)
-			}
+			args, asked := quotaLab(t, tt.labs, 2)
 			_, errOut, code := run(t, append(args, "watch", "--once", "--window", "1d", "--provider", "virustotal", "--wait", "0")...)
 			if code != ExitOK {
 				t.Fatalf("watch: exit %d:\n%s", code, errOut)
@@ -93,11 +108,8 @@ func TestWatchSharesTheIntelQuotaBySeverity(t *testing.T) {
 			if n := len(logLines(errOut, "triaged")); n != 3 {
 				t.Errorf("%d incidents triaged, want 3:\n%s", n, errOut)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			slices.Sort(asked)
-			if fmt.Sprint(asked) != "[1.1.1.1 8.8.4.4]" {
-				t.Errorf("virustotal was asked about %v, want the High and the Medium incident's addresses (1.1.1.1, 8.8.4.4) and only those:\n%s", asked, errOut)
+			if got := asked(); fmt.Sprint(got) != "[1.1.1.1 8.8.4.4]" {
+				t.Errorf("virustotal was asked about %v, want the High and the Medium incident's addresses (1.1.1.1, 8.8.4.4) and only those:\n%s", got, errOut)
 			}
 		})
 	}
@@ -128,5 +140,22 @@ func TestWatchWorkspacesShareOneQuotas(t *testing.T) {
 	}
 	if qs[0] == nil || qs[0] != qs[1] {
 		t.Errorf("the workspaces' engines keep their quotas in %p and %p, want one shared", qs[0], qs[1])
+	}
+}
+
+// queue --triage spends a scarce threat-intel quota as watch does: on the
+// most severe incidents first, whatever order they were created in.
+func TestQueueTriageBySeverity(t *testing.T) {
+	args, asked := quotaLab(t, map[string][]string{"lab": {
+		quotaIncident(1, "Low", "9.9.9.9", 11),
+		quotaIncident(2, "Medium", "8.8.4.4", 10),
+		quotaIncident(3, "High", "1.1.1.1", 9),
+	}}, 2)
+	_, errOut, code := run(t, append(args, "queue", "--since", "1d", "--triage", "--provider", "virustotal", "--wait", "0")...)
+	if code != ExitOK && code != ExitPartial || !strings.Contains(errOut, "triaged 3 incidents") {
+		t.Fatalf("queue --triage: exit %d: %s", code, errOut)
+	}
+	if got := asked(); fmt.Sprint(got) != "[1.1.1.1 8.8.4.4]" {
+		t.Errorf("virustotal was asked about %v, want the High and the Medium incident's addresses (1.1.1.1, 8.8.4.4) and only those:\n%s", got, errOut)
 	}
 }
