@@ -289,6 +289,16 @@ func TestWatchSentinel(t *testing.T) {
 	if recs := lab.records(t, labName(3)); len(recs) != 2 {
 		t.Errorf("incident 3: %d triages recorded, want 2", len(recs))
 	}
+	// Replaced means edited: both passes wrote the one comment, by its id.
+	var puts []string
+	for _, r := range srv.Requests() {
+		if method, path, _ := strings.Cut(r, " "); method == http.MethodPut && strings.Contains(path, labName(3)+"/comments/") {
+			puts = append(puts, path)
+		}
+	}
+	if len(puts) != 2 || puts[0] != puts[1] {
+		t.Errorf("incident 3's comment writes %v, want two of one comment", puts)
+	}
 
 	// Incident 100, created thirty days ago, is reopened by an analyst:
 	// a pass lists what changed, however old, and triages it.
