@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -557,5 +558,52 @@ func TestWatchSentinelQueriesInFlight(t *testing.T) {
 	}
 	if most != 2 {
 		t.Errorf("at most %d queries in flight, want 2 (the limit, reached)", most)
+	}
+}
+
+// Throttled on the first request of each kind a pass reads and writes
+// with (the incident, its label write, its comments, its summary, the log
+// queries; the list is throttled in TestWatchSentinel) with 429 and
+// Retry-After-Ms, a pass waits as asked and triages every incident, posting
+// one summary and one label on each.
+func TestWatchSentinelThrottledEverywhere(t *testing.T) {
+	lab := newSentinelLab(t, labIncidents(3, time.Now().UTC()), "")
+	kinds := []string{"GET get", "PUT put", "GET comments", "PUT comment", "POST query"}
+	var mu sync.Mutex
+	throttled := map[string]bool{}
+	lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		kind := since([]string{r.Method + " " + r.URL.Path}, 0)[0]
+		mu.Lock()
+		defer mu.Unlock()
+		if throttled[kind] || !slices.Contains(kinds, kind) {
+			return nil
+		}
+		throttled[kind] = true
+		// Azure's header in milliseconds, which the SDK prefers: a second
+		// each would make the test long.
+		return &sentineltest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After-Ms": {"200"}},
+			Body: `{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}`}
+	}
+	errOut, code := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d")
+	if code != ExitOK {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if got := triagedNumbers(errOut); len(got) != 3 {
+		t.Errorf("triaged %v, want 3 incidents:\n%s", got, errOut)
+	}
+	for i := 1; i <= 3; i++ {
+		if s := lab.summaries(labName(i)); len(s) != 1 {
+			t.Errorf("incident %d: %d summary comments, want 1", i, len(s))
+		}
+		if inc, _ := lab.srv.Incident(labName(i)); strings.Join(inc.Labels, ",") != "triaged" {
+			t.Errorf("incident %d: labels %v, want triaged", i, inc.Labels)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, kind := range kinds {
+		if !throttled[kind] {
+			t.Errorf("no %s request was throttled (throttled: %v)", kind, throttled)
+		}
 	}
 }
