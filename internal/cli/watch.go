@@ -69,7 +69,8 @@ unless the change closed it. Closed incidents of the window are triaged
 like the others (closing one is a change). Every triage is recorded in
 <data_dir>/history.db; with --post its summary comment is posted on the
 incident, replacing the one an earlier triage posted, and with --label the
-label is added.
+label is added; a comment or label the service refused, or that a stop
+left unsent, is sent by a later pass, which triages the incident again.
 
 Several workspaces may be watched: --workspace repeated, or
 --all-workspaces for every one configured in triage.yaml. A pass lists
@@ -564,7 +565,14 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 	if lost() {
 		return false, nil
 	}
-	rec, err := w.st.Add(ctx, *r)
+	// With writes to make, the record is current only once they are made
+	// (SetIncidentModified below): one that fails, or that a stop leaves
+	// unmade, leaves the incident to be triaged again, not without them.
+	add := w.st.Add
+	if w.o.post || w.o.label != "" {
+		add = w.st.AddPending
+	}
+	rec, err := add(ctx, *r)
 	if err != nil {
 		return fail(err)
 	}

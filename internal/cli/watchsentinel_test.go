@@ -607,3 +607,52 @@ func TestWatchSentinelThrottledEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// A summary the service refused is posted by the next pass: the triage is
+// recorded, but not as current until its writes are made, so the incident
+// is not left without its comment (or its label) because it was triaged.
+func TestWatchSentinelRetriesAFailedPost(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		at   func(r *http.Request) bool // the write refused, once
+	}{
+		{"comment", func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/comments/")
+		}},
+		{"label", func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(strings.ToLower(r.URL.Path), "/incidents/"+labName(1))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := newSentinelLab(t, labIncidents(1, time.Now().UTC()), "")
+			var once sync.Once
+			lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+				var f *sentineltest.Fault
+				if tt.at(r) {
+					once.Do(func() {
+						f = &sentineltest.Fault{Status: http.StatusBadRequest, Body: `{"error":{"code":"BadRequest","message":"refused"}}`}
+					})
+				}
+				return f
+			}
+			args := []string{"--once", "--post", "--label", "triaged", "--window", "1d"}
+			if errOut, code := lab.watch(context.Background(), args...); code != ExitError || len(logLines(errOut, "triage failed")) != 1 {
+				t.Fatalf("first pass: exit %d, want %d and the failure logged:\n%s", code, ExitError, errOut)
+			}
+			errOut, code := lab.watch(context.Background(), args...)
+			if code != ExitOK || fmt.Sprint(triagedNumbers(errOut)) != "[1]" {
+				t.Errorf("second pass: exit %d, triaged %v; want 1 triaged again:\n%s", code, triagedNumbers(errOut), errOut)
+			}
+			if s := lab.summaries(labName(1)); len(s) != 1 {
+				t.Errorf("%d summary comments, want 1", len(s))
+			}
+			if inc, _ := lab.srv.Incident(labName(1)); strings.Join(inc.Labels, ",") != "triaged" {
+				t.Errorf("labels %v, want triaged", inc.Labels)
+			}
+			// Done, it is left alone.
+			if errOut, _ := lab.watch(context.Background(), args...); len(triagedNumbers(errOut)) != 0 {
+				t.Errorf("third pass triaged it again:\n%s", errOut)
+			}
+		})
+	}
+}
