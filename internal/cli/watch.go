@@ -191,7 +191,8 @@ func watchTargets(cfg *config.Config, given []string, all bool) ([]string, error
 	return names, nil
 }
 
-// watchSet is a watch over several workspaces: a pass visits each in turn.
+// watchSet is a watch over several workspaces: a pass lists each in turn
+// and triages what they listed as one queue.
 // Each workspace is opened on the first pass that reaches it and kept open
 // for the life of the watch; one that fails to open is tried again on the
 // next pass, and its failure, like a failure to list or triage, is logged
