@@ -72,12 +72,22 @@ func TestWatchTwoProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A watch that hangs is killed, and the test says so, rather than
+	// holding the test binary until its timeout.
+	hung := time.AfterFunc(90*time.Second, func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+		}
+	})
 	var errs [2]error
 	var wg sync.WaitGroup
 	for i := range cmds {
 		wg.Go(func() { errs[i] = cmds[i].Wait() })
 	}
 	wg.Wait()
+	if !hung.Stop() {
+		t.Fatalf("the watch processes did not end within 90s:\n%s\n%s", outs[0].String(), outs[1].String())
+	}
 	select {
 	case <-both:
 	default:
