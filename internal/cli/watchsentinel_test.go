@@ -202,11 +202,24 @@ func since(reqs []string, n int) []string {
 	return out
 }
 
-// throttleFirstList makes the fake answer the first list request of
-// incidents with 429 and Retry-After: 1, as Sentinel throttles.
-func throttleFirstList(srv *sentineltest.Server) {
+// faults is a fake's Fault made of several: the first that answers a
+// request with a fault gives it.
+func faults(fs ...func(*http.Request, []byte) *sentineltest.Fault) func(*http.Request, []byte) *sentineltest.Fault {
+	return func(r *http.Request, body []byte) *sentineltest.Fault {
+		for _, f := range fs {
+			if x := f(r, body); x != nil {
+				return x
+			}
+		}
+		return nil
+	}
+}
+
+// throttleFirstList answers the first list request of incidents with 429
+// and Retry-After: 1, as Sentinel throttles.
+func throttleFirstList() func(*http.Request, []byte) *sentineltest.Fault {
 	var once sync.Once
-	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+	return func(r *http.Request, _ []byte) *sentineltest.Fault {
 		var f *sentineltest.Fault
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/incidents") {
 			once.Do(func() {
@@ -228,7 +241,9 @@ func TestWatchSentinel(t *testing.T) {
 	now := time.Now().UTC()
 	lab := newSentinelLab(t, labIncidents(7, now), "")
 	srv := lab.srv
-	throttleFirstList(srv)
+	// Throttled once as it lists, and a colleague changes incident 5 (takes
+	// it, raises it to High) just before the watch's label write.
+	srv.Fault = faults(throttleFirstList(), colleagueOnLabel(srv, labName(5), 1))
 	ctx := context.Background()
 	watch := func(what string) (string, []string) {
 		t.Helper()
@@ -260,6 +275,12 @@ func TestWatchSentinel(t *testing.T) {
 	}
 	if n := len(srv.Comments(labName(100))); n != 0 {
 		t.Errorf("incident 100, created before the window, has %d comments", n)
+	}
+	if inc, _ := srv.Incident(labName(5)); inc.Owner.AssignedTo != "Alice Smith" || inc.Severity != triage.SeverityHigh {
+		t.Errorf("the colleague's change to incident 5 was overwritten: owner %+v, severity %s", inc.Owner, inc.Severity)
+	}
+	if l := logLines(errOut, "changed by someone else while labelling; labelling it as it now stands"); len(l) != 1 || !strings.Contains(l[0], "incident=5") {
+		t.Errorf("the colleague's change to incident 5 is not logged:\n%s", errOut)
 	}
 
 	// Nothing changed, not even by the first pass's own comments and
@@ -329,9 +350,9 @@ func TestWatchSentinel(t *testing.T) {
 // raise it to High) just before the watch's label write reaches the
 // fake, times times: the write carries the etag read before, and is
 // refused.
-func colleagueOnLabel(srv *sentineltest.Server, name string, times int) {
+func colleagueOnLabel(srv *sentineltest.Server, name string, times int) func(*http.Request, []byte) *sentineltest.Fault {
 	var mu sync.Mutex
-	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+	return func(r *http.Request, _ []byte) *sentineltest.Fault {
 		if r.Method != http.MethodPut || !strings.HasSuffix(strings.ToLower(r.URL.Path), "/incidents/"+name) {
 			return nil
 		}
@@ -365,7 +386,7 @@ func TestWatchSentinelColleagueEdit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			lab := newSentinelLab(t, labIncidents(1, now), "")
-			colleagueOnLabel(lab.srv, labName(1), tt.times)
+			lab.srv.Fault = colleagueOnLabel(lab.srv, labName(1), tt.times)
 			errOut, code := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d")
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d:\n%s", code, tt.code, errOut)
