@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triage-dev/triage/internal/history"
 	"github.com/triage-dev/triage/internal/report"
+	"github.com/triage-dev/triage/internal/triage"
 )
 
 // historyConfig writes a triage.yaml whose data dir is the test's own, so
@@ -152,5 +156,39 @@ func TestSinceLastNamesNewAlert(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "1 new alert") {
 		t.Errorf("stderr %q", errOut)
+	}
+}
+
+// triage.yaml's history.retention is what a command's triage prunes the
+// history by: with a day's retention, a record of three days ago is gone
+// after the next triage is recorded, one of an hour ago is kept.
+func TestHistoryRetentionConfigured(t *testing.T) {
+	cfg, dataDir := historyConfig(t)
+	if err := os.WriteFile(cfg, []byte("data_dir: "+dataDir+"\nhistory:\n  retention: 1d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := history.Open(context.Background(), filepath.Join(dataDir, history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetClock(func() time.Time { return testNow.Add(-3 * 24 * time.Hour) })
+	for n, at := range map[int]time.Time{120: testNow.Add(-3 * 24 * time.Hour), 130: testNow.Add(-time.Hour)} {
+		r := report.Report{Workspace: "demo", GeneratedAt: at, Incident: triage.Incident{Number: n, Name: fmt.Sprintf("old-%d", n), LastModified: at}}
+		if _, err := st.Add(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if recs := historyJSON(t, "--config", cfg, "history", "120"); len(recs) != 1 {
+		t.Fatalf("the old record: %+v", recs)
+	}
+	if _, errOut, code := run(t, "--config", cfg, "run", "121", "--format", "json"); code != ExitOK {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	if recs := historyJSON(t, "--config", cfg, "history", "120"); len(recs) != 0 {
+		t.Errorf("a record of three days ago is kept with a day's retention: %+v", recs)
+	}
+	if recs := historyJSON(t, "--config", cfg, "history", "130"); len(recs) != 1 {
+		t.Errorf("a record of an hour ago: %+v, want it kept", recs)
 	}
 }

@@ -70,8 +70,9 @@ reasons recorded with the triage (triage history INCIDENT lists all its
 triages).
 
 With --triage the incidents without a current triage are triaged first,
-one after another, as triage run does, and each triage is recorded; the
-list follows. Exit status 3 means some of those triages failed or were
+one after another, the most severe first (a scarce threat-intel quota goes
+to them), as triage run does, and each triage is recorded; the list
+follows. Exit status 3 means some of those triages failed or were
 partial.`,
 		Example: `  triage queue
   triage queue --since 7d --severity high,medium --json
@@ -226,7 +227,8 @@ func sortQueue(rows []queueRow) {
 }
 
 // triageQueue triages, one after another, the incidents of rows without a
-// current triage, as triage run does, recording each. A triage that fails
+// current triage, as triage run does, recording each, in triageOrder: the
+// most severe first get the threat-intel quotas first. A triage that fails
 // is said on stderr and the others go on; the error returned (errPartial)
 // says some failed or were partial.
 func triageQueue(ctx context.Context, s *IO, e *env, rows []queueRow) error {
@@ -236,6 +238,7 @@ func triageQueue(ctx context.Context, s *IO, e *env, rows []queueRow) error {
 			todo = append(todo, r.Incident)
 		}
 	}
+	slices.SortStableFunc(todo, triageOrder)
 	line := &statusLine{w: s.Err}
 	defer line.Clear()
 	bad := 0
@@ -247,7 +250,7 @@ func triageQueue(ctx context.Context, s *IO, e *env, rows []queueRow) error {
 			line.Show("  triaging incident %d (%d of %d)", inc.Number, i+1, len(todo))
 		}
 		opts := pipeline.Options{Sources: e.Sources, Now: s.Now, Priority: e.cfg.Priority}
-		r, err := pipeline.Run(ctx, opts, strconv.Itoa(inc.Number))
+		r, err := pipeline.Run(ctx, opts, inc.Name)
 		if err != nil {
 			line.Clear()
 			fmt.Fprintf(s.Err, "triage: incident %d: the triage failed: %v\n", inc.Number, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/config"
+	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/web"
 )
@@ -258,6 +259,9 @@ type serveEnvs struct {
 
 	mu   sync.Mutex
 	open map[string]*env
+	// quotas are the threat-intel quotas of every workspace's engine: one
+	// process spends one quota per provider (shareQuotas).
+	quotas intel.Quotas
 }
 
 // get returns workspace name, opening it (with its providers) on first
@@ -275,6 +279,7 @@ func (v *serveEnvs) get(ctx context.Context, name string) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
+	shareQuotas(e, &v.quotas)
 	v.open[name] = e
 	return e, nil
 }

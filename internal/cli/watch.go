@@ -19,6 +19,7 @@ import (
 
 	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/history"
+	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -68,13 +69,16 @@ unless the change closed it. Closed incidents of the window are triaged
 like the others (closing one is a change). Every triage is recorded in
 <data_dir>/history.db; with --post its summary comment is posted on the
 incident, replacing the one an earlier triage posted, and with --label the
-label is added.
+label is added; a comment or label the service refused, or that a stop
+left unsent, is sent by a later pass, which triages the incident again.
 
 Several workspaces may be watched: --workspace repeated, or
---all-workspaces for every one configured in triage.yaml. A pass visits
-each in turn; each is opened once for the life of the watch, and one that
-cannot be opened or listed is logged and retried on the next pass while
-the others go on.
+--all-workspaces for every one configured in triage.yaml. A pass lists
+each in turn, then triages what they listed as one queue, highest
+severity first, sharing each threat-intel provider's quota among them;
+each is opened once for the life of the watch, and one that cannot be
+opened or listed is logged and retried on the next pass while the others
+go on.
 
 The workspace's cursor, the latest change a pass saw, is kept in the
 history file, so a restarted watch neither misses nor repeats one. Several
@@ -187,7 +191,8 @@ func watchTargets(cfg *config.Config, given []string, all bool) ([]string, error
 	return names, nil
 }
 
-// watchSet is a watch over several workspaces: a pass visits each in turn.
+// watchSet is a watch over several workspaces: a pass lists each in turn
+// and triages what they listed as one queue.
 // Each workspace is opened on the first pass that reaches it and kept open
 // for the life of the watch; one that fails to open is tried again on the
 // next pass, and its failure, like a failure to list or triage, is logged
@@ -215,13 +220,29 @@ func newWatchSet(s *IO, g *globalOptions, st *history.Store, o *watchOptions, na
 		h = slog.NewJSONHandler(s.Err, nil)
 	}
 	m := &watchSet{s: s, g: g, st: st, o: o, log: slog.New(h), holder: leaseHolder(), names: names, open: map[string]*watcher{}, owned: true}
+	quotas := &intel.Quotas{}
 	m.openEnv = func(ctx context.Context, name string) (*env, error) {
 		g := *m.g
 		g.workspace = name
 		g.writes = m.o.post || m.o.label != ""
-		return open(ctx, m.s, &g)
+		e, err := open(ctx, m.s, &g)
+		if err != nil {
+			return nil, err
+		}
+		shareQuotas(e, quotas)
+		return e, nil
 	}
 	return m
+}
+
+// shareQuotas makes e's threat-intel engine keep its providers' quota use
+// in q, shared with the other workspaces' engines given q: one process
+// spends one quota per provider, whichever workspace it triages. It is
+// called as e is opened, before any lookup.
+func shareQuotas(e *env, q *intel.Quotas) {
+	if e.Intel != nil {
+		e.Intel.Quotas = q
+	}
 }
 
 // watcher returns workspace name's watcher, opening the workspace if it is
@@ -240,28 +261,41 @@ func (m *watchSet) watcher(ctx context.Context, name string) (*watcher, error) {
 	return w, nil
 }
 
-// pass runs a pass over each workspace in turn. It returns the failures
-// of all the workspaces joined, and the context's error when it was
-// cancelled.
+// pass runs a pass over the workspaces: it lists each in turn, then
+// triages what they listed as one queue, highest severity first
+// (triageAll), so that the most severe incident of any workspace is
+// triaged, and its indicators looked up in the shared quotas, first. It
+// returns the failures of all the workspaces joined, and the context's
+// error when it was cancelled.
 func (m *watchSet) pass(ctx context.Context) (passResult, error) {
-	var total passResult
+	var ls []*listing
 	var errs []error
+	failed := func(name string, err error) {
+		if err != nil && ctx.Err() == nil {
+			m.log.LogAttrs(ctx, slog.LevelWarn, "pass failed", slog.String("workspace", name), slog.String("error", err.Error()))
+			errs = append(errs, err)
+		}
+	}
 	for _, name := range m.names {
 		if ctx.Err() != nil {
 			break
 		}
 		w, err := m.watcher(ctx, name)
 		if err == nil {
-			var res passResult
-			res, err = w.pass(ctx)
-			total.Listed += res.Listed
-			total.Triaged += res.Triaged
-			total.Failed += res.Failed
+			var l *listing
+			if l, err = w.list(ctx); err == nil {
+				ls = append(ls, l)
+			}
 		}
-		if err != nil && ctx.Err() == nil {
-			m.log.LogAttrs(ctx, slog.LevelWarn, "pass failed", slog.String("workspace", name), slog.String("error", err.Error()))
-			errs = append(errs, err)
-		}
+		failed(name, err)
+	}
+	triageAll(ctx, ls)
+	var total passResult
+	for _, l := range ls {
+		failed(l.w.e.Workspace.Name(), l.finish(ctx))
+		total.Listed += l.res.Listed
+		total.Triaged += l.res.Triaged
+		total.Failed += l.res.Failed
 	}
 	if err := ctx.Err(); err != nil {
 		return total, err
@@ -328,40 +362,67 @@ func passFilter(cursor, now time.Time, window time.Duration) workspace.IncidentF
 	return workspace.IncidentFilter{ModifiedSince: cursor.Add(-cursorOverlap)}
 }
 
-// pass lists the incidents of the window changed since the cursor
-// (passFilter), triages those with no current record, highest severity first, and moves
-// the cursor on to the latest change listed, or, when some incident was
-// not triaged (failed, leased by another watch, or left when ctx ended),
-// to the earliest change of those, so that the next pass sees them again.
-// It returns an error when some incident failed or the pass could not
-// list, and the context's error when it was cancelled.
+// listing is what a pass listed in one workspace, and what became of it.
+type listing struct {
+	w      *watcher
+	todo   []triage.Incident // to triage: those without a current record
+	newest time.Time         // the latest change listed
+	floor  time.Time         // the earliest change left for the next pass
+	res    passResult
+	first  error // the first incident's failure
+}
+
+// leave keeps inc's change for the next pass: the cursor stays before it.
+func (l *listing) leave(inc triage.Incident) {
+	if l.floor.IsZero() || inc.LastModified.Before(l.floor) {
+		l.floor = inc.LastModified
+	}
+}
+
+// pass runs a pass over the watcher's one workspace, as watchSet.pass
+// does over several.
 func (w *watcher) pass(ctx context.Context) (passResult, error) {
-	var res passResult
+	l, err := w.list(ctx)
+	if err != nil {
+		return passResult{}, err
+	}
+	triageAll(ctx, []*listing{l})
+	err = l.finish(ctx)
+	if ctx.Err() != nil {
+		return l.res, ctx.Err()
+	}
+	return l.res, err
+}
+
+// list lists the incidents of the workspace changed since the cursor
+// (passFilter) and keeps those with no current record, and not closed
+// from before the window, to triage.
+func (w *watcher) list(ctx context.Context) (*listing, error) {
+	l := &listing{w: w}
 	ws := w.e.Workspace
 	name := ws.Name()
 	cursor, err := w.st.Cursor(ctx, name)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	var changed []triage.Incident
-	var newest time.Time
 	err = ws.ListIncidents(ctx, passFilter(cursor, w.e.now(w.s), w.o.window), func(inc triage.Incident) error {
-		res.Listed++
-		if inc.LastModified.After(newest) {
-			newest = inc.LastModified
+		l.res.Listed++
+		if inc.LastModified.After(l.newest) {
+			l.newest = inc.LastModified
 		}
 		changed = append(changed, inc)
 		return nil
 	})
 	if err != nil {
-		return res, fmt.Errorf("watch %s: list incidents: %w", name, err)
+		return nil, fmt.Errorf("watch %s: list incidents: %w", name, err)
 	}
 	latest, err := w.st.Latest(ctx, name)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	start := w.e.now(w.s).Add(-w.o.window)
-	changed = slices.DeleteFunc(changed, func(inc triage.Incident) bool {
+	l.todo = slices.DeleteFunc(changed, func(inc triage.Incident) bool {
 		if rec, ok := latest[inc.Name]; ok && rec.Current(inc) {
 			return true
 		}
@@ -370,52 +431,77 @@ func (w *watcher) pass(ctx context.Context) (passResult, error) {
 		// then. One of the window is triaged closed or not.
 		return inc.Status == triage.StatusClosed && inc.Created.Before(start)
 	})
-	slices.SortStableFunc(changed, func(a, b triage.Incident) int {
-		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))
-	})
-	var firstErr error
-	var floor time.Time // the earliest change left for the next pass
-	leave := func(inc triage.Incident) {
-		if floor.IsZero() || inc.LastModified.Before(floor) {
-			floor = inc.LastModified
+	return l, nil
+}
+
+// triageAll triages the incidents the listings hold as one queue, the
+// highest severity first and, of one severity, the latest created
+// first: the watch's triages share the threat-intel quotas (watchSet
+// gives its workspaces' engines one intel.Quotas), and each triage's
+// lookups take their turn in its own priority order, so the scarce
+// lookups go to the most severe incidents' indicators. An incident not
+// triaged (failed, leased by another watch, or left when ctx ended) is
+// left in its listing for the next pass.
+func triageAll(ctx context.Context, ls []*listing) {
+	type job struct {
+		l   *listing
+		inc triage.Incident
+	}
+	var jobs []job
+	for _, l := range ls {
+		for _, inc := range l.todo {
+			jobs = append(jobs, job{l, inc})
 		}
 	}
-	for i, inc := range changed {
+	slices.SortStableFunc(jobs, func(a, b job) int { return triageOrder(a.inc, b.inc) })
+	for i, j := range jobs {
 		if ctx.Err() != nil {
-			for _, left := range changed[i:] {
-				leave(left)
+			for _, left := range jobs[i:] {
+				left.l.leave(left.inc)
 			}
-			break
+			return
 		}
-		done, err := w.triage(ctx, inc)
+		done, err := j.l.w.triage(ctx, j.inc)
 		switch {
 		case err != nil:
-			res.Failed++
-			firstErr = cmp.Or(firstErr, err)
-			leave(inc)
+			j.l.res.Failed++
+			j.l.first = cmp.Or(j.l.first, err)
+			j.l.leave(j.inc)
 		case !done:
-			leave(inc)
+			j.l.leave(j.inc)
 		default:
-			res.Triaged++
+			j.l.res.Triaged++
 		}
 	}
-	next := newest
-	if !floor.IsZero() && floor.Before(next) {
-		next = floor
+}
+
+// triageOrder is the order in which a batch of incidents is triaged (watch,
+// queue --triage): the highest severity first and, of one severity, the
+// latest created first. The triages share the threat-intel quotas, so
+// this is also the order in which the incidents' indicators get them.
+func triageOrder(a, b triage.Incident) int {
+	return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), b.Created.Compare(a.Created))
+}
+
+// finish moves the workspace's cursor on to the latest change listed, or,
+// when some incident was not triaged, to the earliest change of those, so
+// that the next pass sees them again; after a cancellation too, as what
+// was done is kept. It returns an error when some incident failed.
+func (l *listing) finish(ctx context.Context) error {
+	name := l.w.e.Workspace.Name()
+	next := l.newest
+	if !l.floor.IsZero() && l.floor.Before(next) {
+		next = l.floor
 	}
 	if !next.IsZero() {
-		// After a cancellation too: what was done is kept.
-		if err := w.st.SetCursor(context.WithoutCancel(ctx), name, next); err != nil {
-			return res, err
+		if err := l.w.st.SetCursor(context.WithoutCancel(ctx), name, next); err != nil {
+			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return res, err
+	if l.res.Failed > 0 {
+		return fmt.Errorf("watch %s: %d of %d incidents failed (see the log); the first: %w", name, l.res.Failed, len(l.todo), l.first)
 	}
-	if res.Failed > 0 {
-		return res, fmt.Errorf("watch %s: %d of %d incidents failed (see the log); the first: %w", name, res.Failed, len(changed), firstErr)
-	}
-	return res, nil
+	return nil
 }
 
 // triage triages inc under its lease, records it, posts its summary and
@@ -480,7 +566,14 @@ func (w *watcher) triage(ctx context.Context, inc triage.Incident) (bool, error)
 	if lost() {
 		return false, nil
 	}
-	rec, err := w.st.Add(ctx, *r)
+	// With writes to make, the record is current only once they are made
+	// (SetIncidentModified below): one that fails, or that a stop leaves
+	// unmade, leaves the incident to be triaged again, not without them.
+	add := w.st.Add
+	if w.o.post || w.o.label != "" {
+		add = w.st.AddPending
+	}
+	rec, err := add(ctx, *r)
 	if err != nil {
 		return fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
+	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
 // importedLab imports two incidents (7 and 8, created two hours before
@@ -241,5 +243,35 @@ func TestWatchStopMidPass(t *testing.T) {
 				t.Errorf("%d comments, %d records; want %d, %d\n%s", comments, records, tt.comments, tt.records, errb.String())
 			}
 		})
+	}
+}
+
+// After failed passes the loop waits the interval doubled per failure in a
+// row, up to maxBackoff (or the interval, when longer), and at least what
+// a throttling service asked for, found through the pass's joined errors.
+func TestBackoff(t *testing.T) {
+	failed := errors.New("list incidents: connection refused")
+	throttled := func(wait time.Duration) error {
+		return errors.Join(failed, fmt.Errorf("watch lab: list incidents: %w", &sentinel.ThrottledError{Workspace: "lab", Wait: wait}))
+	}
+	for _, tt := range []struct {
+		interval time.Duration
+		failures int
+		err      error
+		want     time.Duration
+	}{
+		{time.Minute, 1, failed, time.Minute},
+		{time.Minute, 2, failed, 2 * time.Minute},
+		{time.Minute, 4, failed, 8 * time.Minute},
+		{time.Minute, 6, failed, maxBackoff},
+		{time.Minute, 60, failed, maxBackoff},
+		{time.Hour, 3, failed, time.Hour},
+		{time.Minute, 1, throttled(5 * time.Minute), 5 * time.Minute},
+		{time.Minute, 3, throttled(time.Minute), 4 * time.Minute},
+		{time.Minute, 9, throttled(time.Hour), time.Hour},
+	} {
+		if got := backoff(tt.interval, tt.failures, tt.err); got != tt.want {
+			t.Errorf("backoff(%s, %d, %v) = %s, want %s", tt.interval, tt.failures, tt.err, got, tt.want)
+		}
 	}
 }

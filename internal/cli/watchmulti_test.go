@@ -2,8 +2,13 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +149,47 @@ func TestServeWatch(t *testing.T) {
 	if len(latest) != 2 {
 		cancel()
 		t.Fatalf("%d incidents recorded, want 2:\n%s", len(latest), errb.String())
+	}
+	// The queue page shows what the watch recorded: each incident's
+	// priority, its reasons in the cell's title, and none stale (the
+	// watch's own comment did not make its triage stale).
+	m := regexp.MustCompile(`triage: serving (http://127\.0\.0\.1:\d+/)`).FindStringSubmatch(errb.String())
+	if m == nil {
+		cancel()
+		t.Fatalf("no URL printed: %s", errb.String())
+	}
+	var page string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		// The record is current once its writes are made: wait for both.
+		if latest, err = st.Latest(context.Background(), "lab"); err != nil {
+			t.Fatal(err)
+		}
+		if latest["11111111-2222-3333-4444-555555555507"].IncidentModified.IsZero() || latest["11111111-2222-3333-4444-555555555508"].IncidentModified.IsZero() {
+			continue
+		}
+		res, err := http.Get(m[1] + "?ws=lab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		page = string(body)
+		break
+	}
+	for _, rec := range latest {
+		if rec.Priority == nil || len(rec.Reasons()) == 0 {
+			t.Errorf("incident %d recorded without a priority and its reasons: %+v", rec.Incident, rec)
+			continue
+		}
+		r := rec.Reasons()[0]
+		for _, want := range []string{fmt.Sprintf(`<strong class="prio">%d</strong>`, *rec.Priority), fmt.Sprintf("%+d %s: ", r.Points, r.Factor)} {
+			if !strings.Contains(html.UnescapeString(page), want) {
+				t.Errorf("the queue page lacks incident %d's %q:\n%.3000s", rec.Incident, want, page)
+			}
+		}
+	}
+	if strings.Contains(page, ">stale<") {
+		t.Errorf("a triage the watch just made is marked stale:\n%.3000s", page)
 	}
 	cancel()
 	select {

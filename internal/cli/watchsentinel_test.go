@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -201,11 +202,24 @@ func since(reqs []string, n int) []string {
 	return out
 }
 
-// throttleFirstList makes the fake answer the first list request of
-// incidents with 429 and Retry-After: 1, as Sentinel throttles.
-func throttleFirstList(srv *sentineltest.Server) {
+// faults is a fake's Fault made of several: the first that answers a
+// request with a fault gives it.
+func faults(fs ...func(*http.Request, []byte) *sentineltest.Fault) func(*http.Request, []byte) *sentineltest.Fault {
+	return func(r *http.Request, body []byte) *sentineltest.Fault {
+		for _, f := range fs {
+			if x := f(r, body); x != nil {
+				return x
+			}
+		}
+		return nil
+	}
+}
+
+// throttleFirstList answers the first list request of incidents with 429
+// and Retry-After: 1, as Sentinel throttles.
+func throttleFirstList() func(*http.Request, []byte) *sentineltest.Fault {
 	var once sync.Once
-	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+	return func(r *http.Request, _ []byte) *sentineltest.Fault {
 		var f *sentineltest.Fault
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/incidents") {
 			once.Do(func() {
@@ -227,7 +241,9 @@ func TestWatchSentinel(t *testing.T) {
 	now := time.Now().UTC()
 	lab := newSentinelLab(t, labIncidents(7, now), "")
 	srv := lab.srv
-	throttleFirstList(srv)
+	// Throttled once as it lists, and a colleague changes incident 5 (takes
+	// it, raises it to High) just before the watch's label write.
+	srv.Fault = faults(throttleFirstList(), colleagueOnLabel(srv, labName(5), 1))
 	ctx := context.Background()
 	watch := func(what string) (string, []string) {
 		t.Helper()
@@ -260,6 +276,12 @@ func TestWatchSentinel(t *testing.T) {
 	if n := len(srv.Comments(labName(100))); n != 0 {
 		t.Errorf("incident 100, created before the window, has %d comments", n)
 	}
+	if inc, _ := srv.Incident(labName(5)); inc.Owner.AssignedTo != "Alice Smith" || inc.Severity != triage.SeverityHigh {
+		t.Errorf("the colleague's change to incident 5 was overwritten: owner %+v, severity %s", inc.Owner, inc.Severity)
+	}
+	if l := logLines(errOut, "changed by someone else while labelling; labelling it as it now stands"); len(l) != 1 || !strings.Contains(l[0], "incident=5") {
+		t.Errorf("the colleague's change to incident 5 is not logged:\n%s", errOut)
+	}
 
 	// Nothing changed, not even by the first pass's own comments and
 	// labels: the service is asked for the list, and nothing else.
@@ -288,6 +310,16 @@ func TestWatchSentinel(t *testing.T) {
 	}
 	if recs := lab.records(t, labName(3)); len(recs) != 2 {
 		t.Errorf("incident 3: %d triages recorded, want 2", len(recs))
+	}
+	// Replaced means edited: both passes wrote the one comment, by its id.
+	var puts []string
+	for _, r := range srv.Requests() {
+		if method, path, _ := strings.Cut(r, " "); method == http.MethodPut && strings.Contains(path, labName(3)+"/comments/") {
+			puts = append(puts, path)
+		}
+	}
+	if len(puts) != 2 || puts[0] != puts[1] {
+		t.Errorf("incident 3's comment writes %v, want two of one comment", puts)
 	}
 
 	// Incident 100, created thirty days ago, is reopened by an analyst:
@@ -318,9 +350,9 @@ func TestWatchSentinel(t *testing.T) {
 // raise it to High) just before the watch's label write reaches the
 // fake, times times: the write carries the etag read before, and is
 // refused.
-func colleagueOnLabel(srv *sentineltest.Server, name string, times int) {
+func colleagueOnLabel(srv *sentineltest.Server, name string, times int) func(*http.Request, []byte) *sentineltest.Fault {
 	var mu sync.Mutex
-	srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+	return func(r *http.Request, _ []byte) *sentineltest.Fault {
 		if r.Method != http.MethodPut || !strings.HasSuffix(strings.ToLower(r.URL.Path), "/incidents/"+name) {
 			return nil
 		}
@@ -354,7 +386,7 @@ func TestWatchSentinelColleagueEdit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			lab := newSentinelLab(t, labIncidents(1, now), "")
-			colleagueOnLabel(lab.srv, labName(1), tt.times)
+			lab.srv.Fault = colleagueOnLabel(lab.srv, labName(1), tt.times)
 			errOut, code := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d")
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d:\n%s", code, tt.code, errOut)
@@ -547,5 +579,101 @@ func TestWatchSentinelQueriesInFlight(t *testing.T) {
 	}
 	if most != 2 {
 		t.Errorf("at most %d queries in flight, want 2 (the limit, reached)", most)
+	}
+}
+
+// Throttled on the first request of each kind a pass reads and writes
+// with (the incident, its label write, its comments, its summary, the log
+// queries; the list is throttled in TestWatchSentinel) with 429 and
+// Retry-After-Ms, a pass waits as asked and triages every incident, posting
+// one summary and one label on each.
+func TestWatchSentinelThrottledEverywhere(t *testing.T) {
+	lab := newSentinelLab(t, labIncidents(3, time.Now().UTC()), "")
+	kinds := []string{"GET get", "PUT put", "GET comments", "PUT comment", "POST query"}
+	var mu sync.Mutex
+	throttled := map[string]bool{}
+	lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+		kind := since([]string{r.Method + " " + r.URL.Path}, 0)[0]
+		mu.Lock()
+		defer mu.Unlock()
+		if throttled[kind] || !slices.Contains(kinds, kind) {
+			return nil
+		}
+		throttled[kind] = true
+		// Azure's header in milliseconds, which the SDK prefers: a second
+		// each would make the test long.
+		return &sentineltest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After-Ms": {"200"}},
+			Body: `{"error":{"code":"TooManyRequests","message":"Rate limit exceeded"}}`}
+	}
+	errOut, code := lab.watch(context.Background(), "--once", "--post", "--label", "triaged", "--window", "1d")
+	if code != ExitOK {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if got := triagedNumbers(errOut); len(got) != 3 {
+		t.Errorf("triaged %v, want 3 incidents:\n%s", got, errOut)
+	}
+	for i := 1; i <= 3; i++ {
+		if s := lab.summaries(labName(i)); len(s) != 1 {
+			t.Errorf("incident %d: %d summary comments, want 1", i, len(s))
+		}
+		if inc, _ := lab.srv.Incident(labName(i)); strings.Join(inc.Labels, ",") != "triaged" {
+			t.Errorf("incident %d: labels %v, want triaged", i, inc.Labels)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, kind := range kinds {
+		if !throttled[kind] {
+			t.Errorf("no %s request was throttled (throttled: %v)", kind, throttled)
+		}
+	}
+}
+
+// A summary the service refused is posted by the next pass: the triage is
+// recorded, but not as current until its writes are made, so the incident
+// is not left without its comment (or its label) because it was triaged.
+func TestWatchSentinelRetriesAFailedPost(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		at   func(r *http.Request) bool // the write refused, once
+	}{
+		{"comment", func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/comments/")
+		}},
+		{"label", func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(strings.ToLower(r.URL.Path), "/incidents/"+labName(1))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := newSentinelLab(t, labIncidents(1, time.Now().UTC()), "")
+			var once sync.Once
+			lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {
+				var f *sentineltest.Fault
+				if tt.at(r) {
+					once.Do(func() {
+						f = &sentineltest.Fault{Status: http.StatusBadRequest, Body: `{"error":{"code":"BadRequest","message":"refused"}}`}
+					})
+				}
+				return f
+			}
+			args := []string{"--once", "--post", "--label", "triaged", "--window", "1d"}
+			if errOut, code := lab.watch(context.Background(), args...); code != ExitError || len(logLines(errOut, "triage failed")) != 1 {
+				t.Fatalf("first pass: exit %d, want %d and the failure logged:\n%s", code, ExitError, errOut)
+			}
+			errOut, code := lab.watch(context.Background(), args...)
+			if code != ExitOK || fmt.Sprint(triagedNumbers(errOut)) != "[1]" {
+				t.Errorf("second pass: exit %d, triaged %v; want 1 triaged again:\n%s", code, triagedNumbers(errOut), errOut)
+			}
+			if s := lab.summaries(labName(1)); len(s) != 1 {
+				t.Errorf("%d summary comments, want 1", len(s))
+			}
+			if inc, _ := lab.srv.Incident(labName(1)); strings.Join(inc.Labels, ",") != "triaged" {
+				t.Errorf("labels %v, want triaged", inc.Labels)
+			}
+			// Done, it is left alone.
+			if errOut, _ := lab.watch(context.Background(), args...); len(triagedNumbers(errOut)) != 0 {
+				t.Errorf("third pass triaged it again:\n%s", errOut)
+			}
+		})
 	}
 }

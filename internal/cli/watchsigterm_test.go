@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,10 +43,6 @@ func TestWatchSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the test binary as a triage process")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tt := range []struct {
 		name string
 		at   func(r *http.Request) bool // the request SIGTERM comes with
@@ -60,13 +55,8 @@ func TestWatchSIGTERM(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			lab := newSentinelLab(t, labIncidents(3, time.Now().UTC()), "")
-			home := t.TempDir()
-			cmd := exec.Command(exe, "-test.run=^TestWatchHelperProcess$")
-			cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
-				"XDG_CACHE_HOME="+filepath.Join(home, "cache"), "MSTICPYCONFIG="+filepath.Join(home, "none.yaml"),
-				helperArgs+"="+strings.Join([]string{"--config", lab.cfg, "watch", "--post", "--label", "triaged", "--window", "1d", "--interval", "1h"}, "\n"))
 			var errb bytes.Buffer
-			cmd.Stderr, cmd.Stdout = &errb, &errb
+			cmd := triageProcess(t, &errb, "--config", lab.cfg, "watch", "--post", "--label", "triaged", "--window", "1d", "--interval", "1h")
 			var once sync.Once
 			signalled := make(chan struct{})
 			lab.srv.Fault = func(r *http.Request, _ []byte) *sentineltest.Fault {

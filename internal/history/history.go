@@ -22,7 +22,10 @@
 // BusyTimeout for a lock, so several processes (a CLI run, the web UI, a
 // watch loop) can add records to one file at once; within a process a
 // Store is safe for concurrent use. Add never changes a record: records
-// are only added, and deleted by Prune. List returns records newest first
+// are only added (Add; AddPending, a record not current until its
+// triage's writes are made), and deleted by Prune; SetIncidentModified
+// changes only what the record knows of the incident (when it last
+// changed, how many alerts it has), which Record.Current compares. List returns records newest first
 // (by triage time, then by the order they were added). Records carry no
 // report; Report reads and decompresses one. They carry the priority's
 // reasons, kept beside the report so that the queue reads them without it.

@@ -88,6 +88,20 @@ func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 // record before, and worked out again when asked). Now and then Add also
 // deletes the records past the retention.
 func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
+	return s.add(ctx, r, true)
+}
+
+// AddPending records r as Add does, but as not current (Record.Current)
+// until SetIncidentModified says what the incident became: for a triage
+// whose writes to the incident (its summary comment, its label) are still
+// to be made, so that when they fail, or are never made (the watch was
+// stopped), the incident is triaged again rather than left without them.
+func (s *Store) AddPending(ctx context.Context, r report.Report) (Record, error) {
+	return s.add(ctx, r, false)
+}
+
+// add is Add, or AddPending when not current.
+func (s *Store) add(ctx context.Context, r report.Report, current bool) (Record, error) {
 	r.SinceLast = nil
 	blob, err := compress(&r)
 	if err != nil {
@@ -99,6 +113,9 @@ func (s *Store) Add(ctx context.Context, r report.Report) (Record, error) {
 		At: r.GeneratedAt.UTC(), Version: buildinfo.Version(),
 		Verdict: r.TI.Severity, Complete: r.TI.Complete, Partial: r.Partial(),
 		IncidentModified: r.Incident.LastModified.UTC(), Alerts: r.Incident.AlertCount,
+	}
+	if !current {
+		rec.IncidentModified = time.Time{}
 	}
 	if rec.At.IsZero() {
 		rec.At = now.UTC()

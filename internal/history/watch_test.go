@@ -60,6 +60,35 @@ func TestSetIncidentModified(t *testing.T) {
 	}
 }
 
+// A pending record is the incident's latest triage, with its report, but
+// not current for the incident until SetIncidentModified: the triage's
+// writes to the incident are still to be made.
+func TestAddPending(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "history.db"))
+	r := rep("demo", 42, t0, intel.SeverityHigh)
+	rec, err := s.AddPending(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, err := s.Latest(ctx, "demo", "42")
+	if err != nil || latest["42"].ID != rec.ID || latest["42"].Verdict != intel.SeverityHigh {
+		t.Fatalf("the pending record is not the latest: %+v, %v", latest, err)
+	}
+	if latest["42"].Current(r.Incident) {
+		t.Error("a pending record is current for the incident it triaged")
+	}
+	if got, err := s.Report(ctx, rec.ID); err != nil || !got.Incident.LastModified.Equal(r.Incident.LastModified) {
+		t.Errorf("the pending record's report: %+v, %v", got.Incident, err)
+	}
+	if err := s.SetIncidentModified(ctx, rec.ID, r.Incident.LastModified, r.Incident.AlertCount); err != nil {
+		t.Fatal(err)
+	}
+	if latest, _ := s.Latest(ctx, "demo", "42"); !latest["42"].Current(r.Incident) {
+		t.Errorf("after SetIncidentModified the record is not current: %+v", latest["42"])
+	}
+}
+
 // A lease is held by one holder until released or expired.
 func TestLease(t *testing.T) {
 	ctx := context.Background()

@@ -110,10 +110,24 @@ type Engine struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	once     sync.Once
+	// Quotas, when set, keeps the providers' quota use for this Engine and
+	// every other Engine given the same Quotas, so that they share each
+	// provider's quota as the Lookups of one Engine do: a watch over
+	// several workspaces builds an Engine for each. Nil means the Engine's
+	// own.
+	Quotas *Quotas
+
+	once   sync.Once
+	own    *Quotas // the Engine's own Quotas, when Quotas is nil
+	flight singleflight.Group
+}
+
+// Quotas holds the request times of each provider, by its name, within
+// its quota's longest window: what makes requests wait for room. The
+// zero value is ready to use; it is safe for concurrent use.
+type Quotas struct {
 	mu       sync.Mutex
 	limiters map[string]*limiter
-	flight   singleflight.Group
 }
 
 // Stats counts what one Lookup did.
@@ -152,7 +166,6 @@ func (e *Engine) LookupWithin(ctx context.Context, inds []ioc.Indicator, wait ti
 }
 
 func (e *Engine) lookup(ctx context.Context, inds []ioc.Indicator, wait time.Duration) ([]Result, Stats) {
-	e.once.Do(func() { e.limiters = map[string]*limiter{} })
 	inds = dedupe(inds)
 	run := &run{e: e, deadline: e.deadline(wait)}
 	var wg sync.WaitGroup
@@ -240,16 +253,27 @@ func (e *Engine) settings(name string) Settings {
 	return s
 }
 
+// limiter returns provider name's limiter, made on its first request: its
+// quota q, and its requests within q's longest window as e.Requests kept
+// them across runs.
 func (e *Engine) limiter(ctx context.Context, name string, q Quota) *limiter {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	l, ok := e.limiters[name]
+	qs := e.Quotas
+	if qs == nil {
+		e.once.Do(func() { e.own = &Quotas{} })
+		qs = e.own
+	}
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	l, ok := qs.limiters[name]
 	if !ok {
 		l = &limiter{name: name, quota: q, log: e.Requests}
 		if e.Requests != nil && !q.IsZero() {
 			l.times, _ = e.Requests.Since(ctx, name, e.now().Add(-q.longest()))
 		}
-		e.limiters[name] = l
+		if qs.limiters == nil {
+			qs.limiters = map[string]*limiter{}
+		}
+		qs.limiters[name] = l
 	}
 	return l
 }

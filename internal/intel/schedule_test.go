@@ -490,3 +490,36 @@ func TestParseWait(t *testing.T) {
 		}
 	}
 }
+
+// Engines given one Quotas share each provider's quota, whichever asks
+// first and however their lookups interleave: two engines of a quota of
+// 4 a minute make 4 calls between them; engines with their own quotas
+// make 4 each.
+func TestEnginesShareQuotas(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	settings := map[string]Settings{"vt": {Quota: Quota{PerMinute: 4}}}
+	for _, tt := range []struct {
+		name   string
+		shared *Quotas
+		want   int
+	}{
+		{"shared", &Quotas{}, 4},
+		{"own", nil, 8},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &scripted{name: "vt"}
+			var es [2]*Engine
+			for i := range es {
+				es[i] = &Engine{Providers: []Provider{p}, Settings: settings, MaxWait: NoWait, Quotas: tt.shared,
+					Now: func() time.Time { return now }}
+			}
+			inds := addrs(6)
+			es[0].Lookup(context.Background(), inds[:1]) // the first engine's limiter first
+			es[1].Lookup(context.Background(), inds[1:])
+			es[0].Lookup(context.Background(), inds[1:])
+			if p.calls() != tt.want {
+				t.Errorf("%d calls, want %d", p.calls(), tt.want)
+			}
+		})
+	}
+}

@@ -143,7 +143,7 @@ func Score(r *report.Report, s Settings) report.Priority {
 	}
 	ti(r, add)
 	severity(r, add)
-	if n := len(r.Alerts); n > 1 {
+	if n := alertCount(r); n > 1 {
 		add(Alerts, n-1, english.Plural(n, "alert", "alerts")+" in the incident")
 	}
 	if kinds := entityKinds(r.Entities); len(kinds) > 1 {
@@ -168,6 +168,18 @@ func Score(r *report.Report, s Settings) report.Priority {
 }
 
 type adder func(factor string, units int, detail string)
+
+// alertCount is how many alerts the incident has: its own count, as its
+// workspace gives it (Incident.AlertCount, which Record.Current compares
+// too), not the report's alerts, which may hold one more (triage import
+// adds an alert that carries an exported incident's entities); the
+// report's alerts when the workspace gave no count.
+func alertCount(r *report.Report) int {
+	if n := r.Incident.AlertCount; n > 0 {
+		return n
+	}
+	return len(r.Alerts)
+}
 
 // ti adds the threat-intel verdict and, when it is incomplete, says so.
 func ti(r *report.Report, add adder) {

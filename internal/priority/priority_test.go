@@ -77,6 +77,9 @@ func TestEachFactorOnAndOff(t *testing.T) {
 		{SeverityLow, func(r *report.Report) { r.Incident.Severity = triage.SeverityLow }, 3, "the incident is Low"},
 		{Alerts, func(r *report.Report) { r.Alerts = make([]triage.Alert, 3) }, 6, "3 alerts"},
 		{Alerts, func(r *report.Report) { r.Alerts = make([]triage.Alert, 30) }, 15, "30 alerts"}, // counted up to Max
+		// The incident's own count, not the report's alerts (an import's
+		// entity carrier is one of those).
+		{Alerts, func(r *report.Report) { r.Incident.AlertCount, r.Alerts = 3, make([]triage.Alert, 4) }, 6, "3 alerts"},
 		{EntityKinds, func(r *report.Report) { r.Entities = []triage.Entity{host("a", ""), account("b", "", "")} }, 2, "Account, Host"},
 		{AccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindAccount, "jordan", summary.SectionAccountChanges, 2)}
