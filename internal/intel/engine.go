@@ -585,19 +585,22 @@ func (e *Engine) finish(p Provider, ind ioc.Indicator, r Result, err error) Resu
 	r.Severity, r.Details, r.PassiveDNS, r.Raw, r.Summary = SeverityUnknown, nil, nil, nil, ""
 	var rl *RateLimitError
 	var qe *QuotaError
+	// The result names its provider; a reason that starts with the name
+	// too would read "sentinel-ti: sentinel-ti: ..." wherever it is shown.
+	reason := strings.TrimPrefix(err.Error(), r.Provider+": ")
 	switch {
 	case errors.Is(err, ErrNotFound):
 		r.Status, r.Reason = StatusNotFound, ""
 	case errors.Is(err, ErrUnsupported):
-		r.Status, r.Reason = StatusUnsupported, err.Error()
+		r.Status, r.Reason = StatusUnsupported, reason
 	case errors.Is(err, ErrNotConfigured):
-		r.Status, r.Reason = StatusNotConfigured, err.Error()
+		r.Status, r.Reason = StatusNotConfigured, reason
 	case errors.As(err, &qe), errors.As(err, &rl):
-		r.Status, r.Reason = StatusRateLimited, err.Error()
+		r.Status, r.Reason = StatusRateLimited, reason
 	case errors.Is(err, context.DeadlineExceeded):
-		r.Status, r.Reason = StatusTimeout, err.Error()
+		r.Status, r.Reason = StatusTimeout, reason
 	default:
-		r.Status, r.Reason = StatusError, err.Error()
+		r.Status, r.Reason = StatusError, reason
 	}
 	return r
 }

@@ -116,6 +116,19 @@ func TestEngineLookup(t *testing.T) {
 	}
 }
 
+// A failure's reason does not repeat the provider's name the result
+// already carries.
+func TestEngineReasonWithoutProviderName(t *testing.T) {
+	p := &fakeProvider{name: "own", kinds: []ioc.Kind{ioc.IPv4}, answers: map[string]func() (Result, error){
+		"203.0.113.7": fail(errors.New("own: query failed: boom")),
+	}}
+	e := &Engine{Providers: []Provider{p}, Retries: -1}
+	got := e.Lookup(context.Background(), []ioc.Indicator{public("203.0.113.7")})
+	if len(got) != 1 || got[0].Status != StatusError || got[0].Reason != "query failed: boom" {
+		t.Fatalf("got %+v, want the reason without the provider's name", got)
+	}
+}
+
 // A provider that cannot run here (ErrNotConfigured: what it reads is not
 // there) answers not_configured with its reason, not a failure: the
 // verdict is complete.
