@@ -341,14 +341,17 @@ func (b *mcpBackend) RelatedAlerts(ctx context.Context, a mcpserver.RelatedArgs)
 	return ans, nil
 }
 
+// providersAnswer is providers' output, the rows of providers --json.
+type providersAnswer struct {
+	Providers []providerRow `json:"providers"`
+}
+
 func (b *mcpBackend) Providers(ctx context.Context) (any, error) {
 	rows, err := providerRows(ctx, b.e, b.s.Now())
 	if rows == nil {
 		rows = []providerRow{}
 	}
-	return struct {
-		Providers []providerRow `json:"providers"`
-	}{rows}, err
+	return providersAnswer{rows}, err
 }
 
 func (b *mcpBackend) Queries() []mcpserver.QueryInfo {
@@ -402,10 +405,30 @@ func (b *mcpBackend) RunQuery(ctx context.Context, a mcpserver.RunQueryArgs) (an
 	if t.Rows == nil {
 		t.Rows = [][]any{}
 	}
-	return struct {
-		Query string `json:"query"`
-		workspace.Table
-	}{q.Name, t}, nil
+	return queryAnswer{q.Name, t}, nil
+}
+
+// queryAnswer is run_named_query's output: the query's name and its table.
+type queryAnswer struct {
+	Query string `json:"query"`
+	workspace.Table
+}
+
+// summariesAnswer is the shape of summarize_entity's output, which
+// render.Summaries writes.
+type summariesAnswer struct {
+	Summaries []report.Summary `json:"summaries"`
+}
+
+// Outputs are the schemas of the answers above.
+func (b *mcpBackend) Outputs() mcpserver.Outputs {
+	return mcpserver.Outputs{
+		Summarize:     mcpserver.OutputSchema[summariesAnswer](),
+		Lookup:        mcpserver.OutputSchema[lookupAnswer](),
+		RelatedAlerts: mcpserver.OutputSchema[relatedAnswer](),
+		Providers:     mcpserver.OutputSchema[providersAnswer](),
+		RunQuery:      mcpserver.OutputSchema[queryAnswer](),
+	}
 }
 
 // errNoWrites is a write asked of a server started without --allow-writes

@@ -28,6 +28,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/google/jsonschema-go/jsonschema"
+
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -83,6 +85,15 @@ type Backend interface {
 	// error wrapping ErrNoReport.
 	Reports(ctx context.Context) ([]RecordedReport, error)
 	Report(ctx context.Context, incident int) (json.RawMessage, error)
+	// Outputs are the schemas of the outputs of the methods above that
+	// return any or raw JSON, whose Go types only the Backend knows.
+	Outputs() Outputs
+}
+
+// Outputs are the JSON schemas of a Backend's outputs (each made with
+// OutputSchema from the Go type the method returns), one per tool.
+type Outputs struct {
+	Summarize, Lookup, RelatedAlerts, Providers, RunQuery *jsonschema.Schema
 }
 
 // Plan is a write checked but not made: Change is what would be written

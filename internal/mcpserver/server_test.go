@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/triage-dev/triage/internal/report"
@@ -126,6 +127,11 @@ func (fakeBackend) Triage(context.Context, TriageArgs, func(report.Section)) (*r
 	return nil, fmt.Errorf("incident 9 not found")
 }
 func (fakeBackend) Reports(context.Context) ([]RecordedReport, error) { return nil, nil }
+func (fakeBackend) Outputs() Outputs {
+	return Outputs{Summarize: anyObject(), Lookup: anyObject(), RelatedAlerts: anyObject(), Providers: anyObject(), RunQuery: anyObject()}
+}
+
+func anyObject() *jsonschema.Schema { return &jsonschema.Schema{Type: "object"} }
 
 func connect(t *testing.T, o Options) *mcp.ClientSession {
 	t.Helper()
