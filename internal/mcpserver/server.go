@@ -132,40 +132,40 @@ The triage is recorded: the report can be read again, without recomputing it, as
 		OutputSchema: OutputSchema[report.Report](),
 	}, s.triage)
 	addTool(s, srv, &mcp.Tool{
-		Name:        "summarize_entity",
-		Annotations: readOnly("Summarise an entity"),
-		Description: `Summarise one entity outside any incident, as "triage summarize KIND VALUE --format json": its activity in the window (default: the last 7 days) by section (sign-ins, processes, network, alerts... depending on the kind), with threat intel, location and registration where they apply. A value several entities share (an account name, a host name) gives each, labelled; a value the logs do not know gives an empty summary saying which names contain it.`,
+		Name:         "summarize_entity",
+		Annotations:  readOnly("Summarise an entity"),
+		Description:  `Summarise one entity outside any incident, as "triage summarize KIND VALUE --format json": its activity in the window (default: the last 7 days) by section (sign-ins, processes, network, alerts... depending on the kind), with threat intel, location and registration where they apply. A value several entities share (an account name, a host name) gives each, labelled; a value the logs do not know gives an empty summary saying which names contain it.`,
 		OutputSchema: outs.Summarize,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, a SummarizeArgs) (any, error) {
 		return b.Summarize(ctx, a)
 	})
 	addTool(s, srv, &mcp.Tool{
-		Name:        "lookup_indicators",
-		Annotations: readOnly("Look indicators up"),
-		Description: `Look indicators up in every configured threat-intelligence provider, as "triage lookup --json": the typed indicators, a verdict (severity, explanation, complete, and the results that set it) and every provider's result with its status (ok, not_found, skipped with a reason such as internal or reserved, error, rate_limited, timeout). Give "values" (each typed: IP, domain, URL, hash, e-mail; defanged or not) and/or "text", whose indicators are extracted. Private, internal and reserved values are never sent to external providers. Answers are cached and providers' quotas respected.`,
+		Name:         "lookup_indicators",
+		Annotations:  readOnly("Look indicators up"),
+		Description:  `Look indicators up in every configured threat-intelligence provider, as "triage lookup --json": the typed indicators, a verdict (severity, explanation, complete, and the results that set it) and every provider's result with its status (ok, not_found, skipped with a reason such as internal or reserved, error, rate_limited, timeout). Give "values" (each typed: IP, domain, URL, hash, e-mail; defanged or not) and/or "text", whose indicators are extracted. Private, internal and reserved values are never sent to external providers. Answers are cached and providers' quotas respected.`,
 		OutputSchema: outs.Lookup,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, a LookupArgs) (any, error) {
 		return b.Lookup(ctx, a)
 	})
 	addTool(s, srv, &mcp.Tool{
-		Name:        "related_alerts",
-		Annotations: readOnly("An entity's alerts"),
-		Description: `List the alerts of a window (default: the last 7 days) that name an entity, matched on identity as the triage's related alerts are (an address exactly, an account by any of its names, SID or ids, a host by its ids or names): for each matching entity, its alerts with id, name, severity, time and product.`,
+		Name:         "related_alerts",
+		Annotations:  readOnly("An entity's alerts"),
+		Description:  `List the alerts of a window (default: the last 7 days) that name an entity, matched on identity as the triage's related alerts are (an address exactly, an account by any of its names, SID or ids, a host by its ids or names): for each matching entity, its alerts with id, name, severity, time and product.`,
 		OutputSchema: outs.RelatedAlerts,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, a RelatedArgs) (any, error) {
 		return b.RelatedAlerts(ctx, a)
 	})
 	addTool(s, srv, &mcp.Tool{
-		Name:        "providers",
-		Annotations: readOnly("Threat-intel providers"),
-		Description: `List every threat-intelligence provider, as "triage providers --json": whether it runs and why not, whether its key is set (never the key), the indicator types it takes, its quota and what was used of it, and how many answers are cached.`,
+		Name:         "providers",
+		Annotations:  readOnly("Threat-intel providers"),
+		Description:  `List every threat-intelligence provider, as "triage providers --json": whether it runs and why not, whether its key is set (never the key), the indicator types it takes, its quota and what was used of it, and how many answers are cached.`,
 		OutputSchema: outs.Providers,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (any, error) {
 		return b.Providers(ctx)
 	})
 	addTool(s, srv, &mcp.Tool{
-		Name:        "run_named_query",
-		Annotations: readOnly("Run a named query"),
+		Name:         "run_named_query",
+		Annotations:  readOnly("Run a named query"),
 		Description:  queriesDescription(b.Queries()),
 		OutputSchema: outs.RunQuery,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, a RunQueryArgs) (any, error) {
@@ -176,9 +176,9 @@ The triage is recorded: the report can be read again, without recomputing it, as
 	}
 	f := false
 	mcp.AddTool(srv, &mcp.Tool{
-		Name:        ToolComment,
-		Annotations: &mcp.ToolAnnotations{Title: "Comment on an incident", DestructiveHint: &f},
-		Description: `Add a Markdown comment to an incident, in two calls. The first call writes nothing: it checks the comment and returns it as it would be posted with a confirmation_token. Show it to the analyst; to post it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes).`,
+		Name:         ToolComment,
+		Annotations:  &mcp.ToolAnnotations{Title: "Comment on an incident", DestructiveHint: &f},
+		Description:  `Add a Markdown comment to an incident, in two calls. The first call writes nothing: it checks the comment and returns it as it would be posted with a confirmation_token. Show it to the analyst; to post it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes).`,
 		OutputSchema: OutputSchema[writeOutput](),
 	}, func(ctx context.Context, req *mcp.CallToolRequest, a CommentArgs) (*mcp.CallToolResult, any, error) {
 		tok := a.Confirm
@@ -189,9 +189,9 @@ The triage is recorded: the report can be read again, without recomputing it, as
 		return nil, out, err
 	})
 	mcp.AddTool(srv, &mcp.Tool{
-		Name:        ToolUpdate,
-		Annotations: &mcp.ToolAnnotations{Title: "Change an incident"},
-		Description: `Change an incident's status, severity, owner, labels or classification, in two calls. The first call writes nothing: it checks the change against the incident as it is and returns it, as "triage update --dry-run" prints it (the fields before and after), with a confirmation_token. Show it to the analyst; to apply it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes). If the incident changed in between, nothing is written and the error says what changed. Closing needs a classification.`,
+		Name:         ToolUpdate,
+		Annotations:  &mcp.ToolAnnotations{Title: "Change an incident"},
+		Description:  `Change an incident's status, severity, owner, labels or classification, in two calls. The first call writes nothing: it checks the change against the incident as it is and returns it, as "triage update --dry-run" prints it (the fields before and after), with a confirmation_token. Show it to the analyst; to apply it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes). If the incident changed in between, nothing is written and the error says what changed. Closing needs a classification.`,
 		OutputSchema: OutputSchema[writeOutput](),
 	}, func(ctx context.Context, req *mcp.CallToolRequest, a UpdateArgs) (*mcp.CallToolResult, any, error) {
 		tok := a.Confirm
