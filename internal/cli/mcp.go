@@ -230,19 +230,25 @@ func (b *mcpBackend) window(w mcpserver.Window, def time.Duration) (time.Time, t
 	return window(b.e.now(b.s), since, w.Start, w.End)
 }
 
-func (b *mcpBackend) ListIncidents(ctx context.Context, a mcpserver.ListIncidentsArgs) ([]triage.Incident, error) {
+func (b *mcpBackend) ListIncidents(ctx context.Context, a mcpserver.ListIncidentsArgs) (mcpserver.IncidentList, error) {
 	o := &incidentsOptions{since: 48 * time.Hour, start: a.Start, end: a.End,
 		severities: a.Severity, statuses: a.Status, owner: a.Owner, title: a.Title}
 	if a.Since != "" {
 		if err := (durationValue{&o.since}).Set(a.Since); err != nil {
-			return nil, &FlagError{fmt.Errorf("since: %w", err)}
+			return mcpserver.IncidentList{}, &FlagError{fmt.Errorf("since: %w", err)}
 		}
 	}
+	// The window resolved once, here, is the one listed and the one said.
+	f, err := o.filter(b.e.now(b.s))
+	if err != nil {
+		return mcpserver.IncidentList{}, err
+	}
+	o.start, o.end = f.Start.Format(time.RFC3339Nano), f.End.Format(time.RFC3339Nano)
 	incs, err := o.list(ctx, b.s, b.e)
 	if incs == nil {
 		incs = []triage.Incident{}
 	}
-	return incs, err
+	return mcpserver.IncidentList{Incidents: incs, Window: report.Window{Start: f.Start, End: f.End}}, err
 }
 
 func (b *mcpBackend) Triage(ctx context.Context, a mcpserver.TriageArgs, progress func(report.Section)) (*report.Report, error) {

@@ -47,8 +47,9 @@ type Backend interface {
 	Workspace() string
 
 	// ListIncidents lists the incidents a's window and filters select,
-	// newest first, as `triage incidents --json`.
-	ListIncidents(ctx context.Context, a ListIncidentsArgs) ([]triage.Incident, error)
+	// newest first, as `triage incidents --json`, with the window it
+	// resolved (a "since" ends at the workspace's now).
+	ListIncidents(ctx context.Context, a ListIncidentsArgs) (IncidentList, error)
 	// Triage runs the guided triage of a.Incident, as `triage run`, and
 	// records it in the history. progress, when not nil, is called as each
 	// step completes.
@@ -94,6 +95,13 @@ type Backend interface {
 // OutputSchema from the Go type the method returns), one per tool.
 type Outputs struct {
 	Summarize, Lookup, RelatedAlerts, Providers, RunQuery *jsonschema.Schema
+}
+
+// IncidentList is the answer of Backend.ListIncidents.
+type IncidentList struct {
+	Incidents []triage.Incident
+	// Window is the window listed, both ends resolved.
+	Window report.Window
 }
 
 // Plan is a write checked but not made: Change is what would be written

@@ -7,9 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
 )
 
@@ -25,11 +27,18 @@ var errCursor = errors.New("the cursor is not one list_incidents returned for th
 
 // incidentsPage is list_incidents' output.
 type incidentsPage struct {
-	Incidents  []triage.Incident `json:"incidents"`
-	Total      int               `json:"total"`
-	NextCursor string            `json:"next_cursor,omitempty"`
+	Incidents []triage.Incident `json:"incidents" jsonschema:"the page's incidents, newest first, as triage incidents --json"`
+	// Window is the window listed: a "since" ends when the first page was
+	// asked for, and every later page lists the same window.
+	Window     report.Window `json:"window" jsonschema:"the window listed, the same for every page of one listing"`
+	Total      int           `json:"total" jsonschema:"how many incidents match, over every page"`
+	NextCursor string        `json:"next_cursor,omitempty" jsonschema:"give it back as cursor, with the same filters, for the next page; absent on the last page"`
 }
 
+// listIncidents answers one page. The cursor holds where the next page
+// starts and the end of the window the first page resolved, so that a
+// window ending "now" does not move between pages: incidents created while
+// an agent pages are neither read twice nor shift others out of view.
 func (s *server) listIncidents(ctx context.Context, _ *mcp.CallToolRequest, a ListIncidentsArgs) (any, error) {
 	limit := a.Limit
 	switch {
@@ -43,47 +52,54 @@ func (s *server) listIncidents(ctx context.Context, _ *mcp.CallToolRequest, a Li
 	filters, _ := json.Marshal(a)
 	offset := 0
 	if cursor != "" {
-		var err error
-		if offset, err = decodeCursor(cursor, filters); err != nil {
+		var (
+			end time.Time
+			err error
+		)
+		if offset, end, err = decodeCursor(cursor, filters); err != nil {
 			return nil, err
 		}
+		a.End = end.Format(time.RFC3339Nano)
 	}
-	incs, err := s.o.Backend.ListIncidents(ctx, a)
+	list, err := s.o.Backend.ListIncidents(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	p := incidentsPage{Incidents: []triage.Incident{}, Total: len(incs)}
+	incs := list.Incidents
+	p := incidentsPage{Incidents: []triage.Incident{}, Window: list.Window, Total: len(incs)}
 	if offset < len(incs) {
 		end := min(offset+limit, len(incs))
 		p.Incidents = incs[offset:end]
 		if end < len(incs) {
-			p.NextCursor = encodeCursor(end, filters)
+			p.NextCursor = encodeCursor(end, list.Window.End, filters)
 		}
 	}
 	return p, nil
 }
 
-// A cursor is the offset of the next page and a hash of the filters it
-// was made for, so that it is not used with others.
-func encodeCursor(offset int, filters []byte) string {
-	b := make([]byte, 8, 8+8)
+// A cursor is the offset of the next page, the end of the window listed
+// and a hash of the filters it was made for, so that it is not used with
+// others.
+func encodeCursor(offset int, end time.Time, filters []byte) string {
+	b := make([]byte, 16, 16+8)
 	binary.BigEndian.PutUint64(b, uint64(offset))
+	binary.BigEndian.PutUint64(b[8:], uint64(end.UnixNano()))
 	h := sha256.Sum256(filters)
 	return base64.RawURLEncoding.EncodeToString(append(b, h[:8]...))
 }
 
-func decodeCursor(c string, filters []byte) (int, error) {
+func decodeCursor(c string, filters []byte) (int, time.Time, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) != 16 {
-		return 0, errCursor
+	if err != nil || len(b) != 24 {
+		return 0, time.Time{}, errCursor
 	}
 	h := sha256.Sum256(filters)
-	if string(b[8:]) != string(h[:8]) {
-		return 0, errCursor
+	if string(b[16:]) != string(h[:8]) {
+		return 0, time.Time{}, errCursor
 	}
 	off := binary.BigEndian.Uint64(b[:8])
 	if off > 1<<31 {
-		return 0, errCursor
+		return 0, time.Time{}, errCursor
 	}
-	return int(off), nil
+	return int(off), time.Unix(0, int64(binary.BigEndian.Uint64(b[8:16]))).UTC(), nil
 }
