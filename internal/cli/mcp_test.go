@@ -538,3 +538,58 @@ func TestMCPFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPNamedQuery: run_named_query takes a catalog query by name with
+// typed parameters, and nothing else: an unknown name, an unknown or
+// missing parameter, a value of the wrong type are tool errors with the
+// catalog's messages, and a value is data, never query text.
+func TestMCPNamedQuery(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	cs, _, _ := startMCP(t, "--config", cfg)
+	tl := toolNames(t, cs)["run_named_query"]
+	props, _ := tl.InputSchema.(map[string]any)["properties"].(map[string]any)
+	if len(props) != 2 || props["name"] == nil || props["params"] == nil {
+		t.Errorf("run_named_query takes %v, want name and params only", keysOf(props))
+	}
+	if !strings.Contains(tl.Description, "related_alerts(") {
+		t.Errorf("the description does not list the catalog's queries: %s", tl.Description)
+	}
+	window := map[string]any{"start": "2026-11-12", "end": "2026-11-26"}
+	with := func(extra map[string]any) map[string]any {
+		p := map[string]any{}
+		for k, v := range window {
+			p[k] = v
+		}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
+	}
+	for _, c := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"name": "drop_everything"}, `query "drop_everything" is not in the query catalog`},
+		{map[string]any{"name": "drop_everything"}, `(the queries: account_names, `},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"203.0.113.66"}, "query": "SecurityAlert | take 1"})}, `query "related_alerts": unknown param query`},
+		{map[string]any{"name": "related_alerts", "params": window}, `query "related_alerts": missing required param "values"`},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": "203.0.113.66"})}, `query "related_alerts": param "values": want`},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"x"}, "start": "yesterday"})}, `query "related_alerts": param "start": invalid time "yesterday"`},
+	} {
+		res := call(t, cs, "run_named_query", c.args)
+		if !res.IsError || !strings.Contains(textOf(res), c.want) {
+			t.Errorf("%v: error %v %q, want %q", c.args, res.IsError, textOf(res), c.want)
+		}
+	}
+	// A value written as query text matches nothing and changes nothing.
+	for _, v := range []string{`203.0.113.66') OR 1=1 --`, `203.0.113.66"]) | union SecurityAlert //`} {
+		got := structured(t, "run_named_query", call(t, cs, "run_named_query", map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{v}})}))
+		if rows, _ := got["rows"].([]any); len(rows) != 0 {
+			t.Errorf("values [%q] matched %d rows, want none", v, len(rows))
+		}
+	}
+	got := structured(t, "run_named_query", call(t, cs, "run_named_query", map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"203.0.113.66"}})}))
+	if rows, _ := got["rows"].([]any); len(rows) == 0 {
+		t.Error("related_alerts of 203.0.113.66 found nothing: the injection cases above prove nothing")
+	}
+}
