@@ -229,7 +229,7 @@ func TestMCPStdio(t *testing.T) {
 	if got["ti"] == nil || got["incident"] == nil || got["summaries"] != nil || got["alerts"] != nil {
 		t.Errorf("sections [ti] gave members %v, want ti and the incident only", keysOf(got))
 	}
-	if res := call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"bogus"}}); !res.IsError || !strings.Contains(textOf(res), "unknown section") {
+	if res := call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"bogus"}}); !res.IsError || !strings.Contains(textOf(res), "bogus does not equal any of: [alerts entities") {
 		t.Errorf("an unknown section: %v %q, want a tool error", res.IsError, textOf(res))
 	}
 	if res := call(t, cs, "triage_incident", map[string]any{"incident": "999999"}); !res.IsError {
@@ -548,8 +548,8 @@ func TestMCPNamedQuery(t *testing.T) {
 	cs, _, _ := startMCP(t, "--config", cfg)
 	tl := toolNames(t, cs)["run_named_query"]
 	props, _ := tl.InputSchema.(map[string]any)["properties"].(map[string]any)
-	if len(props) != 2 || props["name"] == nil || props["params"] == nil {
-		t.Errorf("run_named_query takes %v, want name and params only", keysOf(props))
+	if len(props) != 3 || props["name"] == nil || props["params"] == nil || props["workspace"] == nil {
+		t.Errorf("run_named_query takes %v, want name, params and workspace only", keysOf(props))
 	}
 	if !strings.Contains(tl.Description, "related_alerts(") {
 		t.Errorf("the description does not list the catalog's queries: %s", tl.Description)
@@ -591,5 +591,61 @@ func TestMCPNamedQuery(t *testing.T) {
 	got := structured(t, "run_named_query", call(t, cs, "run_named_query", map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"203.0.113.66"}})}))
 	if rows, _ := got["rows"].([]any); len(rows) == 0 {
 		t.Error("related_alerts of 203.0.113.66 found nothing: the injection cases above prove nothing")
+	}
+}
+
+// TestMCPWorkspaces: the server serves every workspace serve offers (here
+// the demo, its default, and one import made in the data dir): each tool
+// takes one of them by name, listed in its input schema, and the reports
+// of each are resources under its name.
+func TestMCPWorkspaces(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	if _, errOut, code := run(t, "--config", cfg, "import", "-w", "lab", writeExport(t, t.TempDir())); code != ExitOK {
+		t.Fatalf("import -w lab: exit %d: %s", code, errOut)
+	}
+	cs, _, _ := startMCP(t, "--config", cfg)
+	for name, tl := range toolNames(t, cs) {
+		props, _ := tl.InputSchema.(map[string]any)["properties"].(map[string]any)
+		ws, _ := props["workspace"].(map[string]any)
+		if enum, _ := ws["enum"].([]any); len(enum) != 2 || enum[0] != "demo" || enum[1] != "lab" {
+			t.Errorf("%s's workspace: %v, want the enum [demo lab]", name, ws)
+		}
+	}
+	lab := structured(t, "list_incidents", call(t, cs, "list_incidents", map[string]any{"workspace": "lab", "since": "3650d"}))
+	if incs, _ := lab["incidents"].([]any); len(incs) != 2 {
+		t.Errorf("lab's incidents: %v", lab["incidents"])
+	}
+	if demo := structured(t, "list_incidents", call(t, cs, "list_incidents", map[string]any{"since": "14d"})); demo["total"].(float64) < 30 {
+		t.Errorf("the default workspace's incidents: %v", demo["total"])
+	}
+	rep := structured(t, "triage_incident", call(t, cs, "triage_incident", map[string]any{"workspace": "lab", "incident": "7", "sections": []string{"entities"}}))
+	if rep["workspace"] != "lab" || rep["incident"].(map[string]any)["title"] != "Imported 7" {
+		t.Errorf("lab's incident 7: workspace %v, incident %v", rep["workspace"], rep["incident"])
+	}
+	structured(t, "triage_incident", call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"ti"}}))
+	if res := call(t, cs, "list_incidents", map[string]any{"workspace": "prod"}); !res.IsError || !strings.Contains(textOf(res), "prod") {
+		t.Errorf("a workspace not served: %v %q", res.IsError, textOf(res))
+	}
+
+	lr, err := cs.ListResources(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uris []string
+	for _, r := range lr.Resources {
+		uris = append(uris, r.URI)
+	}
+	if want := []string{"triage://demo/incidents/121/report", "triage://lab/incidents/7/report"}; !slices.Equal(uris, want) {
+		t.Errorf("resources %v, want %v", uris, want)
+	}
+	rr, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "triage://lab/incidents/7/report"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rr.Contents[0].Text, `"title":"Imported 7"`) {
+		t.Errorf("lab's report of 7: %.300s", rr.Contents[0].Text)
+	}
+	if _, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "triage://prod/incidents/7/report"}); err == nil {
+		t.Error("a report of a workspace not served was read")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,11 +111,11 @@ func (s *server) addResources(srv *mcp.Server) {
 // readReport answers a read of a report's resource.
 func (s *server) readReport(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 	uri := req.Params.URI
-	n, ok := s.parseReportURI(uri)
+	ws, n, ok := s.parseReportURI(uri)
 	if !ok {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
-	b, err := s.o.Backend.Report(ctx, n)
+	b, err := s.o.Backend.Report(ctx, ws, n)
 	if errors.Is(err, ErrNoReport) {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
@@ -128,26 +129,26 @@ func (s *server) readReport(ctx context.Context, req *mcp.ReadResourceRequest) (
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: reportMIME, Text: string(out)}}}, nil
 }
 
-// parseReportURI reads the incident number of a report's URI on this
-// server's workspace.
-func (s *server) parseReportURI(uri string) (int, bool) {
+// parseReportURI reads the workspace, one this server serves, and the
+// incident number of a report's URI.
+func (s *server) parseReportURI(uri string) (string, int, bool) {
 	rest, ok := strings.CutPrefix(uri, "triage://")
 	if !ok {
-		return 0, false
+		return "", 0, false
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) != 4 || parts[1] != "incidents" || parts[3] != "report" {
-		return 0, false
+		return "", 0, false
 	}
 	ws, err := url.PathUnescape(parts[0])
-	if err != nil || ws != s.o.Backend.Workspace() {
-		return 0, false
+	if err != nil || !slices.Contains(s.o.Backend.Workspaces(), ws) {
+		return "", 0, false
 	}
 	n, err := strconv.Atoi(parts[2])
 	if err != nil || n <= 0 {
-		return 0, false
+		return "", 0, false
 	}
-	return n, true
+	return ws, n, true
 }
 
 // listReports answers resources/list with the recorded reports, read from
@@ -162,11 +163,11 @@ func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 			return nil, fmt.Errorf("list recorded reports: %w", err)
 		}
 		res := &mcp.ListResourcesResult{Resources: []*mcp.Resource{}}
-		ws := s.o.Backend.Workspace()
 		for _, r := range recs {
 			res.Resources = append(res.Resources, &mcp.Resource{
-				URI: reportURI(ws, r.Incident), Name: "incident-" + strconv.Itoa(r.Incident) + "-report",
-				Title:       "Triage report of incident " + strconv.Itoa(r.Incident),
+				// The workspace's name is the analyst's configuration, not data.
+				URI: reportURI(r.Workspace, r.Incident), Name: r.Workspace + "-incident-" + strconv.Itoa(r.Incident) + "-report",
+				Title:       "Triage report of incident " + strconv.Itoa(r.Incident) + " in " + r.Workspace,
 				Description: "Recorded " + r.At + ", verdict " + r.Verdict,
 				MIMEType:    reportMIME,
 			})

@@ -62,3 +62,21 @@ func nullableMaps(s *jsonschema.Schema) {
 		nullableMaps(p)
 	}
 }
+
+// inputSchema returns the JSON schema of a tool's arguments of Go type T,
+// inferred as the SDK would, with the served workspaces as the values its
+// "workspace" member takes: their names are the analyst's configuration,
+// never data.
+func inputSchema[T any](workspaces []string) *jsonschema.Schema {
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		panic(fmt.Errorf("mcpserver: the input schema of %s: %w", reflect.TypeFor[T](), err))
+	}
+	if p := s.Properties["workspace"]; p != nil && len(workspaces) > 0 {
+		for _, w := range workspaces {
+			p.Enum = append(p.Enum, w)
+		}
+		p.Description += "; one of the workspaces served, " + workspaces[0] + " by default"
+	}
+	return s
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/triage-dev/triage/internal/report"
@@ -83,6 +84,9 @@ Write tools, when the server allows them, take two calls: the first returns the 
 // tool adds a read-only tool whose handler returns the output value,
 // marshalled, bounded and sent as structured output.
 func addTool[In any](s *server, srv *mcp.Server, t *mcp.Tool, h func(context.Context, *mcp.CallToolRequest, In) (any, error)) {
+	if t.InputSchema == nil {
+		t.InputSchema = inputSchema[In](s.o.Backend.Workspaces())
+	}
 	mcp.AddTool(srv, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
 		v, err := h(ctx, req, in)
 		if err != nil {
@@ -129,6 +133,7 @@ Filters: severity, status, owner ("unassigned" for none), title (substring). The
 		Description: `Run the guided triage of one incident and return its report, the same JSON as "triage run N --format json": the incident, its alerts and entities (with identity keys), the entity graph, the indicators, a threat-intel verdict (ti.severity, ti.explanation, ti.complete) with every provider's result and its status, the other alerts naming the same entities (related_alerts), a summary of every entity, the steps' statuses (sections: ok, empty, skipped, error with a reason) and the problems met, and the incident's priority (0-100) with its reasons.
 The triage is recorded: the report can be read again, without recomputing it, as the resource triage://WORKSPACE/incidents/N/report.
 "sections" asks for part of the report (the incident, window and workspace always come). Progress notifications are sent per step when the request has a progress token. "wait" bounds how long lookups wait for providers' quotas. A triage takes seconds to a minute.`,
+		InputSchema:  triageInput(b.Workspaces()),
 		OutputSchema: OutputSchema[report.Report](),
 	}, s.triage)
 	addTool(s, srv, &mcp.Tool{
@@ -160,8 +165,8 @@ The triage is recorded: the report can be read again, without recomputing it, as
 		Annotations:  readOnly("Threat-intel providers"),
 		Description:  `List every threat-intelligence provider, as "triage providers --json": whether it runs and why not, whether its key is set (never the key), the indicator types it takes, its quota and what was used of it, and how many answers are cached.`,
 		OutputSchema: outs.Providers,
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (any, error) {
-		return b.Providers(ctx)
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, a ProvidersArgs) (any, error) {
+		return b.Providers(ctx, a)
 	})
 	addTool(s, srv, &mcp.Tool{
 		Name:         "run_named_query",
@@ -179,6 +184,7 @@ The triage is recorded: the report can be read again, without recomputing it, as
 		Name:         ToolComment,
 		Annotations:  &mcp.ToolAnnotations{Title: "Comment on an incident", DestructiveHint: &f},
 		Description:  `Add a Markdown comment to an incident, in two calls. The first call writes nothing: it checks the comment and returns it as it would be posted with a confirmation_token. Show it to the analyst; to post it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes).`,
+		InputSchema:  inputSchema[CommentArgs](b.Workspaces()),
 		OutputSchema: OutputSchema[writeOutput](),
 	}, func(ctx context.Context, req *mcp.CallToolRequest, a CommentArgs) (*mcp.CallToolResult, any, error) {
 		tok := a.Confirm
@@ -192,6 +198,7 @@ The triage is recorded: the report can be read again, without recomputing it, as
 		Name:         ToolUpdate,
 		Annotations:  &mcp.ToolAnnotations{Title: "Change an incident"},
 		Description:  `Change an incident's status, severity, owner, labels or classification, in two calls. The first call writes nothing: it checks the change against the incident as it is and returns it, as "triage update --dry-run" prints it (the fields before and after), with a confirmation_token. Show it to the analyst; to apply it, call again with exactly the same arguments plus that confirmation_token (good once, for a few minutes). If the incident changed in between, nothing is written and the error says what changed. Closing needs a classification.`,
+		InputSchema:  inputSchema[UpdateArgs](b.Workspaces()),
 		OutputSchema: OutputSchema[writeOutput](),
 	}, func(ctx context.Context, req *mcp.CallToolRequest, a UpdateArgs) (*mcp.CallToolResult, any, error) {
 		tok := a.Confirm
@@ -255,12 +262,18 @@ var (
 	keptMembers  = []string{"schema_version", "generated_at", "workspace", "window", "incident", "entities_left_out"}
 )
 
-func (s *server) triage(ctx context.Context, req *mcp.CallToolRequest, a TriageArgs) (any, error) {
-	for _, sec := range a.Sections {
-		if !slices.Contains(sectionNames, sec) && !slices.Contains(keptMembers, sec) {
-			return nil, fmt.Errorf("unknown section %q: want some of %s", clip(sec, 40), strings.Join(sectionNames, ", "))
-		}
+// triageInput is triage_incident's input schema: its sections are the
+// report's members it takes.
+func triageInput(workspaces []string) *jsonschema.Schema {
+	in := inputSchema[TriageArgs](workspaces)
+	for _, n := range slices.Concat(sectionNames, keptMembers) {
+		in.Properties["sections"].Items.Enum = append(in.Properties["sections"].Items.Enum, n)
 	}
+	return in
+}
+
+func (s *server) triage(ctx context.Context, req *mcp.CallToolRequest, a TriageArgs) (any, error) {
+	// The sections were checked against the input schema's enum.
 	var progress func(report.Section)
 	if tok := req.Params.GetProgressToken(); tok != nil && req.Session != nil {
 		n := 0
@@ -294,14 +307,6 @@ func (s *server) triage(ctx context.Context, req *mcp.CallToolRequest, a TriageA
 		}
 	}
 	return part, nil
-}
-
-// clip cuts an agent's value quoted in an error.
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 // queriesDescription is run_named_query's description: what it does and
