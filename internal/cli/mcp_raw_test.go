@@ -322,6 +322,24 @@ func TestMCPRawStdio(t *testing.T) {
 		t.Errorf("notifications without a progress token: %v", r.notes)
 	}
 
+	// The triage was recorded: its report is a resource, listed and read.
+	const uri = "triage://demo/incidents/121/report"
+	var list struct {
+		Resources []struct{ URI, MIMEType string }
+	}
+	if err := json.Unmarshal(r.request("resources/list", map[string]any{}), &list); err != nil || len(list.Resources) != 1 || list.Resources[0].URI != uri {
+		t.Errorf("resources/list: %v %+v, want %s", err, list.Resources, uri)
+	}
+	var read struct {
+		Contents []struct{ URI, MIMEType, Text string }
+	}
+	if err := json.Unmarshal(r.request("resources/read", map[string]any{"uri": uri}), &read); err != nil || len(read.Contents) != 1 || read.Contents[0].MIMEType != "application/json" {
+		t.Fatalf("resources/read: %v %+v", err, read)
+	}
+	if rep := decodeObject(t, uri, json.RawMessage(read.Contents[0].Text)); rep["incident"].(map[string]any)["number"] != float64(121) {
+		t.Errorf("%s: incident %v", uri, rep["incident"])
+	}
+
 	// The write tools are not listed, and a call of one is refused.
 	res = r.call("update_incident", map[string]any{"incident": "121", "status": "closed"}, nil)
 	if !res.IsError || !strings.Contains(res.text(), "--allow-writes") {
