@@ -103,13 +103,13 @@ func TestConfirmations(t *testing.T) {
 
 func TestCursor(t *testing.T) {
 	f := []byte(`{"since":"7d"}`)
-	end := time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC)
-	c := encodeCursor(150, end, f)
-	if off, e, err := decodeCursor(c, f); err != nil || off != 150 || !e.Equal(end) {
-		t.Errorf("decode = %d, %v, %v", off, e, err)
+	want := pageCursor{offset: 150, last: 4711, end: time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC)}
+	c := encodeCursor(want, f)
+	if got, err := decodeCursor(c, f); err != nil || got.offset != want.offset || got.last != want.last || !got.end.Equal(want.end) {
+		t.Errorf("decode = %+v, %v", got, err)
 	}
-	for _, bad := range []string{encodeCursor(150, end, []byte(`{"since":"1d"}`)), "", "!!", c[:len(c)-2]} {
-		if _, _, err := decodeCursor(bad, f); !errors.Is(err, errCursor) {
+	for _, bad := range []string{encodeCursor(want, []byte(`{"since":"1d"}`)), "", "!!", c[:len(c)-2]} {
+		if _, err := decodeCursor(bad, f); !errors.Is(err, errCursor) {
 			t.Errorf("cursor %q: %v, want errCursor", bad, err)
 		}
 	}
@@ -120,7 +120,8 @@ func TestCursor(t *testing.T) {
 // its newest end between an agent's pages.
 type movingBackend struct {
 	fakeBackend
-	now time.Time
+	now    time.Time
+	closed map[int]bool // left the list (closed, under a status filter)
 }
 
 func (b *movingBackend) ListIncidents(_ context.Context, a ListIncidentsArgs) (IncidentList, error) {
@@ -135,16 +136,18 @@ func (b *movingBackend) ListIncidents(_ context.Context, a ListIncidentsArgs) (I
 	start := end.Add(-time.Hour)
 	var incs []triage.Incident
 	for t := end; t.After(start); t = t.Add(-time.Minute) {
-		incs = append(incs, triage.Incident{Number: int(t.Unix() / 60), Created: t})
+		if n := int(t.Unix() / 60); !b.closed[n] {
+			incs = append(incs, triage.Incident{Number: n, Created: t})
+		}
 	}
 	return IncidentList{Incidents: incs, Window: report.Window{Start: start, End: end}}, nil
 }
 
 // TestPagingHoldsTheWindow: the pages of one listing read one window, so
-// that, while new incidents arrive, none is read twice or missed, and
-// every page says the window.
+// that, while new incidents arrive and one already read leaves the list,
+// none is read twice or missed, and every page says the window.
 func TestPagingHoldsTheWindow(t *testing.T) {
-	b := &movingBackend{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	b := &movingBackend{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), closed: map[int]bool{}}
 	cs := connect(t, Options{Backend: b})
 	seen := map[float64]bool{}
 	cursor := ""
@@ -164,12 +167,15 @@ func TestPagingHoldsTheWindow(t *testing.T) {
 		} else if fmt.Sprint(out["window"]) != fmt.Sprint(window) {
 			t.Errorf("page %d lists window %v, the first %v", page, out["window"], window)
 		}
-		for _, inc := range out["incidents"].([]any) {
+		for i, inc := range out["incidents"].([]any) {
 			n := inc.(map[string]any)["number"].(float64)
 			if seen[n] {
 				t.Errorf("page %d: incident %v again", page, n)
 			}
 			seen[n] = true
+			if page == 0 && i == 3 {
+				b.closed[int(n)] = true
+			}
 		}
 		cursor, _ = out["next_cursor"].(string)
 		if cursor == "" {
