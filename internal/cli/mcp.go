@@ -320,15 +320,8 @@ func (b *mcpBackend) Triage(ctx context.Context, a mcpserver.TriageArgs, progres
 		return nil, err
 	}
 	opts := triageOptions(b.s, e, start, end)
-	if a.Wait != "" {
-		w, err := intel.ParseWait(a.Wait)
-		if err != nil {
-			return nil, &FlagError{fmt.Errorf("wait: %w", err)}
-		}
-		if w == 0 {
-			w = intel.NoWait // 0 here means "never wait", as --wait 0; the option's zero is "the engine's"
-		}
-		opts.Wait = w
+	if opts.Wait, err = waitOf(a.Wait); err != nil {
+		return nil, err
 	}
 	if progress != nil {
 		opts.Progress = func(sec report.Section, _ *report.Report) { progress(sec) }
@@ -377,8 +370,28 @@ func (b *mcpBackend) Lookup(ctx context.Context, a mcpserver.LookupArgs) (any, e
 	if err != nil {
 		return nil, err
 	}
+	wait, err := waitOf(a.Wait)
+	if err != nil {
+		return nil, err
+	}
 	inds = pipeline.Order(inds)
-	return lookupAnswerOf(inds, e.Intel.Lookup(ctx, inds), o.hits), nil
+	return lookupAnswerOf(inds, e.Intel.LookupWithin(ctx, inds, cmp.Or(wait, e.Intel.MaxWait)), o.hits), nil
+}
+
+// waitOf is a tool's "wait", read as --wait is: intel.NoWait for 0, and
+// 0, the engine's own budget, when none is given.
+func waitOf(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	w, err := intel.ParseWait(s)
+	if err != nil {
+		return 0, &FlagError{fmt.Errorf("wait: %w", err)}
+	}
+	if w == 0 {
+		w = intel.NoWait // 0 here means "never wait", as --wait 0
+	}
+	return w, nil
 }
 
 // relatedAnswer is related_alerts' output.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -185,5 +186,51 @@ providers:
 	}
 	if strings.Contains(string(logText), vtSecret) || strings.Contains(errb.String(), vtSecret) {
 		t.Errorf("the key is in the call log or on stderr:\n%s\n%s", logText, errb.String())
+	}
+}
+
+// TestMCPLookupWait: lookup_indicators' "wait" is --wait's: with 0, a
+// provider whose quota has room for one request a second answers one of
+// three addresses, the other two rate_limited at once. (The tests' clock
+// stands still, so a lookup that waited for the quota would never end: the
+// call has a deadline.)
+func TestMCPLookupWait(t *testing.T) {
+	var calls atomic.Int64
+	vt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":{"code":"NotFoundError","message":"not found"}}`)
+	}))
+	defer vt.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "triage.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir: %s
+providers:
+  virustotal:
+    api_key: vt-test-key
+    base_url: %s
+    quota: {per_second: 1}
+`, filepath.Join(dir, "data"), vt.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cs, _, _ := startMCP(t, "--config", cfg, "--provider", "virustotal", "--wait", "5m")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "lookup_indicators", Arguments: map[string]any{
+		"values": []string{"9.9.9.9", "1.1.1.1", "8.8.8.8"}, "wait": "0",
+	}})
+	if err != nil {
+		t.Fatalf("lookup_indicators with wait 0: %v", err)
+	}
+	n := map[string]int{}
+	for _, r := range structured(t, "lookup_indicators", res)["results"].([]any) {
+		n[r.(map[string]any)["status"].(string)]++
+	}
+	if n["rate_limited"] != 2 || n["not_found"] != 1 || calls.Load() != 1 {
+		t.Errorf("wait 0: %v after %d requests, want 1 not_found and 2 rate_limited after 1", n, calls.Load())
+	}
+	if res := call(t, cs, "lookup_indicators", map[string]any{"values": []string{"9.9.9.9"}, "wait": "soon"}); !res.IsError || !strings.Contains(textOf(res), "wait: ") {
+		t.Errorf("wait soon: %v %q, want a tool error", res.IsError, textOf(res))
 	}
 }

@@ -55,6 +55,7 @@ type LookupArgs struct {
 	Values []string `json:"values,omitempty" jsonschema:"indicators to look up: IP addresses, domains, host names, URLs, MD5/SHA-1/SHA-256 hashes, e-mail addresses (defanged or not)"`
 	Text   string   `json:"text,omitempty" jsonschema:"free text whose indicators are extracted and looked up (defanged or not)"`
 	Hits   bool     `json:"hits,omitempty" jsonschema:"return only results rated warning or high (the verdict is still over every result)"`
+	Wait   string   `json:"wait,omitempty" jsonschema:"how long lookups may wait for providers' quotas: 20s, 2m, 0 (never wait) or forever (default: the server's)"`
 }
 
 // RelatedArgs are related_alerts' arguments.

@@ -147,7 +147,7 @@ The triage is recorded: the report can be read again, without recomputing it, as
 	addTool(s, srv, &mcp.Tool{
 		Name:         "lookup_indicators",
 		Annotations:  readOnly("Look indicators up"),
-		Description:  `Look indicators up in every configured threat-intelligence provider, as "triage lookup --json": the typed indicators, a verdict (severity, explanation, complete, and the results that set it) and every provider's result with its status (ok, not_found, skipped with a reason such as internal or reserved, error, rate_limited, timeout). Give "values" (each typed: IP, domain, URL, hash, e-mail; defanged or not) and/or "text", whose indicators are extracted. Private, internal and reserved values are never sent to external providers. Answers are cached and providers' quotas respected.`,
+		Description:  `Look indicators up in every configured threat-intelligence provider, as "triage lookup --json": the typed indicators, a verdict (severity, explanation, complete, and the results that set it) and every provider's result with its status (ok, not_found, skipped with a reason such as internal or reserved, error, rate_limited, timeout). Give "values" (each typed: IP, domain, URL, hash, e-mail; defanged or not) and/or "text", whose indicators are extracted. Private, internal and reserved values are never sent to external providers. Answers are cached and providers' quotas respected: "wait" bounds how long a lookup waits for a quota; one that would wait longer is not made and its result is rate_limited, saying when the quota frees.`,
 		OutputSchema: outs.Lookup,
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, a LookupArgs) (any, error) {
 		return b.Lookup(ctx, a)
