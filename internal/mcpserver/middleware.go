@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -151,8 +152,14 @@ func (s *server) parseReportURI(uri string) (string, int, bool) {
 	return ws, n, true
 }
 
+// reportsPage is how many resources a resources/list page gives: a busy
+// workspace keeps thousands of reports for the history's retention.
+const reportsPage = 200
+
 // listReports answers resources/list with the recorded reports, read from
-// the history when asked: the list changes with every triage.
+// the history when asked (the list changes with every triage), a page at a
+// time: the cursor names the last report given, and the next page starts
+// after it (where it was, if it has since left the history).
 func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method != "resources/list" {
@@ -162,8 +169,15 @@ func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 		if err != nil {
 			return nil, fmt.Errorf("list recorded reports: %w", err)
 		}
+		start := 0
+		if p, ok := req.GetParams().(*mcp.ListResourcesParams); ok && p != nil && p.Cursor != "" {
+			if start, err = s.reportsAfter(recs, p.Cursor); err != nil {
+				return nil, err
+			}
+		}
 		res := &mcp.ListResourcesResult{Resources: []*mcp.Resource{}}
-		for _, r := range recs {
+		end := min(start+reportsPage, len(recs))
+		for _, r := range recs[start:end] {
 			res.Resources = append(res.Resources, &mcp.Resource{
 				// The workspace's name is the analyst's configuration, not data.
 				URI: reportURI(r.Workspace, r.Incident), Name: r.Workspace + "-incident-" + strconv.Itoa(r.Incident) + "-report",
@@ -172,6 +186,28 @@ func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 				MIMEType:    reportMIME,
 			})
 		}
+		if end < len(recs) {
+			res.NextCursor = res.Resources[len(res.Resources)-1].URI
+		}
 		return res, nil
 	}
+}
+
+// reportsAfter is the index in recs (ordered as Backend.Reports orders
+// them: by workspace served, then newest incident first) of the first
+// report after the one cursor, a report's URI, names.
+func (s *server) reportsAfter(recs []RecordedReport, cursor string) (int, error) {
+	ws, n, ok := s.parseReportURI(cursor)
+	if !ok {
+		return 0, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "the cursor is not one resources/list returned: list again without it"}
+	}
+	order := s.o.Backend.Workspaces()
+	wi := slices.Index(order, ws)
+	for i, r := range recs {
+		ri := slices.Index(order, r.Workspace)
+		if ri > wi || ri == wi && r.Incident < n {
+			return i, nil
+		}
+	}
+	return len(recs), nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -322,4 +323,59 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// reportsBackend has recorded reports in two workspaces.
+type reportsBackend struct {
+	fakeBackend
+	recs []RecordedReport
+}
+
+func (b *reportsBackend) Workspaces() []string { return []string{"lab", "prod"} }
+func (b *reportsBackend) Reports(context.Context) ([]RecordedReport, error) {
+	return slices.Clone(b.recs), nil
+}
+
+// TestReportsPaged: resources/list gives the reports a page at a time, and
+// a report that leaves the history between pages makes none skipped.
+func TestReportsPaged(t *testing.T) {
+	b := &reportsBackend{}
+	for _, ws := range b.Workspaces() {
+		for n := 300; n > 0; n-- {
+			b.recs = append(b.recs, RecordedReport{Workspace: ws, Incident: n, Verdict: "high"})
+		}
+	}
+	cs := connect(t, Options{Backend: b})
+	seen := map[string]bool{}
+	cursor, pages := "", 0
+	for {
+		res, err := cs.ListResources(context.Background(), &mcp.ListResourcesParams{Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(res.Resources) > reportsPage {
+			t.Errorf("a page of %d resources", len(res.Resources))
+		}
+		for _, r := range res.Resources {
+			if seen[r.URI] {
+				t.Errorf("%s twice", r.URI)
+			}
+			seen[r.URI] = true
+		}
+		if pages == 1 {
+			// The page's last report leaves the history.
+			last := res.Resources[len(res.Resources)-1].URI
+			b.recs = slices.DeleteFunc(b.recs, func(r RecordedReport) bool { return reportURI(r.Workspace, r.Incident) == last })
+		}
+		if cursor = res.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 600 || pages != 3 {
+		t.Errorf("%d reports in %d pages, want 600 in 3", len(seen), pages)
+	}
+	if _, err := cs.ListResources(context.Background(), &mcp.ListResourcesParams{Cursor: "triage://elsewhere/incidents/1/report"}); err == nil {
+		t.Error("a cursor not of this server was taken")
+	}
 }
