@@ -433,6 +433,7 @@ func TestMCPRawHTTP(t *testing.T) {
 	id := 0
 	// post sends one message; a request's response comes as JSON or as an
 	// event stream whose event carries it.
+	var notes []rpcMessage // the notifications of the last request's stream
 	post := func(msg map[string]any) (*http.Response, *rpcMessage) {
 		t.Helper()
 		msg["jsonrpc"] = "2.0"
@@ -460,7 +461,8 @@ func TestMCPRawHTTP(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%v: HTTP %d: %s", msg["method"], resp.StatusCode, body)
 		}
-		m := responseIn(t, resp.Header.Get("Content-Type"), body, fmt.Sprint(msg["id"]))
+		m, n := responseIn(t, resp.Header.Get("Content-Type"), body, fmt.Sprint(msg["id"]))
+		notes = n
 		if m.Error != nil {
 			t.Fatalf("%v: JSON-RPC error %d: %s", msg["method"], m.Error.Code, m.Error.Message)
 		}
@@ -489,7 +491,20 @@ func TestMCPRawHTTP(t *testing.T) {
 	}
 	checkTools(t, request("tools/list", map[string]any{}), readTools)
 
-	res := decodeCall(t, "triage_incident", request("tools/call", map[string]any{"name": "triage_incident", "arguments": map[string]any{"incident": "121"}}))
+	res := decodeCall(t, "triage_incident", request("tools/call", map[string]any{"name": "triage_incident", "arguments": map[string]any{"incident": "121"},
+		"_meta": map[string]any{"progressToken": 7}}))
+	progress := 0
+	for _, n := range notes {
+		var p struct {
+			Token float64 `json:"progressToken"`
+		}
+		if n.Method == "notifications/progress" && json.Unmarshal(n.Params, &p) == nil && p.Token == 7 {
+			progress++
+		}
+	}
+	if progress < 3 {
+		t.Errorf("%d progress notifications in the call's event stream, want one per step", progress)
+	}
 	want := runJSON(t, cfg, "121")
 	if res.IsError || res.StructuredContent["ti"].(map[string]any)["severity"] != want["ti"].(map[string]any)["severity"] {
 		t.Errorf("triage_incident over HTTP: %v %.300s", res.IsError, res.text())
@@ -512,9 +527,10 @@ func TestMCPRawHTTP(t *testing.T) {
 	}
 }
 
-// responseIn finds the response with id in an HTTP body: JSON, or a
-// server-sent event stream whose data lines carry messages.
-func responseIn(t *testing.T, contentType string, body []byte, id string) *rpcMessage {
+// responseIn finds the response with id in an HTTP body, JSON or a
+// server-sent event stream whose data lines carry messages, and the
+// notifications the stream carried before it.
+func responseIn(t *testing.T, contentType string, body []byte, id string) (*rpcMessage, []rpcMessage) {
 	t.Helper()
 	var payloads [][]byte
 	switch {
@@ -529,15 +545,19 @@ func responseIn(t *testing.T, contentType string, body []byte, id string) *rpcMe
 	default:
 		t.Fatalf("a response of type %q: %s", contentType, body)
 	}
+	var notes []rpcMessage
 	for _, p := range payloads {
 		var m rpcMessage
 		if err := json.Unmarshal(p, &m); err != nil {
 			t.Fatalf("a message that is not JSON: %v: %s", err, p)
 		}
 		if string(m.ID) == id {
-			return &m
+			return &m, notes
+		}
+		if m.Method != "" {
+			notes = append(notes, m)
 		}
 	}
 	t.Fatalf("no response with id %s in: %s", id, body)
-	return nil
+	return nil, nil
 }
