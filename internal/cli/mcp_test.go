@@ -649,3 +649,27 @@ func TestMCPWorkspaces(t *testing.T) {
 		t.Error("a report of a workspace not served was read")
 	}
 }
+
+// TestMCPBoundedOutputs: an output cut to --max-output still matches its
+// tool's output schema (the SDK checks every output against it, and one
+// that did not would be a protocol error), and says it was cut.
+func TestMCPBoundedOutputs(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	for _, max := range []string{"300", "3000"} {
+		cs, _, _ := startMCP(t, "--config", cfg, "--max-output", max)
+		for _, c := range []struct {
+			tool string
+			args map[string]any
+		}{
+			{"triage_incident", map[string]any{"incident": "121"}},
+			{"list_incidents", map[string]any{"since": "14d"}},
+			{"summarize_entity", map[string]any{"kind": "host", "value": "wks-fin-07.contoso-demo.example"}},
+			{"run_named_query", map[string]any{"name": "related_alerts", "params": map[string]any{"start": "2026-11-12", "end": "2026-11-26", "values": []string{"203.0.113.66"}}}},
+		} {
+			got := structured(t, c.tool, call(t, cs, c.tool, c.args))
+			if got["truncated"] == nil {
+				t.Errorf("--max-output %s: %s's output does not say it was cut: %v", max, c.tool, keysOf(got))
+			}
+		}
+	}
+}
