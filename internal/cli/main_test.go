@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,11 +25,14 @@ const runCLIEnv = "TRIAGE_TEST_RUN_CLI"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(runCLIEnv); dir != "" {
+		// Signals as Main takes them: a server is stopped by SIGINT.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
 		s := &IO{Out: os.Stdout, Err: os.Stderr, Now: func() time.Time { return testNow },
 			ConfigOptions: func(path string) config.LoadOptions {
 				return config.LoadOptions{ConfigPath: path, UserCacheDir: dir}
 			}}
-		os.Exit(Run(context.Background(), s, os.Args[1:]))
+		os.Exit(Run(ctx, s, os.Args[1:]))
 	}
 	dir, err := os.MkdirTemp("", "triage-cli-test-")
 	if err != nil {

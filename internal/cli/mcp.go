@@ -16,12 +16,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
 	"github.com/triage-dev/triage/internal/buildinfo"
+	"github.com/triage-dev/triage/internal/config"
 	"github.com/triage-dev/triage/internal/intel"
 	"github.com/triage-dev/triage/internal/mcpserver"
 	"github.com/triage-dev/triage/internal/pipeline"
@@ -49,9 +51,12 @@ func newMCPCmd(s *IO, g *globalOptions) *cobra.Command {
 list_incidents, triage_incident, summarize_entity, lookup_indicators,
 related_alerts, providers and run_named_query, each returning the JSON of
 the matching command's --json, and every recorded triage report as the
-resource triage://WORKSPACE/incidents/N/report. The workspace, providers,
-cache, quotas and OPSEC rules are the CLI's (--workspace, --config, the
-intel flags); the workspace is opened once, when the server starts.
+resource triage://WORKSPACE/incidents/N/report. It serves the workspaces
+serve offers (those configured and those import made in the data dir):
+each tool takes one by name, by default the one --workspace names, which is
+opened when the server starts; the others are opened on first use, and each
+is kept open. Providers, cache, quotas and OPSEC rules are the CLI's
+(--config, the intel flags).
 
 The server speaks over stdin and stdout (the default: an MCP client starts
 it as a command), or over Streamable HTTP with --listen ADDR (loopback by
@@ -117,22 +122,32 @@ func mcpRun(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, stdin i
 	// would print there goes to stderr.
 	bs := *s
 	bs.Out, bs.OutTTY, bs.ErrTTY = s.Err, false, false
-	g.writes = o.allowWrites
-	e, err := open(ctx, &bs, g)
+	cfg, err := config.Load(s.ConfigOptions(g.config))
 	if err != nil {
-		return err
+		return &ConfigError{err}
 	}
-	defer e.Close()
+	def, err := cfg.Workspace(g.workspace)
+	if err != nil {
+		return &ConfigError{err}
+	}
 	cat, err := workspace.LoadCatalog(g.queries)
 	if err != nil {
 		return &ConfigError{fmt.Errorf("query catalog: %w", err)}
 	}
-	b := &mcpBackend{s: &bs, e: e, cat: cat}
+	// Every workspace serve would offer, each opened on first use and
+	// kept open; the default one now, so that what stops it from opening
+	// stops the server from starting.
+	envs := &serveEnvs{s: &bs, g: g, open: map[string]*env{}, readOnly: !o.allowWrites}
+	defer envs.Close()
+	b := &mcpBackend{s: &bs, cfg: cfg, envs: envs, names: servedWorkspaces(&bs, cfg, def.Name), cat: cat,
+		allowWrites: o.allowWrites, writers: map[string]workspace.Writer{}}
+	if _, err := b.env(ctx, def.Name); err != nil {
+		return err
+	}
 	if o.allowWrites {
-		// Once, at the start: a workspace that cannot write is told now,
-		// not at the agent's first write, and the clock is set before
-		// tools run concurrently.
-		if b.w, err = writerOf(&bs, e); err != nil {
+		// At the start: a default workspace that cannot write is told now,
+		// not at the agent's first write.
+		if _, _, err := b.writer(ctx, def.Name); err != nil {
 			return &FlagError{fmt.Errorf("--allow-writes: %w", err)}
 		}
 	}
@@ -205,20 +220,56 @@ func mcpServeHTTP(ctx context.Context, s *IO, g *globalOptions, o *mcpOptions, s
 	return err
 }
 
-// mcpBackend is mcpserver.Backend over the CLI's own functions, on one
-// workspace opened for the life of the server.
+// mcpBackend is mcpserver.Backend over the CLI's own functions, on the
+// workspaces serve offers, each opened once for the life of the server.
 type mcpBackend struct {
-	s   *IO
-	e   *env
-	cat *workspace.Catalog
-	w   workspace.Writer // with --allow-writes only
+	s           *IO
+	cfg         *config.Config
+	envs        *serveEnvs
+	names       []string // the workspaces served, the default first
+	cat         *workspace.Catalog
+	allowWrites bool
+
+	mu      sync.Mutex
+	writers map[string]workspace.Writer // by workspace, with --allow-writes only
 }
 
-func (b *mcpBackend) Workspace() string { return b.e.Workspace.Name() }
+func (b *mcpBackend) Workspaces() []string { return b.names }
 
-// window is the window a tool's arguments give, ending at the
-// workspace's now, with def as the length when none is given.
-func (b *mcpBackend) window(w mcpserver.Window, def time.Duration) (time.Time, time.Time, error) {
+// env is the workspace a call names (none: the default), opened.
+func (b *mcpBackend) env(ctx context.Context, name string) (*env, error) {
+	name = cmp.Or(name, b.names[0])
+	if !slices.Contains(b.names, name) {
+		return nil, &FlagError{fmt.Errorf("workspace %q is not served here: want one of %s", clean(name, 80), strings.Join(b.names, ", "))}
+	}
+	return b.envs.get(ctx, name)
+}
+
+// writer is the writer of workspace name, with its env; made once per
+// workspace (its clock set before tools use it concurrently).
+func (b *mcpBackend) writer(ctx context.Context, name string) (workspace.Writer, *env, error) {
+	e, err := b.env(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !b.allowWrites {
+		return nil, e, errNoWrites
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w, ok := b.writers[e.wsName]
+	if !ok {
+		if w, err = writerOf(b.s, e); err != nil {
+			return nil, e, err
+		}
+		b.writers[e.wsName] = w
+	}
+	return w, e, nil
+}
+
+// window is the window a tool's arguments give, ending at workspace e's
+// now, with def as the length when none is given.
+func (b *mcpBackend) window(e *env, w mcpserver.Window, def time.Duration) (time.Time, time.Time, error) {
 	since := def
 	if w.Since != "" {
 		d, err := timespan.Parse(w.Since)
@@ -227,25 +278,39 @@ func (b *mcpBackend) window(w mcpserver.Window, def time.Duration) (time.Time, t
 		}
 		since = d
 	}
-	return window(b.e.now(b.s), since, w.Start, w.End)
+	return window(e.now(b.s), since, w.Start, w.End)
 }
 
-func (b *mcpBackend) ListIncidents(ctx context.Context, a mcpserver.ListIncidentsArgs) ([]triage.Incident, error) {
+func (b *mcpBackend) ListIncidents(ctx context.Context, a mcpserver.ListIncidentsArgs) (mcpserver.IncidentList, error) {
 	o := &incidentsOptions{since: 48 * time.Hour, start: a.Start, end: a.End,
 		severities: a.Severity, statuses: a.Status, owner: a.Owner, title: a.Title}
 	if a.Since != "" {
 		if err := (durationValue{&o.since}).Set(a.Since); err != nil {
-			return nil, &FlagError{fmt.Errorf("since: %w", err)}
+			return mcpserver.IncidentList{}, &FlagError{fmt.Errorf("since: %w", err)}
 		}
 	}
-	incs, err := o.list(ctx, b.s, b.e)
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return mcpserver.IncidentList{}, err
+	}
+	// The window resolved once, here, is the one listed and the one said.
+	f, err := o.filter(e.now(b.s))
+	if err != nil {
+		return mcpserver.IncidentList{}, err
+	}
+	o.start, o.end = f.Start.Format(time.RFC3339Nano), f.End.Format(time.RFC3339Nano)
+	incs, err := o.list(ctx, b.s, e)
 	if incs == nil {
 		incs = []triage.Incident{}
 	}
-	return incs, err
+	return mcpserver.IncidentList{Incidents: incs, Window: report.Window{Start: f.Start, End: f.End}}, err
 }
 
 func (b *mcpBackend) Triage(ctx context.Context, a mcpserver.TriageArgs, progress func(report.Section)) (*report.Report, error) {
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
 	start, err := parseTimeFlag("start", a.Start)
 	if err != nil {
 		return nil, err
@@ -254,16 +319,9 @@ func (b *mcpBackend) Triage(ctx context.Context, a mcpserver.TriageArgs, progres
 	if err != nil {
 		return nil, err
 	}
-	opts := triageOptions(b.s, b.e, start, end)
-	if a.Wait != "" {
-		w, err := intel.ParseWait(a.Wait)
-		if err != nil {
-			return nil, &FlagError{fmt.Errorf("wait: %w", err)}
-		}
-		if w == 0 {
-			w = intel.NoWait // 0 here means "never wait", as --wait 0; the option's zero is "the engine's"
-		}
-		opts.Wait = w
+	opts := triageOptions(b.s, e, start, end)
+	if opts.Wait, err = waitOf(a.Wait); err != nil {
+		return nil, err
 	}
 	if progress != nil {
 		opts.Progress = func(sec report.Section, _ *report.Report) { progress(sec) }
@@ -272,7 +330,7 @@ func (b *mcpBackend) Triage(ctx context.Context, a mcpserver.TriageArgs, progres
 	if err != nil {
 		return nil, err
 	}
-	recordTriage(ctx, b.s, b.e.cfg, r, false)
+	recordTriage(ctx, b.s, e.cfg, r, false)
 	return r, nil
 }
 
@@ -281,13 +339,17 @@ func (b *mcpBackend) Summarize(ctx context.Context, a mcpserver.SummarizeArgs) (
 	if err != nil {
 		return nil, &FlagError{err}
 	}
-	start, end, err := b.window(a.Window, 7*24*time.Hour)
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := b.window(e, a.Window, 7*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"summaries":`)
-	if err := render.Summaries(&buf, summarizeEntity(ctx, b.e, ent, start, end), render.JSON); err != nil {
+	if err := render.Summaries(&buf, summarizeEntity(ctx, e, ent, start, end), render.JSON); err != nil {
 		return nil, err
 	}
 	buf.WriteString("}")
@@ -304,8 +366,32 @@ func (b *mcpBackend) Lookup(ctx context.Context, a mcpserver.LookupArgs) (any, e
 	if err != nil {
 		return nil, err
 	}
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	wait, err := waitOf(a.Wait)
+	if err != nil {
+		return nil, err
+	}
 	inds = pipeline.Order(inds)
-	return lookupAnswerOf(inds, b.e.Intel.Lookup(ctx, inds), o.hits), nil
+	return lookupAnswerOf(inds, e.Intel.LookupWithin(ctx, inds, cmp.Or(wait, e.Intel.MaxWait)), o.hits), nil
+}
+
+// waitOf is a tool's "wait", read as --wait is: intel.NoWait for 0, and
+// 0, the engine's own budget, when none is given.
+func waitOf(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	w, err := intel.ParseWait(s)
+	if err != nil {
+		return 0, &FlagError{fmt.Errorf("wait: %w", err)}
+	}
+	if w == 0 {
+		w = intel.NoWait // 0 here means "never wait", as --wait 0
+	}
+	return w, nil
 }
 
 // relatedAnswer is related_alerts' output.
@@ -323,13 +409,17 @@ func (b *mcpBackend) RelatedAlerts(ctx context.Context, a mcpserver.RelatedArgs)
 	if err != nil {
 		return nil, &FlagError{err}
 	}
-	start, end, err := b.window(a.Window, 7*24*time.Hour)
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := b.window(e, a.Window, 7*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
 	ans := relatedAnswer{Entity: ent.Key, Searched: report.Window{Start: start.Add(-pipeline.RelatedLookback), End: end},
 		Related: []report.Related{}, Problems: []triage.Problem{}}
-	rel, err := pipeline.Related(ctx, b.e.Workspace, report.Window{Start: start, End: end}, nil, []triage.Entity{ent},
+	rel, err := pipeline.Related(ctx, e.Workspace, report.Window{Start: start, End: end}, nil, []triage.Entity{ent},
 		func(p triage.Problem) { ans.Problems = append(ans.Problems, p) })
 	var pe *pipeline.PartialError
 	if err != nil && !errors.As(err, &pe) {
@@ -341,14 +431,21 @@ func (b *mcpBackend) RelatedAlerts(ctx context.Context, a mcpserver.RelatedArgs)
 	return ans, nil
 }
 
-func (b *mcpBackend) Providers(ctx context.Context) (any, error) {
-	rows, err := providerRows(ctx, b.e, b.s.Now())
+// providersAnswer is providers' output, the rows of providers --json.
+type providersAnswer struct {
+	Providers []providerRow `json:"providers"`
+}
+
+func (b *mcpBackend) Providers(ctx context.Context, a mcpserver.ProvidersArgs) (any, error) {
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := providerRows(ctx, e, b.s.Now())
 	if rows == nil {
 		rows = []providerRow{}
 	}
-	return struct {
-		Providers []providerRow `json:"providers"`
-	}{rows}, err
+	return providersAnswer{rows}, err
 }
 
 func (b *mcpBackend) Queries() []mcpserver.QueryInfo {
@@ -395,17 +492,41 @@ func (b *mcpBackend) RunQuery(ctx context.Context, a mcpserver.RunQueryArgs) (an
 		}
 		p[name] = v
 	}
-	t, err := b.e.Workspace.Run(ctx, q.Name, p)
+	e, err := b.env(ctx, a.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.Workspace.Run(ctx, q.Name, p)
 	if err != nil {
 		return nil, err
 	}
 	if t.Rows == nil {
 		t.Rows = [][]any{}
 	}
-	return struct {
-		Query string `json:"query"`
-		workspace.Table
-	}{q.Name, t}, nil
+	return queryAnswer{q.Name, t}, nil
+}
+
+// queryAnswer is run_named_query's output: the query's name and its table.
+type queryAnswer struct {
+	Query string `json:"query"`
+	workspace.Table
+}
+
+// summariesAnswer is the shape of summarize_entity's output, which
+// render.Summaries writes.
+type summariesAnswer struct {
+	Summaries []report.Summary `json:"summaries"`
+}
+
+// Outputs are the schemas of the answers above.
+func (b *mcpBackend) Outputs() mcpserver.Outputs {
+	return mcpserver.Outputs{
+		Summarize:     mcpserver.OutputSchema[summariesAnswer](),
+		Lookup:        mcpserver.OutputSchema[lookupAnswer](),
+		RelatedAlerts: mcpserver.OutputSchema[relatedAnswer](),
+		Providers:     mcpserver.OutputSchema[providersAnswer](),
+		RunQuery:      mcpserver.OutputSchema[queryAnswer](),
+	}
 }
 
 // errNoWrites is a write asked of a server started without --allow-writes
@@ -424,10 +545,11 @@ func (b *mcpBackend) PlanComment(ctx context.Context, a mcpserver.CommentArgs) (
 	if err != nil {
 		return mcpserver.Plan{}, err
 	}
-	if b.w == nil {
-		return mcpserver.Plan{}, errNoWrites
+	_, e, err := b.writer(ctx, a.Workspace)
+	if err != nil {
+		return mcpserver.Plan{}, err
 	}
-	inc, err := b.e.Workspace.Incident(ctx, a.Incident)
+	inc, err := e.Workspace.Incident(ctx, a.Incident)
 	if err != nil {
 		return mcpserver.Plan{}, err
 	}
@@ -439,14 +561,15 @@ func (b *mcpBackend) ApplyComment(ctx context.Context, a mcpserver.CommentArgs, 
 	if err != nil {
 		return nil, err
 	}
-	if b.w == nil {
-		return nil, errNoWrites
-	}
-	inc, err := b.e.Workspace.Incident(ctx, a.Incident)
+	w, e, err := b.writer(ctx, a.Workspace)
 	if err != nil {
 		return nil, err
 	}
-	c, err := b.w.PostComment(ctx, inc, "", msg)
+	inc, err := e.Workspace.Incident(ctx, a.Incident)
+	if err != nil {
+		return nil, err
+	}
+	c, err := w.PostComment(ctx, inc, "", msg)
 	if err != nil {
 		return nil, err
 	}
@@ -484,11 +607,11 @@ func (b *mcpBackend) planUpdateOf(ctx context.Context, a mcpserver.UpdateArgs) (
 	if err != nil {
 		return nil, triage.Incident{}, fixed, err
 	}
-	w := b.w
-	if w == nil {
-		return nil, triage.Incident{}, fixed, errNoWrites
+	w, e, err := b.writer(ctx, a.Workspace)
+	if err != nil {
+		return nil, triage.Incident{}, fixed, err
 	}
-	inc, ch, err := planUpdate(ctx, b.s, b.e, o, fixed, a.Incident)
+	inc, ch, err := planUpdate(ctx, b.s, e, o, fixed, a.Incident)
 	if err != nil {
 		return nil, inc, ch, err
 	}
@@ -538,8 +661,11 @@ func (b *mcpBackend) ApplyUpdate(ctx context.Context, a mcpserver.UpdateArgs, ve
 	}{incidentRef(inc), changed, fieldsOf(updated)}, nil
 }
 
+// Reports are the latest records of the history, which every workspace
+// served shares, of each workspace served: the default's first, newest
+// incident first.
 func (b *mcpBackend) Reports(ctx context.Context) ([]mcpserver.RecordedReport, error) {
-	st, err := openHistory(ctx, b.s, b.e.cfg)
+	st, err := openHistory(ctx, b.s, b.cfg)
 	if errors.Is(err, errNoDataDir) {
 		return nil, nil
 	}
@@ -547,20 +673,24 @@ func (b *mcpBackend) Reports(ctx context.Context) ([]mcpserver.RecordedReport, e
 		return nil, err
 	}
 	defer st.Close()
-	latest, err := st.Latest(ctx, b.Workspace())
-	if err != nil {
-		return nil, err
+	var out []mcpserver.RecordedReport
+	for _, ws := range b.names {
+		latest, err := st.Latest(ctx, ws)
+		if err != nil {
+			return nil, err
+		}
+		var recs []mcpserver.RecordedReport
+		for _, rec := range latest {
+			recs = append(recs, mcpserver.RecordedReport{Workspace: ws, Incident: rec.Incident, At: rec.At.UTC().Format(time.RFC3339), Verdict: string(rec.Verdict)})
+		}
+		slices.SortFunc(recs, func(x, y mcpserver.RecordedReport) int { return y.Incident - x.Incident })
+		out = append(out, recs...)
 	}
-	out := make([]mcpserver.RecordedReport, 0, len(latest))
-	for _, rec := range latest {
-		out = append(out, mcpserver.RecordedReport{Incident: rec.Incident, At: rec.At.UTC().Format(time.RFC3339), Verdict: string(rec.Verdict)})
-	}
-	slices.SortFunc(out, func(x, y mcpserver.RecordedReport) int { return y.Incident - x.Incident })
 	return out, nil
 }
 
-func (b *mcpBackend) Report(ctx context.Context, incident int) (json.RawMessage, error) {
-	st, err := openHistory(ctx, b.s, b.e.cfg)
+func (b *mcpBackend) Report(ctx context.Context, ws string, incident int) (json.RawMessage, error) {
+	st, err := openHistory(ctx, b.s, b.cfg)
 	if errors.Is(err, errNoDataDir) {
 		return nil, mcpserver.ErrNoReport
 	}
@@ -569,7 +699,7 @@ func (b *mcpBackend) Report(ctx context.Context, incident int) (json.RawMessage,
 	}
 	defer st.Close()
 	ref := strconv.Itoa(incident)
-	latest, err := st.Latest(ctx, b.Workspace(), ref)
+	latest, err := st.Latest(ctx, ws, ref)
 	if err != nil {
 		return nil, err
 	}

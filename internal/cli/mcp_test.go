@@ -229,7 +229,7 @@ func TestMCPStdio(t *testing.T) {
 	if got["ti"] == nil || got["incident"] == nil || got["summaries"] != nil || got["alerts"] != nil {
 		t.Errorf("sections [ti] gave members %v, want ti and the incident only", keysOf(got))
 	}
-	if res := call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"bogus"}}); !res.IsError || !strings.Contains(textOf(res), "unknown section") {
+	if res := call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"bogus"}}); !res.IsError || !strings.Contains(textOf(res), "bogus does not equal any of: [alerts entities") {
 		t.Errorf("an unknown section: %v %q, want a tool error", res.IsError, textOf(res))
 	}
 	if res := call(t, cs, "triage_incident", map[string]any{"incident": "999999"}); !res.IsError {
@@ -535,6 +535,141 @@ func TestMCPFlags(t *testing.T) {
 	} {
 		if _, errOut, code := run(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d (%s), want %d", args, code, errOut, ExitUsage)
+		}
+	}
+}
+
+// TestMCPNamedQuery: run_named_query takes a catalog query by name with
+// typed parameters, and nothing else: an unknown name, an unknown or
+// missing parameter, a value of the wrong type are tool errors with the
+// catalog's messages, and a value is data, never query text.
+func TestMCPNamedQuery(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	cs, _, _ := startMCP(t, "--config", cfg)
+	tl := toolNames(t, cs)["run_named_query"]
+	props, _ := tl.InputSchema.(map[string]any)["properties"].(map[string]any)
+	if len(props) != 3 || props["name"] == nil || props["params"] == nil || props["workspace"] == nil {
+		t.Errorf("run_named_query takes %v, want name, params and workspace only", keysOf(props))
+	}
+	if !strings.Contains(tl.Description, "related_alerts(") {
+		t.Errorf("the description does not list the catalog's queries: %s", tl.Description)
+	}
+	window := map[string]any{"start": "2026-11-12", "end": "2026-11-26"}
+	with := func(extra map[string]any) map[string]any {
+		p := map[string]any{}
+		for k, v := range window {
+			p[k] = v
+		}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
+	}
+	for _, c := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"name": "drop_everything"}, `query "drop_everything" is not in the query catalog`},
+		{map[string]any{"name": "drop_everything"}, `(the queries: account_names, `},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"203.0.113.66"}, "query": "SecurityAlert | take 1"})}, `query "related_alerts": unknown param query`},
+		{map[string]any{"name": "related_alerts", "params": window}, `query "related_alerts": missing required param "values"`},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": "203.0.113.66"})}, `query "related_alerts": param "values": want`},
+		{map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"x"}, "start": "yesterday"})}, `query "related_alerts": param "start": invalid time "yesterday"`},
+	} {
+		res := call(t, cs, "run_named_query", c.args)
+		if !res.IsError || !strings.Contains(textOf(res), c.want) {
+			t.Errorf("%v: error %v %q, want %q", c.args, res.IsError, textOf(res), c.want)
+		}
+	}
+	// A value written as query text matches nothing and changes nothing.
+	for _, v := range []string{`203.0.113.66') OR 1=1 --`, `203.0.113.66"]) | union SecurityAlert //`} {
+		got := structured(t, "run_named_query", call(t, cs, "run_named_query", map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{v}})}))
+		if rows, _ := got["rows"].([]any); len(rows) != 0 {
+			t.Errorf("values [%q] matched %d rows, want none", v, len(rows))
+		}
+	}
+	got := structured(t, "run_named_query", call(t, cs, "run_named_query", map[string]any{"name": "related_alerts", "params": with(map[string]any{"values": []string{"203.0.113.66"}})}))
+	if rows, _ := got["rows"].([]any); len(rows) == 0 {
+		t.Error("related_alerts of 203.0.113.66 found nothing: the injection cases above prove nothing")
+	}
+}
+
+// TestMCPWorkspaces: the server serves every workspace serve offers (here
+// the demo, its default, and one import made in the data dir): each tool
+// takes one of them by name, listed in its input schema, and the reports
+// of each are resources under its name.
+func TestMCPWorkspaces(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	if _, errOut, code := run(t, "--config", cfg, "import", "-w", "lab", writeExport(t, t.TempDir())); code != ExitOK {
+		t.Fatalf("import -w lab: exit %d: %s", code, errOut)
+	}
+	cs, _, _ := startMCP(t, "--config", cfg)
+	for name, tl := range toolNames(t, cs) {
+		props, _ := tl.InputSchema.(map[string]any)["properties"].(map[string]any)
+		ws, _ := props["workspace"].(map[string]any)
+		if enum, _ := ws["enum"].([]any); len(enum) != 2 || enum[0] != "demo" || enum[1] != "lab" {
+			t.Errorf("%s's workspace: %v, want the enum [demo lab]", name, ws)
+		}
+	}
+	lab := structured(t, "list_incidents", call(t, cs, "list_incidents", map[string]any{"workspace": "lab", "since": "3650d"}))
+	if incs, _ := lab["incidents"].([]any); len(incs) != 2 {
+		t.Errorf("lab's incidents: %v", lab["incidents"])
+	}
+	if demo := structured(t, "list_incidents", call(t, cs, "list_incidents", map[string]any{"since": "14d"})); demo["total"].(float64) < 30 {
+		t.Errorf("the default workspace's incidents: %v", demo["total"])
+	}
+	rep := structured(t, "triage_incident", call(t, cs, "triage_incident", map[string]any{"workspace": "lab", "incident": "7", "sections": []string{"entities"}}))
+	if rep["workspace"] != "lab" || rep["incident"].(map[string]any)["title"] != "Imported 7" {
+		t.Errorf("lab's incident 7: workspace %v, incident %v", rep["workspace"], rep["incident"])
+	}
+	structured(t, "triage_incident", call(t, cs, "triage_incident", map[string]any{"incident": "121", "sections": []string{"ti"}}))
+	if res := call(t, cs, "list_incidents", map[string]any{"workspace": "prod"}); !res.IsError || !strings.Contains(textOf(res), "prod") {
+		t.Errorf("a workspace not served: %v %q", res.IsError, textOf(res))
+	}
+
+	lr, err := cs.ListResources(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uris []string
+	for _, r := range lr.Resources {
+		uris = append(uris, r.URI)
+	}
+	if want := []string{"triage://demo/incidents/121/report", "triage://lab/incidents/7/report"}; !slices.Equal(uris, want) {
+		t.Errorf("resources %v, want %v", uris, want)
+	}
+	rr, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "triage://lab/incidents/7/report"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rr.Contents[0].Text, `"title":"Imported 7"`) {
+		t.Errorf("lab's report of 7: %.300s", rr.Contents[0].Text)
+	}
+	if _, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "triage://prod/incidents/7/report"}); err == nil {
+		t.Error("a report of a workspace not served was read")
+	}
+}
+
+// TestMCPBoundedOutputs: an output cut to --max-output still matches its
+// tool's output schema (the SDK checks every output against it, and one
+// that did not would be a protocol error), and says it was cut.
+func TestMCPBoundedOutputs(t *testing.T) {
+	cfg, _ := historyConfig(t)
+	for _, max := range []string{"300", "3000"} {
+		cs, _, _ := startMCP(t, "--config", cfg, "--max-output", max)
+		for _, c := range []struct {
+			tool string
+			args map[string]any
+		}{
+			{"triage_incident", map[string]any{"incident": "121"}},
+			{"list_incidents", map[string]any{"since": "14d"}},
+			{"summarize_entity", map[string]any{"kind": "host", "value": "wks-fin-07.contoso-demo.example"}},
+			{"run_named_query", map[string]any{"name": "related_alerts", "params": map[string]any{"start": "2026-11-12", "end": "2026-11-26", "values": []string{"203.0.113.66"}}}},
+		} {
+			got := structured(t, c.tool, call(t, cs, c.tool, c.args))
+			if got["truncated"] == nil {
+				t.Errorf("--max-output %s: %s's output does not say it was cut: %v", max, c.tool, keysOf(got))
+			}
 		}
 	}
 }

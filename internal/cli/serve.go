@@ -116,22 +116,7 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	}
 	// The picker offers the configured workspaces and those import made in
 	// the data dir; a workspace file given with --workspace is offered too.
-	names := make([]string, 0, len(cfg.Workspaces))
-	for n := range cfg.Workspaces {
-		names = append(names, n)
-	}
-	found, err := cfg.DataDirWorkspaces()
-	if err != nil {
-		fmt.Fprintln(s.Err, "triage: warning:", err)
-	}
-	for _, w := range found {
-		names = append(names, w.Name)
-	}
-	sort.Strings(names)
-	if i := slices.Index(names, def.Name); i >= 0 {
-		names = slices.Delete(names, i, i+1)
-	}
-	names = slices.Insert(names, 0, def.Name)
+	names := servedWorkspaces(s, cfg, def.Name)
 
 	// The pages and the watch share the workspaces, each opened once: two
 	// openings of a workspace file at once would contend for it.
@@ -251,11 +236,36 @@ func serveRun(ctx context.Context, s *IO, g *globalOptions, o *serveOptions) err
 	return err
 }
 
+// servedWorkspaces are the workspaces a server (serve, mcp) offers: the
+// configured ones and those import made in the data dir, sorted, with def,
+// the one --workspace names (a workspace file too), first.
+func servedWorkspaces(s *IO, cfg *config.Config, def string) []string {
+	names := make([]string, 0, len(cfg.Workspaces))
+	for n := range cfg.Workspaces {
+		names = append(names, n)
+	}
+	found, err := cfg.DataDirWorkspaces()
+	if err != nil {
+		fmt.Fprintln(s.Err, "triage: warning:", err)
+	}
+	for _, w := range found {
+		names = append(names, w.Name)
+	}
+	sort.Strings(names)
+	if i := slices.Index(names, def); i >= 0 {
+		names = slices.Delete(names, i, i+1)
+	}
+	return slices.Insert(names, 0, def)
+}
+
 // serveEnvs are the workspaces serve opened, each once, for the pages and
 // the watch; serve closes them when it stops.
 type serveEnvs struct {
 	s *IO
 	g *globalOptions
+	// readOnly opens them for reading only (mcp without --allow-writes);
+	// serve's UI writes.
+	readOnly bool
 
 	mu   sync.Mutex
 	open map[string]*env
@@ -274,7 +284,7 @@ func (v *serveEnvs) get(ctx context.Context, name string) (*env, error) {
 	}
 	g := *v.g
 	g.workspace = name
-	g.writes = true // the UI's actions
+	g.writes = !v.readOnly // the UI's actions, mcp's write tools
 	e, err := open(ctx, v.s, &g)
 	if err != nil {
 		return nil, err

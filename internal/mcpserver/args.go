@@ -4,6 +4,12 @@ package mcpserver
 // inferred from these types by the SDK; the values are the agent's and are
 // checked by the Backend with the CLI's own parsers.
 
+// On names the workspace a tool reads or changes: one of those the server
+// serves (its input schema lists them), by default the first.
+type On struct {
+	Workspace string `json:"workspace,omitempty" jsonschema:"the workspace (default: the server's default workspace)"`
+}
+
 // Window is the time window a tool reads: since (a length of time ending
 // now, "48h", "7d") or start/end. On the demo workspace "now" is where its
 // data ends.
@@ -15,6 +21,7 @@ type Window struct {
 
 // ListIncidentsArgs are list_incidents' arguments.
 type ListIncidentsArgs struct {
+	On
 	Window
 	Severity []string `json:"severity,omitempty" jsonschema:"only these severities: high, medium, low, informational"`
 	Status   []string `json:"status,omitempty" jsonschema:"only these statuses: new, active, closed"`
@@ -26,8 +33,9 @@ type ListIncidentsArgs struct {
 
 // TriageArgs are triage_incident's arguments.
 type TriageArgs struct {
+	On
 	Incident string   `json:"incident" jsonschema:"the incident's number (121) or name (GUID)"`
-	Sections []string `json:"sections,omitempty" jsonschema:"only these parts of the report (default: all): incident, alerts, entities, graph, ti, related_alerts, summaries, problems, sections, priority, window"`
+	Sections []string `json:"sections,omitempty" jsonschema:"only these members of the report (default: all); the incident, its window and workspace always come"`
 	Wait     string   `json:"wait,omitempty" jsonschema:"how long threat-intel lookups may wait for providers' quotas: 20s, 2m, 0 (never wait) or forever (default: the server's)"`
 	Start    string   `json:"start,omitempty" jsonschema:"start of the window of related activity, RFC 3339 (default: the incident's first activity)"`
 	End      string   `json:"end,omitempty" jsonschema:"end of the window of related activity, RFC 3339 (default: now)"`
@@ -35,6 +43,7 @@ type TriageArgs struct {
 
 // SummarizeArgs are summarize_entity's arguments.
 type SummarizeArgs struct {
+	On
 	Kind  string `json:"kind" jsonschema:"the entity kind: ip, account, host, url, domain, filehash, mailbox or azureresource"`
 	Value string `json:"value" jsonschema:"the entity: an address, account (alice@contoso.com, CONTOSO\\alice, a SID or object id), host name or FQDN, URL, domain, hash, mailbox or Azure resource id or name"`
 	Window
@@ -42,13 +51,16 @@ type SummarizeArgs struct {
 
 // LookupArgs are lookup_indicators' arguments.
 type LookupArgs struct {
+	On
 	Values []string `json:"values,omitempty" jsonschema:"indicators to look up: IP addresses, domains, host names, URLs, MD5/SHA-1/SHA-256 hashes, e-mail addresses (defanged or not)"`
 	Text   string   `json:"text,omitempty" jsonschema:"free text whose indicators are extracted and looked up (defanged or not)"`
 	Hits   bool     `json:"hits,omitempty" jsonschema:"return only results rated warning or high (the verdict is still over every result)"`
+	Wait   string   `json:"wait,omitempty" jsonschema:"how long lookups may wait for providers' quotas: 20s, 2m, 0 (never wait) or forever (default: the server's)"`
 }
 
 // RelatedArgs are related_alerts' arguments.
 type RelatedArgs struct {
+	On
 	Kind  string `json:"kind" jsonschema:"the entity kind: ip, account, host, url, domain, filehash, mailbox or azureresource"`
 	Value string `json:"value" jsonschema:"the entity, as for summarize_entity"`
 	Window
@@ -56,12 +68,19 @@ type RelatedArgs struct {
 
 // RunQueryArgs are run_named_query's arguments.
 type RunQueryArgs struct {
+	On
 	Name   string         `json:"name" jsonschema:"the named query (see the tool's description for the list)"`
 	Params map[string]any `json:"params,omitempty" jsonschema:"the query's parameters by name: strings, numbers, booleans, lists of strings; datetimes as RFC 3339, timespans as 90m or 7d"`
 }
 
+// ProvidersArgs are providers' arguments.
+type ProvidersArgs struct {
+	On
+}
+
 // CommentArgs are comment_incident's arguments.
 type CommentArgs struct {
+	On
 	Incident string `json:"incident" jsonschema:"the incident's number or name (GUID)"`
 	Text     string `json:"text" jsonschema:"the comment, Markdown, at most 30000 characters"`
 	Confirm  string `json:"confirmation_token,omitempty" jsonschema:"leave out on the first call; to post, call again with the same arguments and the confirmation_token the first call returned"`
@@ -69,6 +88,7 @@ type CommentArgs struct {
 
 // UpdateArgs are update_incident's arguments.
 type UpdateArgs struct {
+	On
 	Incident              string   `json:"incident" jsonschema:"the incident's number or name (GUID)"`
 	Status                string   `json:"status,omitempty" jsonschema:"new status: new, active or closed (closing needs a classification)"`
 	Severity              string   `json:"severity,omitempty" jsonschema:"new severity: informational, low, medium or high"`

@@ -28,6 +28,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/google/jsonschema-go/jsonschema"
+
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
 )
@@ -41,12 +43,14 @@ import (
 // a tool error carrying its message, which must therefore hold no secret
 // (the CLI's messages hold none).
 type Backend interface {
-	// Workspace is the name of the workspace the tools read.
-	Workspace() string
+	// Workspaces are the names of the workspaces served, the default (the
+	// one a call that names none reads) first.
+	Workspaces() []string
 
 	// ListIncidents lists the incidents a's window and filters select,
-	// newest first, as `triage incidents --json`.
-	ListIncidents(ctx context.Context, a ListIncidentsArgs) ([]triage.Incident, error)
+	// newest first, as `triage incidents --json`, with the window it
+	// resolved (a "since" ends at the workspace's now).
+	ListIncidents(ctx context.Context, a ListIncidentsArgs) (IncidentList, error)
 	// Triage runs the guided triage of a.Incident, as `triage run`, and
 	// records it in the history. progress, when not nil, is called as each
 	// step completes.
@@ -60,7 +64,7 @@ type Backend interface {
 	// the triage's related alerts step does.
 	RelatedAlerts(ctx context.Context, a RelatedArgs) (any, error)
 	// Providers is `triage providers --json`.
-	Providers(ctx context.Context) (any, error)
+	Providers(ctx context.Context, a ProvidersArgs) (any, error)
 	// Queries lists the catalog's named queries with their parameters.
 	Queries() []QueryInfo
 	// RunQuery runs a catalog query by name with the given parameters,
@@ -79,10 +83,26 @@ type Backend interface {
 	ApplyUpdate(ctx context.Context, a UpdateArgs, version string) (any, error)
 
 	// Reports lists the latest recorded triage of every incident of the
-	// workspace; Report returns one of them as the report's JSON, or an
-	// error wrapping ErrNoReport.
+	// workspaces served; Report returns one of them as the report's JSON,
+	// or an error wrapping ErrNoReport.
 	Reports(ctx context.Context) ([]RecordedReport, error)
-	Report(ctx context.Context, incident int) (json.RawMessage, error)
+	Report(ctx context.Context, workspace string, incident int) (json.RawMessage, error)
+	// Outputs are the schemas of the outputs of the methods above that
+	// return any or raw JSON, whose Go types only the Backend knows.
+	Outputs() Outputs
+}
+
+// Outputs are the JSON schemas of a Backend's outputs (each made with
+// OutputSchema from the Go type the method returns), one per tool.
+type Outputs struct {
+	Summarize, Lookup, RelatedAlerts, Providers, RunQuery *jsonschema.Schema
+}
+
+// IncidentList is the answer of Backend.ListIncidents.
+type IncidentList struct {
+	Incidents []triage.Incident
+	// Window is the window listed, both ends resolved.
+	Window report.Window
 }
 
 // Plan is a write checked but not made: Change is what would be written
@@ -95,9 +115,10 @@ type Plan struct {
 
 // RecordedReport names one recorded triage.
 type RecordedReport struct {
-	Incident int    `json:"incident"`
-	At       string `json:"at"`
-	Verdict  string `json:"verdict"`
+	Workspace string `json:"workspace"`
+	Incident  int    `json:"incident"`
+	At        string `json:"at"`
+	Verdict   string `json:"verdict"`
 }
 
 // QueryInfo describes a named query for the model: its name, what it

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -110,11 +112,11 @@ func (s *server) addResources(srv *mcp.Server) {
 // readReport answers a read of a report's resource.
 func (s *server) readReport(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 	uri := req.Params.URI
-	n, ok := s.parseReportURI(uri)
+	ws, n, ok := s.parseReportURI(uri)
 	if !ok {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
-	b, err := s.o.Backend.Report(ctx, n)
+	b, err := s.o.Backend.Report(ctx, ws, n)
 	if errors.Is(err, ErrNoReport) {
 		return nil, mcp.ResourceNotFoundError(uri)
 	}
@@ -128,30 +130,36 @@ func (s *server) readReport(ctx context.Context, req *mcp.ReadResourceRequest) (
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: reportMIME, Text: string(out)}}}, nil
 }
 
-// parseReportURI reads the incident number of a report's URI on this
-// server's workspace.
-func (s *server) parseReportURI(uri string) (int, bool) {
+// parseReportURI reads the workspace, one this server serves, and the
+// incident number of a report's URI.
+func (s *server) parseReportURI(uri string) (string, int, bool) {
 	rest, ok := strings.CutPrefix(uri, "triage://")
 	if !ok {
-		return 0, false
+		return "", 0, false
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) != 4 || parts[1] != "incidents" || parts[3] != "report" {
-		return 0, false
+		return "", 0, false
 	}
 	ws, err := url.PathUnescape(parts[0])
-	if err != nil || ws != s.o.Backend.Workspace() {
-		return 0, false
+	if err != nil || !slices.Contains(s.o.Backend.Workspaces(), ws) {
+		return "", 0, false
 	}
 	n, err := strconv.Atoi(parts[2])
 	if err != nil || n <= 0 {
-		return 0, false
+		return "", 0, false
 	}
-	return n, true
+	return ws, n, true
 }
 
+// reportsPage is how many resources a resources/list page gives: a busy
+// workspace keeps thousands of reports for the history's retention.
+const reportsPage = 200
+
 // listReports answers resources/list with the recorded reports, read from
-// the history when asked: the list changes with every triage.
+// the history when asked (the list changes with every triage), a page at a
+// time: the cursor names the last report given, and the next page starts
+// after it (where it was, if it has since left the history).
 func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method != "resources/list" {
@@ -161,16 +169,45 @@ func (s *server) listReports(next mcp.MethodHandler) mcp.MethodHandler {
 		if err != nil {
 			return nil, fmt.Errorf("list recorded reports: %w", err)
 		}
+		start := 0
+		if p, ok := req.GetParams().(*mcp.ListResourcesParams); ok && p != nil && p.Cursor != "" {
+			if start, err = s.reportsAfter(recs, p.Cursor); err != nil {
+				return nil, err
+			}
+		}
 		res := &mcp.ListResourcesResult{Resources: []*mcp.Resource{}}
-		ws := s.o.Backend.Workspace()
-		for _, r := range recs {
+		end := min(start+reportsPage, len(recs))
+		for _, r := range recs[start:end] {
 			res.Resources = append(res.Resources, &mcp.Resource{
-				URI: reportURI(ws, r.Incident), Name: "incident-" + strconv.Itoa(r.Incident) + "-report",
-				Title:       "Triage report of incident " + strconv.Itoa(r.Incident),
+				// The workspace's name is the analyst's configuration, not data.
+				URI: reportURI(r.Workspace, r.Incident), Name: r.Workspace + "-incident-" + strconv.Itoa(r.Incident) + "-report",
+				Title:       "Triage report of incident " + strconv.Itoa(r.Incident) + " in " + r.Workspace,
 				Description: "Recorded " + r.At + ", verdict " + r.Verdict,
 				MIMEType:    reportMIME,
 			})
 		}
+		if end < len(recs) {
+			res.NextCursor = res.Resources[len(res.Resources)-1].URI
+		}
 		return res, nil
 	}
+}
+
+// reportsAfter is the index in recs (ordered as Backend.Reports orders
+// them: by workspace served, then newest incident first) of the first
+// report after the one cursor, a report's URI, names.
+func (s *server) reportsAfter(recs []RecordedReport, cursor string) (int, error) {
+	ws, n, ok := s.parseReportURI(cursor)
+	if !ok {
+		return 0, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "the cursor is not one resources/list returned: list again without it"}
+	}
+	order := s.o.Backend.Workspaces()
+	wi := slices.Index(order, ws)
+	for i, r := range recs {
+		ri := slices.Index(order, r.Workspace)
+		if ri > wi || ri == wi && r.Incident < n {
+			return i, nil
+		}
+	}
+	return len(recs), nil
 }
