@@ -87,6 +87,26 @@ const gridMarksJS = `(() => {
   return [...out].sort();
 })()`
 
+// gridMisalignedJS lists the grid's cells whose column does not line up
+// with its header's, as the browser lays them out: every cell of column c
+// (data-c) must have the left edge and width of the header th.g-a of c in
+// its block, whatever kind of entity its row is.
+const gridMisalignedJS = `(() => {
+  const bad = [];
+  for (const block of document.querySelectorAll('.grid-block')) {
+    const head = {};
+    for (const th of block.querySelectorAll('th.g-a[data-c]')) head[th.dataset.c] = th.getBoundingClientRect();
+    for (const td of block.querySelectorAll('td[data-c]')) {
+      const h = head[td.dataset.c], r = td.getBoundingClientRect();
+      if (!h) { bad.push('column ' + td.dataset.c + ': no header in its block'); continue; }
+      if (r.width === 0) continue; // a closed kind's row
+      if (Math.abs(r.left - h.left) > 1 || Math.abs(r.width - h.width) > 1)
+        bad.push('column ' + td.dataset.c + ' of ' + (td.closest('tbody').querySelector('summary') || {}).textContent + ' at ' + r.left + '+' + r.width + ', its header at ' + h.left + '+' + h.width);
+    }
+  }
+  return bad.slice(0, 5);
+})()`
+
 // highlightJS reports what the graph highlights: the highlighted nodes'
 // keys, how many nodes are faded, and the node the highlight is for with
 // its neighbours (by the graph's edges), as the graph itself links them.
@@ -138,6 +158,9 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
 	got := eval[[]string](t, ctx, gridMarksJS)
 	if len(want) == 0 || !slices.Equal(got, want) {
 		t.Errorf("%s: the grid marks %d pairs, the JSON report has %d; they differ", what, len(got), len(want))
+	}
+	for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+		t.Errorf("%s: the grid's columns do not line up: %s", what, b)
 	}
 	// Focus an entity node with the keyboard's focus (its link, or the
 	// node itself).
@@ -257,6 +280,9 @@ func TestBrowserScaleReport(t *testing.T) {
 		t.Error("a hostile value ran or added a script")
 	}
 	checkLabels(t, ctx, "scale report")
+	for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+		t.Errorf("scale report: the grid's columns do not line up: %s", b)
+	}
 	want := reportPairs(t, js)
 	if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
 		t.Errorf("the grid marks %d pairs, the JSON %d; they differ", len(got), len(want))
