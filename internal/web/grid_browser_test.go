@@ -14,11 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
 // anchorOf is the id the report gives an alert ("a-") or an entity ("e-"):
@@ -170,6 +174,24 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
   return n.dataset.k;
 })()`)
 	checkHighlight(t, ctx, what+": a focused node", key)
+	// Hover another entity node with the mouse (a real pointer move at
+	// its centre): it is highlighted in turn.
+	type point struct {
+		Key string  `json:"key"`
+		X   float64 `json:"x"`
+		Y   float64 `json:"y"`
+	}
+	p := eval[point](t, ctx, `(() => {
+  document.activeElement && document.activeElement.blur();
+  const ns = [...document.querySelectorAll('svg.chart-graph .node[data-k^="e-"]')].filter(n => !n.classList.contains('group'));
+  const n = ns[ns.length - 1];
+  n.scrollIntoView({block: 'center'});
+  const b = n.querySelector('.shape').getBoundingClientRect();
+  return {key: n.dataset.k, x: b.x + b.width / 2, y: b.y + b.height / 2};
+})()`)
+	run(t, ctx, 10*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, p.X, p.Y))
+	checkHighlight(t, ctx, what+": a hovered node", p.Key)
+	run(t, ctx, 10*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 	// Select the first alert's column.
 	col := eval[string](t, ctx, `(() => {
   document.activeElement && document.activeElement.blur();
@@ -292,5 +314,68 @@ func TestBrowserScaleReport(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestBrowserEveryIncident opens, in chromium, the HTML report of the
+// alerts, entities and graph of every incident of the demo and of the
+// hostile workspace, and checks there what the browser's own font
+// metrics decide: no shown graph label overlaps another or a node and no
+// two read alike; the grid marks exactly the report's pairs, its columns
+// lined up.
+func TestBrowserEveryIncident(t *testing.T) {
+	browser := newBrowser(t)
+	options(t) // builds the shared workspaces
+	ctx, _ := newTab(t, browser)
+	dir := t.TempDir()
+	n := 0
+	for name, ws := range map[string]*local.Workspace{"demo": shared.demo, "hostile": shared.hostile} {
+		var incs []triage.Incident
+		if err := ws.ListIncidents(context.Background(), workspace.IncidentFilter{}, func(inc triage.Incident) error {
+			incs = append(incs, inc)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, inc := range incs {
+			what := fmt.Sprintf("%s %d", name, inc.Number)
+			d, err := ws.Details(context.Background(), inc)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			r := &report.Report{SchemaVersion: report.SchemaVersion, GeneratedAt: testNow, Workspace: name, Incident: inc,
+				Alerts: d.Alerts, Entities: d.Entities, Graph: pipeline.BuildGraph(inc, d.Alerts, d.Entities)}
+			for _, step := range []string{report.StepDetails, report.StepGraph} {
+				r.Sections = append(r.Sections, report.Section{Name: step, Status: report.StatusOK})
+			}
+			var doc bytes.Buffer
+			if err := reporthtml.Write(&doc, r, reporthtml.Options{}); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			file := filepath.Join(dir, fmt.Sprintf("%s-%d.html", name, inc.Number))
+			if err := os.WriteFile(file, doc.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			js, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(t, ctx, 30*time.Second, chromedp.Navigate("file://"+file), chromedp.WaitReady(chromedp.CSS(`footer, body`)))
+			if eval[int](t, ctx, `document.querySelectorAll('svg.chart-graph .lbl').length`) == 0 {
+				t.Errorf("%s: the graph has no label", what)
+			}
+			checkLabels(t, ctx, what)
+			want := reportPairs(t, js)
+			if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
+				t.Errorf("%s: the grid marks %d pairs, the JSON %d; they differ", what, len(got), len(want))
+			}
+			for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+				t.Errorf("%s: the grid's columns do not line up: %s", what, b)
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d incidents checked", n)
 	}
 }
