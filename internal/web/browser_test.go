@@ -518,7 +518,59 @@ func TestBrowser(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table td.g-m').length`); n == 0 {
 			t.Error("without script, the grid has no marks")
 		}
+		// Incident 121's page and its HTML report, without script: a cut
+		// cell opens in place, and a kind of the grid closes its rows.
+		ts.triage("demo", demoIncident)
+		res, err := ts.client.Get(fmt.Sprintf("%s/incidents/%d/report?ws=demo&format=html", ts.URL, demoIncident))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("report download: %d %v", res.StatusCode, err)
+		}
+		file := filepath.Join(t.TempDir(), "incident.html")
+		if err := os.WriteFile(file, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, demoIncident), "file://" + file} {
+			run(t, ctx, 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`table.grid-table`)))
+			checkNoScriptOpens(t, ctx, page)
+		}
 	})
+}
+
+// checkNoScriptOpens checks, on a page whose scripts are off, that the
+// first cut cell of the alerts table opens in place to its whole value
+// when its summary is clicked, and that clicking a grid kind's summary
+// hides that kind's rows and clicking it again shows them.
+func checkNoScriptOpens(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	if eval[bool](t, ctx, `!!document.documentElement.classList.contains('js')`) {
+		t.Fatalf("%s: the page's script ran", page)
+	}
+	const whole = `(() => { const w = document.querySelector('details.cell > .whole'); return w ? w.getBoundingClientRect().height : -1; })()`
+	if h := eval[float64](t, ctx, whole); h != 0 {
+		t.Fatalf("%s: a cut cell's whole value is %vpx high before it is opened (-1: no cut cell)", page, h)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`details.cell > summary`)))
+	if h := eval[float64](t, ctx, whole); h <= 0 {
+		t.Errorf("%s: a cut cell does not open without script", page)
+	}
+	const rows = `(() => { const tb = document.querySelector('tbody.grid-kind'); return [...tb.querySelectorAll('tr[data-k]')].filter(r => r.getBoundingClientRect().height > 0).length; })()`
+	open := eval[int](t, ctx, rows)
+	if open == 0 {
+		t.Fatalf("%s: the grid's first kind shows no row", page)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`tbody.grid-kind details.grid-kind > summary`)))
+	if n := eval[int](t, ctx, rows); n != 0 {
+		t.Errorf("%s: a closed kind of the grid still shows %d rows", page, n)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`tbody.grid-kind details.grid-kind > summary`)))
+	if n := eval[int](t, ctx, rows); n != open {
+		t.Errorf("%s: the kind opened again shows %d rows of %d", page, n, open)
+	}
 }
 
 // TestScreenshots writes PNGs of the main pages, light and dark, to the
