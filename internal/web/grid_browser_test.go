@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -314,6 +315,26 @@ func TestBrowserScaleReport(t *testing.T) {
 				break
 			}
 		}
+	}
+	// On screen, the large kinds start closed; printed on A4 (about 720
+	// CSS pixels inside the margins), every row shows and no block of the
+	// grid is wider than the page.
+	const hiddenRows = `[...document.querySelectorAll('#grid tr[data-k]')].filter(r => r.getBoundingClientRect().height === 0).length`
+	if eval[int](t, ctx, hiddenRows) == 0 {
+		t.Error("on screen, no kind of the large grid starts closed")
+	}
+	run(t, ctx, 10*time.Second, chromedp.EmulateViewport(720, 1000), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	if n := eval[int](t, ctx, hiddenRows); n != 0 {
+		t.Errorf("printed, %d rows of the grid are hidden", n)
+	}
+	if w := eval[int](t, ctx, `Math.max(...[...document.querySelectorAll('#grid table.grid-table')].map(t => Math.ceil(t.getBoundingClientRect().right - t.closest('.grid-block').getBoundingClientRect().right)))`); w > 1 {
+		t.Errorf("printed, a table of the grid is %dpx wider than the page", w)
+	}
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 1 {
+		t.Errorf("printed, the report is %dpx wider than the page", w)
 	}
 }
 
