@@ -331,6 +331,50 @@ func TestBrowser(t *testing.T) {
 		checkPage(t, ctx, "incident with a map")
 	})
 
+	// The providers page's words and colours as drawn: a provider that is
+	// off reads "off" with its reason in the muted colour of other
+	// neutral text, and its unset key is not red; red is only for the key
+	// a provider that should run lacks.
+	t.Run("providers", func(t *testing.T) {
+		ctx, _ := newTab(t, browser)
+		run(t, ctx, 30*time.Second, chromedp.Navigate(ts.URL+"/providers?ws=demo"), chromedp.WaitVisible(chromedp.CSS(`table.providers-table`)))
+		type row struct {
+			Name, State, StateColor, Why, Key, KeyColor string
+		}
+		rows := eval[[]row](t, ctx, `[...document.querySelectorAll('table.providers-table tbody tr')].map(tr => {
+  const td = tr.querySelectorAll('td'), key = td[2].firstElementChild || td[2];
+  return {Name: tr.querySelector('th').firstChild.textContent.trim(), State: td[0].textContent.trim(),
+    StateColor: getComputedStyle(td[0].firstElementChild).color, Why: td[1].textContent.trim(),
+    Key: td[2].textContent.trim(), KeyColor: getComputedStyle(key).color};
+})`)
+		muted := eval[string](t, ctx, `(() => { const s = document.createElement('span'); s.className = 'muted'; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; })()`)
+		var red string
+		for _, r := range rows {
+			if r.Key == "missing" {
+				red = r.KeyColor
+			}
+		}
+		if red == "" || red == muted {
+			t.Fatalf("no provider's key reads missing in a colour of its own: %+v", rows)
+		}
+		seen := false
+		for _, r := range rows {
+			if r.State != "off" {
+				continue
+			}
+			seen = true
+			if r.Why == "" || r.Why == "—" {
+				t.Errorf("%s is off without saying why", r.Name)
+			}
+			if r.StateColor != muted || r.KeyColor == red {
+				t.Errorf("%s is off: state in %s, key %q in %s; want the muted %s and no red", r.Name, r.StateColor, r.Key, r.KeyColor, muted)
+			}
+		}
+		if !seen {
+			t.Error("no provider is off")
+		}
+	})
+
 	t.Run("actions", func(t *testing.T) {
 		ctx, _ := newTab(t, browser)
 		const n = 116
