@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
@@ -203,6 +204,19 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
 	checkHighlight(t, ctx, what+": a selected column", col)
 	if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('table.grid-table .g-sel[data-c]').length`)); n < 2 {
 		t.Errorf("%s: the selected column marks %d cells", what, n)
+	}
+	// From the keyboard: Tab to the last column's number selects it,
+	// Escape clears the selection and the highlight.
+	col = eval[string](t, ctx, `(() => {
+  const ths = document.querySelectorAll('table.grid-table th.g-a');
+  const th = ths[ths.length - 1];
+  th.querySelector('a').focus();
+  return th.dataset.k;
+})()`)
+	checkHighlight(t, ctx, what+": a column focused", col)
+	run(t, ctx, 10*time.Second, chromedp.KeyEvent(kb.Escape))
+	if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table .g-sel').length + document.querySelectorAll('svg.chart-graph .hl').length + (document.querySelector('svg.chart-graph.dim') ? 1 : 0)`); n != 0 {
+		t.Errorf("%s: after Escape, %d cells or graph elements are still selected or highlighted", what, n)
 	}
 }
 
