@@ -247,7 +247,7 @@ func (v *view) writeGridBlock(b *strings.Builder, g *grid, lo, hi int, heading b
 // count of rows, the <details> that closes them, and the column numbers
 // again (for the eye; the header says them to a screen reader).
 func writeGridKind(b *strings.Builder, k triage.Kind, rows, lo, hi int) {
-	b.WriteString(`<tbody class="grid-kind"><tr class="g-kind"><th scope="colgroup" colspan="3" class="g-kh"><details class="grid-kind"`)
+	b.WriteString(`<tbody class="grid-kind"><tr class="g-kind"><th scope="rowgroup" colspan="3" class="g-kh"><details class="grid-kind"`)
 	if rows <= gridOpenRows {
 		b.WriteString(` open`)
 	}

@@ -149,6 +149,9 @@ func checkKindGroups(t *testing.T, tbl *html.Node, cols map[string]string) {
 			t.Errorf("a kind's group does not start with the kind's row, or has no entity: %.200s", render(tb))
 			continue
 		}
+		if ths := elements(trs[0], "th"); len(ths) != 1 || !hasAttr(ths[0], "scope", "rowgroup") {
+			t.Errorf("a kind's row does not head its group with one th scope=rowgroup: %.200s", render(trs[0]))
+		}
 		sums := elements(trs[0], "summary")
 		if len(sums) != 1 {
 			t.Errorf("a kind's row has %d summaries", len(sums))
@@ -362,4 +365,10 @@ func BenchmarkGrid(b *testing.B) {
 		n = len(reporthtml.Grid(r, reporthtml.Options{}))
 	}
 	b.ReportMetric(float64(n), "bytes/grid")
+}
+
+// hasAttr reports whether n has the attribute key with the value v.
+func hasAttr(n *html.Node, key, v string) bool {
+	got, ok := attr(n, key)
+	return ok && got == v
 }
