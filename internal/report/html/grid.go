@@ -234,7 +234,7 @@ func (v *view) writeGridBlock(b *strings.Builder, g *grid, lo, hi int, heading b
 		if len(in) == 0 {
 			continue
 		}
-		writeGridKind(b, k, len(in), lo, hi)
+		writeGridKind(b, k, len(in), g.alerts, lo, hi)
 		for _, row := range in {
 			v.writeGridRow(b, row, tiKnown, lo, hi)
 		}
@@ -246,7 +246,7 @@ func (v *view) writeGridBlock(b *strings.Builder, g *grid, lo, hi int, heading b
 // writeGridKind opens a kind's <tbody> with its first row: the kind, its
 // count of rows, the <details> that closes them, and the column numbers
 // again (for the eye; the header says them to a screen reader).
-func writeGridKind(b *strings.Builder, k triage.Kind, rows, lo, hi int) {
+func writeGridKind(b *strings.Builder, k triage.Kind, rows int, alerts []gridAlert, lo, hi int) {
 	b.WriteString(`<tbody class="grid-kind"><tr class="g-kind"><th scope="rowgroup" colspan="3" class="g-kh"><details class="grid-kind"`)
 	if rows <= gridOpenRows {
 		b.WriteString(` open`)
@@ -257,7 +257,7 @@ func writeGridKind(b *strings.Builder, k triage.Kind, rows, lo, hi int) {
 	b.WriteString(strconv.Itoa(rows))
 	b.WriteString(`</span></summary></details></th>`)
 	for c := lo; c < hi; c++ {
-		b.WriteString(`<td class="g-kc" data-c="` + strconv.Itoa(c) + `" aria-hidden="true">` + strconv.Itoa(c+1) + `</td>`)
+		b.WriteString(`<td class="g-kc" data-c="` + strconv.Itoa(c) + `" aria-hidden="true">` + strconv.Itoa(alerts[c].num) + `</td>`)
 	}
 	b.WriteString(`</tr>`)
 }
