@@ -321,6 +321,34 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`.entity-head`)),
 		)
 		checkPage(t, ctx, links[0])
+		// The host's page has tables wider than its card (OS and agent,
+		// addresses, logons): they scroll inside it, the page does not
+		// widen, and the entity's name is not broken a word a line.
+		run(t, ctx, 60*time.Second,
+			chromedp.Navigate(ts.URL+"/entities/Host/wks-fin-07.contoso-demo.example?ws=demo"),
+			chromedp.WaitVisible(chromedp.CSS(`.entity-head`)),
+		)
+		checkPage(t, ctx, "host page")
+		type wrap struct {
+			Scrolling, Tables int
+			Tallest           float64
+		}
+		w := eval[wrap](t, ctx, `(() => {
+  const wraps = [...document.querySelectorAll('.summary-panel .tablewrap')];
+  const lines = td => {
+    const r = document.createRange(); r.selectNodeContents(td);
+    const cs = getComputedStyle(td), lh = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.3;
+    return r.getBoundingClientRect().height / lh;
+  };
+  const tallest = Math.max(0, ...[...document.querySelectorAll('.summary-panel table.data td.nobreak')].map(lines));
+  return {Scrolling: wraps.filter(w => w.scrollWidth > w.clientWidth + 1).length, Tables: wraps.length, Tallest: tallest};
+})()`)
+		if w.Tables == 0 || w.Scrolling == 0 {
+			t.Errorf("host page: %d of its %d tables scroll in their card; want its wide ones to", w.Scrolling, w.Tables)
+		}
+		if w.Tallest == 0 || w.Tallest > 1.5 {
+			t.Errorf("host page: a name or address cell is %.1f lines high", w.Tallest)
+		}
 
 		// An incident with public addresses: the map shows where they are.
 		run(t, ctx, 30*time.Second, chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, mapIncident)))
