@@ -321,6 +321,34 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`.entity-head`)),
 		)
 		checkPage(t, ctx, links[0])
+		// The host's page has tables wider than its card (OS and agent,
+		// addresses, logons): they scroll inside it, the page does not
+		// widen, and the entity's name is not broken a word a line.
+		run(t, ctx, 60*time.Second,
+			chromedp.Navigate(ts.URL+"/entities/Host/wks-fin-07.contoso-demo.example?ws=demo"),
+			chromedp.WaitVisible(chromedp.CSS(`.entity-head`)),
+		)
+		checkPage(t, ctx, "host page")
+		type wrap struct {
+			Scrolling, Tables int
+			Tallest           float64
+		}
+		w := eval[wrap](t, ctx, `(() => {
+  const wraps = [...document.querySelectorAll('.summary-panel .tablewrap')];
+  const lines = td => {
+    const r = document.createRange(); r.selectNodeContents(td);
+    const cs = getComputedStyle(td), lh = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.3;
+    return r.getBoundingClientRect().height / lh;
+  };
+  const tallest = Math.max(0, ...[...document.querySelectorAll('.summary-panel table.data td.nobreak')].map(lines));
+  return {Scrolling: wraps.filter(w => w.scrollWidth > w.clientWidth + 1).length, Tables: wraps.length, Tallest: tallest};
+})()`)
+		if w.Tables == 0 || w.Scrolling == 0 {
+			t.Errorf("host page: %d of its %d tables scroll in their card; want its wide ones to", w.Scrolling, w.Tables)
+		}
+		if w.Tallest == 0 || w.Tallest > 1.5 {
+			t.Errorf("host page: a name or address cell is %.1f lines high", w.Tallest)
+		}
 
 		// An incident with public addresses: the map shows where they are.
 		run(t, ctx, 30*time.Second, chromedp.Navigate(fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, mapIncident)))
@@ -329,6 +357,50 @@ func TestBrowser(t *testing.T) {
 			t.Error("no map on the incident page")
 		}
 		checkPage(t, ctx, "incident with a map")
+	})
+
+	// The providers page's words and colours as drawn: a provider that is
+	// off reads "off" with its reason in the muted colour of other
+	// neutral text, and its unset key is not red; red is only for the key
+	// a provider that should run lacks.
+	t.Run("providers", func(t *testing.T) {
+		ctx, _ := newTab(t, browser)
+		run(t, ctx, 30*time.Second, chromedp.Navigate(ts.URL+"/providers?ws=demo"), chromedp.WaitVisible(chromedp.CSS(`table.providers-table`)))
+		type row struct {
+			Name, State, StateColor, Why, Key, KeyColor string
+		}
+		rows := eval[[]row](t, ctx, `[...document.querySelectorAll('table.providers-table tbody tr')].map(tr => {
+  const td = tr.querySelectorAll('td'), key = td[2].firstElementChild || td[2];
+  return {Name: tr.querySelector('th').firstChild.textContent.trim(), State: td[0].textContent.trim(),
+    StateColor: getComputedStyle(td[0].firstElementChild).color, Why: td[1].textContent.trim(),
+    Key: td[2].textContent.trim(), KeyColor: getComputedStyle(key).color};
+})`)
+		muted := eval[string](t, ctx, `(() => { const s = document.createElement('span'); s.className = 'muted'; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; })()`)
+		var red string
+		for _, r := range rows {
+			if r.Key == "missing" {
+				red = r.KeyColor
+			}
+		}
+		if red == "" || red == muted {
+			t.Fatalf("no provider's key reads missing in a colour of its own: %+v", rows)
+		}
+		seen := false
+		for _, r := range rows {
+			if r.State != "off" {
+				continue
+			}
+			seen = true
+			if r.Why == "" || r.Why == "—" {
+				t.Errorf("%s is off without saying why", r.Name)
+			}
+			if r.StateColor != muted || r.KeyColor == red {
+				t.Errorf("%s is off: state in %s, key %q in %s; want the muted %s and no red", r.Name, r.StateColor, r.Key, r.KeyColor, muted)
+			}
+		}
+		if !seen {
+			t.Error("no provider is off")
+		}
 	})
 
 	t.Run("actions", func(t *testing.T) {
@@ -518,7 +590,59 @@ func TestBrowser(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table td.g-m').length`); n == 0 {
 			t.Error("without script, the grid has no marks")
 		}
+		// Incident 121's page and its HTML report, without script: a cut
+		// cell opens in place, and a kind of the grid closes its rows.
+		ts.triage("demo", demoIncident)
+		res, err := ts.client.Get(fmt.Sprintf("%s/incidents/%d/report?ws=demo&format=html", ts.URL, demoIncident))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("report download: %d %v", res.StatusCode, err)
+		}
+		file := filepath.Join(t.TempDir(), "incident.html")
+		if err := os.WriteFile(file, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{fmt.Sprintf("%s/incidents/%d?ws=demo", ts.URL, demoIncident), "file://" + file} {
+			run(t, ctx, 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`table.grid-table`)))
+			checkNoScriptOpens(t, ctx, page)
+		}
 	})
+}
+
+// checkNoScriptOpens checks, on a page whose scripts are off, that the
+// first cut cell of the alerts table opens in place to its whole value
+// when its summary is clicked, and that clicking a grid kind's summary
+// hides that kind's rows and clicking it again shows them.
+func checkNoScriptOpens(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	if eval[bool](t, ctx, `!!document.documentElement.classList.contains('js')`) {
+		t.Fatalf("%s: the page's script ran", page)
+	}
+	const whole = `(() => { const w = document.querySelector('details.cell > .whole'); return w ? w.getBoundingClientRect().height : -1; })()`
+	if h := eval[float64](t, ctx, whole); h != 0 {
+		t.Fatalf("%s: a cut cell's whole value is %vpx high before it is opened (-1: no cut cell)", page, h)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`details.cell > summary`)))
+	if h := eval[float64](t, ctx, whole); h <= 0 {
+		t.Errorf("%s: a cut cell does not open without script", page)
+	}
+	const rows = `(() => { const tb = document.querySelector('tbody.grid-kind'); return [...tb.querySelectorAll('tr[data-k]')].filter(r => r.getBoundingClientRect().height > 0).length; })()`
+	open := eval[int](t, ctx, rows)
+	if open == 0 {
+		t.Fatalf("%s: the grid's first kind shows no row", page)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`tbody.grid-kind details.grid-kind > summary`)))
+	if n := eval[int](t, ctx, rows); n != 0 {
+		t.Errorf("%s: a closed kind of the grid still shows %d rows", page, n)
+	}
+	run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`tbody.grid-kind details.grid-kind > summary`)))
+	if n := eval[int](t, ctx, rows); n != open {
+		t.Errorf("%s: the kind opened again shows %d rows of %d", page, n, open)
+	}
 }
 
 // TestScreenshots writes PNGs of the main pages, light and dark, to the

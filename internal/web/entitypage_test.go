@@ -55,8 +55,9 @@ func TestEntityPagesNoRawJSON(t *testing.T) {
 	}
 }
 
-// checkNoRawJSON fails t when a table cell or a fact of the page shows raw
-// JSON.
+// checkNoRawJSON fails t when any text of the page, or a hover text (a
+// title attribute, an SVG <title>), shows raw JSON: a table cell, a fact,
+// a list item, a graph node's detail.
 func checkNoRawJSON(t *testing.T, page, body string) {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
@@ -65,30 +66,20 @@ func checkNoRawJSON(t *testing.T, page, body string) {
 	}
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && (n.Data == "td" || n.Data == "dd") {
-			if txt := nodeText(n); rawJSON.MatchString(txt) {
-				t.Errorf("%s: a %s shows raw JSON: %.200s", page, n.Data, txt)
-			}
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
 			return
+		}
+		if n.Type == html.TextNode && rawJSON.MatchString(n.Data) {
+			t.Errorf("%s: text in a %s shows raw JSON: %.200s", page, n.Parent.Data, n.Data)
+		}
+		for _, a := range n.Attr {
+			if a.Key == "title" && rawJSON.MatchString(a.Val) {
+				t.Errorf("%s: the hover text of a %s shows raw JSON: %.200s", page, n.Data, a.Val)
+			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
 	}
 	walk(doc)
-}
-
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
 }

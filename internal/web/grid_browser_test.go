@@ -14,11 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/report"
 	reporthtml "github.com/triage-dev/triage/internal/report/html"
 	"github.com/triage-dev/triage/internal/triage"
+	"github.com/triage-dev/triage/internal/workspace"
+	"github.com/triage-dev/triage/internal/workspace/local"
 )
 
 // anchorOf is the id the report gives an alert ("a-") or an entity ("e-"):
@@ -87,6 +93,26 @@ const gridMarksJS = `(() => {
   return [...out].sort();
 })()`
 
+// gridMisalignedJS lists the grid's cells whose column does not line up
+// with its header's, as the browser lays them out: every cell of column c
+// (data-c) must have the left edge and width of the header th.g-a of c in
+// its block, whatever kind of entity its row is.
+const gridMisalignedJS = `(() => {
+  const bad = [];
+  for (const block of document.querySelectorAll('.grid-block')) {
+    const head = {};
+    for (const th of block.querySelectorAll('th.g-a[data-c]')) head[th.dataset.c] = th.getBoundingClientRect();
+    for (const td of block.querySelectorAll('td[data-c]')) {
+      const h = head[td.dataset.c], r = td.getBoundingClientRect();
+      if (!h) { bad.push('column ' + td.dataset.c + ': no header in its block'); continue; }
+      if (r.width === 0) continue; // a closed kind's row
+      if (Math.abs(r.left - h.left) > 1 || Math.abs(r.width - h.width) > 1)
+        bad.push('column ' + td.dataset.c + ' of ' + (td.closest('tbody').querySelector('summary') || {}).textContent + ' at ' + r.left + '+' + r.width + ', its header at ' + h.left + '+' + h.width);
+    }
+  }
+  return bad.slice(0, 5);
+})()`
+
 // highlightJS reports what the graph highlights: the highlighted nodes'
 // keys, how many nodes are faded, and the node the highlight is for with
 // its neighbours (by the graph's edges), as the graph itself links them.
@@ -139,6 +165,9 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
 	if len(want) == 0 || !slices.Equal(got, want) {
 		t.Errorf("%s: the grid marks %d pairs, the JSON report has %d; they differ", what, len(got), len(want))
 	}
+	for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+		t.Errorf("%s: the grid's columns do not line up: %s", what, b)
+	}
 	// Focus an entity node with the keyboard's focus (its link, or the
 	// node itself).
 	key := eval[string](t, ctx, `(() => {
@@ -147,6 +176,24 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
   return n.dataset.k;
 })()`)
 	checkHighlight(t, ctx, what+": a focused node", key)
+	// Hover another entity node with the mouse (a real pointer move at
+	// its centre): it is highlighted in turn.
+	type point struct {
+		Key string  `json:"key"`
+		X   float64 `json:"x"`
+		Y   float64 `json:"y"`
+	}
+	p := eval[point](t, ctx, `(() => {
+  document.activeElement && document.activeElement.blur();
+  const ns = [...document.querySelectorAll('svg.chart-graph .node[data-k^="e-"]')].filter(n => !n.classList.contains('group'));
+  const n = ns[ns.length - 1];
+  n.scrollIntoView({block: 'center'});
+  const b = n.querySelector('.shape').getBoundingClientRect();
+  return {key: n.dataset.k, x: b.x + b.width / 2, y: b.y + b.height / 2};
+})()`)
+	run(t, ctx, 10*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, p.X, p.Y))
+	checkHighlight(t, ctx, what+": a hovered node", p.Key)
+	run(t, ctx, 10*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 	// Select the first alert's column.
 	col := eval[string](t, ctx, `(() => {
   document.activeElement && document.activeElement.blur();
@@ -157,6 +204,19 @@ func checkGridAndGraph(t *testing.T, ctx context.Context, what string, jsonRepor
 	checkHighlight(t, ctx, what+": a selected column", col)
 	if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('table.grid-table .g-sel[data-c]').length`)); n < 2 {
 		t.Errorf("%s: the selected column marks %d cells", what, n)
+	}
+	// From the keyboard: Tab to the last column's number selects it,
+	// Escape clears the selection and the highlight.
+	col = eval[string](t, ctx, `(() => {
+  const ths = document.querySelectorAll('table.grid-table th.g-a');
+  const th = ths[ths.length - 1];
+  th.querySelector('a').focus();
+  return th.dataset.k;
+})()`)
+	checkHighlight(t, ctx, what+": a column focused", col)
+	run(t, ctx, 10*time.Second, chromedp.KeyEvent(kb.Escape))
+	if n := eval[int](t, ctx, `document.querySelectorAll('table.grid-table .g-sel').length + document.querySelectorAll('svg.chart-graph .hl').length + (document.querySelector('svg.chart-graph.dim') ? 1 : 0)`); n != 0 {
+		t.Errorf("%s: after Escape, %d cells or graph elements are still selected or highlighted", what, n)
 	}
 }
 
@@ -257,6 +317,9 @@ func TestBrowserScaleReport(t *testing.T) {
 		t.Error("a hostile value ran or added a script")
 	}
 	checkLabels(t, ctx, "scale report")
+	for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+		t.Errorf("scale report: the grid's columns do not line up: %s", b)
+	}
 	want := reportPairs(t, js)
 	if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
 		t.Errorf("the grid marks %d pairs, the JSON %d; they differ", len(got), len(want))
@@ -266,5 +329,88 @@ func TestBrowserScaleReport(t *testing.T) {
 				break
 			}
 		}
+	}
+	// On screen, the large kinds start closed; printed on A4 (about 720
+	// CSS pixels inside the margins), every row shows and no block of the
+	// grid is wider than the page.
+	const hiddenRows = `[...document.querySelectorAll('#grid tr[data-k]')].filter(r => r.getBoundingClientRect().height === 0).length`
+	if eval[int](t, ctx, hiddenRows) == 0 {
+		t.Error("on screen, no kind of the large grid starts closed")
+	}
+	run(t, ctx, 10*time.Second, chromedp.EmulateViewport(720, 1000), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	if n := eval[int](t, ctx, hiddenRows); n != 0 {
+		t.Errorf("printed, %d rows of the grid are hidden", n)
+	}
+	if w := eval[int](t, ctx, `Math.max(...[...document.querySelectorAll('#grid table.grid-table')].map(t => Math.ceil(t.getBoundingClientRect().right - t.closest('.grid-block').getBoundingClientRect().right)))`); w > 1 {
+		t.Errorf("printed, a table of the grid is %dpx wider than the page", w)
+	}
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 1 {
+		t.Errorf("printed, the report is %dpx wider than the page", w)
+	}
+}
+
+// TestBrowserEveryIncident opens, in chromium, the HTML report of the
+// alerts, entities and graph of every incident of the demo and of the
+// hostile workspace, and checks there what the browser's own font
+// metrics decide: no shown graph label overlaps another or a node and no
+// two read alike; the grid marks exactly the report's pairs, its columns
+// lined up.
+func TestBrowserEveryIncident(t *testing.T) {
+	browser := newBrowser(t)
+	options(t) // builds the shared workspaces
+	ctx, _ := newTab(t, browser)
+	dir := t.TempDir()
+	n := 0
+	for name, ws := range map[string]*local.Workspace{"demo": shared.demo, "hostile": shared.hostile} {
+		var incs []triage.Incident
+		if err := ws.ListIncidents(context.Background(), workspace.IncidentFilter{}, func(inc triage.Incident) error {
+			incs = append(incs, inc)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, inc := range incs {
+			what := fmt.Sprintf("%s %d", name, inc.Number)
+			d, err := ws.Details(context.Background(), inc)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			r := &report.Report{SchemaVersion: report.SchemaVersion, GeneratedAt: testNow, Workspace: name, Incident: inc,
+				Alerts: d.Alerts, Entities: d.Entities, Graph: pipeline.BuildGraph(inc, d.Alerts, d.Entities)}
+			for _, step := range []string{report.StepDetails, report.StepGraph} {
+				r.Sections = append(r.Sections, report.Section{Name: step, Status: report.StatusOK})
+			}
+			var doc bytes.Buffer
+			if err := reporthtml.Write(&doc, r, reporthtml.Options{}); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			file := filepath.Join(dir, fmt.Sprintf("%s-%d.html", name, inc.Number))
+			if err := os.WriteFile(file, doc.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			js, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(t, ctx, 30*time.Second, chromedp.Navigate("file://"+file), chromedp.WaitReady(chromedp.CSS(`footer, body`)))
+			if eval[int](t, ctx, `document.querySelectorAll('svg.chart-graph .lbl').length`) == 0 {
+				t.Errorf("%s: the graph has no label", what)
+			}
+			checkLabels(t, ctx, what)
+			want := reportPairs(t, js)
+			if got := eval[[]string](t, ctx, gridMarksJS); !slices.Equal(got, want) {
+				t.Errorf("%s: the grid marks %d pairs, the JSON %d; they differ", what, len(got), len(want))
+			}
+			for _, b := range eval[[]string](t, ctx, gridMisalignedJS) {
+				t.Errorf("%s: the grid's columns do not line up: %s", what, b)
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d incidents checked", n)
 	}
 }

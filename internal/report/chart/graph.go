@@ -873,7 +873,7 @@ func placeLabels(gn []*gnode, w, h, top float64) []label {
 		return true
 	}
 	for _, g := range gn {
-		add(rect{g.x - g.r, g.y - g.r, g.x + g.r, g.y + g.r})
+		add(g.box())
 	}
 	order := make([]int, len(gn))
 	for i := range order {
@@ -891,16 +891,17 @@ func placeLabels(gn []*gnode, w, h, top float64) []label {
 	for _, i := range order {
 		g := gn[i]
 		t := texts[i]
+		r := g.r * g.gi.shape.reach()
 		cands := []label{
-			{g.x + g.r + 3, g.y + 3.5, "start", t, true},
-			{g.x - g.r - 3, g.y + 3.5, "end", t, true},
-			{g.x, g.y + g.r + 11, "middle", t, true},
-			{g.x, g.y - g.r - 4, "middle", t, true},
+			{g.x + r + 3, g.y + 3.5, "start", t, true},
+			{g.x - r - 3, g.y + 3.5, "end", t, true},
+			{g.x, g.y + r + 11, "middle", t, true},
+			{g.x, g.y - r - 4, "middle", t, true},
 		}
 		if g.key == "incident" {
 			// The incident's label is worth more tries, farther out.
 			for _, d := range []float64{12, 24, 36} {
-				cands = append(cands, label{g.x, g.y + g.r + 11 + d, "middle", t, true}, label{g.x, g.y - g.r - 4 - d, "middle", t, true})
+				cands = append(cands, label{g.x, g.y + r + 11 + d, "middle", t, true}, label{g.x, g.y - r - 4 - d, "middle", t, true})
 			}
 		}
 		out[i] = cands[0]
@@ -914,6 +915,13 @@ func placeLabels(gn []*gnode, w, h, top float64) []label {
 		}
 	}
 	return out
+}
+
+// box is the square a node's shape is drawn in (its radius times its
+// shape's reach), which no label may enter.
+func (g *gnode) box() rect {
+	r := g.r * g.gi.shape.reach()
+	return rect{g.x - r, g.y - r, g.x + r, g.y + r}
 }
 
 // labelFont is the size of the graph's labels (chart.css draws .lbl at it).
@@ -934,19 +942,25 @@ func (l label) box() rect {
 
 // labelWidth estimates, on the wide side, how wide s is drawn at size:
 // a label placed by it never runs into its neighbour in the fonts a
-// browser picks for chart.css's sans-serif.
+// browser picks for chart.css's sans-serif. The widths are DejaVu Sans's
+// (Debian's sans-serif, wider than Arial, Segoe UI or Roboto), rounded
+// up: an em for m, W, @, % and the ellipsis the cut labels carry.
 func labelWidth(s string, size float64) float64 {
 	w := 0.0
 	for _, r := range s {
 		switch {
 		case r > 0x2e80:
 			w += 1.05
-		case unicode.IsUpper(r) || r == 'm' || r == 'w' || r == '@' || r == '%' || r == '…':
-			w += 0.85
+		case r == 'm' || r == 'W' || r == '@' || r == '%' || r == '…':
+			w += 1
+		case r == 'M' || r == 'w' || strings.ContainsRune("#+<=>^~", r):
+			w += 0.87
+		case unicode.IsUpper(r):
+			w += 0.8
 		case r == 'i' || r == 'l' || r == 'j' || r == '.' || r == ',' || r == ':' || r == '\'' || r == '|' || r == ' ':
 			w += 0.34
 		default:
-			w += 0.62
+			w += 0.64
 		}
 	}
 	return w * size

@@ -223,7 +223,7 @@ func TestGraphLabels(t *testing.T) {
 					}
 				}
 				for j, g := range m.gn {
-					if box.hits(rect{g.x - g.r, g.y - g.r, g.x + g.r, g.y + g.r}) {
+					if box.hits(g.box()) {
 						t.Errorf("label %q (of node %d) overlaps node %d", l.text, i, j)
 					}
 				}

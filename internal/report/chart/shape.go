@@ -25,6 +25,22 @@ const (
 	octagon
 )
 
+// reach is how far, as a multiple of its radius, the shape drawn by path
+// goes from its centre in any direction: more than the radius for the
+// shapes drawn larger to weigh as much to the eye. Labels are kept out of
+// that square.
+func (s shape) reach() float64 {
+	switch s {
+	case triangle:
+		return 1.25
+	case diamond:
+		return 1.15
+	case star:
+		return 1.1
+	}
+	return 1
+}
+
 // path returns the path data of the shape centred on (x, y) with radius r.
 func (s shape) path(x, y, r float64) string {
 	var b strings.Builder

@@ -134,13 +134,17 @@ func (v *view) newGrid() *grid {
 }
 
 // Grid is the incidence grid as HTML: one block per GridColumns alerts,
-// each holding a <details> per kind of entity (open unless the kind has
-// many rows) with a table whose columns are the block's alerts and whose
-// rows are the entities that one of them names. A row links to the
-// entity's summary (Href), says its threat-intel severity and how many
-// alerts name it, and lists its links to other entities. The alerts are
-// keyed by number below the grid. It works without script; report.js lets
-// a column be selected, which highlights the alert in the graph.
+// each one table whose columns are the block's alerts and whose rows are
+// the entities one of them names, a <tbody> per kind of entity. So the
+// alert columns line up from one kind to the next, and the header repeats
+// on every printed page. A kind's first row names it and repeats the
+// column numbers; its <details> closes the kind's rows (the stylesheet
+// hides them with :has, no script), closed from the start when the kind
+// has many rows. A row links to the entity's summary (Href), says its
+// threat-intel severity and how many alerts name it, and lists its links
+// to other entities. The alerts are keyed by number below the grid. It
+// works without script; report.js lets a column be selected, which
+// highlights the alert in the graph.
 //
 // Like the tables' bodies (tableView.Body), it is written here rather than
 // by html/template, for speed at a large incident's size: every value is
@@ -150,86 +154,13 @@ func (v *view) Grid() template.HTML {
 	if len(g.alerts) == 0 || len(g.kinds) == 0 && len(g.alone) == 0 {
 		return ""
 	}
-	tiKnown := v.Step(report.StepTI) != nil
 	var b strings.Builder
 	b.Grow(1024 + 64*len(v.R.Entities)*min(len(g.alerts), GridColumns))
 	blocks := (len(g.alerts) + GridColumns - 1) / GridColumns
 	b.WriteString(`<div class="grid">`)
-	for blk := 0; blk < blocks; blk++ {
+	for blk := 0; blk < blocks && len(g.kinds) > 0; blk++ {
 		lo, hi := blk*GridColumns, min((blk+1)*GridColumns, len(g.alerts))
-		b.WriteString(`<div class="grid-block">`)
-		if blocks > 1 {
-			b.WriteString(`<h3 class="grid-cols">Alerts ` + strconv.Itoa(lo+1) + `–` + strconv.Itoa(hi) + ` of ` + strconv.Itoa(len(g.alerts)) + `</h3>`)
-		}
-		for _, k := range g.kinds {
-			rows := g.rows[k]
-			// The block's rows: the entities one of its alerts names.
-			var in []gridRow
-			for _, row := range rows {
-				for c := lo; c < hi; c++ {
-					if row.named[c] {
-						in = append(in, row)
-						break
-					}
-				}
-			}
-			if len(in) == 0 {
-				continue
-			}
-			b.WriteString(`<details class="grid-kind"`)
-			if len(in) <= gridOpenRows {
-				b.WriteString(` open`)
-			}
-			b.WriteString(`><summary><span class="kind">`)
-			esc(&b, clip(string(k), 120))
-			b.WriteString(`</span> <span class="count">`)
-			b.WriteString(strconv.Itoa(len(in)))
-			b.WriteString(`</span></summary><div class="tablewrap grid-wrap"><table class="data grid-table"><thead><tr><th scope="col" class="g-ent">Entity</th><th scope="col" class="g-ti">TI</th><th scope="col" class="num g-n" title="alerts naming it">Alerts</th>`)
-			for c := lo; c < hi; c++ {
-				ga := g.alerts[c]
-				sev := SeverityClass(ga.a.Severity)
-				id := alertAnchor(ga.a.ID)
-				b.WriteString(`<th scope="col" class="g-a sev-` + sev + `" data-k="` + id + `" data-c="` + strconv.Itoa(c) + `"><a href="#` + id + `" title="`)
-				esc(&b, alertTitle(ga))
-				b.WriteString(`"><span class="g-num">` + strconv.Itoa(ga.num) + `</span><span class="g-sev">`)
-				esc(&b, sevLetter(sev))
-				b.WriteString(`</span></a></th>`)
-			}
-			b.WriteString(`</tr></thead><tbody>`)
-			for _, row := range in {
-				e := row.e
-				b.WriteString(`<tr data-k="` + anchor(e.Key) + `"><th scope="row" class="g-ent"><a class="ent" href="`)
-				esc(&b, chart.SafeHref(v.Href(e.Key)))
-				b.WriteString(`" title="`)
-				esc(&b, clip(e.Name, 300))
-				b.WriteString(`"><bdi>`)
-				esc(&b, chart.CutMiddle(e.Name, 48))
-				b.WriteString(`</bdi></a>`)
-				v.writeLinks(&b, e)
-				b.WriteString(`</th><td class="g-ti">`)
-				switch ti := v.EntityTI(e.Key); {
-				case ti != "":
-					b.WriteString(`<span class="badge ti ti-` + TIClass(ti) + `">`)
-					esc(&b, clip(string(ti), 40))
-					b.WriteString(`</span>`)
-				case tiKnown:
-					b.WriteString(`<span class="muted">none</span>`)
-				default:
-					b.WriteString(`<span class="muted">…</span>`)
-				}
-				b.WriteString(`</td><td class="num g-n">` + strconv.Itoa(len(row.named)) + `</td>`)
-				for c := lo; c < hi; c++ {
-					if row.named[c] {
-						b.WriteString(`<td class="g-m" data-c="` + strconv.Itoa(c) + `"><span title="named by alert ` + strconv.Itoa(c+1) + `">●</span></td>`)
-					} else {
-						b.WriteString(`<td></td>`)
-					}
-				}
-				b.WriteString(`</tr>`)
-			}
-			b.WriteString(`</tbody></table></div></details>`)
-		}
-		b.WriteString(`</div>`)
+		v.writeGridBlock(&b, g, lo, hi, blocks > 1)
 	}
 	if len(g.alone) > 0 {
 		b.WriteString(`<p class="grid-alone">Named by no alert (from the incident itself): `)
@@ -265,6 +196,103 @@ func (v *view) Grid() template.HTML {
 	}
 	b.WriteString(`</ol></details></div>`)
 	return template.HTML(b.String()) // #nosec G203 -- every value is escaped above
+}
+
+// writeGridBlock writes the block of the grid's columns lo to hi (0-based,
+// hi excluded): its heading when the grid has several blocks, and its table.
+func (v *view) writeGridBlock(b *strings.Builder, g *grid, lo, hi int, heading bool) {
+	b.WriteString(`<div class="grid-block">`)
+	if heading {
+		b.WriteString(`<h3 class="grid-cols">Alerts ` + strconv.Itoa(lo+1) + `–` + strconv.Itoa(hi) + ` of ` + strconv.Itoa(len(g.alerts)) + `</h3>`)
+	}
+	b.WriteString(`<div class="tablewrap grid-wrap"><table class="data grid-table"><thead><tr><th scope="col" class="g-ent">Entity</th><th scope="col" class="g-ti">TI</th><th scope="col" class="num g-n" title="alerts naming it">Alerts</th>`)
+	for c := lo; c < hi; c++ {
+		ga := g.alerts[c]
+		sev := SeverityClass(ga.a.Severity)
+		id := alertAnchor(ga.a.ID)
+		b.WriteString(`<th scope="col" class="g-a sev-` + sev + `" data-k="` + id + `" data-c="` + strconv.Itoa(c) + `"><a href="#` + id + `" title="`)
+		esc(b, alertTitle(ga))
+		b.WriteString(`"><span class="g-num">` + strconv.Itoa(ga.num) + `</span><span class="g-sev">`)
+		esc(b, sevLetter(sev))
+		b.WriteString(`</span></a></th>`)
+	}
+	b.WriteString(`</tr></thead>`)
+	tiKnown := v.Step(report.StepTI) != nil
+	var in []gridRow
+	for _, k := range g.kinds {
+		// The block's rows of the kind: the entities one of its alerts
+		// names.
+		in = in[:0]
+		for _, row := range g.rows[k] {
+			for c := lo; c < hi; c++ {
+				if row.named[c] {
+					in = append(in, row)
+					break
+				}
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		writeGridKind(b, k, len(in), g.alerts, lo, hi)
+		for _, row := range in {
+			v.writeGridRow(b, row, tiKnown, lo, hi)
+		}
+		b.WriteString(`</tbody>`)
+	}
+	b.WriteString(`</table></div></div>`)
+}
+
+// writeGridKind opens a kind's <tbody> with its first row: the kind, its
+// count of rows, the <details> that closes them, and the column numbers
+// again (for the eye; the header says them to a screen reader).
+func writeGridKind(b *strings.Builder, k triage.Kind, rows int, alerts []gridAlert, lo, hi int) {
+	b.WriteString(`<tbody class="grid-kind"><tr class="g-kind"><th scope="rowgroup" colspan="3" class="g-kh"><details class="grid-kind"`)
+	if rows <= gridOpenRows {
+		b.WriteString(` open`)
+	}
+	b.WriteString(`><summary><span class="kind">`)
+	esc(b, clip(string(k), 120))
+	b.WriteString(`</span> <span class="count">`)
+	b.WriteString(strconv.Itoa(rows))
+	b.WriteString(`</span></summary></details></th>`)
+	for c := lo; c < hi; c++ {
+		b.WriteString(`<td class="g-kc" data-c="` + strconv.Itoa(c) + `" aria-hidden="true">` + strconv.Itoa(alerts[c].num) + `</td>`)
+	}
+	b.WriteString(`</tr>`)
+}
+
+// writeGridRow writes an entity's row over the columns lo to hi.
+func (v *view) writeGridRow(b *strings.Builder, row gridRow, tiKnown bool, lo, hi int) {
+	e := row.e
+	b.WriteString(`<tr data-k="` + anchor(e.Key) + `"><th scope="row" class="g-ent"><a class="ent" href="`)
+	esc(b, chart.SafeHref(v.Href(e.Key)))
+	b.WriteString(`" title="`)
+	esc(b, clip(e.Name, 300))
+	b.WriteString(`"><bdi>`)
+	esc(b, chart.CutMiddle(e.Name, 48))
+	b.WriteString(`</bdi></a>`)
+	v.writeLinks(b, e)
+	b.WriteString(`</th><td class="g-ti">`)
+	switch ti := v.EntityTI(e.Key); {
+	case ti != "":
+		b.WriteString(`<span class="badge ti ti-` + TIClass(ti) + `">`)
+		esc(b, clip(string(ti), 40))
+		b.WriteString(`</span>`)
+	case tiKnown:
+		b.WriteString(`<span class="muted">none</span>`)
+	default:
+		b.WriteString(`<span class="muted">…</span>`)
+	}
+	b.WriteString(`</td><td class="num g-n">` + strconv.Itoa(len(row.named)) + `</td>`)
+	for c := lo; c < hi; c++ {
+		if row.named[c] {
+			b.WriteString(`<td class="g-m" data-c="` + strconv.Itoa(c) + `"><span title="named by alert ` + strconv.Itoa(c+1) + `">●</span></td>`)
+		} else {
+			b.WriteString(`<td></td>`)
+		}
+	}
+	b.WriteString(`</tr>`)
 }
 
 // writeLinks lists an entity's links to other entities of the incident

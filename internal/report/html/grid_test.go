@@ -102,6 +102,7 @@ func gridMarks(t *testing.T, doc *html.Node) (marks map[[2]string]bool, columns 
 		if n > reporthtml.GridColumns {
 			t.Errorf("a grid table has %d alert columns, more than %d", n, reporthtml.GridColumns)
 		}
+		checkKindGroups(t, tbl, cols)
 		for _, tr := range elements(tbl, "tr") {
 			ek, ok := attr(tr, "data-k")
 			if !ok {
@@ -129,6 +130,53 @@ func gridMarks(t *testing.T, doc *html.Node) (marks map[[2]string]bool, columns 
 		}
 	}
 	return marks, columns
+}
+
+// checkKindGroups checks that a grid table holds its kinds as groups of
+// one table, so that their columns line up: a <tbody> per kind, its first
+// row naming the kind (a <details> in a header cell) and repeating the
+// header's column numbers, no kind twice.
+func checkKindGroups(t *testing.T, tbl *html.Node, cols map[string]string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, tb := range elements(tbl, "tbody") {
+		if !hasClass(tb, "grid-kind") {
+			t.Errorf("a grid table's tbody is not a kind's group: %.200s", render(tb))
+			continue
+		}
+		trs := elements(tb, "tr")
+		if len(trs) < 2 || !hasClass(trs[0], "g-kind") {
+			t.Errorf("a kind's group does not start with the kind's row, or has no entity: %.200s", render(tb))
+			continue
+		}
+		if ths := elements(trs[0], "th"); len(ths) != 1 || !hasAttr(ths[0], "scope", "rowgroup") {
+			t.Errorf("a kind's row does not head its group with one th scope=rowgroup: %.200s", render(trs[0]))
+		}
+		sums := elements(trs[0], "summary")
+		if len(sums) != 1 {
+			t.Errorf("a kind's row has %d summaries", len(sums))
+			continue
+		}
+		kind := strings.Fields(text(sums[0]))[0]
+		if seen[kind] {
+			t.Errorf("the kind %s has two groups in one table", kind)
+		}
+		seen[kind] = true
+		var nums []string
+		for _, td := range elements(trs[0], "td") {
+			c, _ := attr(td, "data-c")
+			if _, ok := cols[c]; !ok || !hasClass(td, "g-kc") {
+				t.Errorf("%s: the kind's row has a cell %q that is no column of the header", kind, c)
+			}
+			nums = append(nums, c)
+		}
+		if len(nums) != len(cols) {
+			t.Errorf("%s: the kind's row repeats %d column numbers of %d", kind, len(nums), len(cols))
+		}
+	}
+	if len(seen) == 0 {
+		t.Error("a grid table has no kind")
+	}
 }
 
 // TestGridMarksEqualJSON checks, over every demo incident and the large
@@ -290,8 +338,13 @@ func entityKey(r *report.Report, name string) string {
 func TestGridBlocks(t *testing.T) {
 	r := bigReport(100, 400)
 	out := string(reporthtml.Grid(r, reporthtml.Options{}))
-	if n, want := strings.Count(out, `<div class="grid-block">`), (100+reporthtml.GridColumns-1)/reporthtml.GridColumns; n != want {
+	want := (100 + reporthtml.GridColumns - 1) / reporthtml.GridColumns
+	if n := strings.Count(out, `<div class="grid-block">`); n != want {
 		t.Errorf("%d blocks for 100 alerts, want %d", n, want)
+	}
+	// One table a block, whatever the kinds: their columns line up.
+	if n := strings.Count(out, `<table `); n != want {
+		t.Errorf("%d tables for %d blocks", n, want)
 	}
 	if !strings.Contains(out, `<details class="grid-kind">`) {
 		t.Error("no kind of the large incident starts closed")
@@ -312,4 +365,10 @@ func BenchmarkGrid(b *testing.B) {
 		n = len(reporthtml.Grid(r, reporthtml.Options{}))
 	}
 	b.ReportMetric(float64(n), "bytes/grid")
+}
+
+// hasAttr reports whether n has the attribute key with the value v.
+func hasAttr(n *html.Node, key, v string) bool {
+	got, ok := attr(n, key)
+	return ok && got == v
 }

@@ -23,10 +23,13 @@ type tableView struct {
 // cell is one table cell.
 type cell struct {
 	T string
-	// Num cells are counts, Time cells times (neither wraps); Long ones
-	// are long enough to need a scrolling box; Plain ones are none of
-	// these.
-	Num, Time, Long, Plain bool
+	// Num cells are counts, Time cells times; Long ones are long enough
+	// to need a scrolling box; Prose ones are shorter text of several
+	// words, which wraps but keeps a width of its own; Plain ones are
+	// none of these: a name, an address, a few words. A table wider than
+	// its card scrolls rather than squeeze its cells to a word a line, so
+	// only long and prose cells wrap.
+	Num, Time, Long, Prose, Plain bool
 }
 
 // Body is the table's rows as HTML. Tables are most of a large report's
@@ -40,12 +43,14 @@ func (tv *tableView) Body() template.HTML {
 		for _, c := range row {
 			boxed := false
 			switch {
-			case c.Plain:
-				b.WriteString("<td>")
+			case c.Prose:
+				b.WriteString(`<td class="prose">`)
 			case c.Num:
 				b.WriteString(`<td class="num">`)
 			case c.Time:
 				b.WriteString(`<td class="nowrap">`)
+			case c.Plain:
+				b.WriteString(`<td class="nobreak">`)
 			default:
 				b.WriteString(`<td><div class="x">`)
 				boxed = true
@@ -64,6 +69,10 @@ func (tv *tableView) Body() template.HTML {
 // longCell is the length from which a cell's value gets a box of its own.
 const longCell = 80
 
+// proseCell is the length from which a cell of several words wraps,
+// keeping a width of its own (the stylesheet's td.prose).
+const proseCell = 24
+
 func newTableView(t *report.Table) *tableView {
 	if t == nil {
 		return nil
@@ -74,7 +83,8 @@ func newTableView(t *report.Table) *tableView {
 		for j, c := range row {
 			typ := columnType(t, j)
 			num, tm, long := typ.IsCount(), typ.IsTime(), len(c) > longCell
-			cells[j] = cell{T: c, Num: num, Time: tm, Long: long, Plain: !num && !tm && !long}
+			prose := !num && !tm && !long && len(c) >= proseCell && strings.Contains(c, " ")
+			cells[j] = cell{T: c, Num: num, Time: tm, Long: long, Prose: prose, Plain: !num && !tm && !long && !prose}
 		}
 		tv.Rows[i] = cells
 	}

@@ -123,3 +123,32 @@ func TestTableBarsByType(t *testing.T) {
 		}
 	}
 }
+
+// TestTableBodyProse: a cell of several words, long enough to wrap, is
+// marked prose (the stylesheet keeps it from being squeezed to a word a
+// line in a wide table); a long one gets its box; a name, an address or a
+// few words do not wrap on screen (printed, they do), nor do counts and
+// times.
+func TestTableBodyProse(t *testing.T) {
+	tab := &report.Table{
+		Columns: typed("Host", report.ColLabel, "Details", report.ColText, "Count", report.ColCount, "Last seen", report.ColLastSeen, "Id", report.ColText),
+		Rows: [][]string{
+			{"wks-fin-07.contoso-demo.example", "join type Hybrid Azure AD Join; sensor Active", "3", "2026-12-06T20:35:59Z", "3C-52-82-9B-CA-06"},
+			{"wks", "Defender for Endpoint", "10", "", strings.Repeat("word ", 20)},
+		},
+	}
+	body := string(newTableView(tab).Body())
+	rows := strings.Split(strings.TrimSpace(body), "\n")
+	if len(rows) != 2 {
+		t.Fatalf("%d rows: %s", len(rows), body)
+	}
+	want := []string{
+		`<tr><td class="nobreak">wks-fin-07.contoso-demo.example</td><td class="prose">join type Hybrid Azure AD Join; sensor Active</td><td class="num">3</td><td class="nowrap">2026-12-06T20:35:59Z</td><td class="nobreak">3C-52-82-9B-CA-06</td></tr>`,
+		`<tr><td class="nobreak">wks</td><td class="nobreak">Defender for Endpoint</td><td class="num">10</td><td class="nowrap"></td><td><div class="x">` + strings.Repeat("word ", 20) + `</div></td></tr>`,
+	}
+	for i := range want {
+		if rows[i] != want[i] {
+			t.Errorf("row %d:\n got %s\nwant %s", i, rows[i], want[i])
+		}
+	}
+}
