@@ -87,6 +87,11 @@ func TestEachFactorOnAndOff(t *testing.T) {
 		{PrivilegedChange, func(r *report.Report) {
 			r.Summaries = []report.Summary{privSummary("jordan", "Add member to role", "Global Administrator")}
 		}, 20, "jordan (Global Administrator)"},
+		{PrivilegedAccount, func(r *report.Report) {
+			r.Precedents = &report.Precedents{Privileged: report.PrivilegedAccounts{Status: report.StatusOK,
+				Checked:  []string{"grace", "jordan"},
+				Accounts: []report.PrivilegedAccount{{Name: "grace", Privileges: []string{"Domain Admins", "Global Administrator"}}}}}
+		}, 20, "grace (Domain Admins, Global Administrator)"},
 		{HostAccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindHost, "wks-07", summary.SectionHostChanges, 1)}
 		}, 10, "wks-07 (1 change)"},
