@@ -20,8 +20,9 @@ import (
 )
 
 // DefaultPrecedentsLookback is how far back, by default, Precedents looks
-// for sign-ins from the incident's addresses and for incidents closed as
-// benign (priority.lookback in triage.yaml).
+// for sign-ins from the incident's addresses, for incidents closed as
+// benign and for its accounts' IdentityInfo rows (priority.lookback in
+// triage.yaml).
 const DefaultPrecedentsLookback = 30 * 24 * time.Hour
 
 // Precedents asks the workspace what its past says of r's incident, for

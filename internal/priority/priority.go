@@ -112,8 +112,9 @@ type Settings struct {
 	// keep Factors' defaults. A name not in Factors is ignored here
 	// (config check reports it).
 	Weights map[string]int `json:"weights,omitempty"`
-	// Lookback is how far back first_seen_address looks for sign-ins and
-	// closed_benign_history for closed incidents; 0 is the pipeline's
+	// Lookback is how far back first_seen_address looks for sign-ins,
+	// closed_benign_history for closed incidents and privileged_account
+	// for IdentityInfo rows; 0 is the pipeline's
 	// default (pipeline.DefaultPrecedentsLookback). Score does not read it.
 	Lookback time.Duration `json:"lookback,omitempty"`
 	// CrownJewels are hosts, by short name or FQDN, in any case.
@@ -252,9 +253,11 @@ func entityKinds(ents []triage.Entity) []string {
 }
 
 // PrivilegedNames are the admin roles and privileged groups whose changes
-// weigh as privileged_change: Entra ID's and Azure's most powerful roles and
-// Active Directory's and Windows' administrators' groups. A change row names
-// one when its Object or Detail column contains it, in any case.
+// weigh as privileged_change, and whose holders as privileged_account:
+// Entra ID's and Azure's most powerful roles and Active Directory's and
+// Windows' administrators' groups. A change row names one when its Object
+// or Detail column contains it, in any case; an account holds one when a
+// role or group of its IdentityInfo row is it, whole, in any case.
 var PrivilegedNames = []string{
 	"Global Administrator", "Privileged Role Administrator", "Privileged Authentication Administrator",
 	"Security Administrator", "User Access Administrator", "Owner",
