@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -75,14 +74,16 @@ func PrivilegedAccounts(ctx context.Context, ws workspace.Workspace, inc triage.
 	}
 	out := report.PrivilegedAccounts{Start: before.Add(-lookback).UTC(), End: end.UTC(), Checked: []string{}, Accounts: []report.PrivilegedAccount{}}
 	var ids []string
-	byEntity := map[string][]string{}
+	var accounts []triage.Entity
 	for _, e := range ents {
 		if v := summary.AccountIDs(e); len(v) > 0 {
-			byEntity[e.Name] = append(byEntity[e.Name], v...)
+			accounts = append(accounts, e)
+			out.Checked = append(out.Checked, e.Name)
 			ids = append(ids, v...)
 		}
 	}
-	out.Checked = slices.Sorted(maps.Keys(byEntity))
+	slices.Sort(out.Checked)
+	out.Checked = slices.Compact(out.Checked)
 	switch {
 	case len(ids) == 0:
 		out.Status, out.Reason = report.StatusEmpty, "the incident has no account with a UPN, SID or object id"
@@ -104,11 +105,14 @@ func PrivilegedAccounts(ctx context.Context, ws workspace.Workspace, inc triage.
 		return out
 	}
 	recs := t.Records()
-	for _, name := range out.Checked {
-		if pa, ok := privilegesOf(name, byEntity[name], recs); ok {
+	for _, e := range accounts {
+		if pa, ok := privilegesOf(e, recs); ok {
 			out.Accounts = append(out.Accounts, pa)
 		}
 	}
+	slices.SortFunc(out.Accounts, func(a, b report.PrivilegedAccount) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Entity, b.Entity))
+	})
 	out.Status = report.StatusOK
 	if len(t.Warnings) > 0 {
 		out.Status, out.Reason = report.StatusPartial, "the workspace marked the result partial: "+strings.Join(t.Warnings, "; ")
@@ -117,10 +121,11 @@ func PrivilegedAccounts(ctx context.Context, ws workspace.Workspace, inc triage.
 }
 
 // privilegesOf gathers the privileges of the rows whose UPN, SID or object
-// id is one of ids (lower case): the account entity name's. ok is false
-// when it holds none.
-func privilegesOf(name string, ids []string, recs []workspace.Record) (report.PrivilegedAccount, bool) {
-	pa := report.PrivilegedAccount{Name: name, Privileges: []string{}}
+// id is one of account e's (summary.AccountIDs). ok is false when it holds
+// none.
+func privilegesOf(e triage.Entity, recs []workspace.Record) (report.PrivilegedAccount, bool) {
+	ids := summary.AccountIDs(e)
+	pa := report.PrivilegedAccount{Entity: e.Key, Name: e.Name, Privileges: []string{}}
 	for _, rec := range recs {
 		if !slices.ContainsFunc([]string{"AccountUPN", "AccountSID", "AccountObjectId"}, func(c string) bool {
 			v := strings.ToLower(strings.TrimSpace(rec.String(c)))

@@ -113,7 +113,7 @@ func TestClosedBenignHistory(t *testing.T) {
 func withPrivileged() *report.Report {
 	r := withPrecedents()
 	r.Precedents.Privileged = report.PrivilegedAccounts{Status: report.StatusOK, Checked: []string{"grace", "jordan"},
-		Accounts: []report.PrivilegedAccount{{Name: "grace", Privileges: []string{"Global Administrator"}, Seen: t0}}}
+		Accounts: []report.PrivilegedAccount{{Entity: "Account:grace", Name: "grace", Privileges: []string{"Global Administrator"}, Seen: t0}}}
 	return r
 }
 
@@ -149,7 +149,7 @@ func TestPrivilegedAccount(t *testing.T) {
 		t.Error("privileged_change is gone")
 	}
 	r.Precedents.Privileged.Accounts = append(r.Precedents.Privileged.Accounts,
-		report.PrivilegedAccount{Name: "mallory", Privileges: []string{"Domain Admins"}})
+		report.PrivilegedAccount{Entity: "Account:mallory", Name: "mallory", Privileges: []string{"Domain Admins"}})
 	if _, d, ok := points(Score(r, Settings{}), PrivilegedAccount); !ok || !strings.Contains(d, "mallory (Domain Admins)") || strings.Contains(d, "grace") {
 		t.Errorf("privileged_account beside grace's change: %q (%v)", d, ok)
 	}

@@ -291,15 +291,15 @@ func privileged(s report.Summary) []string {
 }
 
 // changes adds the group, role and account changes the summaries found for
-// the incident's accounts and on its hosts. It returns the names of the
-// accounts privileged_change counted.
+// the incident's accounts and on its hosts. It returns the entity keys of
+// the accounts privileged_change counted.
 func changes(r *report.Report, add adder) map[string]bool {
 	var accounts, hosts, privs []string
 	counted := map[string]bool{}
 	for _, s := range r.Summaries {
 		if p := privileged(s); s.Kind == triage.KindAccount && len(p) > 0 {
 			privs = append(privs, s.Name+" ("+strings.Join(p, ", ")+")")
-			counted[s.Name] = true
+			counted[s.Entity] = true
 		}
 		if n := changed(s, summary.SectionAccountChanges); s.Kind == triage.KindAccount && n > 0 {
 			accounts = append(accounts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
@@ -321,8 +321,8 @@ func changes(r *report.Report, add adder) map[string]bool {
 }
 
 // privilegedAccounts adds the accounts that hold a privileged role or group
-// (pa), leaving out those privileged_change counted (changed, names of
-// their summaries): a change of a privileged role or group is often what
+// (pa), leaving out those privileged_change counted (changed, by entity
+// key): a change of a privileged role or group is often what
 // made the membership, one fact that weighs once. It returns what could
 // not be checked when IdentityInfo was not read (or partly) and no account
 // was found; a workspace without the table (skipped) adds nothing.
@@ -330,7 +330,7 @@ func privilegedAccounts(pa report.PrivilegedAccounts, changed map[string]bool, a
 	var what []string
 	if pa.Status == report.StatusOK || pa.Status == report.StatusPartial {
 		for _, a := range pa.Accounts {
-			if !changed[a.Name] {
+			if !changed[a.Entity] {
 				what = append(what, a.Name+" ("+shown(a.Privileges, 3)+")")
 			}
 		}

@@ -43,8 +43,9 @@ type PrivilegedAccounts struct {
 // PrivilegedAccount is an account of the incident that holds privileged
 // roles or groups.
 type PrivilegedAccount struct {
-	// Name is the account entity's name.
-	Name string `json:"name"`
+	// Entity is the account entity's key, Name its name.
+	Entity string `json:"entity"`
+	Name   string `json:"name"`
 	// Privileges are the privileged roles and groups it holds, as
 	// IdentityInfo writes them, sorted.
 	Privileges []string `json:"privileges"`
