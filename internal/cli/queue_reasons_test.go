@@ -181,6 +181,25 @@ func untrue(r *report.Report, x report.PriorityReason) string {
 			}
 		}
 		return points(1)
+	case priority.PrivilegedAccount:
+		pa := report.PrivilegedAccounts{}
+		if r.Precedents != nil {
+			pa = r.Precedents.Privileged
+		}
+		if pa.Status != report.StatusOK && pa.Status != report.StatusPartial || len(pa.Accounts) == 0 {
+			return fmt.Sprintf("the privileged accounts check is %q with %d accounts", pa.Status, len(pa.Accounts))
+		}
+		for _, a := range pa.Accounts {
+			if !slices.ContainsFunc(r.Entities, func(e triage.Entity) bool { return e.Kind == triage.KindAccount && e.Key == a.Entity }) {
+				return fmt.Sprintf("privileged account %s is not an account of the incident", a.Name)
+			}
+			for _, h := range a.Privileges {
+				if !slices.ContainsFunc(priority.PrivilegedNames, func(n string) bool { return strings.EqualFold(n, h) }) {
+					return fmt.Sprintf("%s holds %q, not a privileged name", a.Name, h)
+				}
+			}
+		}
+		return points(1)
 	case priority.PrivilegedChange, priority.AccountChanges, priority.HostAccountChanges:
 		kind, section := triage.KindAccount, summary.SectionAccountChanges
 		if x.Factor == priority.HostAccountChanges {
@@ -203,9 +222,10 @@ func untrue(r *report.Report, x report.PriorityReason) string {
 		return points(1)
 	case priority.Unchecked:
 		p := r.Precedents
-		if p == nil || !slices.Contains([]report.Status{report.StatusError, report.StatusPartial}, p.FirstSeen.Status) &&
-			!slices.Contains([]report.Status{report.StatusError, report.StatusPartial}, p.ClosedBenign.Status) {
-			return "both precedents' checks were made"
+		failed := []report.Status{report.StatusError, report.StatusPartial}
+		if p == nil || !slices.Contains(failed, p.FirstSeen.Status) && !slices.Contains(failed, p.ClosedBenign.Status) &&
+			!slices.Contains(failed, p.Privileged.Status) {
+			return "every precedents' check was made"
 		}
 		return points(1)
 	}

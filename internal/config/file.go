@@ -45,8 +45,8 @@ type filePriority struct {
 	Weights     map[string]int `yaml:"weights"`
 	CrownJewels []string       `yaml:"crown_jewels"`
 	VIPAccounts []string       `yaml:"vip_accounts"`
-	// Lookback is how far back first_seen_address and
-	// closed_benign_history look.
+	// Lookback is how far back first_seen_address,
+	// closed_benign_history and privileged_account look.
 	Lookback *duration `yaml:"lookback"`
 }
 

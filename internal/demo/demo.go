@@ -49,6 +49,7 @@ const (
 	TableDeviceLogonEvents     = "DeviceLogonEvents"
 	TableCommonSecurityLog     = "CommonSecurityLog"
 	TableDnsEvents             = "DnsEvents"
+	TableIdentityInfo          = "IdentityInfo"
 )
 
 // Tables lists the tables Generate writes, in the order it writes them.
@@ -58,7 +59,7 @@ func Tables() []string {
 		TableSigninLogs, TableAuditLogs, TableAzureActivity, TableOfficeActivity,
 		TableSecurityEvent, TableSyslog, TableHeartbeat, TableDeviceInfo,
 		TableDeviceNetworkInfo, TableDeviceNetworkEvents, TableDeviceProcessEvents,
-		TableDeviceLogonEvents, TableCommonSecurityLog, TableDnsEvents,
+		TableDeviceLogonEvents, TableCommonSecurityLog, TableDnsEvents, TableIdentityInfo,
 	}
 }
 
@@ -101,6 +102,7 @@ func Generate(opts Options, emit func(table string, rec map[string]any) error) e
 		g.deviceLogonEvents,
 		g.commonSecurityLog,
 		g.dnsEvents,
+		g.identityInfo,
 	} {
 		if err := step(); err != nil {
 			return err

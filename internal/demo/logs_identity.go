@@ -809,3 +809,58 @@ func (g *gen) officeRow(r *rand.Rand, o office) map[string]any {
 	}
 	return rec
 }
+
+// directoryRoles are the Entra ID roles and groups of the staff, as UEBA's
+// IdentityInfo records them: grace, the Azure administrator, is the one
+// privileged account (Global Administrator, Domain Admins); the
+// helpdesk's role and the SOC's groups are not privileged names.
+var directoryRoles = map[string]struct{ roles, groups []string }{
+	"grace.patel":  {[]string{"Global Administrator"}, []string{"Domain Admins", "IT Staff"}},
+	"mike.adams":   {[]string{"Helpdesk Administrator"}, []string{"IT Staff", "Helpdesk"}},
+	"jordan.reyes": {nil, []string{"IT Staff", "Cloud Operations"}},
+	"priya.shah":   {[]string{"Security Reader"}, []string{"SOC"}},
+	"tom.becker":   {[]string{"Security Reader"}, []string{"SOC"}},
+}
+
+// identityInfoEvery is how often UEBA writes an account's row again.
+const identityInfoEvery = 7 * day
+
+// identityInfo writes UEBA's IdentityInfo rows: one per user every
+// identityInfoEvery, the first at the window's start, with the roles and
+// groups of directoryRoles (every user is in their department's group);
+// erin.schmidt's rows after her approved role grant (incident 104) hold
+// Application Administrator.
+func (g *gen) identityInfo() error {
+	grant := g.ago(11*day + 5*hour)
+	for _, u := range users {
+		dr := directoryRoles[u.sam]
+		for t := g.start; !t.After(g.now); t = t.Add(identityInfoEvery) {
+			roles := strs(dr.roles...)
+			if u.sam == "erin.schmidt" && !t.Before(grant) {
+				roles = strs("Application Administrator")
+			}
+			groups := strs(append([]string{u.dept}, dr.groups...)...)
+			if err := g.emit(TableIdentityInfo, map[string]any{
+				"TenantId":           g.tenant,
+				"SourceSystem":       "UEBA",
+				"Type":               TableIdentityInfo,
+				"TimeGenerated":      t,
+				"AccountUPN":         u.upn(),
+				"AccountObjectId":    g.userObjectID(u),
+				"AccountSID":         u.sid(),
+				"AccountName":        u.sam,
+				"AccountDomain":      ntDomain,
+				"AccountDisplayName": u.display,
+				"Department":         u.dept,
+				"JobTitle":           u.title,
+				"MailAddress":        u.upn(),
+				"IsAccountEnabled":   true,
+				"AssignedRoles":      roles,
+				"GroupMembership":    groups,
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

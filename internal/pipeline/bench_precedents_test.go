@@ -15,8 +15,8 @@ import (
 )
 
 // BenchmarkPrecedents asks, for every demo incident of the 14 days, what
-// the priority's precedents ask (first_seen_addresses and
-// closed_benign_alerts, one each per incident), in a demo workspace of
+// the priority's precedents ask (first_seen_addresses,
+// closed_benign_alerts and privileged_accounts, one each per incident), in a demo workspace of
 // the default size and of 5 times its log volume: the time per incident.
 //
 //	go test ./internal/pipeline -run '^$' -bench Precedents -benchtime 3x

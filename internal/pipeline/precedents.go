@@ -3,6 +3,7 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/ioc"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/summary"
 	"github.com/triage-dev/triage/internal/triage"
@@ -17,15 +19,17 @@ import (
 )
 
 // DefaultPrecedentsLookback is how far back, by default, Precedents looks
-// for sign-ins from the incident's addresses and for incidents closed as
-// benign (priority.lookback in triage.yaml).
+// for sign-ins from the incident's addresses, for incidents closed as
+// benign and for its accounts' IdentityInfo rows (priority.lookback in
+// triage.yaml).
 const DefaultPrecedentsLookback = 30 * 24 * time.Hour
 
 // Precedents asks the workspace what its past says of r's incident, for
 // the priority (report.Precedents): which of its addresses never signed in
-// within lookback before its first activity (FirstSeen), and which earlier
+// within lookback before its first activity (FirstSeen), which earlier
 // incidents of the same rule and entities were closed as benign within
-// lookback before its creation (ClosedBenign). It reads r's incident,
+// lookback before its creation (ClosedBenign), and which of its accounts
+// hold a privileged role or group (Privileged). It reads r's incident,
 // alerts, entities, indicators and window, and writes nothing to r. Each
 // check records its own failure in its status; a failure is also reported
 // to problem. A lookback of 0 is DefaultPrecedentsLookback.
@@ -36,6 +40,7 @@ func Precedents(ctx context.Context, ws workspace.Workspace, r *report.Report, l
 	p := &report.Precedents{
 		FirstSeen:    FirstSeen(ctx, ws, r.Incident, r.Entities, r.Indicators, lookback),
 		ClosedBenign: ClosedBenign(ctx, ws, r.Incident, r.Alerts, r.Entities, lookback, r.Window.End),
+		Privileged:   PrivilegedAccounts(ctx, ws, r.Incident, r.Entities, priority.PrivilegedNames, lookback, r.Window.End),
 	}
 	if s := p.FirstSeen; s.Status == report.StatusError || s.Status == report.StatusPartial {
 		problem(triage.Problem{Where: "first-seen addresses query", What: s.Reason})
@@ -43,7 +48,104 @@ func Precedents(ctx context.Context, ws workspace.Workspace, r *report.Report, l
 	if s := p.ClosedBenign; s.Status == report.StatusError || s.Status == report.StatusPartial {
 		problem(triage.Problem{Where: "closed-as-benign incidents query", What: s.Reason})
 	}
+	if s := p.Privileged; s.Status == report.StatusError || s.Status == report.StatusPartial {
+		problem(triage.Problem{Where: "privileged accounts query", What: s.Reason})
+	}
 	return p
+}
+
+// PrivilegedAccounts asks the directory's record of accounts (IdentityInfo)
+// which of the incident's accounts hold one of the privileged roles or
+// groups names, with one privileged_accounts query for all of them: each
+// account's latest row from lookback before the incident's creation (its
+// first activity when it has none) to end, its roles and groups compared
+// whole, ignoring case. An account is found by its UPNs, SID or object id
+// (summary.AccountIDs), never by a bare name another account may share. A
+// workspace without IdentityInfo (UEBA off) makes the check skipped, not
+// failed.
+func PrivilegedAccounts(ctx context.Context, ws workspace.Workspace, inc triage.Incident, ents []triage.Entity,
+	names []string, lookback time.Duration, end time.Time) report.PrivilegedAccounts {
+	before := inc.Created
+	if before.IsZero() {
+		before = inc.FirstActivity
+	}
+	if end.Before(before) {
+		end = before
+	}
+	out := report.PrivilegedAccounts{Start: before.Add(-lookback).UTC(), End: end.UTC(), Checked: []string{}, Accounts: []report.PrivilegedAccount{}}
+	var ids []string
+	var accounts []triage.Entity
+	for _, e := range ents {
+		if v := summary.AccountIDs(e); len(v) > 0 {
+			accounts = append(accounts, e)
+			out.Checked = append(out.Checked, e.Name)
+			ids = append(ids, v...)
+		}
+	}
+	slices.Sort(out.Checked)
+	out.Checked = slices.Compact(out.Checked)
+	switch {
+	case len(ids) == 0:
+		out.Status, out.Reason = report.StatusEmpty, "the incident has no account with a UPN, SID or object id"
+		return out
+	case before.IsZero():
+		out.Status, out.Reason = report.StatusError, "the incident has neither a creation time nor a first activity"
+		return out
+	}
+	t, err := ws.Run(ctx, "privileged_accounts", workspace.Params{
+		"ids": dedupeStrings(ids), "names": names, "start": out.Start, "end": out.End,
+	})
+	var nt *workspace.NoTableError
+	switch {
+	case errors.As(err, &nt):
+		out.Status, out.Reason = report.StatusSkipped, nt.Error()
+		return out
+	case err != nil:
+		out.Status, out.Reason = report.StatusError, fmt.Sprintf("privileged accounts: %v", err)
+		return out
+	}
+	recs := t.Records()
+	for _, e := range accounts {
+		if pa, ok := privilegesOf(e, recs); ok {
+			out.Accounts = append(out.Accounts, pa)
+		}
+	}
+	slices.SortFunc(out.Accounts, func(a, b report.PrivilegedAccount) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Entity, b.Entity))
+	})
+	out.Status = report.StatusOK
+	if len(t.Warnings) > 0 {
+		out.Status, out.Reason = report.StatusPartial, "the workspace marked the result partial: "+strings.Join(t.Warnings, "; ")
+	}
+	return out
+}
+
+// privilegesOf gathers the privileges of the rows whose UPN, SID or object
+// id is one of account e's (summary.AccountIDs). ok is false when it holds
+// none.
+func privilegesOf(e triage.Entity, recs []workspace.Record) (report.PrivilegedAccount, bool) {
+	ids := summary.AccountIDs(e)
+	pa := report.PrivilegedAccount{Entity: e.Key, Name: e.Name, Privileges: []string{}}
+	for _, rec := range recs {
+		if !slices.ContainsFunc([]string{"AccountUPN", "AccountSID", "AccountObjectId"}, func(c string) bool {
+			v := strings.ToLower(strings.TrimSpace(rec.String(c)))
+			return v != "" && slices.Contains(ids, v)
+		}) {
+			continue
+		}
+		held, _ := rec["Privileges"].([]any)
+		for _, h := range held {
+			if s, ok := h.(string); ok && strings.TrimSpace(s) != "" {
+				pa.Privileges = append(pa.Privileges, strings.TrimSpace(s))
+			}
+		}
+		if len(held) > 0 && rec.Time("TimeGenerated").After(pa.Seen) {
+			pa.Seen = rec.Time("TimeGenerated")
+		}
+	}
+	slices.Sort(pa.Privileges)
+	pa.Privileges = slices.Compact(pa.Privileges)
+	return pa, len(pa.Privileges) > 0
 }
 
 // FirstSeen checks the incident's addresses against the sign-in logs from

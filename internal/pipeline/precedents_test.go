@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/triage-dev/triage/internal/pipeline"
+	"github.com/triage-dev/triage/internal/priority"
 	"github.com/triage-dev/triage/internal/report"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
@@ -239,5 +240,153 @@ func TestClosedBenign(t *testing.T) {
 	got = pipeline.ClosedBenign(context.Background(), ws, curIncident(), curAlerts(), nil, 30*24*time.Hour, pt0)
 	if got.Status != report.StatusEmpty || len(got.Incidents) != 0 {
 		t.Errorf("no entity: %s %v", got.Status, got.Incidents)
+	}
+}
+
+// identity is an IdentityInfo row.
+func identity(at time.Time, upn, sid, oid string, roles, groups []any) map[string]any {
+	return map[string]any{"TimeGenerated": at, "AccountUPN": upn, "AccountSID": sid, "AccountObjectId": oid,
+		"AccountName": strings.Split(upn, "@")[0], "AssignedRoles": roles, "GroupMembership": groups}
+}
+
+// privilegedWorkspace holds the IdentityInfo rows TestPrivilegedAccounts
+// reads; the incident was created at pt0 and the lookback is 30 days.
+func privilegedWorkspace(t *testing.T) workspace.Workspace {
+	day := 24 * time.Hour
+	start := pt0.Add(-30 * day)
+	const bobOID = "0b0b0b0b-0000-4000-8000-000000000001"
+	return memWorkspace(t, map[string][]map[string]any{"IdentityInfo": {
+		// bob by UPN, written in another case: his latest row is read, not
+		// the older one that had him in Enterprise Admins.
+		identity(pt0.Add(-10*day), "BOB@Contoso.com", "", bobOID, []any{}, []any{"Enterprise Admins", "Finance"}),
+		identity(pt0.Add(-2*day), "bob@contoso.com", "", bobOID, []any{"Global Administrator"}, []any{"Finance"}),
+		// Another bob, of another tenant: never bob's.
+		identity(pt0.Add(-day), "bob@fabrikam.com", "", "0b0b0b0b-0000-4000-8000-000000000002", []any{}, []any{"Domain Admins"}),
+		// carol by SID only, her group in lower case.
+		identity(pt0.Add(-3*day), "", "s-1-5-21-1-2-3-1105", "", nil, []any{"domain admins"}),
+		// dave by object id, in upper case: his role and group are not
+		// privileged (a name that contains one is not it).
+		identity(pt0.Add(-3*day), "dave@contoso.com", "", "DDDDDDDD-0000-4000-8000-000000000004",
+			[]any{"Global Reader"}, []any{"Administrators of the wiki"}),
+		// erin: the row at the lookback's start counts, the one a second
+		// before it does not.
+		identity(start.Add(-time.Second), "erin@contoso.com", "", "", []any{}, []any{"Domain Admins"}),
+		identity(start, "erin@contoso.com", "", "", []any{"Owner"}, []any{}),
+		// frank: only after the window's end.
+		identity(pt0.Add(2*time.Hour), "frank@contoso.com", "", "", []any{"Global Administrator"}, []any{}),
+	}})
+}
+
+func privilegedEntities(t *testing.T) []triage.Entity {
+	return []triage.Entity{
+		newEntity(t, triage.KindAccount, map[string]any{"accountName": "bob", "upnSuffix": "contoso.com"}),
+		newEntity(t, triage.KindAccount, map[string]any{"accountName": "carol", "ntDomain": "CONTOSO", "sid": "S-1-5-21-1-2-3-1105"}),
+		newEntity(t, triage.KindAccount, map[string]any{"accountName": "dave", "aadUserId": "dddddddd-0000-4000-8000-000000000004"}),
+		newEntity(t, triage.KindAccount, map[string]any{"accountName": "erin", "upnSuffix": "contoso.com"}),
+		newEntity(t, triage.KindAccount, map[string]any{"accountName": "frank", "upnSuffix": "contoso.com"}),
+		newEntity(t, triage.KindIP, map[string]any{"address": "203.0.113.5"}),
+	}
+}
+
+// TestPrivilegedAccounts: the privileged_accounts query on a local
+// workspace finds an account by UPN, SID or object id in any case, reads
+// its latest row within the lookback (both ends included), keeps only the
+// privileged names, whole, and never matches an account by its bare name.
+func TestPrivilegedAccounts(t *testing.T) {
+	ws := privilegedWorkspace(t)
+	ents := privilegedEntities(t)
+	end := pt0.Add(time.Hour)
+	got := pipeline.PrivilegedAccounts(context.Background(), ws, curIncident(), ents, priority.PrivilegedNames, 30*24*time.Hour, end)
+	if got.Status != report.StatusOK {
+		t.Fatalf("status %s: %s", got.Status, got.Reason)
+	}
+	if !got.Start.Equal(pt0.Add(-30*24*time.Hour)) || !got.End.Equal(end) {
+		t.Errorf("looked from %s to %s", got.Start, got.End)
+	}
+	var names []string
+	for _, e := range ents[:5] {
+		names = append(names, e.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(got.Checked, names) {
+		t.Errorf("checked %v, want the accounts %v", got.Checked, names)
+	}
+	want := map[string][]string{
+		ents[0].Name: {"Global Administrator"},
+		ents[1].Name: {"domain admins"},
+		ents[3].Name: {"Owner"},
+	}
+	if len(got.Accounts) != len(want) {
+		t.Errorf("accounts %+v, want %v", got.Accounts, want)
+	}
+	for _, a := range got.Accounts {
+		if w, ok := want[a.Name]; !ok || !slices.Equal(a.Privileges, w) {
+			t.Errorf("%s holds %v, want %v", a.Name, a.Privileges, w)
+		}
+	}
+	if i := slices.IndexFunc(got.Accounts, func(a report.PrivilegedAccount) bool { return a.Name == ents[0].Name }); i < 0 ||
+		!got.Accounts[i].Seen.Equal(pt0.Add(-2*24*time.Hour)) {
+		t.Errorf("bob's row is not his latest: %+v", got.Accounts)
+	}
+
+	// Batched = single: each account alone holds what it holds in the batch.
+	for _, e := range ents {
+		alone := pipeline.PrivilegedAccounts(context.Background(), ws, curIncident(), []triage.Entity{e}, priority.PrivilegedNames, 30*24*time.Hour, end)
+		for _, a := range alone.Accounts {
+			if w := want[a.Name]; !slices.Equal(a.Privileges, w) {
+				t.Errorf("%s alone holds %v, in the batch %v", a.Name, a.Privileges, w)
+			}
+		}
+		if _, ok := want[e.Name]; ok != (len(alone.Accounts) == 1) {
+			t.Errorf("%s alone: %+v", e.Name, alone.Accounts)
+		}
+	}
+
+	// No account to look for is empty; the query is not asked.
+	got = pipeline.PrivilegedAccounts(context.Background(), failing{ws, []string{"privileged_accounts"}}, curIncident(), ents[5:], priority.PrivilegedNames, 30*24*time.Hour, end)
+	if got.Status != report.StatusEmpty || len(got.Accounts) != 0 {
+		t.Errorf("no account: %s %+v", got.Status, got.Accounts)
+	}
+}
+
+// noIdentityInfo is a workspace without the IdentityInfo table.
+type noIdentityInfo struct{ workspace.Workspace }
+
+func (w noIdentityInfo) Run(ctx context.Context, name string, p workspace.Params) (workspace.Table, error) {
+	if name == "privileged_accounts" {
+		return workspace.Table{}, fmt.Errorf("query %s: %w", name, &workspace.NoTableError{Table: "IdentityInfo"})
+	}
+	return w.Workspace.Run(ctx, name, p)
+}
+
+// A workspace without IdentityInfo skips the check: no problem, no
+// points, no unchecked reason. A failing query is an error, a problem and
+// an unchecked reason naming the accounts.
+func TestPrivilegedAccountsMissingOrFailing(t *testing.T) {
+	ws := privilegedWorkspace(t)
+	r := &report.Report{Incident: curIncident(), Alerts: curAlerts(), Entities: privilegedEntities(t), Window: report.Window{End: pt0.Add(time.Hour)}}
+	var probs []triage.Problem
+	p := pipeline.Precedents(context.Background(), noIdentityInfo{ws}, r, 0, func(p triage.Problem) { probs = append(probs, p) })
+	if p.Privileged.Status != report.StatusSkipped || !strings.Contains(p.Privileged.Reason, "IdentityInfo") || len(probs) != 0 {
+		t.Errorf("no IdentityInfo: %s %q, problems %v", p.Privileged.Status, p.Privileged.Reason, probs)
+	}
+	r.Precedents = p
+	for _, x := range priority.Score(r, priority.Settings{}).Reasons {
+		if x.Factor == priority.PrivilegedAccount || x.Factor == priority.Unchecked {
+			t.Errorf("no IdentityInfo: reason %s %q", x.Factor, x.Detail)
+		}
+	}
+
+	probs = nil
+	p = pipeline.Precedents(context.Background(), failing{ws, []string{"privileged_accounts"}}, r, 0, func(p triage.Problem) { probs = append(probs, p) })
+	if p.Privileged.Status != report.StatusError || !strings.Contains(p.Privileged.Reason, "throttled (429)") ||
+		len(probs) != 1 || probs[0].Where != "privileged accounts query" {
+		t.Errorf("failing: %s %q, problems %v", p.Privileged.Status, p.Privileged.Reason, probs)
+	}
+	r.Precedents = p
+	got := priority.Score(r, priority.Settings{})
+	i := slices.IndexFunc(got.Reasons, func(x report.PriorityReason) bool { return x.Factor == priority.Unchecked })
+	if i < 0 || !strings.Contains(got.Reasons[i].Detail, "privileged roles or groups (privileged accounts: ") {
+		t.Errorf("failing: reasons %+v", got.Reasons)
 	}
 }

@@ -57,6 +57,28 @@ func TestDemoPriority(t *testing.T) {
 			t.Errorf("incident %d: domain_controller %v, names DC01 %v", n, has(n, priority.DomainController), dc)
 		}
 	}
+	// grace.patel is the demo's one privileged account (IdentityInfo:
+	// Global Administrator, Domain Admins): the incidents that name her
+	// (103, 113, 116, 130) hold it against her, by her object id or, on
+	// DC01, her SID; no other incident gets privileged_account.
+	for n, r := range reports {
+		grace := slices.ContainsFunc(r.Entities, func(e triage.Entity) bool {
+			return e.Kind == triage.KindAccount && strings.EqualFold(e.Prop("accountName"), "grace.patel")
+		})
+		i := slices.IndexFunc(r.Priority.Reasons, func(x report.PriorityReason) bool { return x.Factor == priority.PrivilegedAccount })
+		switch {
+		case grace && (i < 0 || !strings.Contains(r.Priority.Reasons[i].Detail, "grace.patel") ||
+			!strings.Contains(r.Priority.Reasons[i].Detail, "Global Administrator")):
+			t.Errorf("incident %d names grace.patel, privileged_account: %+v", n, r.Priority.Reasons)
+		case !grace && i >= 0:
+			t.Errorf("incident %d does not name grace.patel, privileged_account: %q", n, r.Priority.Reasons[i].Detail)
+		}
+	}
+	for _, n := range []int{103, 113, 116, 130} {
+		if !has(n, priority.PrivilegedAccount) {
+			t.Errorf("incident %d (grace.patel) lacks privileged_account", n)
+		}
+	}
 	for n, r := range reports {
 		if r.Priority == nil {
 			t.Errorf("incident %d has no priority", n)
@@ -152,6 +174,21 @@ func holds(r *report.Report, x report.PriorityReason) error {
 						}
 					}
 				}
+			}
+		}
+	case priority.PrivilegedAccount:
+		// Each account the detail names holds, in the report's check of
+		// IdentityInfo, only privileged names, and the detail names them.
+		pa := r.Precedents.Privileged
+		ok2 = (pa.Status == report.StatusOK || pa.Status == report.StatusPartial) && len(pa.Accounts) > 0
+		for _, a := range pa.Accounts {
+			if !strings.Contains(x.Detail, a.Name) {
+				continue
+			}
+			for _, h := range a.Privileges {
+				ok2 = ok2 && strings.Contains(x.Detail, h) && slices.ContainsFunc(priority.PrivilegedNames, func(p string) bool {
+					return strings.EqualFold(p, h)
+				})
 			}
 		}
 	case priority.ServerHost:

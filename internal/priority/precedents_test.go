@@ -107,3 +107,95 @@ func TestClosedBenignHistory(t *testing.T) {
 		t.Error("a partial answer that found incidents is called unchecked")
 	}
 }
+
+// withPrivileged is withPrecedents() whose privileged-accounts check found
+// grace holding Global Administrator, and checked jordan too.
+func withPrivileged() *report.Report {
+	r := withPrecedents()
+	r.Precedents.Privileged = report.PrivilegedAccounts{Status: report.StatusOK, Checked: []string{"grace", "jordan"},
+		Accounts: []report.PrivilegedAccount{{Entity: "Account:grace", Name: "grace", Privileges: []string{"Global Administrator"}, Seen: t0}}}
+	return r
+}
+
+// privileged_account names the accounts and what they hold; it is off
+// when no account holds anything, weighted as configured, and not counted
+// again for an account privileged_change already names.
+func TestPrivilegedAccount(t *testing.T) {
+	r := withPrivileged()
+	got, detail, ok := points(Score(r, Settings{}), PrivilegedAccount)
+	if !ok || got != 20 || !strings.Contains(detail, "grace (Global Administrator)") || strings.Contains(detail, "jordan") {
+		t.Errorf("privileged_account: %d %q (%v)", got, detail, ok)
+	}
+	if got, _, _ := points(Score(r, Settings{Weights: map[string]int{PrivilegedAccount: 30}}), PrivilegedAccount); got != 30 {
+		t.Errorf("weighted privileged_account: %d, want 30", got)
+	}
+	if _, d, ok := points(Score(r, Settings{Weights: map[string]int{PrivilegedAccount: 0}}), PrivilegedAccount); ok {
+		t.Errorf("privileged_account weighted 0 is shown: %q", d)
+	}
+	r.Precedents.Privileged.Accounts = []report.PrivilegedAccount{}
+	if _, d, ok := points(Score(r, Settings{}), PrivilegedAccount); ok {
+		t.Errorf("privileged_account with no account holding anything: %q", d)
+	}
+
+	// grace's change of Global Administrator counts once, as the change;
+	// mallory, who holds Domain Admins and changed nothing, still counts.
+	r = withPrivileged()
+	r.Summaries = []report.Summary{privSummary("grace", "Add member to role", "Global Administrator")}
+	p := Score(r, Settings{})
+	if _, d, ok := points(p, PrivilegedAccount); ok {
+		t.Errorf("grace counted by both privileged_change and privileged_account: %q", d)
+	}
+	if _, _, ok := points(p, PrivilegedChange); !ok {
+		t.Error("privileged_change is gone")
+	}
+	r.Precedents.Privileged.Accounts = append(r.Precedents.Privileged.Accounts,
+		report.PrivilegedAccount{Entity: "Account:mallory", Name: "mallory", Privileges: []string{"Domain Admins"}})
+	if _, d, ok := points(Score(r, Settings{}), PrivilegedAccount); !ok || !strings.Contains(d, "mallory (Domain Admins)") || strings.Contains(d, "grace") {
+		t.Errorf("privileged_account beside grace's change: %q (%v)", d, ok)
+	}
+}
+
+// A workspace without IdentityInfo (skipped) adds nothing, not even
+// unchecked; a failed or partial read that found nothing is unchecked,
+// in the one unchecked reason with the other checks; a partial read that
+// found an account counts it.
+func TestPrivilegedAccountUnchecked(t *testing.T) {
+	r := withPrivileged()
+	r.Precedents.Privileged = report.PrivilegedAccounts{Status: report.StatusSkipped, Reason: "the workspace has no IdentityInfo table",
+		Checked: []string{"grace"}, Accounts: []report.PrivilegedAccount{}}
+	p := Score(r, Settings{})
+	for _, f := range []string{PrivilegedAccount, Unchecked} {
+		if _, d, ok := points(p, f); ok {
+			t.Errorf("no IdentityInfo table: %s %q", f, d)
+		}
+	}
+	for _, st := range []report.Status{report.StatusError, report.StatusPartial} {
+		r := withPrivileged()
+		r.Precedents.Privileged.Status, r.Precedents.Privileged.Reason = st, "throttled"
+		r.Precedents.Privileged.Accounts = []report.PrivilegedAccount{}
+		r.Precedents.ClosedBenign.Status, r.Precedents.ClosedBenign.Reason = report.StatusError, "timed out"
+		p := Score(r, Settings{})
+		if _, _, ok := points(p, PrivilegedAccount); ok {
+			t.Errorf("%s: privileged_account applies", st)
+		}
+		n := 0
+		for _, x := range p.Reasons {
+			if x.Factor == Unchecked {
+				n++
+			}
+		}
+		_, d, _ := points(p, Unchecked)
+		if n != 1 || !strings.Contains(d, "grace, jordan hold privileged roles or groups (throttled)") || !strings.Contains(d, "timed out") {
+			t.Errorf("%s: %d unchecked reasons, %q", st, n, d)
+		}
+	}
+	r = withPrivileged()
+	r.Precedents.Privileged.Status, r.Precedents.Privileged.Reason = report.StatusPartial, "PartialError"
+	p = Score(r, Settings{})
+	if _, d, ok := points(p, PrivilegedAccount); !ok || !strings.Contains(d, "grace") {
+		t.Errorf("partial with grace found: %q (%v)", d, ok)
+	}
+	if _, d, ok := points(p, Unchecked); ok {
+		t.Errorf("partial with grace found is unchecked: %q", d)
+	}
+}

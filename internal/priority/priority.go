@@ -40,6 +40,7 @@ const (
 	CrownJewel         = "crown_jewel"
 	VIPAccount         = "vip_account"
 	PrivilegedChange   = "privileged_change"
+	PrivilegedAccount  = "privileged_account"
 	ServerHost         = "server_host"
 	DomainController   = "domain_controller"
 	RelatedAlerts      = "related_alerts"
@@ -72,6 +73,7 @@ var Factors = []Factor{
 	{Alerts, 3, 5, "per alert of the incident beyond the first"},
 	{EntityKinds, 2, 5, "per distinct kind of entity beyond the first"},
 	{PrivilegedChange, 20, 0, "an account of the incident made or underwent a change of a privileged role or group (PrivilegedNames) in the lookback"},
+	{PrivilegedAccount, 20, 0, "an account of the incident holds a privileged role or group (PrivilegedNames) in its latest IdentityInfo row in the lookback; not counted again for an account privileged_change names"},
 	{AccountChanges, 5, 0, "an account of the incident made or underwent group, role or account changes in the lookback (AuditLogs, SecurityEvent, Azure role assignments)"},
 	{HostAccountChanges, 10, 0, "accounts or groups were changed on a host of the incident in the lookback (a local administrator created...)"},
 	{CrownJewel, 25, 0, "a host of the incident is on priority.crown_jewels"},
@@ -83,7 +85,7 @@ var Factors = []Factor{
 	{ClosedBenign, -15, 0, "an earlier incident in the lookback with the same title or alert name, whose alerts name an entity of this one, was closed as BenignPositive or FalsePositive"},
 	// Shown even at 0 points: a factor that could not be checked never
 	// reads as one that does not apply.
-	{Unchecked, 0, 0, "the sign-ins or the closed incidents that first_seen_address or closed_benign_history read could not be read (the query failed or was partial): that factor was not checked"},
+	{Unchecked, 0, 0, "the sign-ins, the closed incidents or the accounts' roles and groups that first_seen_address, closed_benign_history or privileged_account read could not be read (the query failed or was partial): that factor was not checked"},
 }
 
 // Lookup returns the factor named name.
@@ -110,8 +112,9 @@ type Settings struct {
 	// keep Factors' defaults. A name not in Factors is ignored here
 	// (config check reports it).
 	Weights map[string]int `json:"weights,omitempty"`
-	// Lookback is how far back first_seen_address looks for sign-ins and
-	// closed_benign_history for closed incidents; 0 is the pipeline's
+	// Lookback is how far back first_seen_address looks for sign-ins,
+	// closed_benign_history for closed incidents and privileged_account
+	// for IdentityInfo rows; 0 is the pipeline's
 	// default (pipeline.DefaultPrecedentsLookback). Score does not read it.
 	Lookback time.Duration `json:"lookback,omitempty"`
 	// CrownJewels are hosts, by short name or FQDN, in any case.
@@ -149,11 +152,11 @@ func Score(r *report.Report, s Settings) report.Priority {
 	if kinds := entityKinds(r.Entities); len(kinds) > 1 {
 		add(EntityKinds, len(kinds)-1, english.Plural(len(kinds), "kind", "kinds")+" of entity: "+strings.Join(kinds, ", "))
 	}
-	changes(r, add)
+	privs := changes(r, add)
 	lists(r, s, add)
 	roles(r, add)
 	related(r, add)
-	precedents(r, add)
+	precedents(r, privs, add)
 
 	score := 0
 	for _, x := range reasons {
@@ -250,9 +253,11 @@ func entityKinds(ents []triage.Entity) []string {
 }
 
 // PrivilegedNames are the admin roles and privileged groups whose changes
-// weigh as privileged_change: Entra ID's and Azure's most powerful roles and
-// Active Directory's and Windows' administrators' groups. A change row names
-// one when its Object or Detail column contains it, in any case.
+// weigh as privileged_change, and whose holders as privileged_account:
+// Entra ID's and Azure's most powerful roles and Active Directory's and
+// Windows' administrators' groups. A change row names one when its Object
+// or Detail column contains it, in any case; an account holds one when a
+// role or group of its IdentityInfo row is it, whole, in any case.
 var PrivilegedNames = []string{
 	"Global Administrator", "Privileged Role Administrator", "Privileged Authentication Administrator",
 	"Security Administrator", "User Access Administrator", "Owner",
@@ -286,12 +291,15 @@ func privileged(s report.Summary) []string {
 }
 
 // changes adds the group, role and account changes the summaries found for
-// the incident's accounts and on its hosts.
-func changes(r *report.Report, add adder) {
+// the incident's accounts and on its hosts. It returns the entity keys of
+// the accounts privileged_change counted.
+func changes(r *report.Report, add adder) map[string]bool {
 	var accounts, hosts, privs []string
+	counted := map[string]bool{}
 	for _, s := range r.Summaries {
 		if p := privileged(s); s.Kind == triage.KindAccount && len(p) > 0 {
 			privs = append(privs, s.Name+" ("+strings.Join(p, ", ")+")")
+			counted[s.Entity] = true
 		}
 		if n := changed(s, summary.SectionAccountChanges); s.Kind == triage.KindAccount && n > 0 {
 			accounts = append(accounts, fmt.Sprintf("%s (%s)", s.Name, english.Plural(n, "change", "changes")))
@@ -309,6 +317,31 @@ func changes(r *report.Report, add adder) {
 	if len(hosts) > 0 {
 		add(HostAccountChanges, 1, "account or group changes on "+strings.Join(hosts, ", "))
 	}
+	return counted
+}
+
+// privilegedAccounts adds the accounts that hold a privileged role or group
+// (pa), leaving out those privileged_change counted (changed, by entity
+// key): a change of a privileged role or group is often what
+// made the membership, one fact that weighs once. It returns what could
+// not be checked when IdentityInfo was not read (or partly) and no account
+// was found; a workspace without the table (skipped) adds nothing.
+func privilegedAccounts(pa report.PrivilegedAccounts, changed map[string]bool, add adder) string {
+	var what []string
+	if pa.Status == report.StatusOK || pa.Status == report.StatusPartial {
+		for _, a := range pa.Accounts {
+			if !changed[a.Entity] {
+				what = append(what, a.Name+" ("+shown(a.Privileges, 3)+")")
+			}
+		}
+	}
+	if len(what) > 0 {
+		add(PrivilegedAccount, 1, "privileged roles or groups held by "+shown(what, 5))
+	}
+	if len(pa.Accounts) == 0 && (pa.Status == report.StatusError || pa.Status == report.StatusPartial) {
+		return fmt.Sprintf("whether %s hold privileged roles or groups (%s)", shown(pa.Checked, 3), pa.Reason)
+	}
+	return ""
 }
 
 // changed is how many rows the summary's section named name has (the
@@ -393,10 +426,11 @@ func related(r *report.Report, add adder) {
 	add(RelatedAlerts, len(ids), fmt.Sprintf("%s outside the incident name %s", english.Plural(len(ids), "other alert", "other alerts"), shown))
 }
 
-// precedents adds the addresses never seen in sign-ins and the earlier
-// incidents closed as benign (report.Precedents), and says which of the
-// two could not be checked.
-func precedents(r *report.Report, add adder) {
+// precedents adds the addresses never seen in sign-ins, the earlier
+// incidents closed as benign and the accounts holding privileged roles or
+// groups (report.Precedents), and says in one reason which of the three
+// could not be checked. changed are the accounts privileged_change counted.
+func precedents(r *report.Report, changed map[string]bool, add adder) {
 	p := r.Precedents
 	if p == nil {
 		return
@@ -423,6 +457,9 @@ func precedents(r *report.Report, add adder) {
 	}
 	if len(cb.Incidents) == 0 && (cb.Status == report.StatusError || cb.Status == report.StatusPartial) {
 		unchecked = append(unchecked, fmt.Sprintf("whether the same rule and entities were closed as benign before (%s)", cb.Reason))
+	}
+	if u := privilegedAccounts(p.Privileged, changed, add); u != "" {
+		unchecked = append(unchecked, u)
 	}
 	if len(unchecked) > 0 {
 		add(Unchecked, 1, "could not check "+strings.Join(unchecked, "; nor "))

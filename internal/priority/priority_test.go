@@ -45,7 +45,7 @@ func changesSummary(kind triage.Kind, name, section string, rows int) report.Sum
 func privSummary(name, op, object string) report.Summary {
 	t := &report.Table{Columns: []report.Column{{Name: "Operation", Header: "Operation", Type: report.ColLabel},
 		{Name: "Object", Header: "Object", Type: report.ColLabel}}, Rows: [][]string{{op, object}}}
-	return report.Summary{Kind: triage.KindAccount, Name: name,
+	return report.Summary{Entity: "Account:" + name, Kind: triage.KindAccount, Name: name,
 		Sections: []report.SummarySection{{Name: summary.SectionAccountChanges, Status: report.StatusOK, Table: t}}}
 }
 
@@ -87,6 +87,11 @@ func TestEachFactorOnAndOff(t *testing.T) {
 		{PrivilegedChange, func(r *report.Report) {
 			r.Summaries = []report.Summary{privSummary("jordan", "Add member to role", "Global Administrator")}
 		}, 20, "jordan (Global Administrator)"},
+		{PrivilegedAccount, func(r *report.Report) {
+			r.Precedents = &report.Precedents{Privileged: report.PrivilegedAccounts{Status: report.StatusOK,
+				Checked:  []string{"grace", "jordan"},
+				Accounts: []report.PrivilegedAccount{{Entity: "Account:grace", Name: "grace", Privileges: []string{"Domain Admins", "Global Administrator"}}}}}
+		}, 20, "grace (Domain Admins, Global Administrator)"},
 		{HostAccountChanges, func(r *report.Report) {
 			r.Summaries = []report.Summary{changesSummary(triage.KindHost, "wks-07", summary.SectionHostChanges, 1)}
 		}, 10, "wks-07 (1 change)"},

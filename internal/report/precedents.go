@@ -8,12 +8,49 @@ import (
 
 // Precedents is what the workspace's past says of the incident, for its
 // priority: which of its addresses were never seen in sign-ins before it
-// (FirstSeen) and which earlier incidents of the same rule and entities
-// were closed as benign (ClosedBenign). Each check has its own status: a
+// (FirstSeen), which earlier incidents of the same rule and entities
+// were closed as benign (ClosedBenign) and which of its accounts hold a
+// privileged role or group (Privileged). Each check has its own status: a
 // check that failed says so and is never read as "nothing found".
 type Precedents struct {
 	FirstSeen    FirstSeen    `json:"first_seen"`
 	ClosedBenign ClosedBenign `json:"closed_benign"`
+	// Privileged is the check of the incident's accounts against the
+	// directory's record of their roles and groups (IdentityInfo).
+	Privileged PrivilegedAccounts `json:"privileged_accounts"`
+}
+
+// PrivilegedAccounts is the check of the incident's accounts against
+// IdentityInfo from Start to End: which of them hold a privileged role or
+// group (priority.PrivilegedNames) in their latest row there.
+type PrivilegedAccounts struct {
+	// Status is ok when IdentityInfo was read, empty when the incident has
+	// no account with a UPN, SID or object id, skipped when the workspace
+	// has no IdentityInfo table (nothing failed: UEBA is off), partial when
+	// the workspace marked the answer incomplete (the accounts found are
+	// real; others may be missing) and error when the query failed; Reason
+	// says why for the last three.
+	Status Status    `json:"status"`
+	Reason string    `json:"reason,omitempty"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	// Checked are the names of the account entities looked for.
+	Checked []string `json:"checked"`
+	// Accounts are those of Checked that hold a privileged role or group.
+	Accounts []PrivilegedAccount `json:"accounts"`
+}
+
+// PrivilegedAccount is an account of the incident that holds privileged
+// roles or groups.
+type PrivilegedAccount struct {
+	// Entity is the account entity's key, Name its name.
+	Entity string `json:"entity"`
+	Name   string `json:"name"`
+	// Privileges are the privileged roles and groups it holds, as
+	// IdentityInfo writes them, sorted.
+	Privileges []string `json:"privileges"`
+	// Seen is the time of the IdentityInfo row they were read from.
+	Seen time.Time `json:"seen"`
 }
 
 // FirstSeen is the check of the incident's addresses against the sign-in

@@ -643,3 +643,21 @@ func changeDetail(source, detail string) string {
 	}
 	return out
 }
+
+// AccountIDs are the identifiers a directory keys an account entity by:
+// its UPNs, SID and object ids, lower case and sorted (not DOMAIN\name nor
+// its bare name, which another account may share). Empty when the entity
+// is not an account or has none of them.
+func AccountIDs(e triage.Entity) []string {
+	if e.Kind != triage.KindAccount {
+		return nil
+	}
+	var out []string
+	for f := range accountOf(e).strong {
+		if !strings.Contains(f, `\`) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

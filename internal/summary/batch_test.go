@@ -48,7 +48,7 @@ func TestBatchedEqualsSingle(t *testing.T) {
 	outside := map[string]bool{ // the catalog's other queries with lists
 		"alerts_by_id": true, "incidents_in_window": true, "ti_indicators": true, "ti_indicators_legacy": true,
 		// The priority's precedents, asked by the pipeline once per incident.
-		"first_seen_addresses": true, "closed_benign_alerts": true,
+		"first_seen_addresses": true, "closed_benign_alerts": true, "privileged_accounts": true,
 		// Asked only for entities that matched nothing, to say what would
 		// match: the demo's entities match (their answers are still
 		// compared above, batched and alone).

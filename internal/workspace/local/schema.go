@@ -300,6 +300,25 @@ var tables = []tableDef{
 		Entity: []string{"IndicatorId", "NetworkIP", "DomainName", "Url", "FileHashValue"},
 	},
 	{
+		// IdentityInfo is UEBA's table of accounts: a row per account when
+		// it changes or is synchronised again; privileged_accounts reads
+		// an account's latest roles and groups by UPN, SID or object id.
+		Name: "IdentityInfo",
+		Hot: cols(`TimeGenerated:datetime AccountUPN AccountObjectId AccountSID AccountName AccountDomain
+			AssignedRoles:dynamic GroupMembership:dynamic`),
+		Cold: cols(`AccountCloudSID AccountCreationTime:datetime AccountDisplayName AccountTenantId
+			AdditionalMailAddresses:dynamic BlastRadius ChangeSource City CompanyName Country Department
+			GivenName Surname JobTitle MailAddress Manager IsAccountEnabled:bool IsMFARegistered:bool
+			IsServiceAccount:bool OnPremisesDistinguishedName RiskLevel RiskState SAMAccountName Tags
+			UserState UserType TenantId SourceSystem Type`),
+		Entity: []string{"AccountUPN"},
+		Extra: []string{
+			"(lower(AccountUPN), TimeGenerated)",
+			"(lower(AccountSID), TimeGenerated)",
+			"(lower(AccountObjectId), TimeGenerated)",
+		},
+	},
+	{
 		Name: "HuntingBookmark",
 		Hot: cols(`TimeGenerated:datetime BookmarkId BookmarkName CreatedTime:datetime EventTime:datetime
 			UpdatedTime:datetime CreatedBy UpdatedBy Notes QueryText QueryResultRow Tags Entities
