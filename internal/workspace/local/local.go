@@ -249,7 +249,14 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", path)
+	dsn := path
+	if !memory {
+		// A write transaction takes the write lock when it begins: one that
+		// read first and then wrote while another process committed would
+		// fail at once with SQLITE_BUSY, which no busy timeout waits out.
+		dsn = withParam(path, "_txlock=immediate")
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
 	}
@@ -324,7 +331,7 @@ func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog
 	}
 	// A URI filename: % is its escape character.
 	uri := "file:" + strings.ReplaceAll(filepath.ToSlash(path), "%", "%25")
-	db, err := openReads(uri + "?mode=ro&immutable=1&")
+	db, err := openReads(uri + "?mode=ro&immutable=1")
 	if err != nil {
 		return nil, fmt.Errorf("open local workspace %s: %w", path, err)
 	}
@@ -359,10 +366,7 @@ func OpenReadOnly(ctx context.Context, name, path string, cat *workspace.Catalog
 // (mmap_size: as much of it as SQLite maps, 2 GB by default) rather than a
 // system call per page.
 func openReads(path string) (*sql.DB, error) {
-	if !strings.HasPrefix(path, "file:") {
-		path += "?"
-	}
-	dsn := path + "_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=mmap_size(1099511627776)"
+	dsn := withParam(path, "_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=mmap_size(1099511627776)")
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -373,6 +377,15 @@ func openReads(path string) (*sql.DB, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	return db, nil
+}
+
+// withParam adds the driver's connection parameters params to a database
+// path or file: URI.
+func withParam(path, params string) string {
+	if strings.HasPrefix(path, "file:") && strings.Contains(path, "?") {
+		return path + "&" + params
+	}
+	return path + "?" + params
 }
 
 func (w *Workspace) init(ctx context.Context) error {
