@@ -235,6 +235,7 @@ func waitDone(t *testing.T, ctx context.Context) {
 }
 
 func TestBrowser(t *testing.T) {
+	t.Parallel() // the browser tests wait on chromium more than they compute
 	browser := newBrowser(t)
 	ts := newServer(t)
 	// The hostile incidents and the one on the map are triaged while the

@@ -291,6 +291,7 @@ func scaleReport() *report.Report {
 // marks are the JSON's pairs, the shown labels overlap nothing, and a
 // selected column highlights its alert in the graph.
 func TestBrowserScaleReport(t *testing.T) {
+	t.Parallel() // the browser tests wait on chromium more than they compute
 	browser := newBrowser(t)
 	r := scaleReport()
 	var doc bytes.Buffer
@@ -359,6 +360,7 @@ func TestBrowserScaleReport(t *testing.T) {
 // two read alike; the grid marks exactly the report's pairs, its columns
 // lined up.
 func TestBrowserEveryIncident(t *testing.T) {
+	t.Parallel() // the browser tests wait on chromium more than they compute
 	browser := newBrowser(t)
 	options(t) // builds the shared workspaces
 	ctx, _ := newTab(t, browser)
