@@ -23,7 +23,6 @@ import (
 	"github.com/triage-dev/triage/internal/pipeline"
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
-	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
 // cursorOverlap is how far before the cursor a pass still looks: changes
@@ -709,7 +708,7 @@ func backoff(interval time.Duration, failures int, err error) time.Duration {
 		d *= 2
 	}
 	d = min(d, max(maxBackoff, interval))
-	var te *sentinel.ThrottledError
+	var te *workspace.ThrottledError
 	if errors.As(err, &te) && te.Wait > d {
 		d = te.Wait
 	}

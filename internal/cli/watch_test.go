@@ -20,7 +20,6 @@ import (
 	"github.com/triage-dev/triage/internal/triage"
 	"github.com/triage-dev/triage/internal/workspace"
 	"github.com/triage-dev/triage/internal/workspace/local"
-	"github.com/triage-dev/triage/internal/workspace/sentinel"
 )
 
 // importedLab imports two incidents (7 and 8, created two hours before
@@ -252,7 +251,7 @@ func TestWatchStopMidPass(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	failed := errors.New("list incidents: connection refused")
 	throttled := func(wait time.Duration) error {
-		return errors.Join(failed, fmt.Errorf("watch lab: list incidents: %w", &sentinel.ThrottledError{Workspace: "lab", Wait: wait}))
+		return errors.Join(failed, fmt.Errorf("watch lab: list incidents: %w", &workspace.ThrottledError{Workspace: "sentinel workspace lab", Service: "the service", Wait: wait}))
 	}
 	for _, tt := range []struct {
 		interval time.Duration

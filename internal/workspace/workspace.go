@@ -6,6 +6,7 @@ package workspace
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,28 @@ import (
 
 // ErrNotFound is returned (wrapped) when an incident or other object does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ThrottledError is a request a service throttled for longer than the
+// workspace's retry budget. Every workspace kind that talks to a service
+// returns it, so that a caller (watch's backoff) waits what the service
+// asked without knowing the kind.
+type ThrottledError struct {
+	Workspace string        // "sentinel workspace soc"
+	Service   string        // who throttled: "the service", "Microsoft Graph"
+	Wait      time.Duration // what the service asked for; 0 if it did not say
+	Err       error
+}
+
+func (e *ThrottledError) Error() string {
+	s := fmt.Sprintf("%s: throttled by %s", e.Workspace, e.Service)
+	if e.Wait > 0 {
+		s += fmt.Sprintf("; it asks to wait %s, longer than triage waits: try again after %s",
+			e.Wait.Round(time.Second), time.Now().Add(e.Wait).Format("15:04:05"))
+	}
+	return s
+}
+
+func (e *ThrottledError) Unwrap() error { return e.Err }
 
 // ErrUnauthorized is returned (wrapped) when signing in failed, or the
 // service refused the credential or the permission.

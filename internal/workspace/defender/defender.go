@@ -53,7 +53,7 @@ import (
 const MaxPageSize = 50
 
 // DefaultRetryBudget is the longest a request waits for one throttling
-// Retry-After before the wait is reported as a *ThrottledError.
+// Retry-After before the wait is reported as a *workspace.ThrottledError.
 const DefaultRetryBudget = 60 * time.Second
 
 // maxBody bounds a Graph response read into memory: an incident with its
@@ -293,25 +293,6 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() []error { return []error{workspace.ErrUnauthorized, e.Err} }
 
-// ThrottledError is a request Graph throttled for longer than the retry
-// budget.
-type ThrottledError struct {
-	Workspace string
-	Wait      time.Duration // what the service asked for; 0 if it did not say
-	Err       error
-}
-
-func (e *ThrottledError) Error() string {
-	s := fmt.Sprintf("defender workspace %s: throttled by Microsoft Graph", e.Workspace)
-	if e.Wait > 0 {
-		s += fmt.Sprintf("; it asks to wait %s, longer than triage waits: try again after %s",
-			e.Wait.Round(time.Second), time.Now().Add(e.Wait).Format("15:04:05"))
-	}
-	return s
-}
-
-func (e *ThrottledError) Unwrap() error { return e.Err }
-
 // call sends one Graph request (body marshalled as JSON when not nil) and
 // returns the response body of a 2xx answer; any other answer is an error
 // that says what went wrong, naming what (e.g. "incident 42").
@@ -360,7 +341,7 @@ func (w *Workspace) classify(resp *http.Response, body []byte, what string) erro
 	case http.StatusNotFound:
 		return fmt.Errorf("defender workspace %s: %s: %w (%s)", w.cfg.Name, what, workspace.ErrNotFound, msg)
 	case http.StatusTooManyRequests:
-		return &ThrottledError{Workspace: w.cfg.Name, Wait: timespan.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		return &workspace.ThrottledError{Workspace: "defender workspace " + w.cfg.Name, Service: "Microsoft Graph", Wait: timespan.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 			Err: fmt.Errorf("%s: %s", what, msg)}
 	}
 	if resp.StatusCode >= 500 {

@@ -368,7 +368,7 @@ func TestThrottlingAndErrors(t *testing.T) {
 	srv.Fault = func(*http.Request, []byte) *defendertest.Fault {
 		return &defendertest.Fault{Status: 429, Header: http.Header{"Retry-After": {"120"}}, Body: `{"error":{"code":"TooManyRequests","message":"slow down"}}`}
 	}
-	var te *defender.ThrottledError
+	var te *workspace.ThrottledError
 	if _, err := ws.Incident(ctx, "1"); !errors.As(err, &te) || te.Wait != 120*time.Second {
 		t.Errorf("a long throttle: %v, want a *ThrottledError with the wait", err)
 	}

@@ -270,25 +270,6 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() []error { return []error{workspace.ErrUnauthorized, e.Err} }
 
-// ThrottledError is a request the service throttled for longer than the
-// retry budget.
-type ThrottledError struct {
-	Workspace string
-	Wait      time.Duration // what the service asked for; 0 if it did not say
-	Err       error
-}
-
-func (e *ThrottledError) Error() string {
-	s := fmt.Sprintf("sentinel workspace %s: throttled by the service", e.Workspace)
-	if e.Wait > 0 {
-		s += fmt.Sprintf("; it asks to wait %s, longer than triage waits: try again after %s",
-			e.Wait.Round(time.Second), time.Now().Add(e.Wait).Format("15:04:05"))
-	}
-	return s
-}
-
-func (e *ThrottledError) Unwrap() error { return e.Err }
-
 // classify turns an SDK error into one that says what went wrong and what to
 // do, keeping the original wrapped. what names the call ("incident 42").
 func (w *Workspace) classify(err error, what string) error {
@@ -314,7 +295,7 @@ func (w *Workspace) classify(err error, what string) error {
 		if re.RawResponse != nil {
 			wait = retryAfter(re.RawResponse.Header)
 		}
-		return &ThrottledError{Workspace: w.cfg.Name, Wait: wait, Err: fmt.Errorf("%s: %w", what, err)}
+		return &workspace.ThrottledError{Workspace: "sentinel workspace " + w.cfg.Name, Service: "the service", Wait: wait, Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	if re.StatusCode >= 500 {
 		return fmt.Errorf("sentinel workspace %s: %s: the service failed (%d: %s) after retries; try again later",

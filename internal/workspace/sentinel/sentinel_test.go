@@ -132,7 +132,7 @@ func TestThrottlingBeyondBudgetIsReported(t *testing.T) {
 	ws, srv := open(t, workspacetest.Records(), func(o *sentinel.Options) { o.RetryBudget = 2 * time.Second })
 	srv.Fault = throttle(100, "/incidents", "120")
 	_, err := ws.Incident(ctx, workspacetest.Incident1)
-	var te *sentinel.ThrottledError
+	var te *workspace.ThrottledError
 	if !errors.As(err, &te) {
 		t.Fatalf("error = %v, want a ThrottledError", err)
 	}
