@@ -251,9 +251,10 @@ func Open(ctx context.Context, name, path string, cat *workspace.Catalog) (*Work
 	}
 	dsn := path
 	if !memory {
-		// A write transaction takes the write lock when it begins: one that
-		// read first and then wrote while another process committed would
-		// fail at once with SQLITE_BUSY, which no busy timeout waits out.
+		// A write transaction takes the write lock when it begins, as in
+		// the stores of package sqlitefile: one that read first and then
+		// wrote while another process committed would fail at once with
+		// SQLITE_BUSY, which no busy timeout waits out.
 		dsn = withParam(path, "_txlock=immediate")
 	}
 	db, err := sql.Open("sqlite", dsn)
